@@ -1,0 +1,30 @@
+# ssi-analysis: the few targets a newcomer needs. `make help` lists them.
+PY ?= .venv/bin/python
+VENV_DONE = .venv/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install report test lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV_DONE): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,notebooks]'
+	touch $(VENV_DONE)
+
+install: $(VENV_DONE)  ## create .venv and install the package with its dev extras
+
+report: $(VENV_DONE)  ## score the bundled example data (writes out/scores.csv)
+	.venv/bin/ssi-analysis validate --data example || true
+	.venv/bin/ssi-analysis score --data example --out out/scores.csv
+
+test: $(VENV_DONE)  ## run the whole test suite (unit, doctests, notebooks)
+	$(PY) -m pytest -q -p no:cacheprovider --nbmake notebooks tests ssi_analysis
+
+lint: $(VENV_DONE)  ## ruff
+	.venv/bin/ruff check ssi_analysis tests benchmarks
+
+clean:  ## remove outputs and caches (keeps .venv)
+	rm -rf out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,84 @@
+"""Figures, seaborn-style: ``data`` first, keyword-only columns, draw on the given Axes, return it.
+
+Nothing here shows or saves a figure, and importing the module changes no global style: apply
+the house theme explicitly with :func:`theme` (a context manager) and save with
+:func:`save_figure`. The palette is Okabe-Ito (colour-blind safe); hatches and markers keep
+groups apart in grey-scale print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
+                            "#F0E442", "#000000")
+"""Okabe-Ito colours, ordered so neighbours differ in lightness too (grey-scale print)."""
+
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "--", "oo")
+
+A4_WIDTH_IN = 6.3
+"""Text width of an A4 page with 2.5 cm margins, in inches: the width report figures use."""
+
+_RC = {
+    "figure.figsize": (A4_WIDTH_IN, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+    "svg.hashsalt": "ssi-analysis",
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+}
+
+
+@contextlib.contextmanager
+def theme() -> Iterator[None]:
+    """Apply the house theme inside a ``with`` block (and only there).
+
+    >>> with theme():
+    ...     fig, ax = plt.subplots()
+    >>> plt.close(fig)
+    """
+    with mpl.rc_context(_RC):
+        yield
+
+
+def save_figure(fig: plt.Figure, path: str | Path, *,
+                formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``, byte-reproducibly.
+
+    Metadata that would change between runs (creation date, software version) is left out.
+    Each file is written to a temporary name and renamed, so a crash never leaves half a file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        target = path.with_suffix(f".{fmt}")
+        tmp = target.with_name(f".{target.name}.tmp")
+        meta = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
+                "pdf": {"CreationDate": None, "ModDate": None, "Producer": None,
+                        "Creator": None}}.get(fmt, {})
+        fig.savefig(tmp, format=fmt, metadata=meta, bbox_inches="tight")
+        os.replace(tmp, target)
+        out.append(target)
+    return out

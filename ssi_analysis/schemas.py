@@ -1,0 +1,202 @@
+"""The input contract: the metric catalogue and a pandera model for every table.
+
+The loaders in :mod:`ssi_analysis.io` turn raw files into typed frames and then validate them
+against these models with ``lazy=True``, so every failing row is found in one pass. Row-level
+failures become rejected rows with a reason; table-level ones (a missing column, duplicate
+``rep_id``) stop the run with :class:`~ssi_analysis.errors.SSIInputError`.
+
+Examples
+--------
+>>> METRICS["posts"]
+'brand'
+>>> sorted(LEVEL_METRICS)
+['profile_completeness']
+>>> [t.name for t in TABLES.values()]
+['reps', 'activity', 'outcomes', 'ssi_observed']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+# ------------------------------------------------------------------ the metric catalogue
+METRICS: dict[str, str] = {
+    # establish a professional brand
+    "profile_completeness": "brand",
+    "posts": "brand",
+    "articles": "brand",
+    "post_views": "brand",
+    "followers_gained": "brand",
+    "endorsements_received": "brand",
+    "recommendations_received": "brand",
+    # find the right people (days active derive from the dates)
+    "people_searches": "people",
+    "profile_views": "people",
+    "leads_saved": "people",
+    "accounts_saved": "people",
+    # engage with insights
+    "shares": "insights",
+    "likes": "insights",
+    "comments": "insights",
+    "reshares": "insights",
+    "messages_sent": "insights",
+    "message_replies": "insights",
+    "group_posts": "insights",
+    # build relationships
+    "connection_requests_sent": "relationships",
+    "connection_requests_accepted": "relationships",
+    "inmails_sent": "relationships",
+    "inmail_replies": "relationships",
+    "decision_maker_connections": "relationships",
+    "colleague_connections": "relationships",
+}
+"""Canonical raw activity metrics and the pillar each belongs to."""
+
+LEVEL_METRICS: frozenset[str] = frozenset({"profile_completeness"})
+"""Metrics that are a level on 0..1 (last value counts), not a count summed over a window."""
+
+COUNT_METRICS: frozenset[str] = frozenset(METRICS) - LEVEL_METRICS
+
+PILLAR_LABELS = {
+    "brand": "Establish your professional brand",
+    "people": "Find the right people",
+    "insights": "Engage with insights",
+    "relationships": "Build relationships",
+}
+
+LINKEDIN_PILLARS = {
+    "PROFESSIONAL_BRAND": "brand",
+    "FIND_RIGHT_PEOPLE": "people",
+    "INSIGHT_ENGAGEMENT": "insights",
+    "STRONG_RELATIONSHIP": "relationships",
+}
+"""LinkedIn's internal pillar names (as in the SSI page's JSON) and ours."""
+
+
+# ------------------------------------------------------------------ pandera models
+class RepsSchema(pa.DataFrameModel):
+    """``reps``: one row per rep. Extra columns are kept."""
+
+    rep_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    team: Series[str] | None = pa.Field(nullable=True)
+    industry: Series[str] | None = pa.Field(nullable=True)
+    region: Series[str] | None = pa.Field(nullable=True)
+    tenure_months: Series[float] | None = pa.Field(nullable=True, ge=0, le=1200)
+    hire_date: Series[pd.Timestamp] | None = pa.Field(nullable=True)
+    manager_id: Series[str] | None = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class ActivitySchema(pa.DataFrameModel):
+    """``activity`` in long form (wide files are melted to this shape first)."""
+
+    rep_id: Series[str] = pa.Field(nullable=False)
+    date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    metric: Series[str] = pa.Field(nullable=False, isin=sorted(METRICS))
+    value: Series[float] = pa.Field(nullable=False, ge=0)
+
+    @pa.dataframe_check(element_wise=False, error="a level must be within 0..1")
+    @classmethod
+    def levels_within_unit(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["metric"].isin(LEVEL_METRICS) | (df["value"] <= 1)
+
+    @pa.dataframe_check(error="value must be finite")
+    @classmethod
+    def finite(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["value"].abs() < float("inf")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class OutcomesSchema(pa.DataFrameModel):
+    """``outcomes``: one row per rep and outcome period."""
+
+    rep_id: Series[str] = pa.Field(nullable=False)
+    period_start: Series[pd.Timestamp] = pa.Field(nullable=False)
+    period_end: Series[pd.Timestamp] = pa.Field(nullable=False)
+    quota: Series[float] = pa.Field(nullable=False, gt=0)
+    bookings: Series[float] = pa.Field(nullable=False)  # negative allowed: refunds
+    opportunities: Series[float] = pa.Field(nullable=False, ge=0)
+    deals_won: Series[float] | None = pa.Field(nullable=True, ge=0)
+
+    @pa.dataframe_check(error="period_end is before period_start")
+    @classmethod
+    def period_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check(error="value must be finite")
+    @classmethod
+    def finite(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df[["quota", "bookings", "opportunities"]].abs() < float("inf")).all(axis=1)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class SSIObservedSchema(pa.DataFrameModel):
+    """``ssi_observed``: the SSI values LinkedIn reported."""
+
+    rep_id: Series[str] = pa.Field(nullable=False)
+    date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    ssi: Series[float] = pa.Field(nullable=False, ge=0, le=100)
+    brand: Series[float] = pa.Field(nullable=False, ge=0, le=25)
+    people: Series[float] = pa.Field(nullable=False, ge=0, le=25)
+    insights: Series[float] = pa.Field(nullable=False, ge=0, le=25)
+    relationships: Series[float] = pa.Field(nullable=False, ge=0, le=25)
+    industry_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
+    network_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+# ------------------------------------------------------------------ table descriptions
+@dataclass(frozen=True)
+class TableSpec:
+    """What the loader needs to know about a table: required columns and how to type each."""
+
+    name: str
+    schema: type[pa.DataFrameModel]
+    required: tuple[str, ...]
+    ids: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    optional: bool = True
+
+
+TABLES: dict[str, TableSpec] = {
+    "reps": TableSpec(
+        "reps", RepsSchema, required=("rep_id",),
+        ids=("rep_id", "team", "industry", "region", "manager_id"),
+        dates=("hire_date",), numbers=("tenure_months",), optional=False,
+    ),
+    "activity": TableSpec(
+        "activity", ActivitySchema, required=("rep_id", "date"),
+        ids=("rep_id", "metric"), dates=("date",), numbers=("value",), optional=False,
+    ),
+    "outcomes": TableSpec(
+        "outcomes", OutcomesSchema,
+        required=("rep_id", "period_start", "period_end", "quota", "bookings", "opportunities"),
+        ids=("rep_id",), dates=("period_start", "period_end"),
+        numbers=("quota", "bookings", "opportunities", "deals_won"),
+    ),
+    "ssi_observed": TableSpec(
+        "ssi_observed", SSIObservedSchema,
+        required=("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"),
+        ids=("rep_id",), dates=("date",),
+        numbers=("ssi", "brand", "people", "insights", "relationships",
+                 "industry_rank", "network_rank"),
+    ),
+}
+"""Every table of a data folder, by file stem."""

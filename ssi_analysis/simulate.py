@@ -1,0 +1,282 @@
+"""Example data with known truth: a realistic data folder plus ``truth.json``.
+
+Activity is shaped by each rep's industry and personal intensity (which drifts month to month);
+outcomes depend on activity as the scenario sets:
+
+``effect``
+    Attainment and opportunities rise with the rep's activity intensity over the 90 days
+    before each period (``beta_activity`` > 0); tenure also helps, independently of activity.
+``null``
+    Outcomes do not depend on activity at all (``beta_activity`` = 0).
+``confounded``
+    Tenure drives both activity and attainment; activity itself has no effect. A naive
+    correlation of SSI with attainment is positive, the tenure-adjusted effect is zero.
+
+Industries differ in the brand, people and insights pillars by design; the relationships
+pillar is built equal across industries (``truth["pillar_multipliers"]``).
+
+Examples
+--------
+>>> tables, truth = simulate(n_reps=20, seed=1, days=120)
+>>> sorted(tables)
+['activity', 'outcomes', 'reps', 'ssi_observed']
+>>> truth["scenario"], len(tables["reps"])
+('effect', 20)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schemas import METRICS
+
+SCENARIOS = ("effect", "null", "confounded")
+
+INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Healthcare",
+              "Professional Services")
+REGIONS = ("EMEA", "North America", "APAC")
+
+# Daily events of an average rep on a working day (intensity 1, industry multiplier 1).
+BASE_RATES = {
+    "posts": 0.07, "articles": 0.008, "post_views": 6.0, "followers_gained": 0.3,
+    "endorsements_received": 0.06, "recommendations_received": 0.008,
+    "people_searches": 0.55, "profile_views": 0.8, "leads_saved": 0.25, "accounts_saved": 0.09,
+    "shares": 0.05, "likes": 0.45, "comments": 0.12, "reshares": 0.03,
+    "messages_sent": 0.6, "group_posts": 0.02,
+    "connection_requests_sent": 0.7, "inmails_sent": 0.2,
+    "decision_maker_connections": 0.09, "colleague_connections": 0.05,
+}
+REPLY_RATES = {  # numerator metric: (denominator, mean rate)
+    "message_replies": ("messages_sent", 0.22),
+    "connection_requests_accepted": ("connection_requests_sent", 0.45),
+    "inmail_replies": ("inmails_sent", 0.12),
+}
+
+# Industry multipliers per pillar; relationships is equal by design.
+PILLAR_MULTIPLIERS = {
+    "Software":              {"brand": 1.35, "people": 1.25, "insights": 1.40, "relationships": 1.0},
+    "Financial Services":    {"brand": 0.95, "people": 1.10, "insights": 0.80, "relationships": 1.0},
+    "Manufacturing":         {"brand": 0.65, "people": 0.85, "insights": 0.60, "relationships": 1.0},
+    "Healthcare":            {"brand": 0.85, "people": 0.90, "insights": 0.90, "relationships": 1.0},
+    "Professional Services": {"brand": 1.20, "people": 0.95, "insights": 1.15, "relationships": 1.0},
+}
+
+_FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery",
+          "Quinn", "Maria", "Chen", "Priya", "Lukas", "Sofia", "Omar", "Emma", "Noah", "Aisha",
+          "Mateo", "Yuki", "Elena", "Kwame", "Lena")
+_LAST = ("Smith", "Garcia", "Müller", "Kowalski", "Nguyen", "Okafor", "Rossi", "Silva", "Tanaka",
+         "Johansson", "Dubois", "Patel", "Kim", "Novak", "Haddad", "Brown", "Larsen", "Costa")
+
+SCENARIO_PARAMS = {
+    # beta_*: effect of 1 SD of log activity intensity; tau_*: of 1 SD of tenure;
+    # gamma: how strongly tenure drives activity intensity (confounding)
+    "effect": {"beta_activity": 0.12, "beta_opportunities": 0.15, "tau_tenure": 0.08,
+               "gamma_tenure_activity": 0.0},
+    "null": {"beta_activity": 0.0, "beta_opportunities": 0.0, "tau_tenure": 0.08,
+             "gamma_tenure_activity": 0.0},
+    "confounded": {"beta_activity": 0.0, "beta_opportunities": 0.0, "tau_tenure": 0.20,
+                   "gamma_tenure_activity": 0.8},
+}
+
+
+def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
+             start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
+             observed_share: float = 0.4) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Simulate a team's data folder.
+
+    Parameters
+    ----------
+    n_reps : int
+        Number of reps (at least 2).
+    seed : int
+        Seed of the random generator; the same seed gives the same tables.
+    scenario : {'effect', 'null', 'confounded'}
+        How outcomes depend on activity (see the module docstring).
+    start : str
+        First activity date.
+    days : int
+        Days of activity (at least 91, so the first outcome period has a full window).
+    outcome_months : int
+        Monthly outcome periods at the end of the activity span.
+    observed_share : float
+        Share of reps with weekly LinkedIn SSI snapshots in ``ssi_observed``.
+
+    Returns
+    -------
+    tables : dict of DataFrame
+        ``reps``, ``activity`` (long form, zero counts omitted), ``outcomes``, ``ssi_observed``.
+    truth : dict
+        The generating process (JSON-serialisable).
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}")
+    if n_reps < 2:
+        raise ValueError("n_reps must be at least 2")
+    if days < 91:
+        raise ValueError("days must be at least 91")
+    params = SCENARIO_PARAMS[scenario]
+    rng = np.random.default_rng(seed)
+    start_ts = pd.Timestamp(start)
+    dates = pd.date_range(start_ts, periods=days, freq="D")
+
+    # ---- reps
+    n_teams = max(2, int(round(n_reps / 20)))
+    team_ind = [INDUSTRIES[i % len(INDUSTRIES)] for i in range(n_teams)]
+    team_reg = [REGIONS[(i // len(INDUSTRIES) + i) % len(REGIONS)] for i in range(n_teams)]
+    team = rng.integers(0, n_teams, n_reps)
+    team[:n_teams] = np.arange(min(n_teams, n_reps))  # every team has a rep
+    tenure = np.round(rng.gamma(2.0, 18.0, n_reps) + 2).clip(2, 240)
+    tenure_z = (np.log(tenure) - np.log(tenure).mean()) / np.log(tenure).std()
+    reps = pd.DataFrame({
+        "rep_id": [f"R{i + 1:04d}" for i in range(n_reps)],
+        "rep_name": [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(n_reps)],
+        "team": [f"T{t + 1:02d}" for t in team],
+        "industry": [team_ind[t] for t in team],
+        "region": [team_reg[t] for t in team],
+        "tenure_months": tenure.astype(int),
+        "manager_id": [f"M{t + 1:02d}" for t in team],
+    })
+
+    # ---- activity intensity: person level x monthly drift, optionally driven by tenure
+    n_months = int(np.ceil(days / 30.4)) + 1
+    person = rng.normal(-0.3, 0.55, n_reps) + params["gamma_tenure_activity"] * 0.55 * tenure_z
+    drift = np.cumsum(rng.normal(0, 0.18, (n_reps, n_months)), axis=1)
+    month_idx = np.minimum(((dates - start_ts).days / 30.4).astype(int), n_months - 1)
+    log_int = person[:, None] + drift[:, month_idx]                         # reps x days
+    weekday = np.where(dates.dayofweek >= 5, 0.15, 1.0)[None, :]
+    ind_mult = {p: np.array([PILLAR_MULTIPLIERS[i][p] for i in reps["industry"]])
+                for p in ("brand", "people", "insights", "relationships")}
+
+    counts: dict[str, np.ndarray] = {}
+    for metric, rate in BASE_RATES.items():
+        lam = rate * np.exp(log_int) * weekday * ind_mult[METRICS[metric]][:, None]
+        counts[metric] = rng.poisson(lam)
+    for num, (den, p) in REPLY_RATES.items():
+        rep_rate = np.clip(rng.beta(p * 20, (1 - p) * 20, n_reps), 0, 1)
+        counts[num] = rng.binomial(counts[den], rep_rate[:, None])
+
+    rep_idx, day_idx = np.meshgrid(np.arange(n_reps), np.arange(days), indexing="ij")
+    parts = []
+    for metric in METRICS:
+        if metric == "profile_completeness":
+            continue
+        c = counts[metric]
+        nz = c > 0
+        parts.append(pd.DataFrame({"r": rep_idx[nz], "d": day_idx[nz], "metric": metric,
+                                   "value": c[nz].astype(float)}))
+    # profile completeness: a level recorded at the start and after a mid-period update
+    base_pc = np.clip(rng.beta(6, 2.5, n_reps) + 0.05 * person, 0.2, 1.0).round(2)
+    later = np.clip(base_pc + rng.choice([0.0, 0.05, 0.1], n_reps), 0, 1).round(2)
+    parts.append(pd.DataFrame({"r": np.arange(n_reps), "d": 0, "metric": "profile_completeness",
+                               "value": base_pc}))
+    parts.append(pd.DataFrame({"r": np.arange(n_reps), "d": days // 2,
+                               "metric": "profile_completeness", "value": later}))
+    act = pd.concat(parts, ignore_index=True).sort_values(["r", "d", "metric"], kind="stable")
+    activity = pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[act["r"].to_numpy()],
+                             "date": dates[act["d"].to_numpy()],
+                             "metric": act["metric"].to_numpy(),
+                             "value": act["value"].to_numpy()}).reset_index(drop=True)
+
+    # ---- outcomes: monthly periods at the end; activity measured over the 90 days before
+    last = dates[-1]
+    month_starts = pd.date_range(end=last.to_period("M").to_timestamp(), periods=outcome_months,
+                                 freq="MS")
+    month_starts = month_starts[month_starts - pd.Timedelta(days=90) >= start_ts - pd.Timedelta(days=1)]
+    quota_base = np.round(50_000 * np.exp(0.25 * rng.normal(size=n_reps) + 0.1 * tenure_z), -3)
+    rows = []
+    intensity = np.exp(log_int)
+    for ps in month_starts:
+        pe = ps + pd.offsets.MonthEnd(0)
+        d_end = (ps - start_ts).days                      # window: the 90 days before the period
+        act_level = np.log(intensity[:, max(0, d_end - 90):d_end].mean(axis=1))
+        a_z = (act_level - act_level.mean()) / act_level.std()
+        log_att = (np.log(0.9) + params["beta_activity"] * a_z + params["tau_tenure"] * tenure_z
+                   + rng.normal(0, 0.35, n_reps))
+        attainment = np.exp(log_att)
+        mu_opp = 6.0 * np.exp(params["beta_opportunities"] * a_z + 0.5 * params["tau_tenure"]
+                              * tenure_z)
+        opps = rng.negative_binomial(8, 8 / (8 + mu_opp))
+        won = rng.binomial(opps, 0.28)
+        quota = quota_base
+        rows.append(pd.DataFrame({
+            "rep_id": reps["rep_id"], "period_start": ps.date(), "period_end": pe.date(),
+            "quota": quota, "bookings": np.round(quota * attainment, 2),
+            "opportunities": opps, "deals_won": won}))
+    outcomes = pd.concat(rows, ignore_index=True)
+
+    # ---- LinkedIn's own SSI, weekly (Mondays), for a share of reps: a black box related to
+    # the same activity, with its own scale; the total is the rounded pillar sum as on LinkedIn
+    n_obs = max(1, int(round(observed_share * n_reps)))
+    obs_reps = np.sort(rng.choice(n_reps, n_obs, replace=False))
+    mondays = np.flatnonzero((dates.dayofweek == 0) & ((dates - start_ts).days >= 28))
+    obs_rows = []
+    for p, k in (("brand", 0.55), ("people", 0.35), ("insights", 0.25), ("relationships", 0.6)):
+        lvl = np.exp(log_int[np.ix_(obs_reps, mondays)]) * ind_mult[p][obs_reps, None]
+        obs_rows.append(np.clip(25 * (1 - np.exp(-k * lvl)) + rng.normal(0, 0.8, lvl.shape),
+                                0, 25).round(3))
+    brand, people, insights, rel = obs_rows
+    r_i, d_i = np.meshgrid(obs_reps, mondays, indexing="ij")
+    ssi_observed = pd.DataFrame({
+        "rep_id": reps["rep_id"].to_numpy()[r_i.ravel()], "date": dates[d_i.ravel()],
+        "ssi": np.round(brand + people + insights + rel).ravel(),
+        "brand": brand.ravel(), "people": people.ravel(), "insights": insights.ravel(),
+        "relationships": rel.ravel()})
+    ssi_observed["industry_rank"] = (
+        ssi_observed.groupby("date")["ssi"].rank(pct=True, ascending=False) * 100).round()
+    ssi_observed["date"] = ssi_observed["date"].dt.date
+    activity["date"] = activity["date"].dt.date
+
+    truth = {
+        "scenario": scenario, "seed": seed, "n_reps": n_reps, "start": str(start_ts.date()),
+        "days": days, "periods": [str(p.date()) for p in month_starts],
+        "outcome_model": {
+            "log_attainment": "log(0.9) + beta_activity * z(log mean activity intensity over the "
+                              "90 days before the period) + tau_tenure * z(log tenure) + N(0, 0.35)",
+            "opportunities": "NegBin(size 8, mean 6 * exp(beta_opportunities * z_activity + "
+                             "0.5 * tau_tenure * z_tenure))",
+            **params,
+        },
+        "activity_model": "daily Poisson counts: base rate x exp(person + monthly drift) x "
+                          "industry pillar multiplier x weekday factor (weekends 0.15); person "
+                          "~ N(-0.3, 0.55) + gamma_tenure_activity * 0.55 * z(log tenure)",
+        "pillar_multipliers": PILLAR_MULTIPLIERS,
+        "equal_pillars": ["relationships"],
+        "different_pillars": ["brand", "people", "insights"],
+    }
+    return {"reps": reps, "activity": activity, "outcomes": outcomes,
+            "ssi_observed": ssi_observed}, truth
+
+
+def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | Path, *,
+                      fmt: str = "mixed") -> list[Path]:
+    """Write simulated tables to ``out``.
+
+    ``fmt='mixed'`` writes activity as Parquet (it is large) and the other tables as CSV;
+    ``'csv'``, ``'parquet'`` or ``'xlsx'`` write every table in that format.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in tables.items():
+        kind = fmt if fmt != "mixed" else ("parquet" if name == "activity" else "csv")
+        path = out / f"{name}.{kind}"
+        for other in (".csv", ".parquet", ".xlsx"):  # one file per table
+            if (out / f"{name}{other}") != path and (out / f"{name}{other}").exists():
+                (out / f"{name}{other}").unlink()
+        tmp = path.with_name(f".{path.name}.tmp")
+        if kind == "csv":
+            df.to_csv(tmp, index=False, lineterminator="\n")
+        elif kind == "parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_excel(tmp, index=False, sheet_name=name, engine="openpyxl")
+        tmp.replace(path)
+        written.append(path)
+    truth_path = out / "truth.json"
+    truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    written.append(truth_path)
+    return written
