@@ -82,19 +82,31 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .scoring import check_scorable
+
+    config = load_config(args.config)
     bundle = load_data(args.data, lazy=True)
     _print(*bundle.quality.lines())
     rej = bundle.quality.rejects
-    if rej.empty:
+    problems = 0
+    if not rej.empty:
+        problems += len(rej)
+        _print("", f"{len(rej)} rejected row(s), by problem:")
+        for (_table, reason), grp in _group_reasons(rej):
+            rows = ", ".join(str(r) for r in grp["row"].head(5))
+            more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
+            _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
+            for r in grp.head(3).itertuples():
+                _print(f"    row {r.row}: rep_id {r.rep_id}: {r.reason}")
+    try:
+        check_scorable(bundle.activity, config)
+    except SSIError as exc:
+        exc.file = exc.file or bundle.files["activity"].name
+        problems += 1
+        _print("", f"problem: {exc}")
+    if not problems:
         _print("no problems found")
         return EXIT_OK
-    _print("", f"{len(rej)} rejected row(s), by problem:")
-    for (table, reason), grp in _group_reasons(rej):
-        rows = ", ".join(str(r) for r in grp["row"].head(5))
-        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
-        _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
-        for r in grp.head(3).itertuples():
-            _print(f"    row {r.row}: rep_id {r.rep_id}: {r.reason}")
     return EXIT_PROBLEMS
 
 
@@ -116,8 +128,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
                        fix="use --asof for one date or --daily for the whole series")
-    scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
-                   daily=args.daily, window=args.window, mode=args.mode)
+    try:
+        scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
+                       daily=args.daily, window=args.window, mode=args.mode)
+    except SSIError as exc:
+        exc.file = exc.file or bundle.files["activity"].name
+        raise
     _print(*bundle.quality.lines())
     for note in scores.attrs.get("notes", []):
         _print(f"note: {note}")
@@ -154,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")
     v.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
+    v.add_argument("--config", help="scoring config TOML, checked too")
     v.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("score", help="score SSI pillars for every rep")

@@ -640,7 +640,12 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    return df.drop(columns=[c for c in ("_row",) if c in df]).reset_index(drop=True)
+    """Drop bookkeeping columns; text columns as plain Python strings (one dtype everywhere)."""
+    df = df.drop(columns=[c for c in ("_row",) if c in df]).reset_index(drop=True)
+    for col in df.columns:
+        if pd.api.types.is_string_dtype(df[col]) and not pd.api.types.is_object_dtype(df[col]):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
 
 
 def _check_unique_reps(ld: _Loaded, file: str) -> None:

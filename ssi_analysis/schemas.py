@@ -110,7 +110,7 @@ class ActivitySchema(pa.DataFrameModel):
     @pa.dataframe_check(error="value must be finite")
     @classmethod
     def finite(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["value"].abs() < float("inf")
+        return ~df["value"].abs().eq(float("inf"))
 
     class Config:
         strict = True
@@ -136,7 +136,7 @@ class OutcomesSchema(pa.DataFrameModel):
     @pa.dataframe_check(error="value must be finite")
     @classmethod
     def finite(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df[["quota", "bookings", "opportunities"]].abs() < float("inf")).all(axis=1)
+        return ~df[["quota", "bookings", "opportunities"]].abs().eq(float("inf")).any(axis=1)
 
     class Config:
         strict = False

@@ -10,7 +10,8 @@ How a score is built, for a rep on an as-of date ``d`` (all settings in
 2. **Metric score in 0..1.** ``absolute`` mode (default): a count ``x`` scores
    ``1 - 0.5 ** (x / half)``; a level scores its value; a rate scores
    ``min(r / target, 1)`` with ``r = (num + prior * prior_n) / (den + prior_n)``, the window's
-   rate shrunk toward ``prior`` when the denominator is small. ``relative`` mode: each metric's
+   rate shrunk toward ``prior`` when the denominator is small (a rate earns nothing when
+   nothing was sent in the window: no outreach, no credit). ``relative`` mode: each metric's
    percentile within the rep's cohort (industry or team) on that date, ``(number of reps with a
    lower value) / (cohort size - 1)`` (0.5 for a cohort of one).
 3. **Pillar** = ``25 x`` the weighted mean of its metrics' scores, over the metrics present in
@@ -82,6 +83,12 @@ def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None)
     total = eff.groupby(out["pillar"]).transform("sum")
     out["share"] = np.where(total > 0, eff / total.where(total > 0, 1.0), 0.0)
     return out
+
+
+def check_scorable(activity: pd.DataFrame, config: ScoringConfig | None = None) -> None:
+    """Raise :class:`SSIInputError` if some pillar has no metric in ``activity`` to score it."""
+    config = config or default_config()
+    _check_pillars(metric_presence(activity, config), config)
 
 
 def _check_pillars(presence: pd.DataFrame, config: ScoringConfig) -> None:
@@ -171,7 +178,7 @@ def shrunk_rate(num: np.ndarray, den: np.ndarray, prior: float, prior_n: float) 
     ``den`` is small (``prior`` itself when nothing was sent).
 
     >>> shrunk_rate(np.array([0.0, 5.0, 50.0]), np.array([0.0, 10.0, 100.0]), 0.4, 20).round(3).tolist()
-    [0.4, 0.433, 0.457]
+    [0.4, 0.433, 0.483]
     """
     den = np.maximum(den, 0.0)
     if prior_n == 0:
@@ -194,7 +201,8 @@ def _raw_value(spec: MetricSpec, cube: _Cube, r: np.ndarray, d: np.ndarray,
         return np.clip(cube.level(spec.name, r, d), 0.0, 1.0)
     num = cube.window_sum(spec.numerator, r, d, window)  # type: ignore[arg-type]
     den = cube.window_sum(spec.denominator, r, d, window)  # type: ignore[arg-type]
-    return shrunk_rate(num, den, spec.prior, spec.prior_n)  # type: ignore[arg-type]
+    rate = shrunk_rate(num, den, spec.prior, spec.prior_n)  # type: ignore[arg-type]
+    return np.where((den > 0) | (num > 0), rate, 0.0)  # nothing sent: no rate, no credit
 
 
 def _absolute(spec: MetricSpec, x: np.ndarray) -> np.ndarray:

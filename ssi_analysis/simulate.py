@@ -147,7 +147,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     drift = np.cumsum(rng.normal(0, 0.18, (n_reps, n_months)), axis=1)
     month_idx = np.minimum(((dates - start_ts).days / 30.4).astype(int), n_months - 1)
     log_int = person[:, None] + drift[:, month_idx]                         # reps x days
-    weekday = np.where(dates.dayofweek >= 5, 0.15, 1.0)[None, :]
+    weekday = np.where(dates.day_of_week >= 5, 0.15, 1.0)[None, :]
     ind_mult = {p: np.array([PILLAR_MULTIPLIERS[i][p] for i in reps["industry"]])
                 for p in ("brand", "people", "insights", "relationships")}
 
@@ -212,7 +212,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # the same activity, with its own scale; the total is the rounded pillar sum as on LinkedIn
     n_obs = max(1, int(round(observed_share * n_reps)))
     obs_reps = np.sort(rng.choice(n_reps, n_obs, replace=False))
-    mondays = np.flatnonzero((dates.dayofweek == 0) & ((dates - start_ts).days >= 28))
+    mondays = np.flatnonzero((dates.day_of_week == 0) & ((dates - start_ts).days >= 28))
     obs_rows = []
     for p, k in (("brand", 0.55), ("people", 0.35), ("insights", 0.25), ("relationships", 0.6)):
         lvl = np.exp(log_int[np.ix_(obs_reps, mondays)]) * ind_mult[p][obs_reps, None]
