@@ -154,3 +154,11 @@ def test_table_in_two_formats_is_refused(tmp_path):
     pd.read_csv(tmp_path / "reps.csv").to_parquet(tmp_path / "reps.parquet")
     with pytest.raises(SSIInputError, match="2 formats"):
         load_data(folder)
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    folder = write_folder(tmp_path, reps=REPS)
+    (tmp_path / "activity.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(SSIInputError) as exc:
+        load_data(folder)
+    assert "activity.parquet" in str(exc.value) and "cannot read" in str(exc.value)
