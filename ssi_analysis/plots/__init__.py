@@ -1,0 +1,16 @@
+"""Figures, seaborn-style: ``data`` first, keyword-only columns, draw on the given Axes, return it.
+
+Nothing here shows or saves a figure, and importing the package changes no global style: apply
+the house theme explicitly with :func:`theme` (a context manager) and save with
+:func:`save_figure`. The palette is Okabe-Ito (colour-blind safe); hatches and markers keep
+groups apart in grey-scale print.
+
+One module per subject: :mod:`.scores` (score distributions) and the analysis, industry and
+agreement figures beside it; everything public is importable from here.
+"""
+
+from ._theme import A4_WIDTH_IN, HATCHES, MARKERS, PALETTE, save_figure, theme
+from .scores import SSI_BANDS, ssi_distribution
+
+__all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "save_figure",
+           "ssi_distribution", "theme"]

@@ -1,0 +1,11 @@
+"""Statistics on scores and outcomes: tidy DataFrame in, tidy results table out.
+
+Every function returns a table with the columns ``n, estimate, ci_low, ci_high, p_val, p_adj``
+(see :mod:`ssi_analysis.stats._common`) plus what its rows need, and marks rows it cannot
+compute ``estimable = False`` with a reason. Where a caller needs the fitted statsmodels
+objects, ``return_models=True`` returns them beside the table.
+"""
+
+from ._common import ADJUST_METHODS, CONFIDENCE, CORE_COLUMNS, bootstrap_ci, p_adjust
+
+__all__ = ["ADJUST_METHODS", "CONFIDENCE", "CORE_COLUMNS", "bootstrap_ci", "p_adjust"]
