@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,14 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def _print(*lines: str, file=None) -> None:
     for line in lines:
         print(line, file=file or sys.stdout)
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give a finished temporary file the usual permissions and move it into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
 
 
 def write_table(df: pd.DataFrame, path: Path) -> Path:
@@ -50,7 +59,21 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
             out.to_csv(tmp, index=False, lineterminator="\n")
         else:
             df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        _publish(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8, a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        _publish(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -149,6 +172,43 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from .analysis import analyze
+    from .config import load_analysis_config
+
+    out = Path(args.out)
+    if out.suffix:
+        raise SSIError("--out is a folder for results.json and the tables", file=str(out),
+                       fix="e.g. --out out/analysis")
+    config = load_config(args.config)
+    settings = load_analysis_config(args.config)
+    if args.seed is not None:
+        settings = replace(settings, seed=args.seed)
+    bundle = load_data(args.data, strict=args.strict)
+    inputs = list(bundle.files.values())
+    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi)
+    _print(*bundle.quality.lines(), *result.panel.lines())
+    files = {f"{name}.csv": table for name, table in result.tables.items()}
+    files["panel.csv"] = result.panel.data
+    files["panel_excluded.csv"] = result.panel.excluded
+    if not bundle.quality.rejects.empty:
+        files["rejects.csv"] = bundle.quality.rejects
+    for name in [*files, "results.json"]:
+        _refuse_overwriting_inputs(out / name, inputs)
+    for name, table in files.items():
+        write_table(table, out / name)
+    stale = out / "rejects.csv"
+    if "rejects.csv" not in files and stale.exists():
+        stale.unlink()  # a rejects file from an earlier run would mislead
+    text = json.dumps(result.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    write_text(text, out / "results.json")
+    _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
+           f"wrote results.json and {len(files)} tables to {out}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -183,6 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
     c.set_defaults(func=cmd_score)
+
+    a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
+                                       "results.json and one CSV per table")
+    a.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    a.add_argument("--out", required=True, help="output folder")
+    a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
+                                    "override the defaults")
+    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+                   help="analyse the transparent computed SSI (default) or the values "
+                        "LinkedIn reported (ssi_observed)")
+    a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    a.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    a.set_defaults(func=cmd_analyze)
     return p
 
 
