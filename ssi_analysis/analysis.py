@@ -32,8 +32,11 @@ True
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,8 +44,10 @@ import pandas as pd
 
 from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
-from .io import Bundle
+from .io import Bundle, QualityReport
+from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
+from .privacy import anonymize
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.models import adjusted_models, pillar_model, time_order
@@ -62,8 +67,9 @@ class Analysis:
     models: dict[str, Any]
     summary: list[str]
     settings: dict[str, Any]
-    quality: pd.DataFrame | None = None
+    quality: QualityReport | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The content of ``results.json`` (JSON-safe: NaN is ``null``)."""
@@ -114,16 +120,49 @@ class Analysis:
         return _json_safe(out)
 
     def quality_dict(self) -> dict[str, Any]:
+        """Rows read, used and rejected per table and in the panel, with the reasons."""
         p = self.panel
         reasons = p.excluded["reason"].value_counts()
+        q = self.quality
         return {
-            "tables": [] if self.quality is None else _records(self.quality),
+            "tables": [] if q is None else _records(q.summary()),
+            "rejected": [] if q is None else _records(q.reasons()),
+            "notes": [] if q is None else list(q.notes),
             "panel": {"rows_read": p.rows_read, "rows_used": len(p.data),
                       "rows_excluded": len(p.excluded),
                       "excluded_reasons": [{"reason": r, "rows": int(n)}
                                            for r, n in reasons.items()],
                       "notes": list(p.notes)},
         }
+
+
+    def write(self, out: Path, *, inputs: Sequence[Path] = (), salt: str | None = None
+              ) -> list[Path]:
+        """Write ``results.json`` and one CSV per table into the folder ``out``.
+
+        With ``salt``, rep and manager ids in every table are replaced by pseudonyms
+        (:mod:`ssi_analysis.privacy`) and name columns are dropped. No path may be one of
+        ``inputs``; every file is written atomically.
+        """
+        files = {f"{name}.csv": table
+                 for name, table in {**self.tables, **self.extra_tables}.items()}
+        files["panel.csv"] = self.panel.data
+        files["panel_excluded.csv"] = self.panel.excluded
+        rejects = self.quality.rejects if self.quality is not None else pd.DataFrame()
+        if not rejects.empty:
+            files["rejects.csv"] = rejects
+        for name in [*files, "results.json"]:
+            refuse_overwriting_inputs(out / name, inputs)
+        written = []
+        for name, table in files.items():
+            table = anonymize(table, salt=salt) if salt is not None else table
+            written.append(write_table(table, out / name))
+        stale = out / "rejects.csv"
+        if "rejects.csv" not in files and stale.exists():
+            stale.unlink()  # a rejects file from an earlier run would mislead
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False, ensure_ascii=False)
+        written.append(write_text(text + "\n", out / "results.json"))
+        return written
 
 
 def _pick(row: pd.Series, keys: list[str]) -> dict[str, Any]:
@@ -320,4 +359,4 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     return Analysis(panel=panel, tables=tables,
                     models={**models, **order_models, **pillar_models},
                     summary=summarize(tables, confidence=a.confidence), settings=settings,
-                    quality=bundle.quality.summary())
+                    quality=bundle.quality)

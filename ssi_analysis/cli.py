@@ -8,9 +8,7 @@ traceback. Any other exception is a bug and is shown as one.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +18,7 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIError
 from .io import load_data, resolve_data_dir
+from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -27,65 +26,6 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def _print(*lines: str, file=None) -> None:
     for line in lines:
         print(line, file=file or sys.stdout)
-
-
-def _publish(tmp: str, path: Path) -> None:
-    """Give a finished temporary file the usual permissions and move it into place."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
-
-
-def write_table(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` to ``path`` (.csv or .parquet) atomically: a temporary file, then rename.
-
-    Dates are written as ``YYYY-MM-DD``; floats keep full precision, so the same inputs give
-    byte-identical files.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise SSIError(f"cannot write '{suffix}' files", file=str(path),
-                       fix="name the output .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            out = df.copy()
-            for col in out.columns:
-                if pd.api.types.is_datetime64_any_dtype(out[col]):
-                    out[col] = out[col].dt.strftime("%Y-%m-%d")
-            out.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            df.to_parquet(tmp, index=False)
-        _publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def write_text(text: str, path: Path) -> Path:
-    """Write ``text`` to ``path`` atomically (UTF-8, a temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        _publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def _refuse_overwriting_inputs(out: Path, inputs: Sequence[Path]) -> None:
-    target = out.resolve()
-    for p in inputs:
-        if p.resolve() == target:
-            raise SSIError("the output would overwrite an input file", file=str(out),
-                           fix="choose another output path")
 
 
 def _rejects_path(out: Path) -> Path:
@@ -147,7 +87,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                        fix="e.g. --out scores.csv")
     config = load_config(args.config)
     bundle = load_data(args.data, strict=args.strict)
-    _refuse_overwriting_inputs(out, list(bundle.files.values()))
+    refuse_overwriting_inputs(out, list(bundle.files.values()))
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
                        fix="use --asof for one date or --daily for the whole series")
@@ -173,10 +113,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
     from .analysis import analyze
     from .config import load_analysis_config
+    from .privacy import default_salt
 
     out = Path(args.out)
     if out.suffix:
@@ -187,25 +126,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.seed is not None:
         settings = replace(settings, seed=args.seed)
     bundle = load_data(args.data, strict=args.strict)
-    inputs = list(bundle.files.values())
     result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi)
     _print(*bundle.quality.lines(), *result.panel.lines())
-    files = {f"{name}.csv": table for name, table in result.tables.items()}
-    files["panel.csv"] = result.panel.data
-    files["panel_excluded.csv"] = result.panel.excluded
-    if not bundle.quality.rejects.empty:
-        files["rejects.csv"] = bundle.quality.rejects
-    for name in [*files, "results.json"]:
-        _refuse_overwriting_inputs(out / name, inputs)
-    for name, table in files.items():
-        write_table(table, out / name)
-    stale = out / "rejects.csv"
-    if "rejects.csv" not in files and stale.exists():
-        stale.unlink()  # a rejects file from an earlier run would mislead
-    text = json.dumps(result.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
-    write_text(text, out / "results.json")
+    salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
+    written = result.write(out, inputs=list(bundle.files.values()), salt=salt)
     _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
-           f"wrote results.json and {len(files)} tables to {out}")
+           f"wrote results.json and {len(written) - 1} tables to {out}"
+           + (" (rep ids pseudonymised)" if salt else ""))
     return EXIT_OK
 
 
@@ -256,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "LinkedIn reported (ssi_observed)")
     a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    a.add_argument("--anonymize", action="store_true",
+                   help="replace rep and manager ids with stable pseudonyms in every table")
+    a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
     a.set_defaults(func=cmd_analyze)
     return p
 
