@@ -359,4 +359,4 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     return Analysis(panel=panel, tables=tables,
                     models={**models, **order_models, **pillar_models},
                     summary=summarize(tables, confidence=a.confidence), settings=settings,
-                    quality=bundle.quality)
+                    quality=bundle.quality, extra={"scoring_config": config.to_dict()})

@@ -136,6 +136,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import ReportOptions, build_report
+
+    options = ReportOptions(**{k: v for k, v in {
+        "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
+        "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed}.items()
+        if v is not None})
+    context = build_report(args.data, args.out, config=args.config, options=options)
+    _print(*context["quality_lines"])
+    pdf = Path(context["pdf"])
+    _print("", f"wrote the report to {pdf}",
+           f"figures (PNG and SVG) in {pdf.parent / 'figures'}, tables and results.json in "
+           f"{pdf.parent / 'tables'}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -188,6 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
                                   "derived from the reps file)")
     a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="build the leadership PDF report (validate, score, "
+                                      "analyse, figures, PDF)")
+    r.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    r.add_argument("--out", required=True, help="the PDF to write; figures/ and tables/ go "
+                                                "beside it")
+    r.add_argument("--title", help="report title")
+    r.add_argument("--team", help="team name for the title page (default: the data folder)")
+    r.add_argument("--period", help="period label for the title page (default: the outcome "
+                                    "periods' span)")
+    r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
+    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
+                                                                   "(default computed)")
+    r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    r.add_argument("--anonymize", action="store_true", default=None,
+                   help="replace rep and manager ids with stable pseudonyms everywhere")
+    r.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -56,7 +56,7 @@ def test_band_means_and_counts():
     ax = plots.attainment_by_band(d)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert len(labels) == 4 and "below average" in labels[0]
-    counts = [int(t.get_text().split("= ")[1]) for t in ax.texts if t.get_text().startswith("n =")]
+    counts = [int(t.split("n = ")[1]) for t in labels]
     assert sum(counts) == len(d)
     band0 = d[d.ssi < 30].attainment.mean()
     bars = [p for p in ax.patches]

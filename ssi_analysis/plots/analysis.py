@@ -8,6 +8,8 @@ band means, computed here with statsmodels and clustered by rep), never smoothed
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -82,7 +84,6 @@ def attainment_by_band(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainme
         _, ax = plt.subplots()
     d = data[[x, y, cluster]].dropna()
     edges = [b[0] for b in bands] + [bands[-1][1]]
-    labels = [f"{lo:g}–{hi:g}\n{name}" for lo, hi, name in bands]
     band = pd.cut(d[x], bins=edges, labels=False, include_lowest=True, right=False)
     band = band.where(d[x] < edges[-1], len(bands) - 1)  # 100 belongs to the top band
     counts = band.value_counts().reindex(range(len(bands)), fill_value=0)
@@ -99,12 +100,12 @@ def attainment_by_band(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainme
            hatch="//", edgecolor="white")
     ax.errorbar([pos[i] for i in present], means, yerr=[means - lows, highs - means], fmt="none",
                 ecolor="black", capsize=4, linewidth=1.2)
-    for i in range(len(bands)):
-        top = highs[present.index(i)] if i in present else 0
-        ax.text(pos[i], top, f"n = {counts[i]}", ha="center", va="bottom", fontsize=7)
+    labels = [f"{lo:g}–{hi:g}\n{textwrap.fill(name, 9)}\nn = {counts[i]}"
+              for i, (lo, hi, name) in enumerate(bands)]
     if y == "attainment":
         ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1)
     ax.set_xticks(pos, labels)
+    ax.margins(y=0.08)
     ax.set_xlabel("SSI band at period start (points)")
     ax.set_ylabel({"attainment": "Mean attainment (bookings ÷ quota)",
                    "hit_quota": "Share hitting quota"}.get(y, f"Mean {y}"))
