@@ -55,7 +55,7 @@ def test_band_means_and_counts():
     d = synthetic_panel(200, periods=1, seed=2)
     ax = plots.attainment_by_band(d)
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert len(labels) == 4 and "below average" in labels[0]
+    assert len(labels) == 4 and labels[0].startswith("0–30\nbelow\naverage")
     counts = [int(t.split("n = ")[1]) for t in labels]
     assert sum(counts) == len(d)
     band0 = d[d.ssi < 30].attainment.mean()
