@@ -92,13 +92,14 @@ def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "b
 
     Examples
     --------
-    >>> import ssi_analysis as ssi
     >>> from ssi_analysis.stats import attach_groups
-    >>> b = ssi.load_data(ssi.example_data_dir())
-    >>> data = attach_groups(ssi.score(b.activity, b.reps), b.reps)
+    >>> from ssi_analysis import score
+    >>> from ssi_analysis.simulate import simulate
+    >>> t, _ = simulate(60, seed=2, days=150)
+    >>> data = attach_groups(score(t["activity"], t["reps"]), t["reps"])
     >>> ax = pillar_distributions(data, x="industry", y="insights")
     >>> ax.get_ylabel(), len(ax.get_xticklabels())
-    ('Insights (points, 0–25)', 5)
+    ('Insights (points, 0–25)', 3)
     >>> plt.close("all")
     """
     _need(data, x, y)
@@ -180,11 +181,11 @@ def pillar_heatmap(data: pd.DataFrame, *, index: str = "group", columns: str = "
 
     Examples
     --------
-    >>> import ssi_analysis as ssi
     >>> from ssi_analysis.stats import benchmarks
-    >>> b = ssi.load_data(ssi.example_data_dir())
-    >>> bm = benchmarks(ssi.score(b.activity, b.reps), b.reps)
-    >>> ax = pillar_heatmap(bm)
+    >>> from ssi_analysis import score
+    >>> from ssi_analysis.simulate import simulate
+    >>> t, _ = simulate(60, seed=2, days=150)
+    >>> ax = pillar_heatmap(benchmarks(score(t["activity"], t["reps"]), t["reps"]))
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['Brand', 'People', 'Insights', 'Relationships']
     >>> plt.close("all")
@@ -236,13 +237,13 @@ def pillar_profile(data: pd.DataFrame, *, group: str = "group", pillar: str = "p
 
     Examples
     --------
-    >>> import ssi_analysis as ssi
     >>> from ssi_analysis.stats import benchmarks
-    >>> b = ssi.load_data(ssi.example_data_dir())
-    >>> bm = benchmarks(ssi.score(b.activity, b.reps), b.reps)
-    >>> ax = pillar_profile(bm)
-    >>> len(ax.get_lines()), len(ax.get_legend().get_texts())
-    (5, 5)
+    >>> from ssi_analysis import score
+    >>> from ssi_analysis.simulate import simulate
+    >>> t, _ = simulate(60, seed=2, days=150)
+    >>> ax = pillar_profile(benchmarks(score(t["activity"], t["reps"]), t["reps"]))
+    >>> len(ax.get_lines()), [x.get_text() for x in ax.get_legend().get_texts()]
+    (3, ['Financial Services', 'Manufacturing', 'Software'])
     >>> plt.close("all")
     """
     _need(data, group, pillar, values)
@@ -317,13 +318,14 @@ def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
 
     Examples
     --------
-    >>> import ssi_analysis as ssi
     >>> from ssi_analysis.stats import attach_groups, weekly_scores
-    >>> b = ssi.load_data(ssi.example_data_dir())
-    >>> w = weekly_scores(ssi.score(b.activity, b.reps, daily=True))
-    >>> ax = weekly_trend(attach_groups(w, b.reps, by="team"), order=["T01", "T06", "T11"])
+    >>> from ssi_analysis import score
+    >>> from ssi_analysis.simulate import simulate
+    >>> t, _ = simulate(60, seed=2, days=150)
+    >>> w = weekly_scores(score(t["activity"], t["reps"], daily=True))
+    >>> ax = weekly_trend(attach_groups(w, t["reps"], by="team"), order=["T01", "T03"])
     >>> len(ax.get_lines()), ax.get_xlabel()
-    (3, 'Week ending')
+    (2, 'Week ending')
     >>> plt.close("all")
     """
     _need(data, x, y, hue)
@@ -374,13 +376,14 @@ def leaderboard_chart(data: pd.DataFrame, *, y: str = "group", x: str = "estimat
 
     Examples
     --------
-    >>> import ssi_analysis as ssi
     >>> from ssi_analysis.stats import leaderboard, weekly_scores
-    >>> b = ssi.load_data(ssi.example_data_dir())
-    >>> w = weekly_scores(ssi.score(b.activity, b.reps, daily=True))
-    >>> ax = leaderboard_chart(leaderboard(w, b.reps, by="team"), top=5)
+    >>> from ssi_analysis import score
+    >>> from ssi_analysis.simulate import simulate
+    >>> t, _ = simulate(60, seed=2, days=150)
+    >>> w = weekly_scores(score(t["activity"], t["reps"], daily=True))
+    >>> ax = leaderboard_chart(leaderboard(w, t["reps"], by="team"))
     >>> len(ax.patches), ax.get_yticklabels()[0].get_text()
-    (5, 'T06')
+    (3, 'T01')
     >>> plt.close("all")
     """
     _need(data, y, x, *([change] if change else []))

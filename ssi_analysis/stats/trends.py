@@ -404,7 +404,8 @@ def ssi_trend(weekly: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: str
         weekly.assign(group=weekly["rep_id"].astype(str))
     a = w.loc[w["week_start"] == start, ["rep_id", "group", value]]
     z = w.loc[w["week_start"] == end, ["rep_id", value]]
-    both = a.merge(z, on="rep_id", suffixes=("_start", "_end")).dropna()
+    both = a.merge(z, on="rep_id", suffixes=("_start", "_end"))
+    both = both.dropna(subset=[f"{value}_start", f"{value}_end"])
     both["change"] = both[f"{value}_end"] - both[f"{value}_start"]
     base = {"by": by, "value": value, "week_start": _label(weekly, start),
             "week_end": _label(weekly, end), "weeks": weeks, "adjust_method": adjust}
