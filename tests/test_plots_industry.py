@@ -146,3 +146,15 @@ def test_leaderboard_chart_bars_ranked_with_changes(data):
     assert top_row.week in ax.get_title()
     plain = leaderboard_chart(lb, change=None, ci=False)
     assert len(plain.patches) == len(lb) and all("▲" not in t.get_text() for t in plain.texts)
+
+
+def test_horizontal_distributions_put_groups_down_the_y_axis(data):
+    s = data["scores"]
+    ax = pillar_distributions(s, x="industry", y="insights", orient="h")
+    groups = sorted(s.industry.unique())
+    by_height = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text().split(" (n=")[0] for t in by_height] == groups     # first on top
+    assert ax.get_xlabel() == "Insights (points, 0–25)" and ax.get_ylabel() == "Industry"
+    assert ax.get_xlim() == (0, 25)
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections])
+    np.testing.assert_allclose(np.sort(offsets[:, 0]), np.sort(s.insights))  # scores on x

@@ -67,7 +67,7 @@ def _style(i: int) -> dict:
 # ------------------------------------------------------------------ distributions
 def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "brand",
                          order: Sequence[str] | None = None, kind: str = "box",
-                         points: bool = True, seed: int = 0, ax=None):
+                         points: bool = True, orient: str = "v", seed: int = 0, ax=None):
     """One pillar's distribution per group: box (or violin) plots with every rep as a point.
 
     Parameters
@@ -84,6 +84,9 @@ def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "b
         Box plots (median, quartiles, whiskers to 1.5 IQR) or violins with the median marked.
     points : bool
         Overlay each rep as a jittered point (seeded by ``seed``).
+    orient : {'v', 'h'}
+        Groups along the x-axis (``v``) or down the y-axis (``h``: long group names never
+        overlap, the first group on top).
     ax : Axes, optional
 
     Returns
@@ -105,15 +108,20 @@ def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "b
     _need(data, x, y)
     if kind not in ("box", "violin"):
         raise ValueError(f"kind must be 'box' or 'violin', got {kind!r}")
+    if orient not in ("v", "h"):
+        raise ValueError(f"orient must be 'v' or 'h', got {orient!r}")
     if ax is None:
         _, ax = plt.subplots()
     d = data.loc[data[x].notna() & data[y].notna()]
     groups = _groups(d, x, order)
     values = [d.loc[d[x] == g, y].to_numpy(dtype=float) for g in groups]
     pos = np.arange(1, len(groups) + 1)
+    if orient == "h":
+        pos = pos[::-1]                                      # first group on top
+    orientation = "vertical" if orient == "v" else "horizontal"
     if kind == "box" and groups:
         bp = ax.boxplot(values, positions=pos, widths=0.6, patch_artist=True,
-                        showfliers=not points,
+                        showfliers=not points, orientation=orientation,
                         medianprops={"color": "black", "linewidth": 1.6},
                         whiskerprops={"color": "#333333"}, capprops={"color": "#333333"})
         for i, box in enumerate(bp["boxes"]):
@@ -123,7 +131,7 @@ def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "b
             box.set_label(str(groups[i]))
     elif groups:
         vp = ax.violinplot(values, positions=pos, widths=0.8, showmedians=True,
-                           showextrema=False)
+                           showextrema=False, orientation=orientation)
         for i, body in enumerate(vp["bodies"]):
             body.set_facecolor(PALETTE[i % len(PALETTE)])
             body.set_alpha(0.35)
@@ -134,18 +142,29 @@ def pillar_distributions(data: pd.DataFrame, *, x: str = "industry", y: str = "b
     if points:
         rng = np.random.default_rng(seed)
         for i, v in enumerate(values):
-            jitter = rng.uniform(-0.18, 0.18, len(v))
-            ax.scatter(pos[i] + jitter, v, s=9, marker=MARKERS[i % len(MARKERS)],
+            jitter = pos[i] + rng.uniform(-0.18, 0.18, len(v))
+            xy = (jitter, v) if orient == "v" else (v, jitter)
+            ax.scatter(*xy, s=9, marker=MARKERS[i % len(MARKERS)],
                        color=PALETTE[i % len(PALETTE)], edgecolor="#222222", linewidth=0.3,
                        alpha=0.7, zorder=3)
-    ax.set_xticks(pos, [f"{_wrap(g)}\n(n={len(v)})" for g, v in zip(groups, values,
-                                                                     strict=True)])
-    ax.set_xlim(0.4, len(groups) + 0.6)
-    ax.set_ylim(0, _top(y) if y == "ssi" or y in PILLARS else None)
-    ax.set_xlabel(_name(x))
-    ax.set_ylabel(_score_label(y))
+    labels = [f"{_wrap(g)}\n(n={len(v)})" if orient == "v" else f"{g} (n={len(v)})"
+              for g, v in zip(groups, values, strict=True)]
+    top = _top(y) if y == "ssi" or y in PILLARS else None
+    if orient == "v":
+        ax.set_xticks(pos, labels)
+        ax.set_xlim(0.4, len(groups) + 0.6)
+        ax.set_ylim(0, top)
+        ax.set_xlabel(_name(x))
+        ax.set_ylabel(_score_label(y))
+        ax.grid(axis="x", visible=False)
+    else:
+        ax.set_yticks(pos, labels)
+        ax.set_ylim(0.4, len(groups) + 0.6)
+        ax.set_xlim(0, top)
+        ax.set_ylabel(_name(x))
+        ax.set_xlabel(_score_label(y))
+        ax.grid(axis="y", visible=False)
     ax.set_title(f"{_name(y)} by {_name(x).lower()} ({sum(len(v) for v in values)} reps)")
-    ax.grid(axis="x", visible=False)
     return ax
 
 
