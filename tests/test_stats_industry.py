@@ -268,6 +268,14 @@ def test_missing_industry_is_its_own_group_or_excluded_with_a_count():
     gaps = gaps_to_benchmark(s, reps, pillars=["brand"], missing="exclude", min_n=2)
     assert len(gaps) == 17 and (~gaps.estimable).sum() == 5
     assert gaps.loc[~gaps.estimable, "reason"].str.contains("no industry").all()
+    bm = benchmarks(s, reps, pillars=["brand"], missing="exclude")
+    assert bm.group.tolist()[:2] == ["A", "B"] and bm.n.sum() == 17
+    assert pd.isna(bm.group.iloc[-1]) and "excluded as configured" in bm.reason.iloc[-1]
+    reps["team"] = reps.industry.map({"A": "T1", "B": "T2"})            # the 5 have no team
+    reps["industry"] = "X"
+    tg = group_gaps(s, reps, pillars=["brand"], missing="exclude", min_n=2)
+    assert tg.n.tolist() == [6, 6, 5] and not tg.estimable.iloc[-1]
+    assert "5 rep(s) without team" in tg.reason.iloc[-1]
 
 
 def test_a_single_industry_gives_not_estimable_rows_not_a_traceback():
@@ -381,5 +389,14 @@ def test_industry_results_for_results_json(example):
     assert json.loads(text)[0]["n"] == 300
     assert all(type(e["statistic"]) is float and type(e["n"]) is int for e in entries)
     om = compare_groups(s, reps, n_resamples=0)
-    assert [e["p_adj"] for e in entries] == pytest.approx(om.p_adj.tolist())
-    pd.testing.assert_frame_equal(pw, pairwise_groups(s, reps, n_resamples=0))
+    for e, row in zip(entries, om.itertuples(), strict=True):
+        assert (e["pillar"], e["test"], e["n_groups"]) == (row.pillar, row.test, row.n_groups)
+        assert (e["statistic"], e["p_adj"], e["effect_size"]) == pytest.approx(
+            (row.statistic, row.p_adj, row.effect_size))
+    assert list(pw.columns) == list(PAIRWISE_COLUMNS) and len(pw) == 5 * 10
+    ins = pw[pw.pillar == "insights"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        ins, pairwise_groups(s, reps, pillars=["insights"], n_resamples=0))
+    # a not-estimable row is still JSON-safe: NaN becomes None
+    thin, _ = industry_results(*_toy({"A": [1, 2, 3, 4, 5, 6]}), settings=cfg)
+    assert json.loads(json.dumps(thin, allow_nan=False))[0]["statistic"] is None

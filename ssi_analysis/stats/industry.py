@@ -638,8 +638,9 @@ def benchmarks(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         One row per (group, pillar) with :data:`BENCHMARK_COLUMNS`: ``estimate`` = the median,
         ``ci_low, ci_high`` its distribution-free interval from order statistics
         (:func:`scipy.stats.quantile_test`; none below about 6 reps at 95%, with the reason),
-        ``q1, q3`` the quartiles (linear interpolation, pandas' default). Descriptive: no test,
-        no p-value.
+        ``q1, q3`` the quartiles (linear interpolation, pandas' default). Reps without a group
+        (``missing="exclude"``) are counted in not-estimable rows with ``group`` NA.
+        Descriptive: no test, no p-value.
 
     Examples
     --------
@@ -681,9 +682,15 @@ def benchmarks(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                      "ci_method": "order statistics (distribution-free)" if ok else "none",
                      "reason": "" if ok else f"{int(r['n'])} reps are too few for a "
                      f"distribution-free {cfg.confidence:.0%} interval of the median"})
+    n_no_group = int(frame["group"].isna().sum())
+    if n_no_group:
+        rows += [not_estimable(f"no {cfg.by}: excluded as configured (missing='exclude')",
+                               by=cfg.by, group=pd.NA, pillar=p, n=n_no_group, ci_method="")
+                 for p in pillars]
     out = results_table(rows, BENCHMARK_COLUMNS)
     order = {p: i for i, p in enumerate(pillars)}
-    out = out.assign(_p=out["pillar"].map(order)).sort_values(["group", "_p"], kind="stable")
+    out = out.assign(_p=out["pillar"].map(order)).sort_values(["group", "_p"], kind="stable",
+                                                              na_position="last")
     return out.drop(columns="_p").reset_index(drop=True)
 
 
@@ -725,6 +732,7 @@ def gaps_to_benchmark(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                     min_n=cfg.min_n, missing=cfg.missing)
     long = frame.melt(id_vars=["rep_id", "group"], value_vars=pillars, var_name="pillar",
                       value_name="score")
+    bm = bm.loc[bm["group"].notna()]
     long = long.merge(bm[["group", "pillar", "n", "estimate", "estimable", "reason"]]
                       .rename(columns={"n": "group_n", "estimate": "benchmark"}),
                       on=["group", "pillar"], how="left")
@@ -764,8 +772,9 @@ def group_gaps(scores: pd.DataFrame, reps: pd.DataFrame, *, by: str = "team",
         One row per (group, pillar) with :data:`GROUP_GAP_COLUMNS`: ``estimate`` = the median
         gap in points with a distribution-free interval (order statistics), ``mean_gap``,
         ``benchmark_groups`` (the benchmark groups of its reps) and ``lag_rank`` (1 = the
-        pillar that lags most, over the four pillars). Descriptive: no p-value (a team's reps
-        are part of the median they are compared with).
+        pillar that lags most, over the four pillars). Reps without a ``by`` group
+        (``missing="exclude"``) are counted in not-estimable rows with ``group`` NA.
+        Descriptive: no p-value (a team's reps are part of the median they are compared with).
 
     Examples
     --------
@@ -810,12 +819,19 @@ def group_gaps(scores: pd.DataFrame, reps: pd.DataFrame, *, by: str = "team",
                      "mean_gap": float(np.mean(x)),
                      "ci_method": "order statistics (distribution-free)" if ok else "none",
                      "reason": "; ".join(notes)})
+    no_unit = unit.loc[unit["group"].isna()]
+    if len(no_unit):
+        n_out = int(no_unit["rep_id"].nunique())
+        rows += [not_estimable(f"{n_out} rep(s) without {cfg.by}: excluded as configured",
+                               by=cfg.by, group=pd.NA, benchmark_by=benchmark, pillar=p,
+                               n=n_out, ci_method="") for p in pillars]
     out = results_table(rows, GROUP_GAP_COLUMNS)
     in_rank = out["estimable"] & out["pillar"].isin(PILLARS)
     rank = out["estimate"].where(in_rank).groupby(out["group"]).rank(method="first")
     out["lag_rank"] = pd.array(rank, dtype="Int64")
     order = {p: i for i, p in enumerate(pillars)}
-    out = out.assign(_p=out["pillar"].map(order)).sort_values(["group", "_p"], kind="stable")
+    out = out.assign(_p=out["pillar"].map(order)).sort_values(["group", "_p"], kind="stable",
+                                                              na_position="last")
     return out.drop(columns="_p").reset_index(drop=True)
 
 
