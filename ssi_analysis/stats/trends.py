@@ -42,8 +42,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..config import default_config
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
-from ._common import CONFIDENCE, CORE_COLUMNS, bootstrap_ci, not_estimable, p_adjust, results_table
-from .industry import OUTCOMES, attach_groups
+from ._common import CONFIDENCE, CORE_COLUMNS, bootstrap_ci, not_estimable, results_table
+from .industry import OUTCOMES, _p_adjust, attach_groups
 
 WEEKLY_VALUES = ("last", "mean")
 TREND_COLUMNS: tuple[str, ...] = (
@@ -423,7 +423,7 @@ def ssi_trend(weekly: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: str
         rows.append(not_estimable(f"{n_out} rep(s) without {by}: excluded as configured",
                                   **base, group=pd.NA, n=n_out))
     out = results_table(rows, TREND_COLUMNS)
-    out["p_adj"] = p_adjust(out["p_val"], adjust)
+    out["p_adj"] = _p_adjust(out["p_val"], adjust)
     return out
 
 
