@@ -6,9 +6,9 @@ that says how much — all on the **absolute** score scale, so that industries a
 
 Tests (one row per pillar and test in :func:`compare_groups`)
     **Kruskal–Wallis** (:func:`scipy.stats.kruskal`, tie-corrected) with the rank effect size
-    epsilon² = H (n + 1) / (n² − 1) = H / (n − 1) (Tomczak & Tomczak 2014), 0 = no difference,
-    1 = the groups' ranks do not overlap. Its interval is a seeded BCa bootstrap resampling reps
-    within each group (group sizes fixed).
+    epsilon² = H (n + 1) / (n² − 1) = H / (n − 1) (Tomczak & Tomczak 2014): the share of the
+    variance of the ranks that lies between groups, from 0 (no difference) towards 1. Its
+    interval is a seeded BCa bootstrap resampling reps within each group (group sizes fixed).
 
     **Welch's ANOVA** (:func:`statsmodels.stats.oneway.anova_oneway` with ``use_var="unequal"``)
     as the parametric companion, which does not assume equal variances. Its effect size is
@@ -189,7 +189,10 @@ class ComparisonSettings:
         if unknown:
             raise SSIConfigError(f"unknown key(s) {', '.join(unknown)}", file=source,
                                  fix=f"allowed keys: {', '.join(sorted(allowed))}")
-        return cls(**dict(data))
+        try:
+            return cls(**dict(data))
+        except SSIConfigError as exc:
+            raise SSIConfigError(exc.problem, file=source, fix=exc.fix) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data (for ``results.json``)."""
