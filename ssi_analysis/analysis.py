@@ -48,8 +48,10 @@ from .io import Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
 from .privacy import anonymize
+from .scoring import score
 from .stats.association import correlations
 from .stats.claims import claim_check
+from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
 from .stats.models import adjusted_models, pillar_model, time_order
 from .stats.robustness import robustness
 
@@ -303,8 +305,18 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
 
 
 # ------------------------------------------------------------------ the pipeline
+def industry_settings(analysis: AnalysisConfig, section: dict[str, Any] | None = None, *,
+                      source: str = "config") -> ComparisonSettings:
+    """Industry-comparison settings: the analysis' seed, confidence and adjustment, overlaid
+    with the keys of a config file's ``[industry]`` table (``by``, ``min_n``, ``missing`` ...)."""
+    base = {"seed": analysis.seed, "confidence": analysis.confidence,
+            "adjust": analysis.adjust}
+    return ComparisonSettings.from_dict({**base, **(section or {})}, source=source)
+
+
 def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
-            analysis: AnalysisConfig | None = None, ssi: str = "computed") -> Analysis:
+            analysis: AnalysisConfig | None = None, ssi: str = "computed",
+            industry: ComparisonSettings | None = None) -> Analysis:
     """Run the whole analysis on a loaded data folder.
 
     Parameters
@@ -317,6 +329,11 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
         Thresholds, bootstrap, controls, clustering, seed.
     ssi : {'computed', 'observed'}
         Which SSI to analyse.
+    industry : ComparisonSettings, optional
+        Settings of the industry comparison (:mod:`ssi_analysis.stats.industry`), made on the
+        computed absolute scores as of the last activity date (so industries are comparable,
+        whichever SSI the outcome analysis uses). Default: by industry, with the analysis'
+        seed, confidence level and adjustment.
 
     Returns
     -------
@@ -337,6 +354,17 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     order, order_models = time_order(data, return_models=True, **common)
     pillars, pillar_models = pillar_model(data, return_models=True, **common)
     rob = robustness(adjusted, models, data, alpha=a.alpha, power=a.power)
+    industry = industry or industry_settings(a)
+    current = score(bundle.activity, bundle.reps, config=config)
+    if industry.by in bundle.reps:
+        omnibus = compare_groups(current, bundle.reps, **industry.to_dict())
+        pairwise = pairwise_groups(current, bundle.reps, **industry.to_dict())
+        entries = json_entries(omnibus)
+    else:
+        omnibus = pairwise = pd.DataFrame()
+        entries = []
+        settings_note = f"no industry comparison: the reps table has no '{industry.by}' column"
+        panel.notes.append(settings_note)
     tables = {"correlations": corr, "claims": claims, "models": adjusted,
               "time_order": order, "pillars": pillars, "robustness": rob}
     periods = sorted(data["period_start"].unique())
@@ -359,4 +387,7 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     return Analysis(panel=panel, tables=tables,
                     models={**models, **order_models, **pillar_models},
                     summary=summarize(tables, confidence=a.confidence), settings=settings,
-                    quality=bundle.quality, extra={"scoring_config": config.to_dict()})
+                    quality=bundle.quality,
+                    extra={"industry": entries, "industry_settings": industry.to_dict(),
+                           "scoring_config": config.to_dict()},
+                    extra_tables={"industry": omnibus, "industry_pairwise": pairwise})

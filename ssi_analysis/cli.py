@@ -113,8 +113,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze
-    from .config import load_analysis_config
+    from .analysis import analyze, industry_settings
+    from .config import load_analysis_config, load_section
     from .privacy import default_salt
 
     out = Path(args.out)
@@ -125,8 +125,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     settings = load_analysis_config(args.config)
     if args.seed is not None:
         settings = replace(settings, seed=args.seed)
+    industry = industry_settings(settings, load_section(args.config, "industry"),
+                                 source=str(args.config))
     bundle = load_data(args.data, strict=args.strict)
-    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi)
+    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
     _print(*bundle.quality.lines(), *result.panel.lines())
     salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
     written = result.write(out, inputs=list(bundle.files.values()), salt=salt)

@@ -45,7 +45,7 @@ _METRIC_KEYS = {
     "pillar", "kind", "weight", "half", "target", "numerator", "denominator",
     "prior", "prior_n", "rationale",
 }
-_TOP_KEYS = {"scoring", "metrics", "analysis"}
+_TOP_KEYS = {"scoring", "metrics", "analysis", "industry"}
 
 
 @dataclass(frozen=True)
@@ -372,6 +372,18 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
         raise SSIConfigError(f"[analysis] n_boot = {cfg.n_boot} is too few for a bootstrap "
                              "interval", file=source, fix="use at least 1000")
     return cfg
+
+
+def load_section(path: str | Path | None, name: str) -> dict[str, Any]:
+    """The ``[name]`` table of a config file (empty without a file or without the table)."""
+    if path is None:
+        return {}
+    data = _read_toml(path)
+    _check_keys(data, _TOP_KEYS, "", str(path))
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise SSIConfigError(f"[{name}] must be a table", file=str(path))
+    return section
 
 
 def load_analysis_config(path: str | Path | None = None) -> AnalysisConfig:

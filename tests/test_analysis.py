@@ -125,3 +125,17 @@ def test_constant_ssi_single_period_gives_reasons_not_tracebacks():
     json.dumps(res.to_dict(), allow_nan=False)
     claims = res.tables["claims"]
     assert claims.verdict.str.len().gt(0).all()
+
+
+def test_results_json_industry_list(example_analysis):
+    from ssi_analysis.stats.industry import JSON_FIELDS
+
+    d = example_analysis.to_dict()
+    assert len(d["industry"]) == 10           # four pillars and SSI, two tests each
+    assert all(list(e) == list(JSON_FIELDS) for e in d["industry"])
+    omnibus = example_analysis.extra_tables["industry"]
+    first = omnibus.iloc[0]
+    assert d["industry"][0]["statistic"] == pytest.approx(first.statistic)
+    assert {e["pillar"] for e in d["industry"]} == {"brand", "people", "insights",
+                                                    "relationships", "ssi"}
+    assert len(example_analysis.extra_tables["industry_pairwise"]) == 5 * 10  # 10 pairs

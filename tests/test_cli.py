@@ -107,7 +107,7 @@ def test_analyze_writes_results_and_tables(tmp_path, capsys):
     res = json.loads((out / "results.json").read_text())
     assert res["meta"]["analysis"]["n_boot"] == 300
     for name in ("correlations", "claims", "models", "time_order", "pillars", "robustness",
-                 "panel", "panel_excluded"):
+                 "panel", "panel_excluded", "industry", "industry_pairwise"):
         assert (out / f"{name}.csv").exists()
     models = pd.read_csv(out / "models.csv").set_index("model")
     assert models.loc["OLS", "estimate"] == pytest.approx(res["adjusted"]["estimate"])

@@ -60,6 +60,11 @@ def test_pdf_pages_and_numbers_match_results_json(built):
                 assert f"{part['ci_low']:.2f} to {part['ci_high']:.2f}" in text
     for bad in ("nan", "None", "Traceback", "NaN", "Error"):
         assert not re.search(rf"\b{bad}\b", text), bad
+    # the industry comparison and the weekly changes are the tables' numbers too
+    ind = pd.read_csv(built.parent / "tables" / "industry.csv")
+    kw = ind[(ind.test == "kruskal_wallis") & (ind.pillar == "insights")].iloc[0]
+    assert f"epsilon² {kw.estimate:.2f}, 95% CI {kw.ci_low:.2f} to {kw.ci_high:.2f}" in text
+    assert "No team lags its industry" in text or "clearly lag their industry" in text
 
 
 def test_title_page_and_sections(built):
@@ -68,17 +73,21 @@ def test_title_page_and_sections(built):
     assert "300 (900 rep-periods)" in first
     text = pdf_text(built)
     for heading in ("Executive summary", "LinkedIn's claims", "SSI and attainment",
-                    "Methods and caveats", "Appendix: data quality"):
+                    "Which pillar matters?", "Pillars by industry", "SSI over time",
+                    "What to do", "Methods and caveats", "Appendix: data quality"):
         assert heading in text
     assert "R0001" not in text and "Morgan" not in text      # no raw rows, no names
 
 
 def test_figures_and_tables_beside_the_pdf(built):
     figs = built.parent / "figures"
-    for name in ("claims", "ssi_vs_attainment", "attainment_by_band", "coefficients"):
+    for name in ("claims", "ssi_vs_attainment", "attainment_by_band", "coefficients",
+                 "pillars_by_industry", "industry_heatmap", "weekly_trend", "leaderboard"):
         assert (figs / f"{name}.png").stat().st_size > 1000
         assert (figs / f"{name}.svg").read_text().startswith("<?xml")
-    assert (built.parent / "tables" / "models.csv").exists()
+    for name in ("models", "industry", "industry_pairwise", "benchmarks", "team_gaps",
+                 "ssi_trend", "leaderboard"):
+        assert (built.parent / "tables" / f"{name}.csv").exists(), name
     assert not list(built.parent.glob(".ssi-report-*"))        # no working folder left
 
 

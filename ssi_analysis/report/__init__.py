@@ -36,21 +36,13 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..analysis import Analysis, analyze
-from ..config import load_analysis_config, load_config
+from .. import plots, stats
+from ..analysis import Analysis, analyze, industry_settings
+from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
 from ..io import load_data, resolve_data_dir
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
-from ..plots import (
-    A4_WIDTH_IN,
-    attainment_by_band,
-    claims_forest,
-    coefficients,
-    save_figure,
-    ssi_distribution,
-    ssi_vs_attainment,
-    theme,
-)
+from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import default_salt
 from ..scoring import score
 
@@ -95,7 +87,33 @@ def report_date() -> _dt.datetime:
 
 
 # ------------------------------------------------------------------ step 1: numbers and figures
-def _figures(result: Analysis, scores: pd.DataFrame, out: Path) -> dict[str, str]:
+def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends."""
+    reps = bundle.reps
+    tables: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    if "industry" in reps:
+        tables["benchmarks"] = stats.benchmarks(scores, reps, by="industry")
+        if "team" in reps:
+            tables["team_gaps"] = stats.group_gaps(scores, reps, by="team", benchmark="industry")
+    else:
+        notes.append("the reps table has no industry column: no industry benchmarks")
+    daily = score(bundle.activity, reps, config=config, daily=True)
+    weekly = stats.weekly_scores(daily, window_days=config.window_days)
+    notes.extend(weekly.attrs.get("notes", []))
+    if weekly.empty:
+        notes.append("too few weeks with a full scoring window for a trend")
+    else:
+        tables["weekly"] = weekly
+        tables["weekly_changes"] = stats.change_distribution(weekly)
+        if "team" in reps:
+            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
+    return tables, notes
+
+
+def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],
+             reps: pd.DataFrame, out: Path) -> dict[str, str]:
     """Draw and save every report figure; returns name -> caption."""
     panel = result.panel.data
     t = result.tables
@@ -108,27 +126,57 @@ def _figures(result: Analysis, scores: pd.DataFrame, out: Path) -> dict[str, str
 
     with theme():
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.3))
-        claims_forest(t["claims"], ax=ax)
+        plots.claims_forest(t["claims"], ax=ax)
         save("claims", fig, "LinkedIn's claimed ratios (diamonds) and what these data show "
                             "(points with 95% CIs; log scale). Groups with too few reps are "
                             "marked instead of estimated.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
-        ssi_vs_attainment(panel, ax=ax)
+        plots.ssi_vs_attainment(panel, ax=ax)
         save("ssi_vs_attainment", fig, "Each point is a rep in a period; the line is the "
              "least-squares fit with its 95% band (errors clustered by rep). The dotted line is "
              "quota.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
-        attainment_by_band(panel, ax=ax)
+        plots.attainment_by_band(panel, ax=ax)
         save("attainment_by_band", fig, "Mean attainment per SSI band (the rules of thumb "
              "users quote), with 95% CIs clustered by rep and the number of rep-periods.")
         models = pd.concat([t["models"], t["time_order"]], ignore_index=True)
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
-        coefficients(models, ax=ax)
+        plots.coefficients(models, ax=ax)
         save("coefficients", fig, "Difference in attainment per 10 SSI points, by model, with "
                                   "95% CIs: unadjusted, adjusted for the controls, with a "
                                   "random team intercept, and within reps over time.")
+        if "benchmarks" in extras:
+            data = stats.attach_groups(scores, reps, by="industry")
+            fig, axes = plt.subplots(2, 2, figsize=(A4_WIDTH_IN, 5.0), sharey=True)
+            for ax, pillar in zip(axes.flat, PILLARS, strict=True):
+                plots.pillar_distributions(data, x="industry", y=pillar, orient="h", ax=ax)
+                ax.set_ylabel("")
+                ax.set_title(pillar.capitalize())
+            fig.tight_layout()
+            save("pillars_by_industry", fig, "Each pillar's distribution by industry: boxes "
+                 "show the quartiles and median, each point is a rep (scores as of the data's "
+                 "last day, absolute scale 0–25).")
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
+            plots.pillar_heatmap(extras["benchmarks"], vmin=0, vmax=25, ax=ax)
+            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25).")
+        if "weekly" in extras:
+            weekly = extras["weekly"]
+            hue = "industry" if "industry" in reps else None
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
+            if hue:
+                plots.weekly_trend(stats.attach_groups(weekly, reps, by=hue), hue=hue, ax=ax)
+            else:
+                plots.weekly_trend(weekly.assign(all="all reps"), hue="all", ax=ax)
+            save("weekly_trend", fig, "Mean weekly SSI (each rep's score on the last day of "
+                 "the week) per industry, over the weeks with a full scoring window.")
+        if "leaderboard" in extras:
+            board = extras["leaderboard"]
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.8 + 0.22 * len(board)))
+            plots.leaderboard_chart(board, ax=ax)
+            save("leaderboard", fig, "Teams by mean SSI in the last full week, with 95% CIs "
+                 "and the change from the week before.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
-        ssi_distribution(scores, ax=ax)
+        plots.ssi_distribution(scores, ax=ax)
         save("ssi_distribution", fig, "SSI of every rep on the data's last day, with the rule-"
                                       "of-thumb bands users quote.")
     return made
@@ -150,13 +198,17 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         from dataclasses import replace
 
         settings = replace(settings, seed=options.seed)
+    industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder)
-    result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi)
+    result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
+                     industry=industry)
     scores = score(bundle.activity, bundle.reps, config=scoring)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
+    extras, notes = _extras(bundle, scores, scoring)
+    result.extra_tables.update(extras)
     result.write(work / TABLES, salt=salt)
-    captions = _figures(result, scores, work / FIGURES)
+    captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
     meta = result.settings
     periods = meta["periods"]
     last_end = result.panel.data["period_end"].max().strftime("%Y-%m-%d")
@@ -169,6 +221,7 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         "figures": captions,
         "inputs": [str(p) for p in bundle.files.values()],
         "quality_lines": bundle.quality.lines() + result.panel.lines(),
+        "notes": notes,
     }
     return context
 

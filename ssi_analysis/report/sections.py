@@ -213,3 +213,112 @@ def config_table(metrics: dict[str, dict[str, Any]]) -> str:
                  else "value on 0–1")
         rows.append([m["pillar"], name, m["kind"], fmt(m["weight"], 1), shape])
     return table(rows, ["pillar", "metric", "kind", "weight", "curve"], numeric=(3,))
+
+
+# ------------------------------------------------------------------ industry, trend, actions
+def _rows(df) -> list[dict[str, Any]]:
+    return [] if df is None else df.to_dict(orient="records")
+
+
+def _num(x: Any) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if x != x else x
+
+
+def industry_findings(omnibus) -> str:
+    """Which pillars differ across industries (Kruskal–Wallis, Holm), with epsilon² and CI."""
+    rows = [r for r in _rows(omnibus) if r["test"] == "kruskal_wallis"]
+    if not rows:
+        return "<p>Industries could not be compared (no industry column in the reps table).</p>"
+    est = [r for r in rows if r["estimable"] in (True, "True")]
+    if not est:
+        return f"<p>Industries could not be compared: {esc(rows[0]['reason'])}.</p>"
+    differ = [r for r in est if r["pillar"] != "ssi" and (_num(r["p_adj"]) or 1) < 0.05]
+    same = [r for r in est if r["pillar"] != "ssi" and (_num(r["p_adj"]) or 1) >= 0.05]
+    n, k = int(est[0]["n"]), int(est[0]["n_groups"])
+    parts = [f"{esc(r['pillar'])} (epsilon² {fmt(_num(r['estimate']))}, 95% CI "
+             f"{ci(_num(r['ci_low']), _num(r['ci_high']))})"
+             for r in sorted(differ, key=lambda r: -(_num(r["estimate"]) or 0))]
+    text = f"<p>Across {k} industries ({n:,} reps), "
+    text += ("the pillars differ clearly (Kruskal–Wallis, Holm-adjusted p below 0.05) on "
+             + ", ".join(parts) if parts else "no pillar differs clearly between industries")
+    if same:
+        text += "; no detectable difference on " + ", ".join(esc(r["pillar"]) for r in same)
+    text += (". Epsilon² runs from 0 (no difference) to 1 (no overlap); values near 0.01 are "
+             "small, 0.08 medium and 0.26 large by common benchmarks.</p>")
+    table_rows = [[r["pillar"], r["test"].replace("_", " "), fmt(_num(r["statistic"])),
+                   fmt(_num(r["estimate"]), 3), ci(_num(r["ci_low"]), _num(r["ci_high"]), 3),
+                   fmt(_num(r["p_adj"]), 4), f"{int(r['n_groups'])} / {int(r['n'])}"]
+                  for r in _rows(omnibus) if r["estimable"] in (True, "True")]
+    return text + table(table_rows, ["pillar", "test", "statistic", "effect size", "95% CI",
+                                     "p (Holm)", "groups / reps"], numeric=(2, 3, 4, 5, 6),
+                        caption="Effect size: epsilon² for Kruskal–Wallis, omega² for "
+                                "Welch's ANOVA.")
+
+
+def trend_text(changes, trend) -> str:
+    """How much SSI moves in a week, and which teams changed over the last weeks."""
+    c = {r["statistic"]: r for r in _rows(changes)}
+    if not c:
+        return "<p>There are too few weeks with a full scoring window to show a trend.</p>"
+    q1, q3 = c.get("quantile 0.25"), c.get("quantile 0.75")
+    r3 = c.get("share rising more than 3")
+    text = (f"<p>Weekly SSI moves slowly: half of all weekly changes lie between "
+            f"{fmt(_num(q1['estimate']), 1)} and {fmt(_num(q3['estimate']), 1)} points, and "
+            f"{fmt(100 * _num(r3['estimate']), 1)}% of rep-weeks rose by more than 3 points "
+            f"(95% CI {ci(100 * _num(r3['ci_low']), 100 * _num(r3['ci_high']), 1)}%; "
+            f"{int(r3['n']):,} rep-weeks of {int(r3['n_reps']):,} reps). That matches what "
+            "LinkedIn users report: a rise of more than a few points a week is rare.")
+    t = [r for r in _rows(trend) if r["estimable"] in (True, "True")]
+    if t:
+        moved = [r for r in t if (_num(r["p_adj"]) or 1) < 0.05]
+        text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "
+                 f"{esc(t[0]['week_end'])}), {len(moved)} of {len(t)} teams changed their mean "
+                 "SSI by more than chance (Holm-adjusted)")
+        if moved:
+            text += ": " + ", ".join(f"{esc(r['group'])} ({fmt(_num(r['estimate']), 1)} points)"
+                                     for r in moved)
+        text += "."
+    return text + "</p>"
+
+
+def what_to_do(team_gaps, pillars: Sequence[dict[str, Any]], omnibus) -> str:
+    """Which pillar to work on, team by team, and what the data cannot tell."""
+    items = []
+    gaps = [r for r in _rows(team_gaps) if r["estimable"] in (True, "True")
+            and r["pillar"] != "ssi" and _num(r["lag_rank"]) == 1]
+    clear = [r for r in gaps if (_num(r["ci_high"]) or 0) < 0]
+    if gaps:
+        if clear:
+            items.append("Teams that clearly lag their industry on a pillar (median gap with a "
+                         "95% CI entirely below 0): " + "; ".join(
+                             f"{r['group']} on {r['pillar']} ({fmt(_num(r['estimate']), 1)} "
+                             f"points, CI {ci(_num(r['ci_low']), _num(r['ci_high']), 1)}; "
+                             f"{int(r['n'])} reps)" for r in clear) + ".")
+        else:
+            worst = min(gaps, key=lambda r: _num(r["estimate"]) or 0)
+            items.append(f"No team lags its industry on any pillar by more than chance: the "
+                         f"largest gap, {worst['group']} on {worst['pillar']} "
+                         f"({fmt(_num(worst['estimate']), 1)} points, 95% CI "
+                         f"{ci(_num(worst['ci_low']), _num(worst['ci_high']), 1)}; "
+                         f"{int(worst['n'])} reps), is within what chance produces.")
+    ok = [p for p in pillars if p.get("estimate") is not None]
+    signal = [p for p in ok if (p["p_adj"] if p["p_adj"] is not None else 1) < 0.05]
+    if signal:
+        best = max(signal, key=lambda p: p["estimate"])
+        items.append(f"Of the four pillars, {best['term'].removesuffix('_25')} is the one whose "
+                     "differences go with attainment once the others are held fixed; coaching "
+                     "aimed at it is the one these data point to, as a hypothesis to test.")
+    elif ok:
+        items.append("No single pillar goes with attainment more than the others once they are "
+                     "held fixed, so these data give no reason to favour one pillar in "
+                     "coaching.")
+    items.append("What these data cannot tell: whether raising SSI would raise sales. To find "
+                 "out, coach a randomly chosen half of the teams on social selling for a "
+                 "quarter and compare their attainment with the other half.")
+    items.append("Treat SSI as a description of LinkedIn activity, not as a target: the score "
+                 "rewards time on the platform, and a target invites activity for its own sake.")
+    return bullet_list(items)

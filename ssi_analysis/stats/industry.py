@@ -905,6 +905,10 @@ def industry_results(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     kw = cfg.to_dict()
     omnibus = compare_groups(scores, reps, **kw)
     pairwise = pairwise_groups(scores, reps, **kw)
-    entries = [{k: _json_value(row[k]) for k in JSON_FIELDS}
-               for row in omnibus.to_dict(orient="records")]
-    return entries, pairwise
+    return json_entries(omnibus), pairwise
+
+
+def json_entries(omnibus: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of :func:`compare_groups`'s table as ``results.json`` entries (JSON-safe)."""
+    return [{k: _json_value(row[k]) for k in JSON_FIELDS}
+            for row in omnibus.to_dict(orient="records")]
