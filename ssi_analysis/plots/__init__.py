@@ -10,7 +10,9 @@ agreement figures beside it; everything public is importable from here.
 """
 
 from ._theme import A4_WIDTH_IN, HATCHES, MARKERS, PALETTE, save_figure, theme
+from .agreement import bland_altman
 from .scores import SSI_BANDS, ssi_distribution
 
 __all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "save_figure",
            "ssi_distribution", "theme"]
+__all__ += ["bland_altman"]

@@ -7,5 +7,7 @@ objects, ``return_models=True`` returns them beside the table.
 """
 
 from ._common import ADJUST_METHODS, CONFIDENCE, CORE_COLUMNS, bootstrap_ci, p_adjust
+from .agreement import Calibration, agreement, calibrate, pair_scores
 
 __all__ = ["ADJUST_METHODS", "CONFIDENCE", "CORE_COLUMNS", "bootstrap_ci", "p_adjust"]
+__all__ += ["Calibration", "agreement", "calibrate", "pair_scores"]
