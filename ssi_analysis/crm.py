@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Sequence
@@ -266,9 +267,11 @@ def load_mapping(spec: str | Path | ColumnMapping) -> ColumnMapping:
         return preset(text)
     path = Path(text)
     if not path.is_file():
+        close = difflib.get_close_matches(text.strip().lower(), PRESETS, n=1)
         raise SSIConfigError(f"'{text}' is neither a mapping preset nor a file",
-                             fix=f"use one of {', '.join(PRESETS)} or the path of a TOML file "
-                                 "(see data/README.md)")
+                             fix=(f"did you mean '{close[0]}'? " if close else "")
+                             + f"Use one of {', '.join(PRESETS)} or the path of a TOML file "
+                               "(see data/README.md)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -282,7 +285,7 @@ def detect_mapping(columns: Sequence[str], *, file: str = "opportunities"
                    ) -> tuple[ColumnMapping, str]:
     """The mapping whose required columns ``columns`` (normalised names) has, and a note.
 
-    Tried: the canonical names, then each preset. Exactly one must fit.
+    The toolkit's own names are used when they fit; otherwise exactly one preset must.
 
     Raises
     ------
@@ -294,6 +297,8 @@ def detect_mapping(columns: Sequence[str], *, file: str = "opportunities"
     for m in tried:
         found, missing = m.resolve(columns)
         (fits if not missing else misses).append((m, found, missing))
+    if fits and fits[0][0].name == "canonical":
+        fits = fits[:1]
     if len(fits) == 1:
         m = fits[0][0]
         return m, (f"{file}: columns match the {m.name} mapping ({m.description}); used it "
@@ -656,8 +661,8 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
     g = q.groupby(["rep_id", "_p"], sort=True)
     agg = g.agg(quota=("quota", "sum"), _days=("_days", "sum"),
                 quota_rows=("quota", "size")).reset_index()
-    agg["period_start"] = agg["_p"].dt.start_time.dt.normalize()
-    agg["period_end"] = agg["_p"].dt.end_time.dt.normalize()
+    agg["period_start"] = agg["_p"].dt.start_time.dt.normalize().astype("datetime64[ns]")
+    agg["period_end"] = agg["_p"].dt.end_time.dt.normalize().astype("datetime64[ns]")
     agg["_need"] = (agg["period_end"] - agg["period_start"]).dt.days + 1
     partial = agg[agg["_days"] < agg["_need"]]
     if not partial.empty:
@@ -676,14 +681,18 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
 def _assign(rep_id: pd.Series, dates: pd.Series, periods: pd.DataFrame) -> np.ndarray:
     """Index of the period (row of ``periods``) each (rep, date) falls in, -1 for none."""
     out = np.full(len(dates), -1, dtype=np.int64)
+    ns = "datetime64[ns]"  # one resolution on both sides (pandas may mix ns and us)
     left = pd.DataFrame({"rep_id": rep_id.to_numpy(dtype=object),
-                         "d": pd.to_datetime(dates).to_numpy(), "i": np.arange(len(dates))})
+                         "d": pd.to_datetime(dates).to_numpy().astype(ns),
+                         "i": np.arange(len(dates))})
     left = left[left["d"].notna() & left["rep_id"].notna()].sort_values("d", kind="stable")
     if left.empty or periods.empty:
         return out
-    right = periods[["rep_id", "period_start", "period_end"]].assign(
-        pid=np.arange(len(periods)), rep_id=periods["rep_id"].to_numpy(dtype=object)
-    ).sort_values("period_start", kind="stable")
+    right = pd.DataFrame({"rep_id": periods["rep_id"].to_numpy(dtype=object),
+                          "period_start": periods["period_start"].to_numpy().astype(ns),
+                          "period_end": periods["period_end"].to_numpy().astype(ns),
+                          "pid": np.arange(len(periods))}).sort_values("period_start",
+                                                                       kind="stable")
     m = pd.merge_asof(left, right, left_on="d", right_on="period_start", by="rep_id",
                       direction="backward")
     ok = m["pid"].notna() & (m["d"] <= m["period_end"])
@@ -759,12 +768,15 @@ def derive_outcomes(opportunities: pd.DataFrame, quotas: pd.DataFrame, *,
     cyc_sum = count(cycle_ok, closed_pid, np.nan_to_num(cycle))
     cyc_n = count(cycle_ok, closed_pid)
     with np.errstate(invalid="ignore", divide="ignore"):
+        # sums of amounts rounded to 6 decimals: float noise of summing, not a currency rule
         out = periods[["rep_id", "period_start", "period_end", "quota"]].assign(
-            bookings=bookings, opportunities=n_created, deals_won=n_won, deals_lost=n_lost,
+            bookings=np.round(bookings, 6), opportunities=n_created, deals_won=n_won,
+            deals_lost=n_lost,
             win_rate=np.where(n_won + n_lost > 0, n_won / (n_won + n_lost), np.nan),
-            avg_deal_size=np.where(n_won > 0, bookings / n_won, np.nan),
+            avg_deal_size=np.round(np.where(n_won > 0, bookings / n_won, np.nan), 6),
             sales_cycle_days=np.where(cyc_n > 0, cyc_sum / cyc_n, np.nan))
     out["quota"] = out["quota"].astype(float)
+    out["rep_id"] = out["rep_id"].astype(object)
     out = out[OUTCOME_COLUMNS + DERIVED_COLUMNS].reset_index(drop=True)
     result = CRMOutcomes(outcomes=out, period=period, quota_rejects=quota_rejects)
 
@@ -803,9 +815,9 @@ def derive_outcomes(opportunities: pd.DataFrame, quotas: pd.DataFrame, *,
         int((won & (closed_pid >= 0)).sum()), won_out, int(lost.sum()),
         int((status == "open").sum()), int((won & np.isfinite(cycle) & (cycle < 0)).sum()),
         len(out)]})
-    how = f"calendar {period}s (quota rows summed)" if period else "as the quota rows give them"
+    how = f"calendar {period}s, quota rows summed" if period else "the quota rows' own"
     notes = [f"outcomes derived from {len(opps)} opportunities and {len(quotas)} quota rows: "
-             f"{len(out)} rep-periods for {out['rep_id'].nunique()} reps (periods {how})"]
+             f"{len(out)} rep-periods for {out['rep_id'].nunique()} reps (periods: {how})"]
     if created_out:
         notes.append(f"{created_out} opportunities were created outside every quota period of "
                      "their rep: not counted in opportunities")

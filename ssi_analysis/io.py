@@ -813,6 +813,9 @@ def _load_opportunities(raw: RawTable, mapping: crm.ColumnMapping | None
     kept2, rej2 = _collect(mraw, "opportunities", kept, [rules] if not rules.empty else [])
     rejects = pd.concat([r for r in (rej, rej2) if not r.empty], ignore_index=True) \
         if not (rej.empty and rej2.empty) else rej
+    # the owner of each rejected row, to name its rep once owners are matched to reps
+    rejects["_owner"] = df["owner"].reindex(rejects["row"].to_numpy(dtype=int)
+                                            - raw.row_offset).to_numpy(dtype=object)
     out = crm.with_status(kept2, status)
     out.insert(0, "rep_id", None)
     out.loc[out["amount"].notna() & amount_problem.reindex(out.index).notna(), "amount"] = np.nan
@@ -952,6 +955,7 @@ def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
     wide = ok.assign(_snap=snap).pivot_table(index="_snap", columns="field", values="value",
                                              aggfunc="first")
     keys = ok.assign(_snap=snap).groupby("_snap")[["rep_id", "date"]].first()
+    keys["rep_id"] = keys["rep_id"].astype(object)      # ids are text objects everywhere
     wide = keys.join(wide)
     lacking = [c for c in _OBSERVED_REQUIRED if c not in wide]
     for c in lacking:
@@ -962,9 +966,9 @@ def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
         miss = incomplete.apply(lambda r: ", ".join(c for c, v in r.items() if v), axis=1)
         has = miss.ne("")
         snap_reason[has] = "snapshot incomplete: no " + miss[has]
-    checked = _validate(wide[~snap_reason.notna()][["rep_id", "date",
-                                                    *[c for c in spec.numbers if c in wide]]],
-                        spec.schema)
+    to_check = wide[~snap_reason.notna()][["rep_id", "date",
+                                            *[c for c in spec.numbers if c in wide]]]
+    checked = _validate(to_check, spec.schema) if not to_check.empty else []
     for prob in checked:
         first_reason = prob.groupby("idx")["reason"].first()
         snap_reason[first_reason.index] = "snapshot rejected: " + first_reason
@@ -1005,8 +1009,9 @@ def observed_wide(long: pd.DataFrame) -> pd.DataFrame:
     rows = long.groupby(["rep_id", "date"], sort=True)["_row"].min()
     wide = long.pivot_table(index=["rep_id", "date"], columns="field", values="value",
                             aggfunc="first", sort=True)
-    order = [c for c in TABLES["ssi_observed"].numbers if c in wide.columns]
-    out = wide[order].join(rows).reset_index()
+    order = [c for c in TABLES["ssi_observed"].numbers
+             if c in wide.columns or c in _OBSERVED_REQUIRED]    # the pillars even if empty
+    out = wide.reindex(columns=order).join(rows).reset_index()
     out.columns.name = None
     return out
 
@@ -1232,6 +1237,9 @@ def _derive_outcomes(loaded: dict[str, _Loaded], files: dict[str, Path],
                             fix="convert one of them so both are in the same currency")
     opps.frame["rep_id"] = crm.match_owners(opps.frame["owner"], reps,
                                             file=files["reps"].name).to_numpy(dtype=object)
+    if "_owner" in opps.rejects:  # rows rejected while loading: name their rep where known
+        owners = opps.rejects.pop("_owner")
+        opps.rejects["rep_id"] = crm.match_owners(owners.fillna(""), reps).to_numpy(dtype=object)
     unmatched = opps.frame["rep_id"].isna()
     lost_owners = opps.frame[unmatched]
     reasons = ("owner '" + opps.frame["owner"].astype(str)

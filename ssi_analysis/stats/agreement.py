@@ -300,8 +300,8 @@ def agreement(pairs: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
     >>> pairs = pd.DataFrame({"rep_id": range(40), "ssi_observed": truth,
     ...                       "ssi_computed": truth + 2 + rng.normal(0, 1, 40)})
     >>> res = agreement(pairs, measures=["ssi"], n_resamples=500).set_index("statistic")
-    >>> round(res.loc["bias", "estimate"], 2), res.loc["bias", "ci_method"]
-    (2.17, 't')
+    >>> round(float(res.loc["bias", "estimate"]), 2), res.loc["bias", "ci_method"]
+    (2.3, 't')
     >>> bool(res.loc["loa_low", "estimate"] < 2 < res.loc["loa_high", "estimate"])
     True
     """
