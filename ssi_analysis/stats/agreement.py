@@ -161,6 +161,22 @@ def _from_totals(t: np.ndarray, loa_z: float) -> dict[str, np.ndarray]:
             "loa_high": bias + loa_z * sd, "sd": sd}
 
 
+def limit_ci(limit: float | np.ndarray, sd: float | np.ndarray, n: int, *, loa: float = 0.95,
+             confidence: float = CONFIDENCE) -> tuple:
+    """Bland & Altman's (1999) approximate confidence interval of a limit of agreement.
+
+    ``var(mean ± z·s) ≈ (1/n + z²/(2(n-1))) s²`` with ``z`` the normal quantile of ``loa``;
+    the interval is ``limit ± t(n-1)·se``. Works elementwise on arrays.
+
+    >>> [round(v, 2) for v in limit_ci(10.0, 4.0, 50)]
+    [8.01, 11.99]
+    """
+    z = float(sps.norm.ppf(0.5 + loa / 2))
+    se = np.asarray(sd) * np.sqrt(1 / n + z ** 2 / (2 * (n - 1)))
+    tq = float(sps.t.ppf(0.5 + confidence / 2, n - 1))
+    return limit - tq * se, limit + tq * se
+
+
 def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: str,
                  confidence: float, loa: float, n_resamples: int, seed: int
                  ) -> list[dict[str, Any]]:
@@ -235,11 +251,8 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
     if repeated:
         limits = {s: boot(s) for s in ("loa_low", "loa_high")}
     else:
-        # Bland & Altman (1999): var(limit) ~ (1/n + z^2 / (2(n-1))) s^2, t quantile
-        se = point["sd"] * np.sqrt(1 / n + loa_z ** 2 / (2 * (n - 1)))
-        tq = float(sps.t.ppf(0.5 + confidence / 2, n - 1))
-        limits = {s: (point[s] - tq * se, point[s] + tq * se, "Bland-Altman 1999")
-                  for s in ("loa_low", "loa_high")}
+        limits = {s: (*limit_ci(point[s], point["sd"], n, loa=loa, confidence=confidence),
+                      "Bland-Altman 1999") for s in ("loa_low", "loa_high")}
     for s in ("loa_low", "loa_high"):
         lo, hi, how = limits[s]
         rows.append({**base, "statistic": s, "estimate": point[s], "ci_low": lo, "ci_high": hi,
@@ -523,4 +536,4 @@ def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.Da
 
 
 __all__ = ["COLUMNS", "MEASURES", "STATISTICS", "Calibration", "agreement", "calibrate",
-           "pair_scores"]
+           "limit_ci", "pair_scores"]
