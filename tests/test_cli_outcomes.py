@@ -66,9 +66,12 @@ def test_outcomes_reports_rejects_unmatched_owners_and_flags(tmp_path, capsys):
 def test_outcomes_user_errors_exit_2(tmp_path, capsys):
     folder = write_folder(tmp_path / "d", reps=REPS, activity=ACT, opportunities=OPPS,
                           quotas=QUOTAS)
+    tidy = write_folder(tmp_path / "tidy", reps=REPS, activity=ACT,
+                        outcomes="rep_id,period_start,period_end,quota,bookings,opportunities\n"
+                                 "R1,2026-04-01,2026-04-30,10,5,1\n")
     cases = [
-        (["outcomes", "--data", "example", "--out", str(tmp_path / "x.csv")],
-         "nothing to derive"),
+        (["outcomes", "--data", tidy, "--out", str(tmp_path / "x.csv")],
+         "nothing to derive: the folder has no opportunities (its outcomes table is used"),
         (["outcomes", "--data", folder, "--out", str(tmp_path / "d" / "outcomes.csv")],
          "outcomes from two places"),
         (["outcomes", "--data", folder, "--out", str(tmp_path / "x.csv"), "--mapping",

@@ -181,12 +181,13 @@ def test_long_and_wide_snapshots_load_to_the_same_table(tmp_path):
     long = wide.melt(id_vars=["rep_id", "date"], var_name="field", value_name="value")
     long = long.sample(frac=1.0, random_state=1)                 # any row order
     reps = pd.read_csv(example_data_dir() / "reps.csv")
+    activity = pd.DataFrame({"rep_id": reps.rep_id, "date": "2026-01-05", "metric": "posts",
+                             "value": 1})
     (tmp_path / "w").mkdir()
     (tmp_path / "l").mkdir()
     for sub in ("w", "l"):
         reps.to_csv(tmp_path / sub / "reps.csv", index=False)
-        pd.read_parquet(example_data_dir() / "activity.parquet").to_parquet(
-            tmp_path / sub / "activity.parquet")
+        activity.to_csv(tmp_path / sub / "activity.csv", index=False)
     wide.to_csv(tmp_path / "w" / "ssi_observed.csv", index=False)
     long.to_csv(tmp_path / "l" / "ssi_observed.csv", index=False, sep=";", decimal=",")
     a, b = load_data(tmp_path / "w").ssi_observed, load_data(tmp_path / "l").ssi_observed

@@ -72,6 +72,11 @@ def test_independent_pairs_match_scipy_and_bland_altman_1999():
         assert row.estimate == pytest.approx(d.mean() + sign * Z * s)
         assert (row.ci_low, row.ci_high) == pytest.approx(
             (row.estimate - tq * se, row.estimate + tq * se))
+    lin = stats.linregress((x + y) / 2, d)          # R: lm(I(y - x) ~ I((x + y) / 2))
+    row = res.loc["proportional_bias"]
+    half = stats.t.ppf(0.975, n - 2) * lin.stderr
+    assert row.estimate == pytest.approx(lin.slope) and row.p_val == pytest.approx(lin.pvalue)
+    assert (row.ci_low, row.ci_high) == pytest.approx((lin.slope - half, lin.slope + half))
     assert (res.n == n).all() and (res.n_reps == n).all()
 
 
@@ -149,6 +154,8 @@ def test_resampled_statistics_equal_a_direct_computation_on_the_resample():
 def test_known_bias_and_limits_are_recovered():
     true_sd = np.hypot(1.5, 1.0)
     res = table(repeated_pairs(reps=80, per_rep=6, seed=11))
+    trend = res.loc["proportional_bias"]                 # built with none
+    assert trend.ci_low < 0 < trend.ci_high
     assert res.loc["bias", "ci_low"] < 2.0 < res.loc["bias", "ci_high"]
     assert res.loc["loa_low", "ci_low"] < 2 - Z * true_sd < res.loc["loa_low", "ci_high"]
     assert res.loc["loa_high", "ci_low"] < 2 + Z * true_sd < res.loc["loa_high", "ci_high"]
@@ -188,7 +195,7 @@ def test_p_values_are_adjusted_together_and_results_are_reproducible():
     b = agreement(pairs, measures=["ssi", "brand"], n_resamples=300, seed=3)
     pd.testing.assert_frame_equal(a, b)
     np.testing.assert_allclose(a.p_adj, p_adjust(a.p_val, "holm"), equal_nan=True)
-    assert a.p_val.notna().sum() == 4                      # r and bias for each measure
+    assert a.p_val.notna().sum() == 6        # r, bias and proportional bias for each measure
     assert list(a.columns[:8]) == ["measure", "statistic", "n", "estimate", "ci_low",
                                    "ci_high", "p_val", "p_adj"]
 
@@ -258,3 +265,10 @@ def test_calibration_holds_reps_out_and_refuses_relative_mode(example_bundle):
     pd.testing.assert_frame_equal(cal.parameters, again.parameters)
     with pytest.raises(SSIConfigError, match="absolute mode"):
         calibrate(b.activity, b.reps, obs, config=load_config().with_options(mode="relative"))
+
+
+def test_a_difference_that_shrinks_with_the_score_shows_as_proportional_bias():
+    pairs = independent_pairs(n=200, bias=10.0, scale=0.8)   # computed = 0.8 x + 10 + noise
+    row = table(pairs).loc["proportional_bias"]
+    # d = -0.2 x + 10 + e and mean = 0.9 x + 5 + e/2: slope near -0.2 / 0.9
+    assert row.ci_high < 0 and row.estimate == pytest.approx(-0.2 / 0.9, abs=0.03)

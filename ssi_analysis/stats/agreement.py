@@ -12,7 +12,9 @@ Three steps, each a function:
    a confidence interval. Snapshots of the same rep are not independent: when reps repeat,
    intervals resample reps (a cluster bootstrap), the bias uses rep-clustered standard errors,
    and the limits use the standard deviation of Bland & Altman (2007) for repeated pairs whose
-   true value changes over time.
+   true value changes over time. A ``proportional_bias`` row (Bland & Altman 1999, the
+   regression of the difference on the mean) says whether the difference grows or shrinks with
+   the score, which a single bias cannot show.
 3. :func:`calibrate` (optional) fits the scoring config's ``half`` and ``target`` values to the
    observed pillars, by a multiplier per pillar (or per metric) on a log scale, so a team can
    bring the transparent score to the level LinkedIn shows its reps. It changes the scale of
@@ -26,7 +28,7 @@ Examples
 >>> pairs = pair_scores(b.activity, b.reps, b.ssi_observed)
 >>> list(pairs.columns[:4])
 ['rep_id', 'date', 'ssi_observed', 'ssi_computed']
->>> res = agreement(pairs, n_resamples=200)
+>>> res = agreement(pairs, n_resamples=100)
 >>> res[["measure", "statistic"]].head(5).values.tolist()
 [['ssi', 'pearson_r'], ['ssi', 'ccc'], ['ssi', 'bias'], ['ssi', 'loa_low'], ['ssi', 'loa_high']]
 >>> bool(res.estimable.all()), bool((res.ci_low <= res.ci_high).all())
@@ -53,7 +55,8 @@ from ._common import CONFIDENCE, bootstrap_ci, not_estimable, p_adjust, results_
 MEASURES: tuple[str, ...] = ("ssi", *PILLARS)
 """What is compared: the SSI and each pillar."""
 
-STATISTICS: tuple[str, ...] = ("pearson_r", "ccc", "bias", "loa_low", "loa_high")
+STATISTICS: tuple[str, ...] = ("pearson_r", "ccc", "bias", "loa_low", "loa_high",
+                               "proportional_bias")
 """The rows :func:`agreement` gives per measure, in order."""
 
 COLUMNS: list[str] = ["measure", "statistic", "n", "estimate", "ci_low", "ci_high", "p_val",
@@ -168,8 +171,8 @@ def limit_ci(limit: float | np.ndarray, sd: float | np.ndarray, n: int, *, loa: 
     ``var(mean ± z·s) ≈ (1/n + z²/(2(n-1))) s²`` with ``z`` the normal quantile of ``loa``;
     the interval is ``limit ± t(n-1)·se``. Works elementwise on arrays.
 
-    >>> [round(v, 2) for v in limit_ci(10.0, 4.0, 50)]
-    [8.01, 11.99]
+    >>> [round(float(v), 2) for v in limit_ci(10.0, 4.0, 50)]
+    [8.04, 11.96]
     """
     z = float(sps.norm.ppf(0.5 + loa / 2))
     se = np.asarray(sd) * np.sqrt(1 / n + z ** 2 / (2 * (n - 1)))
@@ -236,7 +239,8 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
     # bias and limits of agreement
     if flat_d:
         why = "the differences do not vary (computed - observed is constant)"
-        rows += [not_estimable(why, statistic=s, **base) for s in ("bias", "loa_low", "loa_high")]
+        rows += [not_estimable(why, statistic=s, **base)
+                 for s in ("bias", "loa_low", "loa_high", "proportional_bias")]
         return rows
     if repeated:
         fit = sm.OLS(d, np.ones(n)).fit(cov_type="cluster", cov_kwds={"groups": codes},
@@ -257,6 +261,19 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
         lo, hi, how = limits[s]
         rows.append({**base, "statistic": s, "estimate": point[s], "ci_low": lo, "ci_high": hi,
                      "ci_method": how})
+    # Bland & Altman (1999): does the difference change with the size of the score?
+    mean = (x + y) / 2
+    if np.ptp(mean) == 0:
+        rows.append(not_estimable("the mean of the two scores does not vary",
+                                  statistic="proportional_bias", **base))
+        return rows
+    design = sm.add_constant(mean)
+    trend = (sm.OLS(d, design).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+             if repeated else sm.OLS(d, design).fit(use_t=True))
+    t_lo, t_hi = (float(v) for v in trend.conf_int(alpha=1 - confidence)[1])
+    rows.append({**base, "statistic": "proportional_bias", "estimate": float(trend.params[1]),
+                 "ci_low": t_lo, "ci_high": t_hi, "p_val": float(trend.pvalues[1]),
+                 "ci_method": how_b})
     return rows
 
 
@@ -302,6 +319,10 @@ def agreement(pairs: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
         - ``loa_low``, ``loa_high``: bias ∓ z·SD, the range holding ``loa`` of the differences;
           CI Bland & Altman (1999) with independent pairs, rep bootstrap with repeated ones,
           where the SD is Bland & Altman's (2007) for repeated pairs.
+        - ``proportional_bias``: slope of the difference on the mean of the two scores (points
+          of difference per point of score; 0 = the bias is the same at every level), t test
+          and CI as for the bias. Where it is clearly not 0, bias and limits describe an
+          average over levels that hold at none of them.
 
         ``ccc`` and the limits have no test (``p_val`` NaN). Rows that cannot be computed
         (fewer than 3 pairs or reps, no variation) have ``estimable = False`` and a reason.
@@ -423,7 +444,8 @@ def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.Da
     --------
     >>> from ssi_analysis import load_data, example_data_dir
     >>> b = load_data(example_data_dir())
-    >>> cal = calibrate(b.activity, b.reps, b.ssi_observed, n_resamples=200)
+    >>> some = b.ssi_observed[b.ssi_observed.rep_id.isin(b.ssi_observed.rep_id.unique()[:30])]
+    >>> cal = calibrate(b.activity, b.reps, some, n_resamples=100)
     >>> sorted(cal.parameters.group.unique())
     ['brand', 'insights', 'people', 'relationships']
     >>> bool(cal.fit["rmse_after"] < cal.fit["rmse_before"])
