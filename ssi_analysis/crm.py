@@ -115,7 +115,7 @@ class ColumnMapping:
     """
 
     name: str = "canonical"
-    description: str = "the toolkit's own column names (owner or rep_id, created_date, ...)"
+    description: str = "the toolkit's own column names"
     columns: tuple[tuple[str, tuple[str, ...]], ...] = _CANONICAL_COLUMNS
     won: tuple[str, ...] = ("Closed Won", "Won")
     lost: tuple[str, ...] = ("Closed Lost", "Lost")

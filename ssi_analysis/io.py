@@ -759,8 +759,7 @@ def _flags_frame(raw: RawTable, table: str, problems: pd.DataFrame,
     return out.assign(_row=idx.to_numpy())
 
 
-def _amount_problems(raw: RawTable, df: pd.DataFrame, column: str,
-                     currency: pd.Series | None = None
+def _amount_problems(raw: RawTable, column: str, currency: pd.Series | None = None
                      ) -> tuple[pd.Series, pd.Series, str | None]:
     """Amounts of ``column`` read by :func:`parse_amounts`, per row why not (or ``None``), and
     the column's currency (``None`` when no amount is marked).
@@ -800,7 +799,7 @@ def _load_opportunities(raw: RawTable, mapping: crm.ColumnMapping | None
     mraw = RawTable(frame, raw.file, raw.row_offset, raw.decimal)
     df, problems = _coerce(mraw, spec, [c for c in (*spec.ids, *spec.dates) if c in frame])
     amount, amount_problem, main = _amount_problems(
-        mraw, df, "amount", df["currency"] if "currency" in df else None)
+        mraw, "amount", df["currency"] if "currency" in df else None)
     df["amount"] = amount
     schema_cols = [c for c in ("owner", "opportunity_id", "created_date", "close_date", "stage",
                                "amount") if c in df]
@@ -831,7 +830,7 @@ def _load_quotas(raw: RawTable) -> _Loaded:
     spec = TABLES["quotas"]
     _require_columns(raw, spec, spec.required)
     df, problems = _coerce(raw, spec, ["rep_id", "period_start", "period_end"])
-    quota, problem, main = _amount_problems(raw, df, "quota")
+    quota, problem, main = _amount_problems(raw, "quota")
     df["quota"] = quota.where(problem.isna())
     bad = problem.notna()
     if bad.any():
