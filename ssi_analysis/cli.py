@@ -8,10 +8,9 @@ traceback. Any other exception is a bug and is shown as one.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIError
 from .io import load_data, resolve_data_dir
+from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -26,43 +26,6 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def _print(*lines: str, file=None) -> None:
     for line in lines:
         print(line, file=file or sys.stdout)
-
-
-def write_table(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` to ``path`` (.csv or .parquet) atomically: a temporary file, then rename.
-
-    Dates are written as ``YYYY-MM-DD``; floats keep full precision, so the same inputs give
-    byte-identical files.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise SSIError(f"cannot write '{suffix}' files", file=str(path),
-                       fix="name the output .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            out = df.copy()
-            for col in out.columns:
-                if pd.api.types.is_datetime64_any_dtype(out[col]):
-                    out[col] = out[col].dt.strftime("%Y-%m-%d")
-            out.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def _refuse_overwriting_inputs(out: Path, inputs: Sequence[Path]) -> None:
-    target = out.resolve()
-    for p in inputs:
-        if p.resolve() == target:
-            raise SSIError("the output would overwrite an input file", file=str(out),
-                           fix="choose another output path")
 
 
 def _rejects_path(out: Path) -> Path:
@@ -87,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .scoring import check_scorable
 
     config = load_config(args.config)
-    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.period)
+    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.outcome_period)
     _print(*bundle.quality.lines())
     rej = bundle.quality.rejects
     problems = 0
@@ -138,8 +101,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise SSIError("the output must be a .csv or .parquet file", file=str(out),
                        fix="e.g. --out scores.csv")
     config = load_config(args.config)
-    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping, period=args.period)
-    _refuse_overwriting_inputs(out, list(bundle.files.values()))
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
+    refuse_overwriting_inputs(out, list(bundle.files.values()))
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
                        fix="use --asof for one date or --daily for the whole series")
@@ -174,13 +138,14 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
         raise SSIError("writing outcomes into the data folder would give it outcomes from two "
                        "places (outcomes and opportunities)", file=str(out),
                        fix="write them elsewhere, e.g. --out out/outcomes.csv")
-    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping, period=args.period)
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
         raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
                        file=str(args.data),
                        fix="add opportunities and quotas tables (see data/README.md)")
-    _refuse_overwriting_inputs(out, list(bundle.files.values()))
+    refuse_overwriting_inputs(out, list(bundle.files.values()))
     _print(*bundle.quality.lines())
     derived = bundle.crm
     _print("", "where the opportunities went:",
@@ -207,9 +172,50 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
 def _add_crm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mapping", help="column mapping of the opportunities export: "
                         "salesforce, hubspot or a TOML file (default: detected from the columns)")
-    parser.add_argument("--period", choices=["month", "quarter"],
-                        help="sum the quota rows to calendar months or quarters (default: the "
-                             "quota rows' own periods)")
+    parser.add_argument("--outcome-period", choices=["month", "quarter"],
+                        help="outcomes from opportunities: sum the quota rows to calendar months "
+                             "or quarters (default: the quota rows' own periods)")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+    from .config import load_analysis_config
+    from .privacy import default_salt
+
+    out = Path(args.out)
+    if out.suffix:
+        raise SSIError("--out is a folder for results.json and the tables", file=str(out),
+                       fix="e.g. --out out/analysis")
+    config = load_config(args.config)
+    settings = load_analysis_config(args.config)
+    if args.seed is not None:
+        settings = replace(settings, seed=args.seed)
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
+    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi)
+    _print(*bundle.quality.lines(), *result.panel.lines())
+    salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
+    written = result.write(out, inputs=list(bundle.files.values()), salt=salt)
+    _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
+           f"wrote results.json and {len(written) - 1} tables to {out}"
+           + (" (rep ids pseudonymised)" if salt else ""))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import ReportOptions, build_report
+
+    options = ReportOptions(**{k: v for k, v in {
+        "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
+        "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed}.items()
+        if v is not None})
+    context = build_report(args.data, args.out, config=args.config, options=options)
+    _print(*context["quality_lines"])
+    pdf = Path(context["pdf"])
+    _print("", f"wrote the report to {pdf}",
+           f"figures (PNG and SVG) in {pdf.parent / 'figures'}, tables and results.json in "
+           f"{pdf.parent / 'tables'}")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ parser
@@ -259,6 +265,45 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--strict", action="store_true", help="fail on any rejected row")
     _add_crm_options(o)
     o.set_defaults(func=cmd_outcomes)
+
+    a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
+                                       "results.json and one CSV per table")
+    a.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    a.add_argument("--out", required=True, help="output folder")
+    a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
+                                    "override the defaults")
+    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+                   help="analyse the transparent computed SSI (default) or the values "
+                        "LinkedIn reported (ssi_observed)")
+    a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    a.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    a.add_argument("--anonymize", action="store_true",
+                   help="replace rep and manager ids with stable pseudonyms in every table")
+    a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
+    _add_crm_options(a)
+    a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="build the leadership PDF report (validate, score, "
+                                      "analyse, figures, PDF)")
+    r.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    r.add_argument("--out", required=True, help="the PDF to write; figures/ and tables/ go "
+                                                "beside it")
+    r.add_argument("--title", help="report title")
+    r.add_argument("--team", help="team name for the title page (default: the data folder)")
+    r.add_argument("--period", help="period label for the title page (default: the outcome "
+                                    "periods' span)")
+    r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
+    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
+                                                                   "(default computed)")
+    r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    r.add_argument("--anonymize", action="store_true", default=None,
+                   help="replace rep and manager ids with stable pseudonyms everywhere")
+    r.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -81,6 +81,9 @@ _FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie"
 _LAST = ("Smith", "Garcia", "Müller", "Kowalski", "Nguyen", "Okafor", "Rossi", "Silva", "Tanaka",
          "Johansson", "Dubois", "Patel", "Kim", "Novak", "Haddad", "Brown", "Larsen", "Costa")
 
+TEAM_SD = 0.12
+"""SD of the team (territory, manager) effect on log attainment, in every scenario."""
+
 SCENARIO_PARAMS = {
     # beta_*: effect of 1 SD of log activity intensity; tau_*: of 1 SD of tenure;
     # gamma: how strongly tenure drives activity intensity (confounding)
@@ -144,7 +147,8 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # ---- reps
     n_teams = max(2, int(round(n_reps / 20)))
     team_ind = [INDUSTRIES[i % len(INDUSTRIES)] for i in range(n_teams)]
-    team_reg = [REGIONS[(i // len(INDUSTRIES) + i) % len(REGIONS)] for i in range(n_teams)]
+    team_reg = [REGIONS[(i // len(INDUSTRIES)) % len(REGIONS)] for i in range(n_teams)]  # every
+    # industry in every region, so region and industry are not collinear
     team = rng.integers(0, n_teams, n_reps)
     team[:n_teams] = np.arange(min(n_teams, n_reps))  # every team has a rep
     tenure = np.round(rng.gamma(2.0, 18.0, n_reps) + 2).clip(2, 240)
@@ -204,6 +208,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     month_starts = pd.date_range(end=last.to_period("M").to_timestamp(), periods=outcome_months,
                                  freq="MS")
     month_starts = month_starts[month_starts - pd.Timedelta(days=90) >= start_ts - pd.Timedelta(days=1)]
+    # territory and manager: a team effect on attainment, unrelated to activity (its own
+    # random stream, so the rest of the data do not depend on it)
+    team_effect = np.random.default_rng([seed, 1]).normal(0, TEAM_SD, n_teams)
     quota_base = np.round(50_000 * np.exp(0.25 * rng.normal(size=n_reps) + 0.1 * tenure_z), -3)
     rows = []
     intensity = np.exp(log_int)
@@ -213,7 +220,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         act_level = np.log(intensity[:, max(0, d_end - 90):d_end].mean(axis=1))
         a_z = (act_level - act_level.mean()) / act_level.std()
         log_att = (np.log(0.9) + params["beta_activity"] * a_z + params["tau_tenure"] * tenure_z
-                   + rng.normal(0, 0.35, n_reps))
+                   + team_effect[team] + rng.normal(0, 0.35, n_reps))
         attainment = np.exp(log_att)
         mu_opp = 6.0 * np.exp(params["beta_opportunities"] * a_z + 0.5 * params["tau_tenure"]
                               * tenure_z)
@@ -253,7 +260,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         "days": days, "periods": [str(p.date()) for p in month_starts],
         "outcome_model": {
             "log_attainment": "log(0.9) + beta_activity * z(log mean activity intensity over the "
-                              "90 days before the period) + tau_tenure * z(log tenure) + N(0, 0.35)",
+                              "90 days before the period) + tau_tenure * z(log tenure) + "
+                              "team effect N(0, team_sd) + N(0, 0.35)",
+            "team_sd": TEAM_SD,
             "opportunities": "NegBin(size 8, mean 6 * exp(beta_opportunities * z_activity + "
                              "0.5 * tau_tenure * z_tenure))",
             **params,

@@ -94,7 +94,7 @@ def test_period_quarter_sums_monthly_quotas(tmp_path):
     folder = write_folder(tmp_path / "d", reps=REPS, activity=ACT, opportunities=OPPS,
                           quotas="rep_id,period_start,period_end,quota\n" + quotas)
     out = tmp_path / "q.csv"
-    assert main(["outcomes", "--data", folder, "--out", str(out), "--period", "quarter"]) == 0
+    assert main(["outcomes", "--data", folder, "--out", str(out), "--outcome-period", "quarter"]) == 0
     got = pd.read_csv(out)
     assert got[["rep_id", "period_start", "period_end", "quota"]].values.tolist() == [
         ["R1", "2026-04-01", "2026-06-30", 3000.0]]
