@@ -129,6 +129,7 @@ class Analysis:
         return {
             "tables": [] if q is None else _records(q.summary()),
             "rejected": [] if q is None else _records(q.reasons()),
+            "flagged": [] if q is None else _records(q.flag_reasons()),
             "notes": [] if q is None else list(q.notes),
             "panel": {"rows_read": p.rows_read, "rows_used": len(p.data),
                       "rows_excluded": len(p.excluded),
@@ -305,6 +306,18 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
 
 
 # ------------------------------------------------------------------ the pipeline
+def _crm_summary(bundle: Bundle) -> dict[str, Any] | None:
+    """Where the opportunities went, when outcomes were derived from a CRM export."""
+    crm = bundle.crm
+    if crm is None:
+        return None
+    return {"period": crm.period, "accounting": _records(crm.accounting),
+            "unmatched_owners": len(crm.unmatched_owners),
+            "reps_without_opportunities": len(crm.reps_without_opportunities),
+            "reps_without_quota": len(crm.reps_without_quota),
+            "quota_gaps": len(crm.gaps), "notes": list(crm.notes)}
+
+
 def industry_settings(analysis: AnalysisConfig, section: dict[str, Any] | None = None, *,
                       source: str = "config") -> ComparisonSettings:
     """Industry-comparison settings: the analysis' seed, confidence and adjustment, overlaid
@@ -389,5 +402,5 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
                     summary=summarize(tables, confidence=a.confidence), settings=settings,
                     quality=bundle.quality,
                     extra={"industry": entries, "industry_settings": industry.to_dict(),
-                           "scoring_config": config.to_dict()},
+                           "scoring_config": config.to_dict(), "crm": _crm_summary(bundle)},
                     extra_tables={"industry": omnibus, "industry_pairwise": pairwise})

@@ -37,10 +37,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate, write_data_folder
 
     tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
-                             days=args.days)
+                             days=args.days, shape=args.shape)
     paths = write_data_folder(tables, truth, args.out, fmt=args.format)
     _print(f"wrote {len(paths)} files to {args.out} ({args.reps} reps, scenario "
-           f"'{args.scenario}', seed {args.seed})")
+           f"'{args.scenario}', seed {args.seed}"
+           + (", raw shape: opportunities and quotas in place of outcomes" if args.shape == "raw"
+              else "") + ")")
     return EXIT_OK
 
 
@@ -48,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .scoring import check_scorable
 
     config = load_config(args.config)
-    bundle = load_data(args.data, lazy=True)
+    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.outcome_period)
     _print(*bundle.quality.lines())
     rej = bundle.quality.rejects
     problems = 0
@@ -60,7 +62,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
             _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
             for r in grp.head(3).itertuples():
-                _print(f"    row {r.row}: rep_id {r.rep_id}: {r.reason}")
+                who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
+                _print(f"    row {r.row}: {who}{r.reason}")
+    _print_flags(bundle.quality.flags)
     try:
         check_scorable(bundle.activity, config)
     except SSIError as exc:
@@ -71,6 +75,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _print("no problems found")
         return EXIT_OK
     return EXIT_PROBLEMS
+
+
+def _print_flags(flags: pd.DataFrame) -> None:
+    """Rows kept under a documented rule, grouped like the rejects (they are not problems)."""
+    if flags.empty:
+        return
+    _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
+    for (_table, reason), grp in _group_reasons(flags):
+        rows = ", ".join(str(r) for r in grp["row"].head(5))
+        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
+        _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
 
 
 def _group_reasons(rej: pd.DataFrame):
@@ -86,7 +101,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise SSIError("the output must be a .csv or .parquet file", file=str(out),
                        fix="e.g. --out scores.csv")
     config = load_config(args.config)
-    bundle = load_data(args.data, strict=args.strict)
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
     refuse_overwriting_inputs(out, list(bundle.files.values()))
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
@@ -112,6 +128,55 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise SSIError("the output must be a .csv or .parquet file", file=str(out),
+                       fix="e.g. --out outcomes.csv")
+    data = Path(args.data)
+    if out.stem == "outcomes" and out.resolve().parent == data.resolve():
+        raise SSIError("writing outcomes into the data folder would give it outcomes from two "
+                       "places (outcomes and opportunities)", file=str(out),
+                       fix="write them elsewhere, e.g. --out out/outcomes.csv")
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
+    if bundle.crm is None:
+        given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
+        raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
+                       file=str(args.data),
+                       fix="add opportunities and quotas tables (see data/README.md)")
+    refuse_overwriting_inputs(out, list(bundle.files.values()))
+    _print(*bundle.quality.lines())
+    derived = bundle.crm
+    _print("", "where the opportunities went:",
+           *(f"  {r.item}: {r.count}" for r in derived.accounting.itertuples()))
+    if not derived.unmatched_owners.empty:
+        u = derived.unmatched_owners
+        _print("", f"{len(u)} owner(s) matching no rep (their opportunities are rejected):",
+               *(f"  {r.owner}: {r.opportunities} opportunities, {int(r.deals_won)} won"
+                 for r in u.head(10).itertuples()),
+               *([f"  ... and {len(u) - 10} more"] if len(u) > 10 else []))
+    write_table(derived.outcomes, out)
+    rejects = _rejects_path(out)
+    if not bundle.quality.rejects.empty:
+        write_table(bundle.quality.rejects, rejects)
+        total = sum(t.rows_read for t in bundle.quality.tables.values())
+        _print(f"rejected {len(bundle.quality.rejects)} of {total} rows; reasons in {rejects}")
+    elif rejects.exists():
+        rejects.unlink()
+    _print(f"wrote {len(derived.outcomes)} outcome rows (rep x period) for "
+           f"{derived.outcomes.rep_id.nunique()} reps to {out}")
+    return EXIT_OK
+
+
+def _add_crm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mapping", help="column mapping of the opportunities export: "
+                        "salesforce, hubspot or a TOML file (default: detected from the columns)")
+    parser.add_argument("--outcome-period", choices=["month", "quarter"],
+                        help="outcomes from opportunities: sum the quota rows to calendar months "
+                             "or quarters (default: the quota rows' own periods)")
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze, industry_settings
     from .config import load_analysis_config, load_section
@@ -127,7 +192,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         settings = replace(settings, seed=args.seed)
     industry = industry_settings(settings, load_section(args.config, "industry"),
                                  source=str(args.config))
-    bundle = load_data(args.data, strict=args.strict)
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
     result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
     _print(*bundle.quality.lines(), *result.panel.lines())
     salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
@@ -143,7 +209,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     options = ReportOptions(**{k: v for k, v in {
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
-        "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed}.items()
+        "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
+        "mapping": args.mapping, "outcome_period": args.outcome_period}.items()
         if v is not None})
     context = build_report(args.data, args.out, config=args.config, options=options)
     _print(*context["quality_lines"])
@@ -171,11 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
+    s.add_argument("--shape", choices=["tidy", "raw"], default="tidy",
+                   help="tidy: the input contract (default); raw: a Salesforce opportunity "
+                        "export and quotas in place of outcomes, LinkedIn snapshots in long form")
     s.set_defaults(func=cmd_simulate)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")
     v.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
     v.add_argument("--config", help="scoring config TOML, checked too")
+    _add_crm_options(v)
     v.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("score", help="score SSI pillars for every rep")
@@ -187,7 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mode", choices=["absolute", "relative"], help="scoring mode")
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_crm_options(c)
     c.set_defaults(func=cmd_score)
+
+    o = sub.add_parser("outcomes", help="derive outcomes from opportunities and quotas, and "
+                                        "write them for inspection")
+    o.add_argument("--data", required=True, help="data folder with opportunities and quotas")
+    o.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    o.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_crm_options(o)
+    o.set_defaults(func=cmd_outcomes)
 
     a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
                                        "results.json and one CSV per table")
@@ -205,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace rep and manager ids with stable pseudonyms in every table")
     a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
                                   "derived from the reps file)")
+    _add_crm_options(a)
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("report", help="build the leadership PDF report (validate, score, "
@@ -225,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace rep and manager ids with stable pseudonyms everywhere")
     r.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
                                   "derived from the reps file)")
+    _add_crm_options(r)
     r.set_defaults(func=cmd_report)
     return p
 

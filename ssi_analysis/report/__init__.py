@@ -67,6 +67,8 @@ class ReportOptions:
     anonymize: bool = False
     salt: str | None = None
     seed: int | None = None
+    mapping: str | None = None
+    outcome_period: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -199,7 +201,7 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
 
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
-    bundle = load_data(folder)
+    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
     result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
                      industry=industry)
     scores = score(bundle.activity, bundle.reps, config=scoring)

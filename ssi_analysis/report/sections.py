@@ -322,3 +322,17 @@ def what_to_do(team_gaps, pillars: Sequence[dict[str, Any]], omnibus) -> str:
     items.append("Treat SSI as a description of LinkedIn activity, not as a target: the score "
                  "rewards time on the platform, and a target invites activity for its own sake.")
     return bullet_list(items)
+
+
+def crm_accounting(crm: dict[str, Any] | None) -> str:
+    """Where the opportunities of a CRM export went (only when outcomes were derived)."""
+    if not crm:
+        return ""
+    rows = [[r["item"], fmt(r["count"])] for r in crm["accounting"]]
+    extra = [f"{crm['unmatched_owners']} opportunity owner(s) matched no rep",
+             f"{crm['reps_without_opportunities']} rep(s) had no opportunity (counted as 0)",
+             f"{crm['reps_without_quota']} rep(s) had opportunities but no quota (not analysed)",
+             f"{crm['quota_gaps']} gap(s) between quota periods"]
+    return ("<h3>Outcomes derived from the CRM export</h3>"
+            + table(rows, ["opportunities", "count"], numeric=(1,))
+            + bullet_list(extra + list(crm.get("notes", []))))
