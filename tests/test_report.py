@@ -20,18 +20,21 @@ EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    old = os.environ.get("SOURCE_DATE_EPOCH")
+    """The report as the README builds it: a relative --out path from the working folder."""
+    old_epoch, old_cwd = os.environ.get("SOURCE_DATE_EPOCH"), os.getcwd()
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    base = tmp_path_factory.mktemp("report")
+    os.chdir(base)
     try:
-        out = tmp_path_factory.mktemp("report") / "ssi-report.pdf"
-        assert main(["report", "--data", "example", "--out", str(out), "--team", "Example Co",
-                     "--period", "Q2 2026"]) == 0
-        yield out
+        assert main(["report", "--data", "example", "--out", "reports/ssi-report.pdf",
+                     "--team", "Example Co", "--period", "Q2 2026"]) == 0
+        yield base / "reports" / "ssi-report.pdf"
     finally:
-        if old is None:
+        os.chdir(old_cwd)
+        if old_epoch is None:
             os.environ.pop("SOURCE_DATE_EPOCH")
         else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
+            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
 
 
 def pdf_text(path) -> str:

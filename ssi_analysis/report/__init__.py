@@ -325,7 +325,7 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
                        fix="e.g. --out reports/ssi-report.pdf")
     dest = pdf.parent if str(pdf.parent) else Path(".")
     dest.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest))
+    work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest)).resolve()
     try:
         context = prepare(data, work, config=config, options=options)
         inputs = [Path(p) for p in context["inputs"]]
