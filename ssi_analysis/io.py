@@ -927,3 +927,34 @@ def _reject_duplicate_periods(ld: _Loaded, file: str) -> None:
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and period)"
         _drop_rows(ld, dup, "outcomes", file, reasons, "period_start")
 
+
+
+def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
+    """Load and validate only the ``reps`` table of a data folder, as :func:`load_data` does.
+
+    For engines that read the activity themselves (``ssi_analysis.engines.duckdb``).
+
+    Examples
+    --------
+    >>> reps, quality = load_reps(example_data_dir())
+    >>> len(reps), quality.summary().rows_rejected.item()
+    (300, 0)
+    """
+    folder = resolve_data_dir(folder)
+    spec = TABLES["reps"]
+    path = find_table_file(folder, "reps")
+    if path is None:
+        raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
+                            file=str(folder), fix="add a reps file (see data/README.md)")
+    try:
+        ld = _load_generic(read_raw(path, "reps"), spec)
+        _check_unique_reps(ld, path.name)
+    except SSIError as exc:
+        exc.file = exc.file or path.name
+        raise
+    quality = QualityReport(notes=list(ld.notes))
+    quality.tables["reps"] = TableQuality("reps", path.name, ld.rows_read,
+                                          ld.rows_read - len(ld.rejects), len(ld.rejects))
+    if not ld.rejects.empty:
+        quality.rejects = ld.rejects
+    return _finish(ld.frame), quality

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PILLARS, MetricSpec, ScoringConfig, default_config
-from .errors import SSIDataError, SSIInputError
+from .errors import SSIConfigError, SSIDataError, SSIInputError
 from .schemas import LEVEL_METRICS
 
 OUTPUT_COLUMNS = ["rep_id", "date", *PILLARS, "ssi", "industry_rank_pct", "team_rank_pct"]
@@ -341,10 +341,14 @@ def _check_activity(activity: pd.DataFrame) -> pd.DataFrame:
     return act
 
 
+ENGINES = ("pandas", "duckdb")
+"""Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` in SQL."""
+
+
 def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
           config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
           at: pd.DataFrame | None = None, window: int | None = None, mode: str | None = None,
-          details: bool = False) -> pd.DataFrame:
+          details: bool = False, engine: str = "pandas") -> pd.DataFrame:
     """Score SSI pillars for every rep.
 
     Parameters
@@ -367,6 +371,11 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     details : bool
         Also return, per scored metric, its window value (``<metric>_value``) and 0..1 score
         (``<metric>_score``), so every pillar can be recomputed by hand.
+    engine : {'pandas', 'duckdb'}
+        ``pandas`` computes in memory with numpy; ``duckdb`` runs SQL generated from the same
+        config (needs the ``duckdb`` extra) and gives the same scores. For activity larger than
+        memory, score the Parquet files directly with
+        :func:`ssi_analysis.engines.duckdb.score_parquet`.
 
     Returns
     -------
@@ -374,11 +383,44 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         ``rep_id, date, brand, people, insights, relationships, ssi, industry_rank_pct,
         team_rank_pct`` sorted by rep and date. ``.attrs["notes"]`` lists what was left out.
     """
+    if engine not in ENGINES:
+        raise SSIConfigError(f"engine '{engine}' is not one of {', '.join(ENGINES)}",
+                             fix="use engine='pandas' or engine='duckdb'")
+    setup = _prepare(activity, reps, config=config, asof=asof, daily=daily, at=at,
+                     window=window, mode=mode)
+    if engine == "duckdb":
+        from .engines.duckdb import _score_setup
+
+        return _score_setup(setup, details=details)
+    return _score_pandas(setup, details=details)
+
+
+@dataclass
+class _Setup:
+    """What both engines need to score: checked inputs, the metrics used, the target rows."""
+
+    config: ScoringConfig
+    act: pd.DataFrame                     # rep_id, date, metric, value (checked)
+    universe: pd.Index                    # every rep to score, as sorted text
+    rep_info: pd.DataFrame                # indexed by rep_id (text)
+    rep_raw: np.ndarray                   # activity rows -> rep_values
+    rep_text: pd.Index                    # distinct activity rep_ids as text
+    metric_codes: np.ndarray              # activity rows -> metric_names (-1: missing)
+    metric_names: list
+    used: list[MetricSpec]
+    notes: list[str]
+    t_rep: np.ndarray                     # target rows: position in universe
+    t_day: np.ndarray                     # target rows: datetime64[D]
+
+
+def _prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *, config: ScoringConfig | None,
+             asof: object, daily: bool, at: pd.DataFrame | None, window: int | None,
+             mode: str | None) -> _Setup:
     config = (config or default_config()).with_options(window_days=window, mode=mode)
     act = _check_activity(activity)
     notes: list[str] = []
 
-    # integer codes for reps and metrics: every per-row step below works on them
+    # integer codes for reps and metrics: every per-row step works on them
     rep_raw, rep_values = pd.factorize(act["rep_id"], use_na_sentinel=False)
     rep_text = pd.Index(rep_values).astype(str)
     if reps is not None:
@@ -397,7 +439,6 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         rep_info = pd.DataFrame(index=universe)
     if len(universe) == 0:
         raise SSIDataError("there are no reps to score", file="reps")
-    rep_codes = universe.get_indexer(rep_text).astype(np.int32)[rep_raw]
     metric_codes, metric_values = pd.factorize(act["metric"])
     metric_names = list(metric_values)
 
@@ -419,14 +460,21 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         days = _target_days(act["date"], asof=asof, daily=daily)
         t_rep = np.repeat(np.arange(len(universe)), len(days))
         t_day = np.tile(days, len(universe))
+    return _Setup(config, act, universe, rep_info, rep_raw, rep_text, metric_codes,
+                  metric_names, used, notes, t_rep, t_day)
 
+
+def _score_pandas(setup: _Setup, *, details: bool) -> pd.DataFrame:
+    config, act, universe, notes = setup.config, setup.act, setup.universe, setup.notes
+    used, t_rep, t_day = setup.used, setup.t_rep, setup.t_day
     w = config.window_days
     day0 = (t_day.min() - np.timedelta64(w - 1, "D")) if len(t_day) else np.datetime64("2000-01-01")
     n_days = int((t_day.max() - day0) // _DAY) + 1 if len(t_day) else 1
     count_inputs = sorted({i for m in used for i in m.inputs if i not in LEVEL_METRICS}
-                          | ({i for i in metric_names if i not in LEVEL_METRICS}
+                          | ({i for i in setup.metric_names if i not in LEVEL_METRICS}
                              if any(m.kind == "days_active" for m in used) else set()))
     level_inputs = sorted({m.name for m in used if m.kind == "level"})
+    rep_codes = universe.get_indexer(setup.rep_text).astype(np.int32)[setup.rep_raw]
     dates = act["date"].to_numpy()
     if dates.dtype == np.dtype("datetime64[ns]"):   # days after day0, in integer arithmetic
         act_days = (dates.view(np.int64) - day0.astype("datetime64[ns]").view(np.int64)) \
@@ -434,9 +482,9 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     else:
         act_days = ((dates.astype("datetime64[D]") - day0) // _DAY).astype(np.int64)
     del dates
-    cube = _Cube(rep_codes, act_days, metric_codes, act["value"].to_numpy(dtype=float),
-                 metric_names, len(universe), n_days, count_inputs, level_inputs)
-    del act_days, rep_codes, metric_codes
+    cube = _Cube(rep_codes, act_days, setup.metric_codes, act["value"].to_numpy(dtype=float),
+                 setup.metric_names, len(universe), n_days, count_inputs, level_inputs)
+    del act_days, rep_codes
     t_d = ((t_day - day0) // _DAY).astype(np.int64)
     t = cube.targets(t_rep, t_d, w)
 
@@ -444,14 +492,7 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                         "date": t_day.astype("datetime64[ns]")})
     cohort = None
     if config.mode == "relative":
-        col = config.cohort
-        if col in rep_info:
-            labels = rep_info[col].astype(object).where(rep_info[col].notna(), "unknown")
-        else:
-            labels = pd.Series("all", index=rep_info.index)
-            notes.append(f"relative mode: reps have no '{col}' column; percentiles are within "
-                         "the whole organisation")
-        label_code = pd.factorize(pd.Series(universe).map(labels).astype(str))[0]
+        label_code = pd.factorize(_cohort_labels(universe, setup.rep_info, config, notes))[0]
         cohort = pd.factorize(label_code[t_rep] * n_days + t_d)[0]
 
     pillar_num = {p: np.zeros(len(out)) for p in PILLARS}
@@ -472,20 +513,16 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
 
     # ranks within industry and team on each date
     by_ssi = np.argsort(out["ssi"].to_numpy(), kind="stable")
-    for col, name in (("industry", "industry_rank_pct"), ("team", "team_rank_pct")):
-        if col in rep_info:
-            label = pd.Series(universe).map(rep_info[col]).astype(object)
-            n_missing = int(rep_info[col].isna().sum())
-            if n_missing:
-                notes.append(f"{n_missing} rep(s) have no {col}: no {name} for them")
-            code = np.full(len(universe), -1, dtype=np.int64)
-            known = label.notna().to_numpy()
-            code[known] = pd.factorize(label[known].astype(str))[0]
-            group = np.where(code[t_rep] >= 0, code[t_rep] * n_days + t_d, -1)
-            out[name] = _top_pct_codes(out["ssi"].to_numpy(), group, by_ssi)
-        else:
+    for (_, name), label in zip(RANKS, _rank_labels(universe, setup.rep_info, notes),
+                                strict=True):
+        if label is None:
             out[name] = np.nan
-            notes.append(f"reps have no '{col}' column: {name} is empty")
+            continue
+        code = np.full(len(universe), -1, dtype=np.int64)
+        known = label.notna().to_numpy()
+        code[known] = pd.factorize(label[known])[0]
+        group = np.where(code[t_rep] >= 0, code[t_rep] * n_days + t_d, -1)
+        out[name] = _top_pct_codes(out["ssi"].to_numpy(), group, by_ssi)
     if details:
         out = pd.concat([out, pd.DataFrame(extra)], axis=1)
     order = np.lexsort((t_day, t_rep))        # by rep_id (the universe is sorted), then date
@@ -493,6 +530,41 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         out = out.iloc[order]
     out = out.reset_index(drop=True)
     out.attrs["notes"] = notes
+    return out
+
+
+RANKS = (("industry", "industry_rank_pct"), ("team", "team_rank_pct"))
+"""The rank columns: LinkedIn's "Top N%" within the rep's industry and team on each date."""
+
+
+def _cohort_labels(universe: pd.Index, rep_info: pd.DataFrame, config: ScoringConfig,
+                   notes: list[str]) -> pd.Series:
+    """Each rep's relative-mode cohort (in universe order), as text; noting a missing column."""
+    col = config.cohort
+    if col in rep_info:
+        labels = rep_info[col].astype(object).where(rep_info[col].notna(), "unknown")
+    else:
+        labels = pd.Series("all", index=rep_info.index)
+        notes.append(f"relative mode: reps have no '{col}' column; percentiles are within "
+                     "the whole organisation")
+    return pd.Series(universe).map(labels).astype(str)
+
+
+def _rank_labels(universe: pd.Index, rep_info: pd.DataFrame,
+                 notes: list[str]) -> list[pd.Series | None]:
+    """Each rep's industry and team (in universe order) as text or NA, ``None`` for a missing
+    column; noting reps without one."""
+    out: list[pd.Series | None] = []
+    for col, name in RANKS:
+        if col in rep_info:
+            label = pd.Series(universe).map(rep_info[col]).astype(object)
+            n_missing = int(rep_info[col].isna().sum())
+            if n_missing:
+                notes.append(f"{n_missing} rep(s) have no {col}: no {name} for them")
+            out.append(label.where(label.isna(), label.astype(str)))
+        else:
+            notes.append(f"reps have no '{col}' column: {name} is empty")
+            out.append(None)
     return out
 
 
