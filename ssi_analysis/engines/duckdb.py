@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
-from ..errors import SSIInputError, SSIInputErrors
+from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
     MISSING_TOKENS,
     QualityReport,
@@ -71,7 +71,17 @@ _REJECTS_KEPT = 10_000
 """Rejected rows kept in memory (all of them go to the rejects file)."""
 
 _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-"""What Python's ``str.strip()`` removes, for SQL ``trim``: ids are trimmed alike."""
+"""What Python's ``str.strip()`` removes: ids are trimmed alike in SQL."""
+
+_CATALOGUE = sorted(METRICS)
+"""Metric codes of the Parquet path: a metric's position here."""
+
+
+def _strip(expr: str) -> str:
+    """SQL for Python's ``str.strip()`` of a text (a regular expression is faster than ``trim``
+    with a set of characters)."""
+    space = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE)
+    return f"regexp_replace({expr}, '^[{space}]+|[{space}]+$', '', 'g')"
 
 
 # ------------------------------------------------------------------ SQL text
@@ -93,6 +103,39 @@ def _names(values: list[str] | set[str] | frozenset[str]) -> str:
     return ", ".join(_text(v) for v in sorted(values))
 
 
+def count_column(metric: str) -> str:
+    """The wide ``daily`` table's column of a count metric's daily total."""
+    return _ident(f"n:{metric}")
+
+
+def level_column(metric: str) -> str:
+    """The wide ``daily`` table's column of a level metric's largest value that day."""
+    return _ident(f"l:{metric}")
+
+
+def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: list[str],
+              active_codes: list[int] | None, where: str = "true") -> str:
+    """The wide ``daily`` table from long rows ``source(rep, date, mi, value)``.
+
+    One row per rep and day: each count metric's total, each level's largest value,
+    ``active`` (any metric in ``active_codes`` above 0; omitted for ``None``), ``present``
+    (a bit per metric code seen) and ``n`` (rows). ``mi`` is the metric's integer code in
+    ``codes``: comparing integers, not text, keeps the one pass over the rows fast.
+    """
+    parts = [f"sum(value) FILTER (WHERE mi = {codes[m]}) AS {count_column(m)}"
+             for m in counts if m in codes]
+    parts += [f"max(value) FILTER (WHERE mi = {codes[m]}) AS {level_column(m)}"
+              for m in levels if m in codes]
+    if active_codes is not None:
+        parts.append(f"coalesce(bool_or(value > 0) FILTER (WHERE mi IN "
+                     f"({', '.join(map(str, active_codes)) or '-1'})), false) AS active")
+    parts.append("bit_or(CAST(1 AS UBIGINT) << CAST(mi AS UBIGINT)) FILTER (WHERE mi < 64) "
+                 "AS present")
+    parts.append("count(*) AS n")
+    return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
+            "GROUP BY rep, date")
+
+
 @dataclass(frozen=True)
 class _Columns:
     """Where each input a used metric needs lives in the SQL: ``n<i>`` counts, ``l<j>`` levels."""
@@ -108,6 +151,12 @@ class _Columns:
         return cls({m: f"n{i}" for i, m in enumerate(counts)},
                    {m: f"l{j}" for j, m in enumerate(levels)},
                    any(m.kind == "days_active" for m in used))
+
+    @staticmethod
+    def inputs(used: list[MetricSpec]) -> tuple[list[str], list[str], bool]:
+        """The count and level metrics, and whether days active, that ``used`` needs."""
+        cols = _Columns.of(used)
+        return list(cols.counts), list(cols.levels), cols.active
 
 
 def _value_sql(m: MetricSpec, cols: _Columns) -> str:
@@ -147,7 +196,8 @@ def _score_sql(m: MetricSpec, x: str, mode: str) -> str:
 
 def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, universe: str,
                 targets: str, grid_reps: str, day0: np.datetime64, last: np.datetime64,
-                ranks: tuple[bool, bool] = (True, True), details: bool = False) -> str:
+                ranks: tuple[bool, bool] = (True, True), details: bool = False,
+                timestamps: bool = False) -> str:
     """The SELECT that scores ``targets``, generated from ``config``.
 
     Parameters
@@ -157,16 +207,18 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
     used : list of MetricSpec
         The metrics present in the data (their pillar's weights renormalise over them).
     daily, universe, targets, grid_reps : str
-        Relations: ``daily(rep, date, metric, total, top, positive)`` holds per rep (integer
-        position), day and metric the sum and the largest value, and whether any value was
-        above 0; ``universe(rep, rep_id, industry, team, cohort)`` every rep; ``targets(rep,
-        date, ord)`` the rows to score; ``grid_reps(rep)`` the reps to carry sums for.
+        Relations: ``daily`` (:func:`pivot_sql`) holds per rep (integer position) and day each
+        metric's total or level and ``active``; ``universe(rep, rep_id, industry, team,
+        cohort)`` every rep; ``targets(rep, date, ord)`` the rows to score; ``grid_reps(rep)``
+        the reps to carry sums for.
     day0, last : datetime64
         The span of the grid: the first target day minus the window, and the last target day.
     ranks : (bool, bool)
         Whether the reps have an industry and a team column (else the rank is NULL).
     details : bool
         Also each metric's ``<metric>_value`` and ``<metric>_score``.
+    timestamps : bool
+        ``date`` as a timestamp (as pandas writes dates to Parquet), not a ``DATE``.
 
     Returns
     -------
@@ -177,19 +229,16 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
     cols = _Columns.of(used)
     zero = _num(0.0)
 
-    pivot = [f"sum(total) FILTER (WHERE metric = {_text(m)}) AS {c}"
-             for m, c in cols.counts.items()]
-    pivot += [f"max(top) FILTER (WHERE metric = {_text(m)}) AS {c}"
-              for m, c in cols.levels.items()]
+    picked = [f"{count_column(m)} AS {c}" for m, c in cols.counts.items()]
+    picked += [f"{level_column(m)} AS {c}" for m, c in cols.levels.items()]
     if cols.active:
-        pivot.append(f"bool_or(positive) FILTER (WHERE metric NOT IN ({_names(LEVEL_METRICS)}))"
-                     " AS active")
+        picked.append("active")
     span = f"date BETWEEN {_day(day0)} AND {_day(last)}"
     if cols.levels:  # a level holds from its last observation, however early
-        span = (f"({span}) OR (date < {_day(day0)} AND metric IN "
-                f"({_names(set(cols.levels))}))")
-    ctes = [f"d AS (SELECT rep, date, {', '.join(pivot) or 'NULL AS nothing'} FROM {daily} "
-            f"WHERE {span} GROUP BY rep, date)"]
+        seen = " OR ".join(f"{level_column(m)} IS NOT NULL" for m in cols.levels)
+        span = f"({span}) OR (date < {_day(day0)} AND ({seen}))"
+    ctes = [f"d AS (SELECT rep, date{''.join(', ' + c for c in picked)} FROM {daily} "
+            f"WHERE {span})"]
     if cols.levels:
         carry = ", ".join(f"arg_max({c}, date) FILTER (WHERE {c} IS NOT NULL) AS {c}"
                           for c in cols.levels.values())
@@ -252,7 +301,8 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
             rank_cols.append(f"CAST(NULL AS DOUBLE) AS {name}")
     detail_names = "".join(f", q.{_ident(m.name + s)}" for m in used if details
                            for s in ("_value", "_score"))
-    select = (f"SELECT u.rep_id, q.date, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
+    date = "CAST(q.date AS TIMESTAMP_NS) AS date" if timestamps else "q.date"
+    select = (f"SELECT u.rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
               f"{', '.join(rank_cols)}{detail_names} FROM q JOIN {universe} u ON u.rep = q.rep "
               "ORDER BY q.rep, q.date, q.ord")
     return "WITH " + ",\n".join(ctes) + "\n" + select
@@ -293,6 +343,17 @@ def connect(*, memory_limit: str | None = None, temp_directory: str | Path | Non
 
 def _run(con, sql: str, bar: Progress | None = None):
     """Execute ``sql``, showing DuckDB's own progress on ``bar`` while it runs."""
+    duckdb = require_duckdb()
+    try:
+        return _execute(con, sql, bar)
+    except duckdb.OutOfMemoryException as exc:
+        raise SSIDataError(
+            f"DuckDB ran out of memory ({str(exc).splitlines()[0]})",
+            fix="raise --memory-limit (memory_limit=), point --temp-dir (temp_directory=) at a "
+                "disk with room to spill, or use fewer threads") from None
+
+
+def _execute(con, sql: str, bar: Progress | None):
     if bar is None or not bar.enabled:
         return con.execute(sql)
     result: dict[str, object] = {}
@@ -342,17 +403,15 @@ def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
     con = connect()
     act = setup.act
     rep = setup.universe.get_indexer(setup.rep_text).astype(np.int64)[setup.rep_raw]
-    names = [str(m) for m in setup.metric_names]
-    if len(set(names)) == len(names):
-        metric = pd.Categorical.from_codes(setup.metric_codes, names)
-    else:  # names that read the same as text: compare them as text, cell by cell
-        metric = pd.Series(np.append(np.asarray(names, dtype=object), None)[setup.metric_codes])
     con.register("act_frame", pd.DataFrame({
-        "rep": rep, "date": act["date"].to_numpy(), "metric": metric,
+        "rep": rep, "date": act["date"].to_numpy(), "mi": setup.metric_codes.astype(np.int64),
         "value": act["value"].to_numpy(dtype=float)}))
-    con.execute("CREATE TEMP TABLE daily AS SELECT rep, CAST(date AS DATE) AS date, "
-                "CAST(metric AS VARCHAR) AS metric, sum(value) AS total, max(value) AS top, "
-                "bool_or(value > 0) AS positive FROM act_frame GROUP BY ALL")
+    codes = {m: i for i, m in enumerate(setup.metric_names) if isinstance(m, str)}
+    counts, levels, active = _Columns.inputs(setup.used)
+    others = [i for i, m in enumerate(setup.metric_names) if m not in LEVEL_METRICS]
+    con.execute("CREATE TEMP TABLE daily AS " + pivot_sql(
+        "(SELECT rep, CAST(date AS DATE) AS date, mi, value FROM act_frame)", codes,
+        counts=counts, levels=levels, active_codes=others if active else None))
     notes = setup.notes
     ranks = _universe(con, setup.universe, setup.rep_info, setup.config, notes)
     t_day = setup.t_day
@@ -375,11 +434,11 @@ def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
 
 def _as_pandas_output(out: pd.DataFrame) -> pd.DataFrame:
     """The column types the pandas engine gives: text ids, datetime64[ns] dates, floats."""
-    out["rep_id"] = out["rep_id"].astype(object)
-    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    frame = pd.DataFrame({"rep_id": out["rep_id"].to_numpy(dtype=object),
+                          "date": pd.to_datetime(out["date"]).to_numpy().astype("datetime64[ns]")})
     for col in out.columns[2:]:
-        out[col] = out[col].astype(float)
-    return out.reset_index(drop=True)
+        frame[col] = out[col].to_numpy(dtype=float)
+    return frame
 
 
 # ------------------------------------------------------------------ from Parquet files
@@ -461,7 +520,7 @@ def _activity_files(folder: Path, activity: str | Path | list | None) -> tuple[l
 
 
 def _missing(expr: str) -> str:
-    return f"({expr} IS NULL OR lower(trim({expr}, {_text(_WHITESPACE)})) IN ({_names(MISSING_TOKENS)}))"
+    return f"({expr} IS NULL OR lower({_strip(expr)}) IN ({_names(MISSING_TOKENS)}))"
 
 
 def _text_of(col: str, kind: str) -> str:
@@ -494,7 +553,7 @@ def _kind(sql_type: str) -> str:
 def _clean_text(col: str, kind: str) -> str:
     """A cell as trimmed text, NULL when missing (``N/A``, ``-``, empty ...)."""
     text = _text_of(col, kind)
-    return f"CASE WHEN {_missing(text)} THEN NULL ELSE trim({text}, {_text(_WHITESPACE)}) END"
+    return f"CASE WHEN {_missing(text)} THEN NULL ELSE {_strip(text)} END"
 
 
 _id_sql = _clean_text
@@ -528,8 +587,11 @@ def _text_dates(t: str) -> tuple[str, str, str]:
 
 def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
                  date_order: str | None, tz: str) -> str:
-    """Every activity row typed and checked: the problems ``load_data`` would reject it for."""
-    ws = _text(_WHITESPACE)
+    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
+
+    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
+    metric's position in the catalogue).
+    """
     rep_col, rep_kind = names["rep_id"]
     date_col, date_kind = names["date"]
     metric_col, metric_kind = names["metric"]
@@ -537,8 +599,8 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
 
     rep = _id_sql(_ident(rep_col), rep_kind)
     metric_id = _id_sql(_ident(metric_col), metric_kind)
-    metric = (f"trim(regexp_replace(lower(trim(replace({metric_id}, chr(65279), ''), {ws})), "
-              r"'[\s\-/.]+', '_', 'g'), '_')")
+    no_bom = f"replace({metric_id}, chr(65279), '')"
+    metric = f"trim(regexp_replace(lower({_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
 
     d = _ident(date_col)
     if date_kind in ("date", "timestamp", "timestamptz"):
@@ -559,7 +621,7 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         vt = _text_of(v, value_kind)
         value_missing = _missing(vt)
         value = (f"CASE WHEN {value_missing} OR contains({vt}, '_') THEN NULL "
-                 f"ELSE TRY_CAST(trim({vt}, {ws}) AS DOUBLE) END")
+                 f"ELSE TRY_CAST({_strip(vt)} AS DOUBLE) END")
         value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
     inner = [f"filename AS _file, file_row_number AS _row, {rep} AS rep_id",
              f"{metric} AS metric", f"{value} AS value",
@@ -589,13 +651,19 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         ("value < 0", "'value'", "CAST(value AS VARCHAR)",
          "'negative value (' || CAST(value AS VARCHAR) || ')'"),
     ]
-    bad = "coalesce(" + " OR ".join(f"({c})" for c, *_ in checks) + ", false)"
+    # the same rows as any check above, cheaply: a missing or unknown metric has no code
+    level_codes = ", ".join(str(_CATALOGUE.index(m)) for m in sorted(LEVEL_METRICS))
+    bad = ("coalesce(rep_id IS NULL OR date IS NULL OR mi IS NULL OR value IS NULL OR value < 0 "
+           f"OR isinf(value) OR (mi IN ({level_codes}) AND value > 1), false)")
     problems = ("list_filter([" + ", ".join(
         f"CASE WHEN {c} THEN {{'c': {col}, 'v': CAST({val} AS VARCHAR), 'r': {r}}} END"
         for c, col, val, r in checks) + "], lambda e: e IS NOT NULL)")
-    flagged = (f"SELECT t.*, {bad} AS bad, CASE WHEN {bad} THEN {problems} END AS problems "
-               f"FROM ({typed}) t")
-    return f"SELECT c.*, u.rep FROM ({flagged}) c LEFT JOIN {universe} u ON u.rep_id = c.rep_id"
+    coded = (f"SELECT t.*, mt.mi FROM ({typed}) t "
+             "LEFT JOIN metrics mt ON mt.metric = t.metric")
+    flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
+    explained = f"SELECT f.*, CASE WHEN bad THEN {problems} END AS problems FROM ({flagged}) f"
+    return (f"SELECT e.*, u.rep FROM ({explained}) e "
+            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
 
 
 def score_parquet(data: str | Path, out: str | Path | None = None, *,
@@ -697,6 +765,10 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     order = None
     if date_kind not in ("date", "timestamp", "timestamptz"):
         order = _date_order(con, source, _ident(date_col), date_kind, shown)
+    codes = {m: i for i, m in enumerate(_CATALOGUE)}
+    con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
+                + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
+                + ") AS t(metric, mi)")
     checked = _checked_sql(source, columns, "universe", order, tz)
     con.execute(f"CREATE TEMP VIEW checked AS {checked}")
 
@@ -722,12 +794,14 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
     # 2. the used rows, totalled per rep, day and metric
     bar.step("totalling days")
-    _run(con, "CREATE TEMP TABLE daily AS SELECT rep, date, metric, sum(value) AS total, "
-              "max(value) AS top, bool_or(value > 0) AS positive, count(*) AS n "
-              "FROM checked WHERE NOT bad AND rep IS NOT NULL GROUP BY ALL", bar)
-    n_used, first, last, present = con.execute(
-        "SELECT coalesce(sum(n), 0), min(date), max(date), list(DISTINCT metric) "
-        "FROM daily").fetchone()
+    counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
+    levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
+    _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
+        "checked", codes, counts=counts, levels=levels,
+        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL"), bar)
+    n_used, first, last, bits = con.execute(
+        "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
+    present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
     if n_read != n_used + n_rejected:  # a bug, not a user error
         raise RuntimeError(f"row accounting broken: {n_read} != {n_used} + {n_rejected}")
 
@@ -737,7 +811,6 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     if unknown:
         quality.notes.append(f"{shown}: unknown metric name(s) {_describe_unknown(unknown)}; "
                              "their rows are rejected (see data/README.md for the metric names)")
-    present = set(present or [])
     absent = sorted(set(METRICS) - present)
     if absent:
         quality.notes.append(f"{shown}: metric(s) absent from the data: {', '.join(absent)}; "
@@ -767,7 +840,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     w = config.window_days
     sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
                       grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
-                      last=days[-1], ranks=ranks)
+                      last=days[-1], ranks=ranks,
+                      timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
     if out is None:
@@ -775,13 +849,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         scores.attrs["notes"] = score_notes
         result.scores = scores
         return result
-    if out.suffix.lower() == ".csv":
-        query, fmt = sql, "FORMAT csv, HEADER true"
-    else:
-        query = (f"SELECT * REPLACE (CAST(date AS TIMESTAMP_NS) AS date) FROM ({sql}) "
-                 "ORDER BY rep_id, date")
-        fmt = "FORMAT parquet"
-    result.out = _copy(con, query, out, fmt, bar)
+    fmt = "FORMAT csv, HEADER true" if out.suffix.lower() == ".csv" else "FORMAT parquet"
+    result.out = _copy(con, sql, out, fmt, bar)
     rejects = out.with_name(f"{out.stem}.rejects.csv")
     if n_rejected:
         result.rejects_path = _copy(con, 'SELECT "table", file, row, rep_id, "column", "value", '
