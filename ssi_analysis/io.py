@@ -236,7 +236,7 @@ def _read_parquet(path: Path, table: str) -> pd.DataFrame:
     schema = pq.read_schema(path)
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     # one dictionary per column (not per row group), so the conversion is a cheap copy
-    data = pq.read_table(path, read_dictionary=text).combine_chunks()
+    data = pq.read_table(path, read_dictionary=text).unify_dictionaries().combine_chunks()
     return data.to_pandas(date_as_object=False)
 
 
@@ -390,12 +390,10 @@ def _all_midnight(times: np.ndarray) -> bool:
     if per_day is None or per_day % step:
         return False
     ticks = times.view(np.int64)
-    if np.isnat(times).any():
-        ticks = ticks[~np.isnat(times)]
-    if per_day // step <= 86_400_000:   # exact in floating point: a fast division
-        days = ticks / float(per_day // step)
-        return bool((days == np.floor(days)).all())
-    return not (ticks % (per_day // step)).any()
+    rest = ticks % (per_day // step)
+    if not rest.any():
+        return True
+    return not rest[ticks != np.iinfo(np.int64).min].any()  # NaT is the smallest int64
 
 
 def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
@@ -875,7 +873,14 @@ def _finish_activity(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df[["rep_id", "date", "metric", "value"]].reset_index(drop=True)
     for col in ("rep_id", "metric"):
-        codes, uniques = pd.factorize(out[col])
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = s.cat.categories
+            used = np.bincount(s.cat.codes.to_numpy() + 1, minlength=len(cats) + 1)[1:] > 0
+            if used.all() and cats.is_monotonic_increasing:  # already as wanted: rename only
+                out[col] = s.cat.rename_categories(pd.Index(cats.to_numpy(dtype=object)))
+                continue
+        codes, uniques = pd.factorize(s)
         values = np.asarray(uniques, dtype=object)
         order = np.argsort(values, kind="stable")
         rank = np.empty(len(order) + 1, dtype=np.int64)
@@ -914,7 +919,7 @@ def _drop_rows(ld: _Loaded, mask: pd.Series, table: str, file: str, reasons: pd.
 
 
 def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str) -> None:
-    mask = ~ld.frame["rep_id"].isin(reps_ids)
+    mask = pd.Series(~_isin(ld.frame["rep_id"], reps_ids), index=ld.frame.index)
     reasons = "rep_id '" + ld.frame.loc[mask, "rep_id"].astype(str) + "' is not in reps"
     _drop_rows(ld, mask, table, file, reasons, "rep_id")
 

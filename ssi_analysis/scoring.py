@@ -130,29 +130,28 @@ class _Cube:
         lut = np.array([m_index.get(name, -1) for name in metric_names] + [-1], dtype=np.int32)
         mcode = lut[metric_codes]                     # a missing metric (-1) maps to -1
         sel = (mcode >= 0) & (days >= 0) & (days < n_days)
-        if sel.all():
-            r, d, v = rep_codes, days, values
-        else:
-            mcode, r, d, v = mcode[sel], rep_codes[sel], days[sel], values[sel]
-        rd = r.astype(np.int64)                       # position of (rep, day + 1)
+        nm = max(len(count_metrics), 1)
+        size = nm * n_reps * nd
+        rd = rep_codes.astype(np.int64)               # position of (rep, day + 1)
         rd *= nd
-        rd += d
+        rd += days
         rd += 1
         flat = mcode.astype(np.int64)
         flat *= n_reps * nd
         flat += rd
-        nm = max(len(count_metrics), 1)
-        self.cum = np.bincount(flat, weights=v, minlength=nm * n_reps * nd)
-        del flat, mcode, sel
+        if not sel.all():
+            flat[~sel] = size                         # rows not counted: into a bin dropped below
+        self.cum = np.bincount(flat, weights=values, minlength=size + 1)[:size]
+        del flat, mcode
         self.cum = self.cum.reshape(nm, n_reps, nd)
         np.cumsum(self.cum, axis=2, out=self.cum)
         self.count_index = m_index
 
         # days active: any count above zero that day
         self.cum_active = np.zeros((n_reps, nd))
-        self.cum_active.reshape(-1)[rd[v > 0]] = 1.0
+        self.cum_active.reshape(-1)[rd[sel & (values > 0)]] = 1.0
         np.cumsum(self.cum_active, axis=1, out=self.cum_active)
-        del rd, r, d, v
+        del rd, sel
 
         # levels: last value at or before each day (earlier observations clipped to day 0)
         self.levels: dict[str, np.ndarray] = {}
