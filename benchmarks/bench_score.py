@@ -8,12 +8,15 @@ Run from the repository root (``make bench`` runs the target size)::
 
 It makes its own data (seeded): ``reps.parquet`` and ``activity.parquet`` in long form, one row
 per event (``rep_id, date, metric, value``), about ``reps x days x events-per-day`` rows. Then it
-times each job in a fresh Python process, and reads that process's wall time, CPU time and peak
-resident memory (the kernel's ``rusage`` of the process):
+times each job in a fresh Python process: wall time, CPU time (the kernel's ``rusage``) and peak
+resident memory (the process's own ``VmHWM``, read as it exits; ``rusage``'s ``ru_maxrss``
+would count the memory of the benchmark process that started it):
 
 1. ``ssi-analysis score --daily`` end to end, Parquet in, Parquet out (the pandas engine);
 2. the Python API in memory: ``load_data`` then ``score(..., daily=True)`` on the Bundle;
-3. ``ssi-analysis score --daily --engine duckdb`` (if duckdb is installed);
+3. ``ssi-analysis score --daily --engine duckdb`` (if duckdb is installed), once as it is and
+   once with ``--memory-limit`` well below the data's size in memory, so that DuckDB spills
+   to disk: the path for histories larger than memory;
 4. the yardstick: a well-written DuckDB query that does only the trailing-window sums of every
    count metric for every rep and day, Parquet to Parquet (:func:`yardstick_sql`).
 
@@ -130,18 +133,44 @@ COPY (
 
 
 # ------------------------------------------------------------------ timing a process
+PEAK = """
+import atexit, os, runpy, sys
+
+def _peak():  # the high-water mark of this process's resident memory, in kB
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                with open(os.environ["BENCH_PEAK"], "w") as out:
+                    out.write(line.split()[1])
+
+if os.path.exists("/proc/self/status"):
+    atexit.register(_peak)
+kind, target, *sys.argv[1:] = sys.argv[1:]
+if kind == "module":
+    sys.argv[0] = target
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    sys.argv[0] = "-c"
+    exec(compile(target, "<job>", "exec"), {"__name__": "__main__"})
+"""
+
+
 def run_timed(argv: list[str], log: Path) -> dict:
-    """Run ``argv``; its wall and CPU seconds, peak memory (MB) and exit code."""
+    """Run a job (``["module", name, *args]`` or ``["code", text, *args]``) in a fresh Python:
+    its wall and CPU seconds, peak memory (MB) and exit code."""
+    peak = log.with_suffix(".peak")
+    env = {**os.environ, "BENCH_PEAK": str(peak)}
     with open(log, "w") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-c", PEAK, *argv], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024, "code": proc.returncode,
-            "log": log.read_text(errors="replace")}
+    peak_mb = (int(peak.read_text()) / 1024 if peak.exists()
+               else usage.ru_maxrss / 1024)  # without /proc: an upper bound
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": peak_mb,
+            "code": proc.returncode, "log": log.read_text(errors="replace")}
 
 
 API_CODE = """
@@ -209,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", help="where to write data and scores (default: a temp folder, "
                                      "removed afterwards)")
+    p.add_argument("--duckdb-memory-limit", default="256MB",
+                   help="memory limit of the spilling duckdb run (default 256MB)")
     p.add_argument("--record", help="append the results as a Markdown section to this file")
     p.add_argument("--note", default="", help="a remark to record with the results")
     args = p.parse_args(argv)
@@ -223,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
                          events_per_day=args.events_per_day, seed=args.seed)
         print(f"  {rows:,} activity rows in {data / 'activity.parquet'}")
         window = default_config().window_days
-        py = sys.executable
         jobs: list[tuple[str, dict]] = []
 
         def job(name: str, argv: list[str]) -> dict:
@@ -234,22 +264,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(result["log"], file=sys.stderr)
             return result
 
-        cli = [py, "-m", "ssi_analysis.cli", "score", "--data", str(data), "--daily"]
+        cli = ["module", "ssi_analysis.cli", "score", "--data", str(data), "--daily"]
         job("`ssi-analysis score --daily` (pandas engine)",
             [*cli, "--out", str(work / "scores_pandas.parquet")])
         api = job("Python API: `load_data` + `score(daily=True)`",
-                  [py, "-c", API_CODE, str(data)])
+                  ["code", API_CODE, str(data)])
         api_steps = (json.loads(api["log"].strip().splitlines()[-1]) if api["code"] == 0
                      else None)
         duck = have_duckdb()
         if duck:
             job("`ssi-analysis score --daily --engine duckdb`",
                 [*cli, "--engine", "duckdb", "--out", str(work / "scores_duckdb.parquet")])
+            limit = args.duckdb_memory_limit
+            job(f"`... --engine duckdb --memory-limit {limit}`",
+                [*cli, "--engine", "duckdb", "--memory-limit", limit, "--temp-dir",
+                 str(work / "spill"), "--out", str(work / "scores_spilled.parquet")])
             sql = work / "yardstick.sql"
             sql.write_text(yardstick_sql(str(data / "activity.parquet"),
                                          str(data / "reps.parquet"),
                                          str(work / "yardstick.parquet"), window=window))
-            job(f"DuckDB yardstick: {window}-day sums only", [py, "-c", YARDSTICK_CODE, str(sql)])
+            job(f"DuckDB yardstick: {window}-day sums only", ["code", YARDSTICK_CODE, str(sql)])
         else:
             print("duckdb is not installed: no yardstick, no duckdb engine "
                   "(pip install '.[duckdb]')")
@@ -257,13 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         agree = None
         if duck and all(r["code"] == 0 for _, r in jobs):
             a = pd.read_parquet(work / "scores_pandas.parquet")
-            b = pd.read_parquet(work / "scores_duckdb.parquet")
-            same_keys = (len(a) == len(b) and (a.rep_id.to_numpy() == b.rep_id.to_numpy()).all()
-                         and (a.date.to_numpy() == b.date.to_numpy()).all())
-            num = a.columns[2:]
-            diff = np.abs(a[num].to_numpy() - b[num].to_numpy())
-            nan_same = bool((a[num].isna().to_numpy() == b[num].isna().to_numpy()).all())
-            agree = float(np.nanmax(diff)) if same_keys and nan_same else float("inf")
+            agree = max(_difference(a, pd.read_parquet(work / name))
+                        for name in ("scores_duckdb.parquet", "scores_spilled.parquet"))
         report = _report(args, rows, info, jobs, api_steps, agree)
         print()
         print(report)
@@ -282,6 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _difference(a: pd.DataFrame, b: pd.DataFrame) -> float:
+    """The largest difference between two score tables (inf if rows or missing cells differ)."""
+    if len(a) != len(b) or not ((a.rep_id.to_numpy() == b.rep_id.to_numpy()).all()
+                                and (a.date.to_numpy() == b.date.to_numpy()).all()):
+        return float("inf")
+    num = a.columns[2:]
+    if not (a[num].isna().to_numpy() == b[num].isna().to_numpy()).all():
+        return float("inf")
+    return float(np.nanmax(np.abs(a[num].to_numpy() - b[num].to_numpy())))
 
 
 def _report(args: argparse.Namespace, rows: int, info: dict, jobs: list[tuple[str, dict]],

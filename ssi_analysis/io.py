@@ -23,6 +23,7 @@ import difflib
 import io as _io
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -220,6 +221,33 @@ def read_raw(path: Path, table: str) -> RawTable:
 
 _CATEGORICAL_TABLES = frozenset({"activity"})
 """Tables read from Parquet with text columns as categoricals: millions of rows, few values."""
+
+
+class _Prefetch:
+    """Reads a large Parquet activity file in a thread (pyarrow works without the GIL), so the
+    read overlaps loading the small tables; :meth:`take` hands it over (or ``None``)."""
+
+    def __init__(self, path: Path):
+        self.path, self._result, self._thread = path, None, None
+        if path.is_file():
+            self._thread = threading.Thread(target=self._read, daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._result = read_raw(self.path, "activity")
+        except BaseException as exc:  # raised again in the caller's thread by take()
+            self._result = exc
+
+    def take(self, path: Path) -> RawTable | None:
+        if self._thread is None or path != self.path:
+            return None
+        self._thread.join()
+        self._thread = None
+        result, self._result = self._result, None
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
 
 def _read_parquet(path: Path, table: str) -> pd.DataFrame:
@@ -783,6 +811,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
     errors: list[SSIError] = []
     loaded: dict[str, _Loaded] = {}
     files: dict[str, Path] = {}
+    prefetch = _Prefetch(folder / "activity.parquet")   # read meanwhile the small tables load
     for name, spec in TABLES.items():
         try:
             path = find_table_file(folder, name)
@@ -796,7 +825,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
             if path.suffix == ".json":
                 raw = _load_observed_json(path)
             else:
-                raw = read_raw(path, name)
+                raw = prefetch.take(path) or read_raw(path, name)
             loaded[name] = _load_activity(raw) if name == "activity" else _load_generic(raw, spec)
         except SSIError as exc:
             if exc.file is None and name in files:
@@ -874,19 +903,22 @@ def _finish_activity(df: pd.DataFrame) -> pd.DataFrame:
     out = df[["rep_id", "date", "metric", "value"]].reset_index(drop=True)
     for col in ("rep_id", "metric"):
         s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            cats = s.cat.categories
-            used = np.bincount(s.cat.codes.to_numpy() + 1, minlength=len(cats) + 1)[1:] > 0
-            if used.all() and cats.is_monotonic_increasing:  # already as wanted: rename only
-                out[col] = s.cat.rename_categories(pd.Index(cats.to_numpy(dtype=object)))
-                continue
-        codes, uniques = pd.factorize(s)
-        values = np.asarray(uniques, dtype=object)
-        order = np.argsort(values, kind="stable")
-        rank = np.empty(len(order) + 1, dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        rank[-1] = -1                                       # missing stays missing
-        out[col] = pd.Categorical.from_codes(rank[codes], pd.Index(values[order]))
+        if isinstance(s.dtype, pd.CategoricalDtype):   # recode the few categories, not the rows
+            codes = s.cat.codes.to_numpy()
+            cats = s.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, uniques = pd.factorize(s)
+            cats = np.asarray(uniques, dtype=object)
+        used = np.flatnonzero(np.bincount(codes.astype(np.intp) + 1,
+                                          minlength=len(cats) + 1)[1:])
+        order = used[np.argsort(cats[used], kind="stable")]
+        if len(order) == len(cats) and (order == np.arange(len(cats))).all():
+            new_codes = codes                              # all used, already sorted
+        else:
+            lut = np.full(len(cats) + 1, -1, dtype=np.int64)  # last: missing stays missing
+            lut[order] = np.arange(len(order))
+            new_codes = lut[codes]
+        out[col] = pd.Categorical.from_codes(new_codes, pd.Index(cats[order]), validate=False)
     return out
 
 

@@ -294,7 +294,10 @@ def _group_ranks(values: np.ndarray, codes: np.ndarray, by_value: np.ndarray | N
     if by_value is None:
         by_value = np.argsort(values, kind="stable")
     order = by_value[valid[by_value]]                       # valid rows, by value
-    order = order[np.argsort(codes[order], kind="stable")]  # then by group
+    key = codes[order]
+    if len(key) and key.max() < 2**16:
+        key = key.astype(np.uint16)                         # a radix sort: linear time
+    order = order[np.argsort(key, kind="stable")]           # then by group
     c, v = codes[order], values[order]
     pos = np.arange(len(order))
     first_of_group = np.ones(len(order), dtype=bool)
