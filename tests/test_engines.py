@@ -71,7 +71,8 @@ def test_engines_agree_on_at_pairs_and_a_changed_config(example_bundle):
 
 COUNT_NAMES = sorted(m for m in METRICS if m != "profile_completeness")
 rows = st.lists(st.tuples(st.sampled_from(["r1", "r2", "r3", "r4"]), st.integers(0, 40),
-                          st.sampled_from(COUNT_NAMES + ["profile_completeness"]),
+                          st.sampled_from(COUNT_NAMES + ["profile_completeness", "mystery",
+                                                         None]),
                           st.integers(0, 30)), max_size=40)
 
 
@@ -95,8 +96,9 @@ REPS4 = pd.DataFrame({"rep_id": ["r1", "r2", "r3", "r4"], "industry": ["X", "X",
        st.sets(st.sampled_from(["posts", "messages_sent", "inmail_replies",
                                 "profile_completeness", "likes"]), max_size=3))
 def test_engines_agree_on_any_activity(rows, mode, window, dropped):
-    """Levels, rates with shrinkage, days active, ties, ranks with a rep lacking an industry,
-    metrics left out and renormalised: the same, whatever the activity."""
+    """Levels, rates with shrinkage, days active (an unknown metric counts as activity, a
+    missing one does not), ties, ranks with a rep lacking an industry, metrics left out and
+    renormalised: the same, whatever the activity."""
     df = _frame(rows, dropped)
     assert_same_scores(score(df, REPS4, daily=True, window=window, mode=mode, engine="duckdb"),
                        score(df, REPS4, daily=True, window=window, mode=mode))

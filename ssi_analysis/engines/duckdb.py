@@ -129,8 +129,8 @@ def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: 
     if active_codes is not None:
         parts.append(f"coalesce(bool_or(value > 0) FILTER (WHERE mi IN "
                      f"({', '.join(map(str, active_codes)) or '-1'})), false) AS active")
-    parts.append("bit_or(CAST(1 AS UBIGINT) << CAST(mi AS UBIGINT)) FILTER (WHERE mi < 64) "
-                 "AS present")
+    parts.append("bit_or(CASE WHEN mi BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
+                 "CAST(greatest(mi, 0) AS UBIGINT) END) AS present")
     parts.append("count(*) AS n")
     return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
             "GROUP BY rep, date")
@@ -356,6 +356,8 @@ def _run(con, sql: str, bar: Progress | None = None):
 def _execute(con, sql: str, bar: Progress | None):
     if bar is None or not bar.enabled:
         return con.execute(sql)
+    con.execute("SET enable_progress_bar = true")          # DuckDB tracks progress ...
+    con.execute("SET enable_progress_bar_print = false")   # ... and leaves drawing to the bar
     result: dict[str, object] = {}
 
     def work() -> None:
@@ -401,6 +403,15 @@ def _universe(con, universe: pd.Index, rep_info: pd.DataFrame, config: ScoringCo
 def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
     """``score(..., engine="duckdb")``: the prepared inputs scored in SQL."""
     con = connect()
+    try:
+        out = _score_frames(con, setup, details)
+    finally:
+        con.close()
+    out.attrs["notes"] = setup.notes
+    return out
+
+
+def _score_frames(con, setup: _Setup, details: bool) -> pd.DataFrame:
     act = setup.act
     rep = setup.universe.get_indexer(setup.rep_text).astype(np.int64)[setup.rep_raw]
     con.register("act_frame", pd.DataFrame({
@@ -425,11 +436,7 @@ def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
     sql = scoring_sql(setup.config, setup.used, daily="daily", universe="universe",
                       targets="targets", grid_reps="(SELECT DISTINCT rep FROM targets)",
                       day0=day0, last=t_day.max(), ranks=ranks, details=details)
-    out = con.execute(sql).df()
-    con.close()
-    out = _as_pandas_output(out)
-    out.attrs["notes"] = notes
-    return out
+    return _as_pandas_output(con.execute(sql).df())
 
 
 def _as_pandas_output(out: pd.DataFrame) -> pd.DataFrame:
@@ -556,8 +563,6 @@ def _clean_text(col: str, kind: str) -> str:
     return f"CASE WHEN {_missing(text)} THEN NULL ELSE {_strip(text)} END"
 
 
-_id_sql = _clean_text
-
 
 def _column_tz(files: list[str], name: str) -> str:
     """The time zone pandas would read a timestamp column in (Arrow keeps it in the schema)."""
@@ -597,8 +602,8 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     metric_col, metric_kind = names["metric"]
     value_col, value_kind = names["value"]
 
-    rep = _id_sql(_ident(rep_col), rep_kind)
-    metric_id = _id_sql(_ident(metric_col), metric_kind)
+    rep = _clean_text(_ident(rep_col), rep_kind)
+    metric_id = _clean_text(_ident(metric_col), metric_kind)
     no_bom = f"replace({metric_id}, chr(65279), '')"
     metric = f"trim(regexp_replace(lower({_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
 
