@@ -101,7 +101,8 @@ class Bundle:
     """The validated tables of a data folder, plus the quality report.
 
     ``activity`` is always in long form: ``rep_id, date, metric, value`` (dates are midnight
-    timestamps; ids and metric names are text, as categoricals: a few bytes a row). ``outcomes`` and ``ssi_observed`` are ``None`` when absent.
+    timestamps; ids and metric names are text, as categoricals: a few bytes a row).
+    ``outcomes`` and ``ssi_observed`` are ``None`` when absent.
     """
 
     reps: pd.DataFrame
@@ -283,24 +284,24 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     would make two cells that parse differently one value, and where few values repeat.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        values = pd.Series(s.cat.categories)
-    elif s.dtype == object:
-        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-            return None
-        values = None
-    elif not (pd.api.types.is_string_dtype(s) or pd.api.types.is_numeric_dtype(s)
-              or pd.api.types.is_datetime64_any_dtype(s)):
-        return None
+        codes, values = s.cat.codes.to_numpy(), pd.Series(s.cat.categories)
     else:
-        values = None
-    if values is None:
+        if s.dtype == object:
+            if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+                return None
+        elif not (pd.api.types.is_string_dtype(s) or pd.api.types.is_numeric_dtype(s)
+                  or pd.api.types.is_datetime64_any_dtype(s)):
+            return None
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         if 2 * len(uniques) > len(s):
             return None
         values = pd.Series(uniques, dtype=s.dtype)
-    else:
-        codes = s.cat.codes.to_numpy()
-    codes = np.where(codes < 0, len(values), codes)  # missing cells: an NA appended last
+    missing = codes < 0
+    if not missing.any():
+        return codes, values
+    if values.dtype.kind in "biu":            # these types hold no missing value
+        values = values.astype(object)
+    codes = np.where(missing, len(values), codes)  # missing cells: an NA appended last
     na = pd.Series([None], dtype=values.dtype)
     return codes, pd.concat([values, na], ignore_index=True)
 

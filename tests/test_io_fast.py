@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import write_folder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,18 @@ def test_ids_and_numbers_per_distinct_value_equal_cell_by_cell(cells):
 def test_float_ids_per_distinct_value(cells):
     s = pd.Series(cells, dtype=float)
     assert as_list(parse_ids(s)) == as_list(_parse_id_cells(s))
+
+
+@pytest.mark.parametrize("cells", [[1, 2, 1, 2, 1, 7], [True, False, True, True, True],
+                                   [20260101, 20260101, 20260102, 20260101, 20260101]])
+def test_integer_and_boolean_cells(cells):
+    s = pd.Series(cells)
+    assert as_list(parse_ids(s)) == as_list(_parse_id_cells(s))
+    ref = _parse_number_cells(s, ".") if s.dtype == bool else (s.astype(float), None)
+    assert as_list(parse_numbers(s)[0]) == as_list(ref[0])
+    d, bad = parse_dates(s)
+    ref_d, ref_bad = _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file="", column="")
+    assert as_list(d) == as_list(ref_d) and bad.tolist() == ref_bad.tolist()
 
 
 @SETTINGS
