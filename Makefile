@@ -16,9 +16,8 @@ $(VENV_DONE): pyproject.toml
 
 install: $(VENV_DONE)  ## create .venv and install the package with its dev extras
 
-report: $(VENV_DONE)  ## score the bundled example data (writes out/scores.csv)
-	.venv/bin/ssi-analysis validate --data example || true
-	.venv/bin/ssi-analysis score --data example --out out/scores.csv
+report: $(VENV_DONE)  ## build the leadership PDF from the bundled example (reports/ssi-report.pdf)
+	.venv/bin/ssi-analysis report --data example --out reports/ssi-report.pdf
 
 test: $(VENV_DONE)  ## run the whole test suite (unit, doctests, notebooks)
 	$(PY) -m pytest -q -p no:cacheprovider --nbmake notebooks tests ssi_analysis

@@ -8,19 +8,17 @@ traceback. Any other exception is a bug and is shown as one.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
-import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .config import load_config
 from .errors import SSIError
 from .io import load_data, resolve_data_dir
+from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -28,111 +26,6 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def _print(*lines: str, file=None) -> None:
     for line in lines:
         print(line, file=file or sys.stdout)
-
-
-def write_table(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` to ``path`` (.csv or .parquet) atomically: a temporary file, then rename.
-
-    Dates are written as ``YYYY-MM-DD``; floats keep full precision, so the same inputs give
-    byte-identical files.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise SSIError(f"cannot write '{suffix}' files", file=str(path),
-                       fix="name the output .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            if not _write_csv_fast(df, tmp):
-                out = df.copy()
-                for col in out.columns:
-                    if pd.api.types.is_datetime64_any_dtype(out[col]):
-                        out[col] = out[col].dt.strftime("%Y-%m-%d")
-                out.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-_NEEDS_QUOTES = r'[,"\r\n]'
-
-
-def _write_csv_fast(df: pd.DataFrame, path: str) -> bool:
-    """Write ``df`` as :func:`write_table` does with pandas, byte for byte, but fast.
-
-    Every column is turned into text at once: dates formatted once per distinct day, floats by
-    :func:`float_text`, ids as they are; pyarrow writes the lines. Returns ``False`` (nothing
-    written) for what only pandas writes the same way: other column types, or text that needs
-    quoting.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-
-    if len(df.columns) < 2 or any(re.search(_NEEDS_QUOTES, str(c)) for c in df.columns):
-        return False
-    columns = {}
-    for name in df.columns:
-        s = df[name]
-        if pd.api.types.is_datetime64_any_dtype(s) and s.dt.tz is None:
-            codes, days = pd.factorize(s)
-            text = np.append(days.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
-            columns[name] = pa.array(text[codes], type=pa.string())
-        elif s.dtype == np.float64:
-            columns[name] = pa.array(float_text(s.to_numpy()), type=pa.string())
-        elif s.dtype == np.int64:
-            columns[name] = pc.cast(pa.array(s.to_numpy()), pa.string())
-        elif (pd.api.types.is_string_dtype(s)
-              and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")):
-            arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.string())
-            if pc.any(pc.match_substring_regex(arr, _NEEDS_QUOTES)).as_py():
-                return False
-            columns[name] = arr
-        else:
-            return False
-    table = pa.table(columns)
-    pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="none", quoting_header="none",
-                                                  eol="\n"))
-    return True
-
-
-def float_text(values: np.ndarray) -> np.ndarray:
-    """Each float as Python's ``repr`` writes it (``None`` for NaN), as pandas writes CSV cells.
-
-    pyarrow formats the values between 1e-4 and 1e9 (the shortest text that reads back the same
-    number, as ``repr``; only ``25.0`` needs its ``.0`` back); Python formats the rest.
-
-    >>> float_text(np.array([25.0, 0.1, 1 / 3, 1e-07, np.nan, 2e20])).tolist()
-    ['25.0', '0.1', '0.3333333333333333', '1e-07', None, '2e+20']
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = np.asarray(values, dtype=np.float64)
-    size = np.abs(values)
-    fast = ((size >= 1e-4) & (size < 1e9)) | (values == 0)
-    text = np.asarray(pc.cast(pa.array(values), pa.string()).to_numpy(zero_copy_only=False),
-                      dtype=object)
-    integral = fast & (values == np.floor(values))
-    text[integral] = np.char.add(text[integral].astype(str), ".0").astype(object)
-    slow = ~fast & ~np.isnan(values)
-    text[slow] = [repr(v) for v in values[slow].tolist()]
-    text[np.isnan(values)] = None
-    return text
-
-
-def _refuse_overwriting_inputs(out: Path, inputs: Sequence[Path]) -> None:
-    target = out.resolve()
-    for p in inputs:
-        if p.resolve() == target:
-            raise SSIError("the output would overwrite an input file", file=str(out),
-                           fix="choose another output path")
 
 
 def _rejects_path(out: Path) -> Path:
@@ -144,10 +37,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate, write_data_folder
 
     tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
-                             days=args.days)
+                             days=args.days, shape=args.shape)
     paths = write_data_folder(tables, truth, args.out, fmt=args.format)
     _print(f"wrote {len(paths)} files to {args.out} ({args.reps} reps, scenario "
-           f"'{args.scenario}', seed {args.seed})")
+           f"'{args.scenario}', seed {args.seed}"
+           + (", raw shape: opportunities and quotas in place of outcomes" if args.shape == "raw"
+              else "") + ")")
     return EXIT_OK
 
 
@@ -155,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .scoring import check_scorable
 
     config = load_config(args.config)
-    bundle = load_data(args.data, lazy=True)
+    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.outcome_period)
     _print(*bundle.quality.lines())
     rej = bundle.quality.rejects
     problems = 0
@@ -167,7 +62,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
             _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
             for r in grp.head(3).itertuples():
-                _print(f"    row {r.row}: rep_id {r.rep_id}: {r.reason}")
+                who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
+                _print(f"    row {r.row}: {who}{r.reason}")
+    _print_flags(bundle.quality.flags)
     try:
         check_scorable(bundle.activity, config)
     except SSIError as exc:
@@ -178,6 +75,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _print("no problems found")
         return EXIT_OK
     return EXIT_PROBLEMS
+
+
+def _print_flags(flags: pd.DataFrame) -> None:
+    """Rows kept under a documented rule, grouped like the rejects (they are not problems)."""
+    if flags.empty:
+        return
+    _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
+    for (_table, reason), grp in _group_reasons(flags):
+        rows = ", ".join(str(r) for r in grp["row"].head(5))
+        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
+        _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
 
 
 def _group_reasons(rej: pd.DataFrame):
@@ -204,8 +112,9 @@ def cmd_score(args: argparse.Namespace) -> int:
                        fix="add --engine duckdb, or leave them out")
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
-        bundle = load_data(args.data, strict=args.strict)
-        _refuse_overwriting_inputs(out, list(bundle.files.values()))
+        bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                           period=args.outcome_period)
+        refuse_overwriting_inputs(out, list(bundle.files.values()))
         bar.step("scoring")
         try:
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
@@ -235,11 +144,10 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
 
     folder = resolve_data_dir(args.data)
     inputs = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
-    _refuse_overwriting_inputs(out, inputs)
+    refuse_overwriting_inputs(out, inputs)
     run = score_parquet(folder, out, config=config, asof=args.asof, daily=args.daily,
-                        window=args.window, mode=args.mode,
-                        strict=args.strict, memory_limit=args.memory_limit,
-                        temp_directory=args.temp_dir)
+                        window=args.window, mode=args.mode, strict=args.strict,
+                        memory_limit=args.memory_limit, temp_directory=args.temp_dir)
     _print(*run.quality.lines())
     for note in run.notes:
         _print(f"note: {note}")
@@ -247,6 +155,99 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
     _print(f"wrote {run.n_scores} scores for {run.n_reps} reps to {out}")
+    return EXIT_OK
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise SSIError("the output must be a .csv or .parquet file", file=str(out),
+                       fix="e.g. --out outcomes.csv")
+    data = Path(args.data)
+    if out.stem == "outcomes" and out.resolve().parent == data.resolve():
+        raise SSIError("writing outcomes into the data folder would give it outcomes from two "
+                       "places (outcomes and opportunities)", file=str(out),
+                       fix="write them elsewhere, e.g. --out out/outcomes.csv")
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
+    if bundle.crm is None:
+        given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
+        raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
+                       file=str(args.data),
+                       fix="add opportunities and quotas tables (see data/README.md)")
+    refuse_overwriting_inputs(out, list(bundle.files.values()))
+    _print(*bundle.quality.lines())
+    derived = bundle.crm
+    _print("", "where the opportunities went:",
+           *(f"  {r.item}: {r.count}" for r in derived.accounting.itertuples()))
+    if not derived.unmatched_owners.empty:
+        u = derived.unmatched_owners
+        _print("", f"{len(u)} owner(s) matching no rep (their opportunities are rejected):",
+               *(f"  {r.owner}: {r.opportunities} opportunities, {int(r.deals_won)} won"
+                 for r in u.head(10).itertuples()),
+               *([f"  ... and {len(u) - 10} more"] if len(u) > 10 else []))
+    write_table(derived.outcomes, out)
+    rejects = _rejects_path(out)
+    if not bundle.quality.rejects.empty:
+        write_table(bundle.quality.rejects, rejects)
+        total = sum(t.rows_read for t in bundle.quality.tables.values())
+        _print(f"rejected {len(bundle.quality.rejects)} of {total} rows; reasons in {rejects}")
+    elif rejects.exists():
+        rejects.unlink()
+    _print(f"wrote {len(derived.outcomes)} outcome rows (rep x period) for "
+           f"{derived.outcomes.rep_id.nunique()} reps to {out}")
+    return EXIT_OK
+
+
+def _add_crm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mapping", help="column mapping of the opportunities export: "
+                        "salesforce, hubspot or a TOML file (default: detected from the columns)")
+    parser.add_argument("--outcome-period", choices=["month", "quarter"],
+                        help="outcomes from opportunities: sum the quota rows to calendar months "
+                             "or quarters (default: the quota rows' own periods)")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze, industry_settings
+    from .config import load_analysis_config, load_section
+    from .privacy import default_salt
+
+    out = Path(args.out)
+    if out.suffix:
+        raise SSIError("--out is a folder for results.json and the tables", file=str(out),
+                       fix="e.g. --out out/analysis")
+    config = load_config(args.config)
+    settings = load_analysis_config(args.config)
+    if args.seed is not None:
+        settings = replace(settings, seed=args.seed)
+    industry = industry_settings(settings, load_section(args.config, "industry"),
+                                 source=str(args.config))
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                       period=args.outcome_period)
+    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
+    _print(*bundle.quality.lines(), *result.panel.lines())
+    salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
+    written = result.write(out, inputs=list(bundle.files.values()), salt=salt)
+    _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
+           f"wrote results.json and {len(written) - 1} tables to {out}"
+           + (" (rep ids pseudonymised)" if salt else ""))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import ReportOptions, build_report
+
+    options = ReportOptions(**{k: v for k, v in {
+        "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
+        "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
+        "mapping": args.mapping, "outcome_period": args.outcome_period}.items()
+        if v is not None})
+    context = build_report(args.data, args.out, config=args.config, options=options)
+    _print(*context["quality_lines"])
+    pdf = Path(context["pdf"])
+    _print("", f"wrote the report to {pdf}",
+           f"figures (PNG and SVG) in {pdf.parent / 'figures'}, tables and results.json in "
+           f"{pdf.parent / 'tables'}")
     return EXIT_OK
 
 
@@ -267,11 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
+    s.add_argument("--shape", choices=["tidy", "raw"], default="tidy",
+                   help="tidy: the input contract (default); raw: a Salesforce opportunity "
+                        "export and quotas in place of outcomes, LinkedIn snapshots in long form")
     s.set_defaults(func=cmd_simulate)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")
     v.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
     v.add_argument("--config", help="scoring config TOML, checked too")
+    _add_crm_options(v)
     v.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("score", help="score SSI pillars for every rep")
@@ -285,11 +290,60 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
     c.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
                    help="pandas: in memory (default); duckdb: Parquet activity larger than "
-                        "memory, scored in SQL (needs the duckdb extra)")
+                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity)")
     c.add_argument("--memory-limit", help="duckdb engine: memory to stay within, e.g. 4GB "
                                           "(default 80%% of RAM); the rest spills to disk")
     c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
+    _add_crm_options(c)
     c.set_defaults(func=cmd_score)
+
+    o = sub.add_parser("outcomes", help="derive outcomes from opportunities and quotas, and "
+                                        "write them for inspection")
+    o.add_argument("--data", required=True, help="data folder with opportunities and quotas")
+    o.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    o.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_crm_options(o)
+    o.set_defaults(func=cmd_outcomes)
+
+    a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
+                                       "results.json and one CSV per table")
+    a.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    a.add_argument("--out", required=True, help="output folder")
+    a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
+                                    "override the defaults")
+    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+                   help="analyse the transparent computed SSI (default) or the values "
+                        "LinkedIn reported (ssi_observed)")
+    a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    a.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    a.add_argument("--anonymize", action="store_true",
+                   help="replace rep and manager ids with stable pseudonyms in every table")
+    a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
+    _add_crm_options(a)
+    a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="build the leadership PDF report (validate, score, "
+                                      "analyse, figures, PDF)")
+    r.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
+                                                 "the bundled one)")
+    r.add_argument("--out", required=True, help="the PDF to write; figures/ and tables/ go "
+                                                "beside it")
+    r.add_argument("--title", help="report title")
+    r.add_argument("--team", help="team name for the title page (default: the data folder)")
+    r.add_argument("--period", help="period label for the title page (default: the outcome "
+                                    "periods' span)")
+    r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
+    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
+                                                                   "(default computed)")
+    r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    r.add_argument("--anonymize", action="store_true", default=None,
+                   help="replace rep and manager ids with stable pseudonyms everywhere")
+    r.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
+                                  "derived from the reps file)")
+    _add_crm_options(r)
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -45,7 +45,7 @@ _METRIC_KEYS = {
     "pillar", "kind", "weight", "half", "target", "numerator", "denominator",
     "prior", "prior_n", "rationale",
 }
-_TOP_KEYS = {"scoring", "metrics"}
+_TOP_KEYS = {"scoring", "metrics", "analysis", "industry"}
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,19 @@ def default_config() -> ScoringConfig:
     return config_from_dict(tomllib.loads(text), source="scoring.toml (defaults)")
 
 
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SSIConfigError(f"cannot read the config file ({exc.strerror})", file=str(path),
+                             fix="check the path given to --config") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SSIConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
 def load_config(path: str | Path | None = None) -> ScoringConfig:
     """Read a user TOML file over the defaults; ``None`` gives the defaults.
 
@@ -245,14 +258,146 @@ def load_config(path: str | Path | None = None) -> ScoringConfig:
     base = default_config()
     if path is None:
         return base
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SSIConfigError(f"cannot read the config file ({exc.strerror})", file=str(path),
-                             fix="check the path given to --config") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SSIConfigError(f"not valid TOML: {exc}", file=str(path)) from None
-    return config_from_dict(data, base=base, source=str(path))
+    return config_from_dict(_read_toml(path), base=base, source=str(path))
+
+
+# ------------------------------------------------------------------ analysis settings
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of ``ssi-analysis analyze``: the ``[analysis]`` section of a config file.
+
+    Every field has a documented default; a file only lists what it changes::
+
+        [analysis]
+        leaders_above = 60
+        controls = ["tenure", "region"]
+
+    Attributes
+    ----------
+    leaders_above, laggards_below : float
+        LinkedIn's extreme groups: "SSI leaders" score above 70, "laggards" below 30.
+    min_group : int
+        Fewest reps a comparison group needs before a ratio is reported ("too few reps to say").
+    n_boot : int
+        Bootstrap resamples for confidence intervals.
+    ci_method : {'BCa', 'percentile'}
+        Bootstrap interval method (BCa falls back to percentile where undefined, and says so).
+    confidence : float
+        Confidence level of every interval.
+    seed : int
+        Seed of every random step (bootstrap), so the same data give the same numbers.
+    adjust : {'holm', 'bh'}
+        Multiple-comparison adjustment within each family of tests.
+    controls : tuple of str or 'auto'
+        Covariates of the adjusted models, among ``tenure``, ``industry``, ``region``; ``auto``
+        uses every one the reps table has.
+    cluster : {'auto', 'team', 'rep', 'none'}
+        Cluster of the robust standard errors. ``auto``: by team when there are at least
+        ``min_clusters`` teams, else by rep when reps have several periods, else HC3.
+    min_clusters : int
+        Fewest clusters for cluster-robust errors to be trusted.
+    observed_max_age_days : int
+        With ``--ssi observed``: the latest LinkedIn snapshot at most this many days before
+        the as-of date is used; older or none, and the rep-period has no SSI.
+    alpha, power : float
+        Significance level and target power of the power analysis.
+    """
+
+    leaders_above: float = 70.0
+    laggards_below: float = 30.0
+    min_group: int = 10
+    n_boot: int = 2000
+    ci_method: str = "BCa"
+    confidence: float = 0.95
+    seed: int = 20140101
+    adjust: str = "holm"
+    controls: tuple[str, ...] | str = "auto"
+    cluster: str = "auto"
+    min_clusters: int = 10
+    observed_max_age_days: int = 14
+    alpha: float = 0.05
+    power: float = 0.8
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain data (for ``results.json`` and the report's methods section)."""
+        out = asdict(self)
+        out["controls"] = list(self.controls) if not isinstance(self.controls, str) \
+            else self.controls
+        return out
+
+
+CONTROLS = ("tenure", "industry", "region")
+_ANALYSIS_CHOICES = {"ci_method": ("BCa", "percentile"), "adjust": ("holm", "bh"),
+                     "cluster": ("auto", "team", "rep", "none")}
+
+
+def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
+                              ) -> AnalysisConfig:
+    """Build :class:`AnalysisConfig` from an ``[analysis]`` table, strictly."""
+    fields = {f for f in AnalysisConfig.__dataclass_fields__}
+    _check_keys(table, fields, "analysis", source)
+    values: dict[str, Any] = {}
+    defaults = AnalysisConfig()
+    for key, value in table.items():
+        default = getattr(defaults, key)
+        where = "analysis"
+        if key in _ANALYSIS_CHOICES:
+            if value not in _ANALYSIS_CHOICES[key]:
+                raise SSIConfigError(f"[analysis] {key} = {value!r} is not one of "
+                                     f"{', '.join(_ANALYSIS_CHOICES[key])}", file=source,
+                                     fix=_suggest(str(value), set(_ANALYSIS_CHOICES[key])))
+        elif key == "controls":
+            if value != "auto" and (not isinstance(value, list)
+                                    or any(v not in CONTROLS for v in value)):
+                raise SSIConfigError(f"[analysis] controls must be \"auto\" or a list among "
+                                     f"{', '.join(CONTROLS)}, got {value!r}", file=source,
+                                     fix='e.g. controls = ["tenure", "region"]')
+            value = value if value == "auto" else tuple(value)
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise SSIConfigError(f"[analysis] {key} must be a whole number >= 0, got "
+                                     f"{value!r}", file=source)
+        else:
+            value = _number(value, key, where, source, unit=key in ("confidence", "alpha",
+                                                                       "power"))
+        values[key] = value
+    cfg = replace(defaults, **values)
+    if not cfg.laggards_below < cfg.leaders_above:
+        raise SSIConfigError("[analysis] laggards_below must be below leaders_above",
+                             file=source)
+    if not 0 < cfg.confidence < 1 or not 0 < cfg.alpha < 1 or not 0 < cfg.power < 1:
+        raise SSIConfigError("[analysis] confidence, alpha and power must be between 0 and 1",
+                             file=source)
+    if cfg.n_boot < 100:
+        raise SSIConfigError(f"[analysis] n_boot = {cfg.n_boot} is too few for a bootstrap "
+                             "interval", file=source, fix="use at least 1000")
+    return cfg
+
+
+def load_section(path: str | Path | None, name: str) -> dict[str, Any]:
+    """The ``[name]`` table of a config file (empty without a file or without the table)."""
+    if path is None:
+        return {}
+    data = _read_toml(path)
+    _check_keys(data, _TOP_KEYS, "", str(path))
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise SSIConfigError(f"[{name}] must be a table", file=str(path))
+    return section
+
+
+def load_analysis_config(path: str | Path | None = None) -> AnalysisConfig:
+    """The ``[analysis]`` section of a config file over the defaults (``None``: the defaults).
+
+    The same file may hold ``[scoring]`` and ``[metrics]``: :func:`load_config` reads those.
+
+    Examples
+    --------
+    >>> load_analysis_config().leaders_above
+    70.0
+    """
+    if path is None:
+        return AnalysisConfig()
+    data = _read_toml(path)
+    _check_keys(data, _TOP_KEYS, "", str(path))
+    return analysis_config_from_dict(data.get("analysis", {}), source=str(path))

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import SSIError, SSIInputError, SSIInputErrors
+from . import crm
+from .errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
 from .schemas import LEVEL_METRICS, LINKEDIN_PILLARS, METRICS, TABLES, TableSpec
 
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -45,13 +46,18 @@ _REJECT_COLUMNS = ["table", "file", "row", "rep_id", "column", "value", "reason"
 # ------------------------------------------------------------------ quality accounting
 @dataclass
 class TableQuality:
-    """Row accounting for one table: ``rows_read == rows_used + rows_rejected``."""
+    """Row accounting for one table: ``rows_read == rows_used + rows_rejected``.
+
+    ``rows_flagged`` counts used rows kept under a documented rule that the analyst should
+    know about (e.g. an observed SSI total off its pillar sum); they are in ``rows_used``.
+    """
 
     table: str
     file: str
     rows_read: int
     rows_used: int
     rows_rejected: int
+    rows_flagged: int = 0
 
     def __post_init__(self) -> None:
         if self.rows_read != self.rows_used + self.rows_rejected:  # a bug, not a user error
@@ -65,20 +71,21 @@ class QualityReport:
     tables: dict[str, TableQuality] = field(default_factory=dict)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_REJECT_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_REJECT_COLUMNS))
+    """Rows kept but flagged, one line per flag, in the shape of ``rejects``."""
 
     def summary(self) -> pd.DataFrame:
-        """One row per table: ``table, file, rows_read, rows_used, rows_rejected``."""
-        cols = ["table", "file", "rows_read", "rows_used", "rows_rejected"]
+        """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
+        cols = ["table", "file", "rows_read", "rows_used", "rows_rejected", "rows_flagged"]
         return pd.DataFrame([vars(t) for t in self.tables.values()], columns=cols)
 
     def reasons(self) -> pd.DataFrame:
         """Rejected rows counted by table and reason (most frequent first)."""
-        if self.rejects.empty:
-            return pd.DataFrame(columns=["table", "reason", "rows"])
-        kind = self.rejects["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
-        out = (self.rejects.assign(reason=kind).groupby(["table", "reason"], sort=True)
-               .size().rename("rows").reset_index())
-        return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
+        return _count_reasons(self.rejects)
+
+    def flag_reasons(self) -> pd.DataFrame:
+        """Flagged rows counted by table and flag (most frequent first)."""
+        return _count_reasons(self.flags)
 
     def lines(self) -> list[str]:
         """Plain-language summary lines, as the command line prints them."""
@@ -91,9 +98,25 @@ class QualityReport:
                 reasons = reasons[reasons.table == t.table]
                 parts = [f"{r.rows} {r.reason}" for r in reasons.head(4).itertuples()]
                 line += f" ({'; '.join(parts)}{'; ...' if len(reasons) > 4 else ''})"
+            if t.rows_flagged:
+                flags = self.flag_reasons()
+                flags = flags[flags.table == t.table]
+                parts = [f"{r.rows} {r.reason}" for r in flags.head(4).itertuples()]
+                line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
+                         f"{'; ...' if len(flags) > 4 else ''})")
             out.append(line)
         out.extend(f"note: {n}" for n in self.notes)
         return out
+
+
+def _count_reasons(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a rejects/flags frame counted by table and kind of reason."""
+    if rows.empty:
+        return pd.DataFrame(columns=["table", "reason", "rows"])
+    kind = rows["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
+    out = (rows.assign(reason=kind).groupby(["table", "reason"], sort=True)
+           .size().rename("rows").reset_index())
+    return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
 
 
 @dataclass
@@ -102,7 +125,9 @@ class Bundle:
 
     ``activity`` is always in long form: ``rep_id, date, metric, value`` (dates are midnight
     timestamps; ids and metric names are text, as categoricals: a few bytes a row).
-    ``outcomes`` and ``ssi_observed`` are ``None`` when absent.
+    ``outcomes`` and ``ssi_observed`` are ``None`` when absent. When the folder holds
+    ``opportunities`` and ``quotas`` instead of ``outcomes``, ``outcomes`` is derived from them (:func:`ssi_analysis.crm.derive_outcomes`); ``opportunities`` and
+    ``quotas`` are the validated tables it came from and ``crm`` what the derivation left out.
     """
 
     reps: pd.DataFrame
@@ -112,11 +137,14 @@ class Bundle:
     quality: QualityReport = field(default_factory=QualityReport)
     folder: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    opportunities: pd.DataFrame | None = None
+    quotas: pd.DataFrame | None = None
+    crm: crm.CRMOutcomes | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
-        return {n: t for n in ("reps", "activity", "outcomes", "ssi_observed")
-                if (t := getattr(self, n)) is not None}
+        return {n: t for n in ("reps", "activity", "outcomes", "ssi_observed", "opportunities",
+                               "quotas") if (t := getattr(self, n)) is not None}
 
 
 def example_data_dir() -> Path:
@@ -465,6 +493,191 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
     return out, bad
 
 
+CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP",
+                                    "¥": "JPY", "₹": "INR"}
+"""Currency symbols read in amounts, and the code each is taken for (for the one-currency check;
+amounts are never converted)."""
+
+_CUR = r"US\$|[$€£¥₹]|[A-Z]{3}"
+_AMOUNT_TEXT = re.compile(
+    rf"^(?P<po>\()?\s*(?P<s1>[-−+])?\s*(?P<c1>{_CUR})?\s*(?P<s2>[-−+])?\s*"
+    rf"(?P<num>\d(?:[\d.,' ’]*\d)?)\s*(?P<c2>{_CUR})?\s*(?P<s3>-)?\s*(?P<pc>\))?$")
+_AMOUNT_FORMS = {  # number part -> how to read it
+    "int": r"\d+",
+    "spaced": r"\d{1,3}(?:[ '’]\d{3})+(?:[.,]\d+)?",   # 1 234,50  1'234.50
+    "single_ambiguous": r"[1-9]\d{0,2}[.,]\d{3}",       # 1,234 or 1.234: grouping or decimal?
+    "single": r"\d+[.,]\d+",                            # 12,5  1234.50  0.125
+    "comma_groups": r"\d{1,3}(?:,\d{3})+(?:\.\d+)?",    # 1,234,567  1,234.50
+    "dot_groups": r"\d{1,3}(?:\.\d{3})+(?:,\d+)?",      # 1.234.567  1.234,50
+}
+
+
+def _file_decimal(raw: RawTable) -> str | None:
+    """The decimal mark a file's format tells: CSV by its delimiter; Excel/Parquet cells: none."""
+    return raw.decimal if raw.file.lower().endswith(".csv") else None
+
+
+def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
+    """Money amounts from cells, with currency marks and thousands separators.
+
+    The rule, for a text cell (numeric cells are taken as they are):
+
+    1. One currency mark may stand before or after the number: a symbol (``$ € £ ¥ ₹``,
+       ``US$``) or a three-letter code in capitals (``USD``, ``EUR``...). A sign
+       (``-1200``), a trailing minus (``1.200,00-``) or accounting parentheses
+       (``(1,200.00)``) make it negative.
+    2. The number is read by its separators: ``1,234.50`` and ``1.234,50`` (the last separator
+       is the decimal mark, the other groups thousands), ``1 234,50`` and ``1'234.50``
+       (spaces or apostrophes group thousands), ``1,234,567`` (a repeated separator groups
+       thousands), ``12,5`` / ``1234.50`` (a single separator not followed by exactly three
+       digits is the decimal mark).
+    3. A single separator followed by exactly three digits (``1,234``, ``12.500``) could be
+       either. It is read with the column's decimal mark when the other values of the column
+       show one consistently, else with the file's (``decimal``: ``','`` for a
+       semicolon-delimited CSV, ``'.'`` for another CSV), else it is **ambiguous** and not read.
+
+    Parameters
+    ----------
+    s : Series
+        The cells.
+    decimal : {'.', ',', None}
+        The file's decimal mark, if the file format tells it.
+
+    Returns
+    -------
+    DataFrame
+        ``amount`` (float; NaN when missing or not read), ``currency`` (code or ``None``) and
+        ``problem`` (why a cell was not read, ``None`` otherwise), indexed like ``s``.
+
+    Examples
+    --------
+    >>> cells = pd.Series(["$1,234.50", "USD 1 234", "(250.00)", "1.200,00-", "€ 99", ""])
+    >>> out = parse_amounts(cells)
+    >>> out.amount.tolist()
+    [1234.5, 1234.0, -250.0, -1200.0, 99.0, nan]
+    >>> out.currency.tolist()
+    ['USD', 'USD', None, None, 'EUR', None]
+
+    ``12,500`` is read with the decimal mark the column's other values show; where they show
+    none (or both), with the file's; else it is ambiguous and not read:
+
+    >>> parse_amounts(pd.Series(["$1,234.50", "12,500"])).amount.tolist()
+    [1234.5, 12500.0]
+    >>> parse_amounts(pd.Series(["12,500", "7,000 €"]), decimal=",").amount.tolist()
+    [12.5, 7.0]
+    >>> parse_amounts(pd.Series(["12,500", "7,000 €"])).problem[0]
+    "amount '12,500' is ambiguous: a thousands separator or a decimal comma? (write 12500 or 12.5)"
+    """
+    index = s.index
+    amount = pd.Series(np.nan, index=index, dtype=float)
+    currency = pd.Series(None, index=index, dtype=object)
+    problem = pd.Series(None, index=index, dtype=object)
+    missing = _is_missing(s)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        is_num = pd.Series(True, index=index)
+    else:
+        is_num = s.map(lambda v: isinstance(v, int | float | np.number)
+                       and not isinstance(v, bool)).astype(bool)
+    num_cells = is_num & ~missing
+    if num_cells.any():
+        amount[num_cells] = pd.to_numeric(s[num_cells], errors="coerce").astype(float)
+    text = s[~is_num & ~missing].astype("string")
+    if not text.empty:
+        clean = text.str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True).str.strip()
+        parts = clean.str.extract(_AMOUNT_TEXT)
+        num = parts["num"]
+        signs = parts[["s1", "s2", "s3"]].notna().sum(axis=1)
+        parens = parts["po"].notna() | parts["pc"].notna()
+        both_cur = parts["c1"].notna() & parts["c2"].notna()
+        form = pd.Series(None, index=text.index, dtype=object)
+        for name, pattern in _AMOUNT_FORMS.items():
+            hit = form.isna() & num.str.fullmatch(pattern).fillna(False).astype(bool)
+            form[hit] = name
+        sep = num.str.extract(r"([.,])", expand=False)
+        # which decimal mark each value shows (the evidence for the ambiguous ones)
+        shows = pd.Series(None, index=text.index, dtype=object)
+        shows[form.eq("single") | (form.eq("spaced") & sep.notna())] = sep
+        shows[form.eq("comma_groups")] = "."
+        shows[form.eq("dot_groups")] = ","
+        seen = set(shows.dropna())
+        column_mark = seen.pop() if len(seen) == 1 else None
+        mark = column_mark or decimal
+        ambiguous = form.eq("single_ambiguous")
+        if mark is not None and ambiguous.any():
+            form[ambiguous & sep.eq(mark)] = "single"
+            form[ambiguous & sep.ne(mark)] = "grouped"
+        body = num.copy()
+        as_decimal = form.isin(["single", "spaced"])
+        body[as_decimal] = num[as_decimal].str.replace(r"[ '’]", "", regex=True).str.replace(
+            ",", ".", regex=False)
+        body[form.eq("grouped")] = num[form.eq("grouped")].str.replace(r"[.,]", "", regex=True)
+        body[form.eq("comma_groups")] = num[form.eq("comma_groups")].str.replace(",", "",
+                                                                                 regex=False)
+        body[form.eq("dot_groups")] = num[form.eq("dot_groups")].str.replace(
+            ".", "", regex=False).str.replace(",", ".", regex=False)
+        value = pd.to_numeric(body.where(form.notna() & form.ne("single_ambiguous")),
+                              errors="coerce").astype(float)
+        negative = parts["s1"].isin(["-", "−"]) | parts["s2"].isin(["-", "−"]) \
+            | parts["s3"].eq("-") | (parts["po"].notna() & parts["pc"].notna())
+        value = value.where(~negative.fillna(False).astype(bool), -value)
+        cur = parts["c1"].fillna(parts["c2"]).astype(object)
+        cur = cur.map(lambda c: CURRENCY_SYMBOLS.get(c, str(c).upper()) if isinstance(c, str)
+                      else None)
+        bad_shape = (num.isna() | form.isna() | (signs > 1) | (parens & signs.gt(0))
+                     | (parts["po"].notna() != parts["pc"].notna())).fillna(True).astype(bool)
+        clash = both_cur & (parts["c1"].map(lambda c: CURRENCY_SYMBOLS.get(c, str(c).upper()))
+                            != parts["c2"].map(lambda c: CURRENCY_SYMBOLS.get(c, str(c).upper())))
+        raw_text = text.astype(str)
+        reason = pd.Series(None, index=text.index, dtype=object)
+        reason[bad_shape] = "amount '" + raw_text[bad_shape] + "' is not an amount"
+        amb = ~bad_shape & form.eq("single_ambiguous")
+        if amb.any():
+            sep_word = sep[amb].map({",": "comma", ".": "point"})
+            reason[amb] = ("amount '" + raw_text[amb] + "' is ambiguous: a thousands separator "
+                           "or a decimal " + sep_word + "? (write "
+                           + num[amb].str.replace(r"[.,]", "", regex=True) + " or "
+                           + num[amb].str.replace(",", ".", regex=False).str.replace(
+                               r"\.0+$|(\.\d*?)0+$", r"\1", regex=True) + ")")
+        reason[~bad_shape & clash.fillna(False).astype(bool)] = (
+            "amount '" + raw_text + "' has two different currencies")
+        ok = reason.isna()
+        amount[text.index[ok]] = value[ok]
+        currency[text.index[ok]] = cur[ok]
+        problem[text.index[~ok]] = reason[~ok]
+    inf = np.isinf(amount)
+    if inf.any():
+        problem[inf] = "amount is not finite"
+        amount[inf] = np.nan
+    return pd.DataFrame({"amount": amount, "currency": _nones(currency),
+                         "problem": _nones(problem)})
+
+
+def _nones(s: pd.Series) -> pd.Series:
+    """Text cells as Python objects with ``None`` for missing (not NaN)."""
+    return s.astype(object).where(s.notna(), None)
+
+
+def one_currency(currency: pd.Series, *, what: str = "amount") -> tuple[str | None, pd.Series]:
+    """The currency most amounts are in, and why each amount in another one cannot be summed.
+
+    Amounts without a currency are taken to be in the main one (ties between currencies are
+    broken alphabetically). Returns ``(main, problems)``; ``problems`` is ``None`` where fine.
+
+    >>> one_currency(pd.Series(["USD", None, "EUR", "USD"]))[1].tolist()
+    [None, None, 'amount in EUR while the others are in USD: convert it, or export one currency', None]
+    """
+    labels = currency.dropna()
+    problems = pd.Series(None, index=currency.index, dtype=object)
+    if labels.empty:
+        return None, problems
+    counts = labels.value_counts()
+    main = sorted(counts.index[counts == counts.max()])[0]
+    other = currency.notna() & currency.ne(main)
+    problems[other] = (f"{what} in " + currency[other].astype(str)
+                       + f" while the others are in {main}: convert it, or export one currency")
+    return main, _nones(problems)
+
+
 # ------------------------------------------------------------------ one table
 def _reason_from_check(check: str, column: str | None, value: object) -> str:
     col = column or "row"
@@ -491,6 +704,8 @@ class _Loaded:
     rejects: pd.DataFrame
     rows_read: int
     notes: list[str]
+    flags: pd.DataFrame | None = None   # kept rows with a flag: _REJECT_COLUMNS + "_row"
+    currency: str | None = None         # the one currency of the amounts, when marked
 
 
 def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
@@ -773,6 +988,295 @@ def _load_observed_json(path: Path) -> RawTable:
     return RawTable(frame.astype(object), path.name, 1)
 
 
+# ------------------------------------------------------------------ the raw shape of outcomes
+def _flags_frame(raw: RawTable, table: str, problems: pd.DataFrame,
+                 rep_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Flag lines (``_REJECT_COLUMNS`` + ``_row``) from ``idx, column, value, reason`` rows."""
+    if problems.empty:
+        return pd.DataFrame(columns=[*_REJECT_COLUMNS, "_row"])
+    idx = pd.Index(problems["idx"].astype(int))
+    reps = rep_ids if rep_ids is not None else pd.Series(None, index=idx, dtype=object)
+    out = _rejects_frame(raw, table, idx, problems["reason"], reps, problems["column"],
+                         problems["value"])
+    return out.assign(_row=idx.to_numpy())
+
+
+def _amount_problems(raw: RawTable, column: str, currency: pd.Series | None = None
+                     ) -> tuple[pd.Series, pd.Series, str | None]:
+    """Amounts of ``column`` read by :func:`parse_amounts`, per row why not (or ``None``), and
+    the column's currency (``None`` when no amount is marked).
+
+    ``currency`` (a mapped currency column) gives each row's currency where present, else the
+    amount's own mark; a row whose two disagree, or whose currency is not the main one of the
+    column, has a problem.
+    """
+    parsed = parse_amounts(raw.frame[column], decimal=_file_decimal(raw))
+    problem = parsed["problem"]
+    cur = parsed["currency"]
+    if currency is not None:
+        given = currency.map(lambda c: CURRENCY_SYMBOLS.get(c, str(c).strip().upper())
+                             if isinstance(c, str) else None)
+        clash = given.notna() & cur.notna() & given.ne(cur)
+        problem = problem.where(~clash | problem.notna(),
+                                f"{column} is marked " + cur.astype(str)
+                                + " but the currency column says " + given.astype(str))
+        cur = given.where(given.notna(), cur)
+    main, other = one_currency(cur.where(problem.isna()), what=column)
+    problem = problem.where(problem.notna(), other)
+    return parsed["amount"], _nones(problem), main
+
+
+def _load_opportunities(raw: RawTable, mapping: crm.ColumnMapping | None
+                        ) -> tuple[_Loaded, crm.ColumnMapping]:
+    """Map a CRM export's columns, type the cells, and apply the stage/amount/date/id rules."""
+    spec = TABLES["opportunities"]
+    notes = list(raw.notes)
+    if mapping is None:
+        mapping, note = crm.detect_mapping(list(raw.frame.columns), file=raw.file)
+    else:
+        note = f"{raw.file}: columns read with the {mapping.name} mapping ({mapping.description})"
+    notes.append(note)
+    frame, more = crm.apply_mapping(raw.frame, mapping, file=raw.file)
+    notes += more
+    mraw = RawTable(frame, raw.file, raw.row_offset, raw.decimal)
+    df, problems = _coerce(mraw, spec, [c for c in (*spec.ids, *spec.dates) if c in frame])
+    amount, amount_problem, main = _amount_problems(
+        mraw, "amount", df["currency"] if "currency" in df else None)
+    df["amount"] = amount
+    schema_cols = [c for c in ("owner", "opportunity_id", "created_date", "close_date", "stage",
+                               "amount") if c in df]
+    problems += _validate(df[schema_cols], spec.schema)
+    kept, rej = _collect(mraw, "opportunities", df, problems)
+    rules, flag_rows, status = crm.opportunity_problems(
+        kept, mapping, row_offset=raw.row_offset,
+        amount_problems=amount_problem.reindex(kept.index),
+        amount_text=frame["amount"].reindex(kept.index))
+    kept2, rej2 = _collect(mraw, "opportunities", kept, [rules] if not rules.empty else [])
+    rejects = pd.concat([r for r in (rej, rej2) if not r.empty], ignore_index=True) \
+        if not (rej.empty and rej2.empty) else rej
+    # the owner of each rejected row, to name its rep once owners are matched to reps
+    rejects["_owner"] = df["owner"].reindex(rejects["row"].to_numpy(dtype=int)
+                                            - raw.row_offset).to_numpy(dtype=object)
+    out = crm.with_status(kept2, status)
+    out.insert(0, "rep_id", None)
+    out.loc[out["amount"].notna() & amount_problem.reindex(out.index).notna(), "amount"] = np.nan
+    flags = _flags_frame(mraw, "opportunities", flag_rows)
+    if main:
+        notes.append(f"{raw.file}: amounts are in {main}")
+    return (_Loaded(out.assign(_row=out.index), rejects, len(raw.frame), notes, flags, main),
+            mapping)
+
+
+def _load_quotas(raw: RawTable) -> _Loaded:
+    """Quota rows: ids and dates as usual, the quota read as an amount (currency marks allowed)."""
+    spec = TABLES["quotas"]
+    _require_columns(raw, spec, spec.required)
+    df, problems = _coerce(raw, spec, ["rep_id", "period_start", "period_end"])
+    quota, problem, main = _amount_problems(raw, "quota")
+    df["quota"] = quota.where(problem.isna())
+    bad = problem.notna()
+    if bad.any():
+        problems.append(pd.DataFrame({"idx": df.index[bad], "column": "quota",
+                                      "value": raw.frame.loc[bad, "quota"].astype(str),
+                                      "reason": problem[bad].to_numpy(dtype=object)}))
+    problems += _validate(df[["rep_id", "period_start", "period_end", "quota"]], spec.schema)
+    kept, rej = _collect(raw, "quotas", df, problems)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes),
+                   currency=main)
+
+
+_RANK_FIELDS = ("industry_rank", "network_rank")
+_OBSERVED_REQUIRED = ("ssi", "brand", "people", "insights", "relationships")
+
+
+def _rank_text(s: pd.Series) -> pd.Series:
+    """``'Top 9%'`` -> ``'9'``: ranks as LinkedIn shows them."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s
+    text = s.astype("string").str.replace(r"(?i)^\s*top\s*|\s*%\s*$", "", regex=True)
+    return text.astype(object).where(s.notna(), None)
+
+
+def _load_observed(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
+    """``ssi_observed`` in wide form (one row per snapshot) or long form (one row per field)."""
+    if {"field", "value"} <= set(raw.frame.columns):
+        return _load_observed_long(raw, aliases)
+    frame = raw.frame
+    rename = {c: aliases[c] for c in frame.columns
+              if c not in TABLES["ssi_observed"].numbers and c in aliases}
+    targets = [*rename.values(), *(c for c in frame.columns if c not in rename)]
+    clash = sorted({c for c in targets if targets.count(c) > 1})
+    if clash:
+        held = [k for k, v in rename.items() if v == clash[0]] + \
+            ([clash[0]] if clash[0] in frame.columns else [])
+        raise SSIInputError(f"columns {', '.join(held)} all hold {clash[0]}", file=raw.file,
+                            fix="keep one column per field")
+    notes = list(raw.notes)
+    if rename:
+        notes.append(f"{raw.file}: column(s) read as fields of ssi_observed: "
+                     + ", ".join(f"{k} as {v}" for k, v in rename.items()))
+    frame = frame.rename(columns=rename)
+    for col in _RANK_FIELDS:
+        if col in frame:
+            frame = frame.assign(**{col: _rank_text(frame[col])})
+    ld = _load_generic(RawTable(frame, raw.file, raw.row_offset, raw.decimal, notes),
+                       TABLES["ssi_observed"])
+    _reject_duplicate_snapshots(ld, raw)
+    return ld
+
+
+def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
+    """Long form ``rep_id, date, field, value``: fields named by ``aliases``, one snapshot per
+    rep and date; a snapshot missing a pillar, or with a value out of range, is rejected whole
+    (every one of its rows), so rows read = used + rejected still holds row by row."""
+    spec = TABLES["ssi_observed"]
+    _require_columns(raw, spec, ("rep_id", "date", "field", "value"))
+    notes = list(raw.notes)
+    cols = list(raw.frame.columns)
+    extra = [c for c in cols if c not in ("rep_id", "date", "field", "value")]
+    if extra:
+        notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
+    known = set(spec.numbers)
+    df, problems = _coerce(raw, TableSpec("ssi_observed", spec.schema, (), ("rep_id",),
+                                          ("date",), ()), ["rep_id", "date"])
+    names = raw.frame["field"].map(lambda f: _normalise_name(f) if isinstance(f, str) else None)
+    df["field"] = names.map(lambda f: f if f in known else aliases.get(f))
+    unknown = names.notna() & df["field"].isna()
+    if unknown.any():
+        problems.append(pd.DataFrame({"idx": df.index[unknown], "column": "field",
+                                      "value": raw.frame.loc[unknown, "field"].astype(str),
+                                      "reason": "unknown field '"
+                                      + raw.frame.loc[unknown, "field"].astype(str) + "'"}))
+        odd = sorted(set(names[unknown]))
+        shown = []
+        for n in odd[:10]:
+            close = difflib.get_close_matches(n, sorted(known | set(aliases)), n=1, cutoff=0.75)
+            shown.append(f"'{n}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        notes.append(f"{raw.file}: unknown field name(s) {', '.join(shown)}; their rows are "
+                     "rejected (name them in a mapping file's [ssi_fields])")
+    value_cells = raw.frame["value"].where(~df["field"].isin(_RANK_FIELDS),
+                                           _rank_text(raw.frame["value"]))
+    df["value"], bad = parse_numbers(value_cells, raw.decimal)
+    if bad.any():
+        problems.append(pd.DataFrame({"idx": df.index[bad], "column": "value",
+                                      "value": raw.frame.loc[bad, "value"].astype(str),
+                                      "reason": "value is not a number"}))
+    for col in ("rep_id", "date", "field", "value"):  # a failed parse is reported once
+        gone = df[col].isna()
+        if gone.any():
+            problems.append(pd.DataFrame({"idx": df.index[gone], "column": col, "value": "",
+                                          "reason": f"missing {col}"}))
+    long = df[["rep_id", "date", "field", "value"]]
+    kept, rej = _collect(raw, "ssi_observed", long, problems)
+    more = []
+    # a field given twice for one snapshot: exact repeats are duplicates, different values clash
+    key = ["rep_id", "date", "field"]
+    rep = kept[kept.duplicated(key, keep=False)]
+    if not rep.empty:
+        variants = rep.groupby(key)["value"].transform("nunique")
+        first = rep.index.to_series().groupby([rep[k] for k in key]).transform("min")
+        rows = (rep.index.to_series() + raw.row_offset).groupby([rep[k] for k in key]) \
+            .transform(lambda r: ", ".join(map(str, r)))
+        clash = variants > 1
+        later = ~clash & rep.index.to_series().ne(first)
+        if clash.any():
+            more.append(pd.DataFrame({"idx": rep.index[clash], "column": "value",
+                                      "value": rep.loc[clash, "value"].astype(str),
+                                      "reason": "different values for " + rep.loc[clash, "field"]
+                                      + " on the same rep and date (rows " + rows[clash] + ")"}))
+        if later.any():
+            more.append(pd.DataFrame({"idx": rep.index[later], "column": "field",
+                                      "value": rep.loc[later, "field"],
+                                      "reason": "duplicate of row " + (first[later]
+                                                                       + raw.row_offset)
+                                      .astype(str) + " (same rep, date and field)"}))
+    gone = set(pd.concat(more)["idx"]) if more else set()
+    ok = kept[~kept.index.isin(gone)]
+    snap = ok.groupby(["rep_id", "date"], sort=False).ngroup()
+    wide = ok.assign(_snap=snap).pivot_table(index="_snap", columns="field", values="value",
+                                             aggfunc="first")
+    keys = ok.assign(_snap=snap).groupby("_snap")[["rep_id", "date"]].first()
+    keys["rep_id"] = keys["rep_id"].astype(object)      # ids are text objects everywhere
+    wide = keys.join(wide)
+    lacking = [c for c in _OBSERVED_REQUIRED if c not in wide]
+    for c in lacking:
+        wide[c] = np.nan
+    incomplete = wide[list(_OBSERVED_REQUIRED)].isna()
+    snap_reason = pd.Series(None, index=wide.index, dtype=object)
+    if incomplete.any(axis=None):
+        miss = incomplete.apply(lambda r: ", ".join(c for c, v in r.items() if v), axis=1)
+        has = miss.ne("")
+        snap_reason[has] = "snapshot incomplete: no " + miss[has]
+    to_check = wide[~snap_reason.notna()][["rep_id", "date",
+                                            *[c for c in spec.numbers if c in wide]]]
+    checked = _validate(to_check, spec.schema) if not to_check.empty else []
+    for prob in checked:
+        first_reason = prob.groupby("idx")["reason"].first()
+        snap_reason[first_reason.index] = "snapshot rejected: " + first_reason
+    bad_snaps = snap_reason.dropna()
+    if not bad_snaps.empty:
+        hit = snap.isin(bad_snaps.index)
+        more.append(pd.DataFrame({"idx": ok.index[hit], "column": "field",
+                                  "value": ok.loc[hit, "field"].astype(str),
+                                  "reason": snap[hit].map(bad_snaps).to_numpy(dtype=object)}))
+    kept2, rej2 = _collect(raw, "ssi_observed", kept, more)
+    rejects = pd.concat([r for r in (rej, rej2) if not r.empty], ignore_index=True) \
+        if not (rej.empty and rej2.empty) else rej
+    return _Loaded(kept2.assign(_row=kept2.index), rejects, len(raw.frame), notes)
+
+
+def _reject_duplicate_snapshots(ld: _Loaded, raw: RawTable) -> None:
+    """Wide ``ssi_observed``: a second row for the same rep and date is rejected."""
+    key = ["rep_id", "date"]
+    dup = ld.frame.duplicated(key, keep="first")
+    if dup.any():
+        first_row = ld.frame.groupby(key)["_row"].transform("min") + raw.row_offset
+        reasons = "duplicate of row " + first_row.astype(str) + " (same rep and date)"
+        _drop_rows(ld, dup, "ssi_observed", raw.file, reasons, "date")
+
+
+def observed_wide(long: pd.DataFrame) -> pd.DataFrame:
+    """Long ``rep_id, date, field, value`` snapshots as one row per rep and date.
+
+    Columns: ``rep_id, date, ssi, brand, people, insights, relationships``, then the ranks and
+    benchmark averages present; ``_row`` is the source row of each snapshot's first field.
+
+    >>> long = pd.DataFrame({"rep_id": ["A"] * 5, "date": pd.to_datetime(["2026-05-19"] * 5),
+    ...                      "field": ["ssi", "brand", "people", "insights", "relationships"],
+    ...                      "value": [53.0, 20.998, 6.4, 10.25, 15.0], "_row": range(5)})
+    >>> observed_wide(long).drop(columns="_row").values.tolist()
+    [['A', Timestamp('2026-05-19 00:00:00'), 53.0, 20.998, 6.4, 10.25, 15.0]]
+    """
+    rows = long.groupby(["rep_id", "date"], sort=True)["_row"].min()
+    wide = long.pivot_table(index=["rep_id", "date"], columns="field", values="value",
+                            aggfunc="first", sort=True)
+    order = [c for c in TABLES["ssi_observed"].numbers
+             if c in wide.columns or c in _OBSERVED_REQUIRED]    # the pillars even if empty
+    out = wide.reindex(columns=order).join(rows).reset_index()
+    out.columns.name = None
+    return out
+
+
+def _flag_observed_totals(ld: _Loaded, file: str) -> None:
+    """The SSI LinkedIn shows is the pillar sum rounded: flag totals off by more than 0.5."""
+    df = ld.frame
+    total = df[["brand", "people", "insights", "relationships"]].sum(axis=1)
+    off = (df["ssi"] - total).abs() > 0.5 + 1e-9
+    if not off.any():
+        return
+    bad = df[off]
+    offset = 1 if file.endswith((".parquet", ".json")) else 2
+    flags = pd.DataFrame({
+        "table": "ssi_observed", "file": file, "row": bad["_row"].to_numpy() + offset,
+        "rep_id": bad["rep_id"].to_numpy(dtype=object), "column": "ssi",
+        "value": bad["ssi"].astype(str).to_numpy(),
+        "reason": ("ssi differs from the pillar sum by more than 0.5 (kept; the pillars sum "
+                   "to " + total[off].round(3).astype(str) + ")").to_numpy(dtype=object),
+        "_row": bad["_row"].to_numpy()})
+    ld.flags = flags if ld.flags is None or ld.flags.empty else pd.concat([ld.flags, flags],
+                                                                          ignore_index=True)
+
+
 # ------------------------------------------------------------------ the folder
 def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
@@ -785,31 +1289,59 @@ def find_table_file(folder: Path, table: str) -> Path | None:
     return found[0] if found else None
 
 
-def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -> Bundle:
+def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
+              mapping: str | Path | crm.ColumnMapping | None = None,
+              period: str | None = None) -> Bundle:
     """Load and validate a data folder.
 
     Parameters
     ----------
     folder : path
-        Folder with ``reps`` and ``activity`` (required) and optionally ``outcomes`` and
-        ``ssi_observed``, each ``.csv``, ``.parquet`` or ``.xlsx``. ``'example'`` is the
-        bundled example.
+        Folder with ``reps`` and ``activity`` (required) and optionally ``outcomes`` (or, in
+        its place, ``opportunities`` and ``quotas``) and ``ssi_observed``, each ``.csv``,
+        ``.parquet`` or ``.xlsx``. ``'example'`` is the bundled example.
     strict : bool
         Raise instead of rejecting rows: any rejected row becomes an error.
     lazy : bool
         Collect every file-level problem of every table before raising
         (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does.
+    mapping : str, path or ColumnMapping, optional
+        The column mapping of ``opportunities``: a preset (``'salesforce'``, ``'hubspot'``),
+        a TOML file, or a :class:`~ssi_analysis.crm.ColumnMapping`. Default: the preset the
+        columns match (a note says which). Its ``[ssi_fields]`` also name the fields of a
+        long-form ``ssi_observed``.
+    period : {None, 'month', 'quarter'}
+        Outcome periods derived from ``quotas``: the quota rows' own (default) or calendar
+        months/quarters with the quota rows summed (:func:`ssi_analysis.crm.quota_periods`).
 
     Returns
     -------
     Bundle
         Validated tables and their :class:`QualityReport`.
+
+    Raises
+    ------
+    SSIInputError
+        A file-level problem; also a folder holding both ``outcomes`` and ``opportunities`` or
+        ``quotas`` (which to use would be a guess), or only one of ``opportunities`` and
+        ``quotas``.
     """
     folder = resolve_data_dir(folder)
     if not folder.is_dir():
         raise SSIInputError("the data folder does not exist", file=str(folder),
                             fix="pass a folder holding reps and activity files to --data")
+    chosen = crm.load_mapping(mapping) if mapping is not None else None
+    if period is not None and period not in crm.PERIODS:
+        raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
+                             f"own periods), got {period!r}")
+    aliases = (chosen or crm.ColumnMapping()).observed_aliases()
     errors: list[SSIError] = []
+    try:
+        _check_outcome_sources(folder)
+    except SSIInputError as exc:
+        if not lazy:
+            raise
+        errors.append(exc)
     loaded: dict[str, _Loaded] = {}
     files: dict[str, Path] = {}
     prefetch = _Prefetch(folder / "activity.parquet")   # read meanwhile the small tables load
@@ -827,7 +1359,13 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
                 raw = _load_observed_json(path)
             else:
                 raw = prefetch.take(path) or read_raw(path, name)
-            loaded[name] = _load_activity(raw) if name == "activity" else _load_generic(raw, spec)
+            if name == "opportunities":
+                loaded[name], chosen = _load_opportunities(raw, chosen)
+            elif name in _LOADERS:
+                loaded[name] = _LOADERS[name](raw, aliases) if name == "ssi_observed" \
+                    else _LOADERS[name](raw)
+            else:
+                loaded[name] = _load_generic(raw, spec)
         except SSIError as exc:
             if exc.file is None and name in files:
                 exc.file = files[name].name
@@ -845,22 +1383,41 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
         raise errors[0] if len(errors) == 1 else SSIInputErrors(errors)
 
     reps_ids = set(loaded["reps"].frame["rep_id"])
-    for name in ("activity", "outcomes", "ssi_observed"):
+    for name in ("activity", "outcomes", "ssi_observed", "quotas"):
         if name in loaded:
             _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name)
     if "outcomes" in loaded:
         _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
+    derived = None
+    if "opportunities" in loaded:
+        derived = _derive_outcomes(loaded, files, period)
+    observed = None
+    if "ssi_observed" in loaded:
+        ld = loaded["ssi_observed"]
+        if "field" in ld.frame:
+            ld.frame = observed_wide(ld.frame)
+        _flag_observed_totals(ld, files["ssi_observed"].name)
+        observed = ld.frame
 
     quality = QualityReport()
-    rejects = []
+    rejects, flags = [], []
     for name, ld in loaded.items():
-        quality.tables[name] = TableQuality(name, files[name].name, ld.rows_read,
-                                            ld.rows_read - len(ld.rejects), len(ld.rejects))
+        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
+                      if ld.flags is not None and not ld.flags.empty else None)
+        quality.tables[name] = TableQuality(
+            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
         rejects.append(ld.rejects)
+        if kept_flags is not None:
+            flags.append(kept_flags)
         quality.notes.extend(ld.notes)
+    if derived is not None:
+        quality.notes.extend(derived.notes)
     quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
                        if any(not r.empty for r in rejects)
                        else pd.DataFrame(columns=_REJECT_COLUMNS))
+    if flags:
+        quality.flags = pd.concat(flags, ignore_index=True)
     act = loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
@@ -877,10 +1434,89 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False) -
         reps=_finish(loaded["reps"].frame),
         activity=_finish_activity(act),
         outcomes=_finish(loaded["outcomes"].frame) if "outcomes" in loaded else None,
-        ssi_observed=_finish(loaded["ssi_observed"].frame) if "ssi_observed" in loaded else None,
+        ssi_observed=_finish(observed) if observed is not None else None,
         quality=quality, folder=folder, files=files,
     )
+    if derived is not None:
+        bundle.outcomes = derived.outcomes
+        bundle.opportunities = _finish(loaded["opportunities"].frame)
+        bundle.quotas = _finish(loaded["quotas"].frame)
+        bundle.crm = derived
     return bundle
+
+
+_LOADERS = {"activity": _load_activity, "quotas": _load_quotas, "ssi_observed": _load_observed}
+
+
+def _check_outcome_sources(folder: Path) -> None:
+    """Outcomes come from one place: ``outcomes``, or ``opportunities`` with ``quotas``."""
+    has = {n: find_table_file(folder, n) for n in ("outcomes", "opportunities", "quotas")}
+    if has["outcomes"] and (has["opportunities"] or has["quotas"]):
+        other = [has[n].name for n in ("opportunities", "quotas") if has[n]]
+        raise SSIInputError(
+            f"the folder holds {has['outcomes'].name} and {', '.join(other)}: outcomes would "
+            "come from two places", file=str(folder),
+            fix=f"keep {has['outcomes'].name} to use the outcomes as they are, or move it away "
+                "to derive them from opportunities and quotas")
+    if bool(has["opportunities"]) != bool(has["quotas"]):
+        present, absent = (("opportunities", "quotas") if has["opportunities"]
+                           else ("quotas", "opportunities"))
+        raise SSIInputError(
+            f"{has[present].name} is there but no {absent} table: outcomes are derived from "
+            "both", file=str(folder),
+            fix=f"add {absent}.csv (see data/README.md), or remove {has[present].name}")
+
+
+def _derive_outcomes(loaded: dict[str, _Loaded], files: dict[str, Path],
+                     period: str | None) -> crm.CRMOutcomes:
+    """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted)."""
+    opps, quotas, reps = loaded["opportunities"], loaded["quotas"], loaded["reps"].frame
+    opp_file, quota_file = files["opportunities"].name, files["quotas"].name
+    if opps.currency and quotas.currency and opps.currency != quotas.currency:
+        raise SSIInputError(f"opportunity amounts are in {opps.currency} but quotas in "
+                            f"{quotas.currency}: attainment would compare different currencies",
+                            file=quota_file, column="quota",
+                            fix="convert one of them so both are in the same currency")
+    opps.frame["rep_id"] = crm.match_owners(opps.frame["owner"], reps,
+                                            file=files["reps"].name).to_numpy(dtype=object)
+    if "_owner" in opps.rejects:  # rows rejected while loading: name their rep where known
+        owners = opps.rejects.pop("_owner")
+        opps.rejects["rep_id"] = crm.match_owners(owners.fillna(""), reps).to_numpy(dtype=object)
+    unmatched = opps.frame["rep_id"].isna()
+    lost_owners = opps.frame[unmatched]
+    reasons = ("owner '" + opps.frame["owner"].astype(str)
+               + "' matches no rep (by rep_id or the crm_owner column of reps)")
+    _drop_rows(opps, unmatched, "opportunities", opp_file, reasons, "owner")
+    offset = 1 if quota_file.endswith(".parquet") else 2
+    over = crm.quota_problems(quotas.frame, row_offset=offset)
+    if not over.empty:
+        mask = quotas.frame.index.isin(over["idx"])
+        why = pd.Series(over["reason"].to_numpy(), index=over["idx"].to_numpy())
+        _drop_rows(quotas, pd.Series(mask, index=quotas.frame.index), "quotas", quota_file,
+                   why.groupby(level=0).first().reindex(quotas.frame.index), "period_start")
+    result = crm.derive_outcomes(opps.frame, quotas.frame, reps=reps, period=period)
+    if not result.quota_rejects.empty:
+        qr = result.quota_rejects
+        mask = quotas.frame.index.isin(qr["idx"])
+        why = pd.Series(qr["reason"].to_numpy(), index=qr["idx"].to_numpy())
+        _drop_rows(quotas, pd.Series(mask, index=quotas.frame.index), "quotas", quota_file,
+                   why.groupby(level=0).first().reindex(quotas.frame.index), "period_start")
+    if not lost_owners.empty:
+        won = lost_owners["status"].eq("won")
+        table = (lost_owners.assign(won=won, won_amount=lost_owners["amount"].where(won, 0.0))
+                 .groupby("owner", sort=True)
+                 .agg(opportunities=("owner", "size"), deals_won=("won", "sum"),
+                      won_amount=("won_amount", "sum"))
+                 .reset_index().sort_values("opportunities", ascending=False, kind="stable"))
+        result.unmatched_owners = table.reset_index(drop=True)
+        shown = ", ".join(f"'{o}' ({n})" for o, n in zip(table["owner"].head(5),
+                                                         table["opportunities"].head(5),
+                                                         strict=True))
+        result.notes.insert(0,
+            f"{opp_file}: {len(table)} owner(s) match no rep, their {len(lost_owners)} "
+            f"opportunities rejected: {shown}{' ...' if len(table) > 5 else ''} (add them to "
+            "reps, or a crm_owner column naming each rep as the CRM does)")
+    return result
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:

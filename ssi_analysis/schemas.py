@@ -12,7 +12,9 @@ Examples
 >>> sorted(LEVEL_METRICS)
 ['profile_completeness']
 >>> [t.name for t in TABLES.values()]
-['reps', 'activity', 'outcomes', 'ssi_observed']
+['reps', 'activity', 'outcomes', 'ssi_observed', 'opportunities', 'quotas']
+>>> OBSERVED_FIELD_ALIASES["professional_brand"], OBSERVED_FIELD_ALIASES["overall"]
+('brand', 'ssi')
 """
 
 from __future__ import annotations
@@ -75,6 +77,47 @@ LINKEDIN_PILLARS = {
     "STRONG_RELATIONSHIP": "relationships",
 }
 """LinkedIn's internal pillar names (as in the SSI page's JSON) and ours."""
+
+OBSERVED_BENCHMARKS: tuple[str, ...] = tuple(
+    f"{group}_{what}" for group in ("industry", "network")
+    for what in ("ssi", "brand", "people", "insights", "relationships"))
+"""Benchmark averages LinkedIn shows beside a member's score (industry and network, total and
+each pillar): kept in ``ssi_observed`` when present."""
+
+
+def _observed_aliases() -> dict[str, str]:
+    pillar_names = {
+        "brand": ("brand", "professional_brand", "establish_your_professional_brand",
+                  "establish_professional_brand"),
+        "people": ("people", "find_right_people", "find_the_right_people"),
+        "insights": ("insights", "insight_engagement", "engage_with_insights"),
+        "relationships": ("relationships", "strong_relationship", "strong_relationships",
+                          "build_relationships"),
+        "ssi": ("ssi", "overall", "total", "ssi_score", "ssi_total", "total_ssi",
+                "social_selling_index"),
+    }
+    out: dict[str, str] = {}
+    for canon, names in pillar_names.items():
+        for name in names:
+            out[name] = canon
+            for group in ("industry", "network"):
+                target = f"{group}_{canon}"
+                for form in (f"{group}_{name}", f"{group}_average_{name}", f"{group}_avg_{name}"):
+                    out[form] = target
+    for group in ("industry", "network"):
+        for form in ("rank", "rank_pct", "top_pct", "top_percent"):
+            out[f"{group}_{form}"] = f"{group}_rank"
+        for form in ("average", "avg", "score", "average_ssi"):
+            out[f"{group}_{form}"] = f"{group}_ssi"
+    return out
+
+
+OBSERVED_FIELD_ALIASES: dict[str, str] = _observed_aliases()
+"""Names trackers and scrapers use for the fields of ``ssi_observed`` (normalised: lower case,
+spaces as underscores), mapped to ours: LinkedIn's internal pillar names
+(``PROFESSIONAL_BRAND``...), the pillar titles on the SSI page (``Find the right people``...),
+``overall``/``total`` for the SSI, and the industry and network ranks and averages.
+A mapping file's ``[ssi_fields]`` adds more."""
 
 
 # ------------------------------------------------------------------ pandera models
@@ -155,6 +198,58 @@ class SSIObservedSchema(pa.DataFrameModel):
     relationships: Series[float] = pa.Field(nullable=False, ge=0, le=25)
     industry_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
     network_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
+    industry_ssi: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
+    network_ssi: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
+    industry_brand: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    industry_people: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    industry_insights: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    industry_relationships: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    network_brand: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    network_people: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    network_insights: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    network_relationships: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class OpportunitiesSchema(pa.DataFrameModel):
+    """``opportunities``: one row per CRM opportunity, after the column mapping.
+
+    Stage rules (won, lost, open, unknown), amounts and duplicate ids are checked by
+    :mod:`ssi_analysis.crm`; this model checks the cells every row needs.
+    """
+
+    owner: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    opportunity_id: Series[str] | None = pa.Field(nullable=True)
+    created_date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    close_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    stage: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    amount: Series[float] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class QuotasSchema(pa.DataFrameModel):
+    """``quotas``: one row per rep and quota period (often a month), from finance."""
+
+    rep_id: Series[str] = pa.Field(nullable=False)
+    period_start: Series[pd.Timestamp] = pa.Field(nullable=False)
+    period_end: Series[pd.Timestamp] = pa.Field(nullable=False)
+    quota: Series[float] = pa.Field(nullable=False, gt=0)
+
+    @pa.dataframe_check(error="period_end is before period_start")
+    @classmethod
+    def period_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check(error="value must be finite")
+    @classmethod
+    def finite(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["quota"].abs().eq(float("inf"))
 
     class Config:
         strict = False
@@ -196,7 +291,18 @@ TABLES: dict[str, TableSpec] = {
         required=("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"),
         ids=("rep_id",), dates=("date",),
         numbers=("ssi", "brand", "people", "insights", "relationships",
-                 "industry_rank", "network_rank"),
+                 "industry_rank", "network_rank", *OBSERVED_BENCHMARKS),
+    ),
+    # the raw shape of outcomes: a CRM export (columns named by a mapping) and finance's quotas
+    "opportunities": TableSpec(
+        "opportunities", OpportunitiesSchema,
+        required=("owner", "created_date", "close_date", "stage", "amount"),
+        ids=("owner", "opportunity_id", "stage", "currency"),
+        dates=("created_date", "close_date"), numbers=(),
+    ),
+    "quotas": TableSpec(
+        "quotas", QuotasSchema, required=("rep_id", "period_start", "period_end", "quota"),
+        ids=("rep_id",), dates=("period_start", "period_end"), numbers=(),
     ),
 }
 """Every table of a data folder, by file stem."""

@@ -15,6 +15,10 @@ outcomes depend on activity as the scenario sets:
 Industries differ in the brand, people and insights pillars by design; the relationships
 pillar is built equal across industries (``truth["pillar_multipliers"]``).
 
+``shape='raw'`` writes what analysts are handed instead of a tidy ``outcomes`` table: a
+Salesforce opportunity report export and finance's monthly quotas, plus LinkedIn snapshots in
+long form (see :func:`raw_shape`).
+
 Examples
 --------
 >>> tables, truth = simulate(n_reps=20, seed=1, days=120)
@@ -22,6 +26,11 @@ Examples
 ['activity', 'outcomes', 'reps', 'ssi_observed']
 >>> truth["scenario"], len(tables["reps"])
 ('effect', 20)
+>>> raw, _ = simulate(n_reps=20, seed=1, days=120, shape="raw")
+>>> sorted(raw)
+['activity', 'opportunities', 'quotas', 'reps', 'ssi_observed', 'truth_outcomes']
+>>> list(raw["opportunities"].columns[:4])
+['Opportunity ID', 'Opportunity Name', 'Account Name', 'Opportunity Owner']
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import pandas as pd
 from .schemas import METRICS
 
 SCENARIOS = ("effect", "null", "confounded")
+SHAPES = ("tidy", "raw")
 
 INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Healthcare",
               "Professional Services")
@@ -71,6 +81,9 @@ _FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie"
 _LAST = ("Smith", "Garcia", "Müller", "Kowalski", "Nguyen", "Okafor", "Rossi", "Silva", "Tanaka",
          "Johansson", "Dubois", "Patel", "Kim", "Novak", "Haddad", "Brown", "Larsen", "Costa")
 
+TEAM_SD = 0.12
+"""SD of the team (territory, manager) effect on log attainment, in every scenario."""
+
 SCENARIO_PARAMS = {
     # beta_*: effect of 1 SD of log activity intensity; tau_*: of 1 SD of tenure;
     # gamma: how strongly tenure drives activity intensity (confounding)
@@ -85,7 +98,8 @@ SCENARIO_PARAMS = {
 
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
-             observed_share: float = 0.4) -> tuple[dict[str, pd.DataFrame], dict]:
+             observed_share: float = 0.4, shape: str = "tidy"
+             ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Simulate a team's data folder.
 
     Parameters
@@ -104,16 +118,23 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         Monthly outcome periods at the end of the activity span.
     observed_share : float
         Share of reps with weekly LinkedIn SSI snapshots in ``ssi_observed``.
+    shape : {'tidy', 'raw'}
+        ``'tidy'``: the tables of the input contract. ``'raw'``: opportunities and quotas in
+        place of outcomes, snapshots in long form (:func:`raw_shape`); the other tables and
+        the random draws behind them are the same.
 
     Returns
     -------
     tables : dict of DataFrame
-        ``reps``, ``activity`` (long form, zero counts omitted), ``outcomes``, ``ssi_observed``.
+        ``reps``, ``activity`` (long form, zero counts omitted), ``outcomes``, ``ssi_observed``;
+        for ``shape='raw'`` see :func:`raw_shape`.
     truth : dict
         The generating process (JSON-serialisable).
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
     if n_reps < 2:
         raise ValueError("n_reps must be at least 2")
     if days < 91:
@@ -126,7 +147,8 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # ---- reps
     n_teams = max(2, int(round(n_reps / 20)))
     team_ind = [INDUSTRIES[i % len(INDUSTRIES)] for i in range(n_teams)]
-    team_reg = [REGIONS[(i // len(INDUSTRIES) + i) % len(REGIONS)] for i in range(n_teams)]
+    team_reg = [REGIONS[(i // len(INDUSTRIES)) % len(REGIONS)] for i in range(n_teams)]  # every
+    # industry in every region, so region and industry are not collinear
     team = rng.integers(0, n_teams, n_reps)
     team[:n_teams] = np.arange(min(n_teams, n_reps))  # every team has a rep
     tenure = np.round(rng.gamma(2.0, 18.0, n_reps) + 2).clip(2, 240)
@@ -186,6 +208,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     month_starts = pd.date_range(end=last.to_period("M").to_timestamp(), periods=outcome_months,
                                  freq="MS")
     month_starts = month_starts[month_starts - pd.Timedelta(days=90) >= start_ts - pd.Timedelta(days=1)]
+    # territory and manager: a team effect on attainment, unrelated to activity (its own
+    # random stream, so the rest of the data do not depend on it)
+    team_effect = np.random.default_rng([seed, 1]).normal(0, TEAM_SD, n_teams)
     quota_base = np.round(50_000 * np.exp(0.25 * rng.normal(size=n_reps) + 0.1 * tenure_z), -3)
     rows = []
     intensity = np.exp(log_int)
@@ -195,7 +220,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         act_level = np.log(intensity[:, max(0, d_end - 90):d_end].mean(axis=1))
         a_z = (act_level - act_level.mean()) / act_level.std()
         log_att = (np.log(0.9) + params["beta_activity"] * a_z + params["tau_tenure"] * tenure_z
-                   + rng.normal(0, 0.35, n_reps))
+                   + team_effect[team] + rng.normal(0, 0.35, n_reps))
         attainment = np.exp(log_att)
         mu_opp = 6.0 * np.exp(params["beta_opportunities"] * a_z + 0.5 * params["tau_tenure"]
                               * tenure_z)
@@ -235,7 +260,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         "days": days, "periods": [str(p.date()) for p in month_starts],
         "outcome_model": {
             "log_attainment": "log(0.9) + beta_activity * z(log mean activity intensity over the "
-                              "90 days before the period) + tau_tenure * z(log tenure) + N(0, 0.35)",
+                              "90 days before the period) + tau_tenure * z(log tenure) + "
+                              "team effect N(0, team_sd) + N(0, 0.35)",
+            "team_sd": TEAM_SD,
             "opportunities": "NegBin(size 8, mean 6 * exp(beta_opportunities * z_activity + "
                              "0.5 * tau_tenure * z_tenure))",
             **params,
@@ -247,8 +274,133 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         "equal_pillars": ["relationships"],
         "different_pillars": ["brand", "people", "insights"],
     }
-    return {"reps": reps, "activity": activity, "outcomes": outcomes,
-            "ssi_observed": ssi_observed}, truth
+    tables = {"reps": reps, "activity": activity, "outcomes": outcomes,
+              "ssi_observed": ssi_observed}
+    if shape == "raw":
+        tables = raw_shape(tables, seed=seed)
+        truth = {**truth, "shape": "raw",
+                 "raw_shape": "opportunities (Salesforce report columns) and monthly quotas in "
+                              "place of outcomes; ssi_observed in long form; truth_outcomes is "
+                              "what deriving outcomes from them must give"}
+    return tables, truth
+
+
+OPEN_STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+               "Negotiation/Review")
+"""Open stages of Salesforce's default sales process, used for simulated open opportunities."""
+
+OBSERVED_FIELD_NAMES = {"ssi": "SSI", "brand": "PROFESSIONAL_BRAND",
+                        "people": "FIND_RIGHT_PEOPLE", "insights": "INSIGHT_ENGAGEMENT",
+                        "relationships": "STRONG_RELATIONSHIP", "industry_rank": "INDUSTRY_RANK"}
+"""Field names of the simulated long-form snapshots (LinkedIn's internal names)."""
+
+
+def raw_shape(tables: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Tidy simulated tables in the shape analysts get them: a CRM export and a quota sheet.
+
+    - ``opportunities``: one row per opportunity, in a Salesforce report export's columns
+      (``Opportunity ID, Opportunity Name, Account Name, Opportunity Owner, Stage, Amount,
+      Created Date, Close Date``). For every outcome row, as many opportunities are created in
+      the period as ``opportunities`` says, and ``deals_won`` deals close won in it with
+      amounts summing to ``bookings`` to the cent; some of the won deals were created in the
+      same period, the others before the first quota period (so they count in no period's
+      ``opportunities``); the other opportunities created are lost or still open.
+    - ``quotas``: ``rep_id, period_start, period_end, quota``, the outcome periods' quotas.
+    - ``reps`` gains ``crm_owner``, the owner name the CRM shows (made unique).
+    - ``ssi_observed`` in long form ``rep_id, date, field, value`` with LinkedIn's field names.
+    - ``truth_outcomes``: the tidy outcomes that deriving outcomes from these tables gives.
+      They are ``outcomes`` except that a period with bookings but no won deal (the tidy
+      simulation draws them independently) gets one won deal.
+
+    The extra draws use their own random stream (``seed``), so the tidy tables are unchanged.
+    """
+    rng = np.random.default_rng([seed, 7])
+    reps = tables["reps"].copy()
+    names = reps["rep_name"].astype(str)
+    nth = names.groupby(names).cumcount()
+    reps["crm_owner"] = names.where(nth == 0, names + " (" + (nth + 1).astype(str) + ")")
+    outcomes = tables["outcomes"].copy()
+    needs_win = (outcomes["bookings"] > 0) & (outcomes["deals_won"] == 0)
+    outcomes.loc[needs_win, "deals_won"] = 1
+    ps = pd.to_datetime(outcomes["period_start"]).to_numpy()
+    pe = pd.to_datetime(outcomes["period_end"]).to_numpy()
+    span = ((pe - ps) // np.timedelta64(1, "D")).astype(np.int64) + 1
+    first_start = pd.to_datetime(outcomes["period_start"]).min().to_datetime64()
+    data_end = pd.to_datetime(tables["activity"]["date"]).max().to_datetime64()
+    o = outcomes["opportunities"].to_numpy(dtype=np.int64)
+    w = outcomes["deals_won"].to_numpy(dtype=np.int64)
+    k = rng.binomial(np.minimum(o, w), 0.5)               # won deals created in the period
+    day = np.timedelta64(1, "D")
+
+    # opportunities created in each period: the first k of them are won in that period
+    row = np.repeat(np.arange(len(outcomes)), o)
+    pos = np.arange(len(row)) - np.repeat(np.cumsum(o) - o, o)
+    created = ps[row] + (rng.random(len(row)) * span[row]).astype(np.int64) * day
+    won_here = pos < k[row]
+    left = ((pe[row] - created) // day).astype(np.int64)
+    close = np.where(won_here, created + (rng.random(len(row)) * (left + 1)).astype(np.int64)
+                     * day, created)
+    lost = ~won_here & (rng.random(len(row)) < 0.45)
+    lost_close = np.minimum(created + rng.integers(7, 76, len(row)) * day,
+                            np.maximum(data_end, created))     # not after the data's end
+    close = np.where(lost, lost_close, close)
+    is_open = ~won_here & ~lost
+    close = np.where(is_open, created + rng.integers(20, 121, len(row)) * day, close)
+    stage = np.where(won_here, "Closed Won", np.where(lost, "Closed Lost", rng.choice(
+        OPEN_STAGES, len(row))))
+    # won deals created before the first quota period
+    extra = w - k
+    row2 = np.repeat(np.arange(len(outcomes)), extra)
+    close2 = ps[row2] + (rng.random(len(row2)) * span[row2]).astype(np.int64) * day
+    created2 = first_start - rng.integers(1, 121, len(row2)) * day
+    all_row = np.concatenate([row, row2])
+    won = np.concatenate([won_here, np.ones(len(row2), bool)])
+    # amounts: each period's bookings split over its won deals, exact in cents
+    cents = np.zeros(len(all_row), dtype=np.int64)
+    share = rng.gamma(2.0, 1.0, len(all_row)) * won
+    total = np.bincount(all_row, weights=share, minlength=len(outcomes))
+    book = np.round(outcomes["bookings"].to_numpy() * 100).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = np.where(won, np.floor(book[all_row] * share / total[all_row]), 0)
+    cents[:] = part.astype(np.int64)
+    remainder = book - np.bincount(all_row, weights=cents, minlength=len(outcomes)).astype(
+        np.int64)
+    first_won = pd.Series(np.flatnonzero(won)).groupby(all_row[won]).first()
+    cents[first_won.to_numpy()] += remainder[first_won.index.to_numpy()]
+    typical = np.maximum(outcomes["bookings"].to_numpy() / np.maximum(w, 1), 1000.0)
+    other = np.round(typical[all_row] * rng.lognormal(0, 0.5, len(all_row)), -2)
+    amount = np.where(won, cents / 100, other)
+
+    opp = pd.DataFrame({
+        "_rep": outcomes["rep_id"].to_numpy()[all_row],
+        "created": np.concatenate([created, created2]),
+        "close": np.concatenate([close, close2]),
+        "Stage": np.concatenate([stage, np.full(len(row2), "Closed Won")]),
+        "Amount": amount})
+    opp = opp.sort_values(["created", "_rep"], kind="stable").reset_index(drop=True)
+    owner = reps.set_index("rep_id")["crm_owner"]
+    n = len(opp)
+    opportunities = pd.DataFrame({
+        "Opportunity ID": [f"006{i:012d}" for i in range(1, n + 1)],
+        "Opportunity Name": [f"Deal {i}" for i in range(1, n + 1)],
+        "Account Name": [f"Account {a:04d}" for a in rng.integers(1, max(2, n // 3), n)],
+        "Opportunity Owner": opp["_rep"].map(owner).to_numpy(),
+        "Stage": opp["Stage"].to_numpy(),
+        "Amount": opp["Amount"].to_numpy(),
+        "Created Date": pd.to_datetime(opp["created"]).dt.strftime("%Y-%m-%d").to_numpy(),
+        "Close Date": pd.to_datetime(opp["close"]).dt.strftime("%Y-%m-%d").to_numpy(),
+    })
+    quotas = outcomes[["rep_id", "period_start", "period_end", "quota"]].copy()
+    obs = tables["ssi_observed"]
+    fields = [c for c in OBSERVED_FIELD_NAMES if c in obs]
+    long = obs.melt(id_vars=["rep_id", "date"], value_vars=fields, var_name="field",
+                    value_name="value").dropna(subset=["value"])
+    long["_f"] = long["field"].map({f: i for i, f in enumerate(fields)})
+    long = long.sort_values(["rep_id", "date", "_f"], kind="stable").drop(columns="_f")
+    long["field"] = long["field"].map(OBSERVED_FIELD_NAMES)
+    return {"reps": reps, "activity": tables["activity"], "opportunities": opportunities,
+            "quotas": quotas, "ssi_observed": long.reset_index(drop=True),
+            "truth_outcomes": outcomes}
 
 
 def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | Path, *,
@@ -261,6 +413,10 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    for stale in ("outcomes", "opportunities", "quotas", "truth_outcomes"):  # the other shape's
+        if stale not in tables:
+            for suffix in (".csv", ".parquet", ".xlsx"):
+                (out / f"{stale}{suffix}").unlink(missing_ok=True)
     for name, df in tables.items():
         kind = fmt if fmt != "mixed" else ("parquet" if name == "activity" else "csv")
         path = out / f"{name}.{kind}"

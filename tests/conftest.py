@@ -31,3 +31,39 @@ def write_folder(path, **tables: str) -> str:
     for name, text in tables.items():
         (path / f"{name}.csv").write_text(text, encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def example_panel(example_bundle):
+    from ssi_analysis.panel import build_panel
+
+    return build_panel(example_bundle)
+
+
+def synthetic_panel(n_reps: int = 200, periods: int = 2, *, beta: float = 0.0, seed: int = 0,
+                    n_teams: int = 20) -> pd.DataFrame:
+    """A panel with known truth: attainment = 0.9 + beta * ssi/10 + team + rep + noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rep = np.repeat(np.arange(n_reps), periods)
+    team = rng.integers(0, n_teams, n_reps)[rep]
+    ssi = np.clip(rng.normal(38, 12, n_reps)[rep] + rng.normal(0, 4, len(rep)), 1, 99)
+    att = (0.9 + beta * ssi / 10 + rng.normal(0, 0.1, n_teams)[team]
+           + rng.normal(0, 0.15, n_reps)[rep] + rng.normal(0, 0.3, len(rep)))
+    quota = 50_000.0
+    df = pd.DataFrame({
+        "rep_id": [f"R{r:04d}" for r in rep], "team": [f"T{t:02d}" for t in team],
+        "period": np.tile(np.arange(1, periods + 1), n_reps),
+        "ssi": ssi, "ssi_10": ssi / 10, "attainment": att, "quota": quota,
+        "bookings": att * quota, "hit_quota": (att >= 1).astype(int),
+        "opportunities": rng.poisson(np.exp(1.5 + 0.1 * beta * ssi / 10)),
+        "tenure_months": rng.gamma(2, 18, n_reps)[rep].round() + 2,
+        "industry": np.array(["A", "B", "C"])[rng.integers(0, 3, n_reps)][rep],
+    })
+    for p, share in (("brand", 0.3), ("people", 0.2), ("insights", 0.15), ("relationships", 0.35)):
+        df[p] = np.clip(df["ssi"] * share + rng.normal(0, 1.5, len(df)), 0, 25)
+    df["period_start"] = pd.Timestamp("2026-01-01") + pd.to_timedelta((df.period - 1) * 30, "D")
+    df["ssi_end"] = df["ssi"] + rng.normal(0, 2, len(df))
+    df["ssi_after"] = df["ssi_end"] + rng.normal(0, 2, len(df))
+    return df

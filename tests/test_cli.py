@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from conftest import write_folder
@@ -89,3 +91,52 @@ def test_bad_config_exits_2(tmp_path, capsys):
     assert main(["score", "--data", "example", "--out", str(tmp_path / "s.csv"),
                  "--config", str(cfg)]) == 2
     assert "did you mean 'window_days'" in capsys.readouterr().err
+
+
+OUTCOMES = ("rep_id,period_start,period_end,quota,bookings,opportunities\n"
+            "A1,2026-01-05,2026-01-06,100,120,3\nA2,2026-01-05,2026-01-06,100,80,2\n")
+
+
+def test_analyze_writes_results_and_tables(tmp_path, capsys):
+    out = tmp_path / "analysis"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[analysis]\nn_boot = 300\n")
+    assert main(["analyze", "--data", "example", "--out", str(out), "--config", str(cfg)]) == 0
+    text = capsys.readouterr().out
+    assert "Summary:" in text and "panel: 900 rep-periods read, 900 used" in text
+    res = json.loads((out / "results.json").read_text())
+    assert res["meta"]["analysis"]["n_boot"] == 300
+    for name in ("correlations", "claims", "models", "time_order", "pillars", "robustness",
+                 "panel", "panel_excluded", "industry", "industry_pairwise"):
+        assert (out / f"{name}.csv").exists()
+    models = pd.read_csv(out / "models.csv").set_index("model")
+    assert models.loc["OLS", "estimate"] == pytest.approx(res["adjusted"]["estimate"])
+    first = (out / "results.json").read_bytes()
+    assert main(["analyze", "--data", "example", "--out", str(out), "--config", str(cfg)]) == 0
+    assert (out / "results.json").read_bytes() == first          # byte-identical re-run
+
+
+@pytest.mark.parametrize("tables, args, fragment", [
+    ({"reps": REPS, "activity": ACT}, [], "there is no outcomes table"),
+    ({"reps": REPS, "activity": ACT, "outcomes": OUTCOMES}, ["--ssi", "observed"],
+     "needs an ssi_observed table"),
+    ({"reps": REPS, "activity": ACT, "outcomes": OUTCOMES}, [],
+     "no rep-period has an SSI measured before it"),
+])
+def test_analyze_user_errors_exit_2(tmp_path, capsys, tables, args, fragment):
+    folder = write_folder(tmp_path / "d", **tables)
+    out = tmp_path / "out"
+    assert main(["analyze", "--data", folder, "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_analyze_out_must_be_a_folder_and_config_is_strict(tmp_path, capsys):
+    assert main(["analyze", "--data", "example", "--out", str(tmp_path / "r.json")]) == 2
+    assert "--out is a folder" in capsys.readouterr().err
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[analysis]\nleaders_abve = 60\n")
+    assert main(["analyze", "--data", "example", "--out", str(tmp_path / "o"),
+                 "--config", str(cfg)]) == 2
+    assert "did you mean 'leaders_above'" in capsys.readouterr().err

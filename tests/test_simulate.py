@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ssi_analysis import score
+from ssi_analysis import load_data, score
 from ssi_analysis.simulate import simulate, write_data_folder
 
 
@@ -62,3 +62,58 @@ def test_industries_differ_where_built_to(example_bundle):
     s = score(example_bundle.activity, example_bundle.reps).merge(example_bundle.reps, on="rep_id")
     groups = [g.insights.to_numpy() for _, g in s.groupby("industry")]
     assert stats.kruskal(*groups).pvalue < 0.001
+
+
+def test_raw_shape_derives_back_to_the_tidy_outcomes(tmp_path):
+    """End to end: a Salesforce export and quotas, read and derived, give the outcomes back."""
+    raw, truth = simulate(60, seed=4, days=150, shape="raw")
+    tidy, _ = simulate(60, seed=4, days=150)
+    write_data_folder(raw, truth, tmp_path)
+    bundle = load_data(tmp_path)
+    expected = raw["truth_outcomes"].assign(
+        period_start=lambda d: pd.to_datetime(d.period_start).astype("datetime64[ns]"),
+        period_end=lambda d: pd.to_datetime(d.period_end).astype("datetime64[ns]"),
+        rep_id=lambda d: d.rep_id.astype(object)).astype(
+        {"opportunities": float, "deals_won": float}).sort_values(
+        ["rep_id", "period_start"], ignore_index=True)       # outcomes come by rep, then period
+    cols = ["rep_id", "period_start", "period_end", "quota", "bookings", "opportunities",
+            "deals_won"]
+    pd.testing.assert_frame_equal(bundle.outcomes[cols], expected[cols])
+    assert bundle.quality.rejects.empty
+    assert any("salesforce mapping" in n for n in bundle.quality.notes)
+    # the raw shape changes no tidy draw, only gives a won deal to periods booked without one
+    differs = tidy["outcomes"].deals_won != raw["truth_outcomes"].deals_won
+    assert ((tidy["outcomes"].deals_won[differs] == 0)
+            & (tidy["outcomes"].bookings[differs] > 0)).all()
+    for col in ("quota", "bookings", "opportunities"):
+        assert (tidy["outcomes"][col] == raw["truth_outcomes"][col]).all()
+    pd.testing.assert_frame_equal(tidy["activity"], raw["activity"])
+    # snapshots in long form read back to the tidy table
+    (tmp_path / "tidy").mkdir()
+    write_data_folder(tidy, truth, tmp_path / "tidy")
+    pd.testing.assert_frame_equal(bundle.ssi_observed, load_data(tmp_path / "tidy").ssi_observed)
+
+
+def test_raw_shape_looks_like_a_salesforce_export():
+    raw, _ = simulate(30, seed=2, days=120, shape="raw")
+    opp = raw["opportunities"]
+    assert opp["Opportunity ID"].is_unique
+    assert set(opp.Stage) >= {"Closed Won", "Closed Lost", "Prospecting"}
+    assert set(opp["Opportunity Owner"]) <= set(raw["reps"].crm_owner)
+    assert raw["reps"].crm_owner.is_unique
+    closed = opp.Stage.str.startswith("Closed")
+    assert (opp["Close Date"][closed] >= opp["Created Date"][closed]).all()
+    assert raw["ssi_observed"].columns.tolist() == ["rep_id", "date", "field", "value"]
+    assert "PROFESSIONAL_BRAND" in set(raw["ssi_observed"].field)
+
+
+def test_writing_one_shape_over_the_other_leaves_no_stale_tables(tmp_path):
+    tidy, truth = simulate(20, seed=1, days=100)
+    raw, _ = simulate(20, seed=1, days=100, shape="raw")
+    write_data_folder(tidy, truth, tmp_path)
+    write_data_folder(raw, truth, tmp_path)
+    assert not (tmp_path / "outcomes.csv").exists()
+    load_data(tmp_path)                                  # no "two places" conflict
+    write_data_folder(tidy, truth, tmp_path)
+    assert not (tmp_path / "opportunities.csv").exists()
+    assert not (tmp_path / "quotas.csv").exists()

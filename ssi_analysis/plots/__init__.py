@@ -10,7 +10,19 @@ agreement figures beside it; everything public is importable from here.
 """
 
 from ._theme import A4_WIDTH_IN, HATCHES, MARKERS, PALETTE, save_figure, theme
+from .agreement import bland_altman
+from .analysis import attainment_by_band, claims_forest, coefficients, ssi_vs_attainment
+from .industry import (
+    leaderboard_chart,
+    pillar_distributions,
+    pillar_heatmap,
+    pillar_profile,
+    weekly_trend,
+)
 from .scores import SSI_BANDS, ssi_distribution
 
-__all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "save_figure",
-           "ssi_distribution", "theme"]
+__all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "attainment_by_band",
+           "claims_forest", "coefficients", "leaderboard_chart", "pillar_distributions",
+           "pillar_heatmap", "pillar_profile", "save_figure", "ssi_distribution",
+           "ssi_vs_attainment", "theme", "weekly_trend"]
+__all__ += ["bland_altman"]

@@ -48,12 +48,21 @@ _RC = {
 def theme() -> Iterator[None]:
     """Apply the house theme inside a ``with`` block (and only there).
 
+    Only the theme's own settings are set and afterwards restored. (``matplotlib.rc_context``
+    would restore *every* setting, including the interactive mode a notebook's inline backend
+    switches on when pyplot is first used inside the block, and later figures would then not
+    show.)
+
     >>> with theme():
     ...     fig, ax = plt.subplots()
     >>> plt.close(fig)
     """
-    with mpl.rc_context(_RC):
+    before = {key: mpl.rcParams[key] for key in _RC}
+    mpl.rcParams.update(_RC)
+    try:
         yield
+    finally:
+        mpl.rcParams.update(before)
 
 
 def save_figure(fig: plt.Figure, path: str | Path, *,

@@ -7,5 +7,23 @@ objects, ``return_models=True`` returns them beside the table.
 """
 
 from ._common import ADJUST_METHODS, CONFIDENCE, CORE_COLUMNS, bootstrap_ci, p_adjust
+from .agreement import Calibration, agreement, calibrate, pair_scores
+from .industry import (
+    ComparisonSettings,
+    attach_groups,
+    benchmarks,
+    compare_groups,
+    gaps_to_benchmark,
+    group_gaps,
+    group_sizes,
+    industry_results,
+    pairwise_groups,
+)
+from .trends import change_distribution, leaderboard, ssi_trend, weekly_changes, weekly_scores
 
 __all__ = ["ADJUST_METHODS", "CONFIDENCE", "CORE_COLUMNS", "bootstrap_ci", "p_adjust"]
+__all__ += ["ComparisonSettings", "attach_groups", "benchmarks", "change_distribution",
+            "compare_groups", "gaps_to_benchmark", "group_gaps", "group_sizes",
+            "industry_results", "leaderboard", "pairwise_groups", "ssi_trend", "weekly_changes",
+            "weekly_scores"]
+__all__ += ["Calibration", "agreement", "calibrate", "pair_scores"]

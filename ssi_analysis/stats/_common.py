@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -70,7 +71,13 @@ def p_adjust(p_values: Sequence[float] | np.ndarray | pd.Series, method: str = "
     if ADJUST_METHODS[method] == "none":
         out[ok] = p[ok]
     else:
-        out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
+        # multipletests calls gc.collect(), slow in a process holding the scientific stack;
+        # freezing the existing objects first keeps that collection cheap (same result)
+        gc.freeze()
+        try:
+            out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
+        finally:
+            gc.unfreeze()
     return out
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ssi_analysis.cli import _write_csv_fast, float_text, write_table
+from ssi_analysis.outputs import _write_csv_fast, float_text, write_table
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

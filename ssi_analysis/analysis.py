@@ -1,0 +1,406 @@
+"""Does SSI predict sales outcomes? The whole analysis, from a loaded data folder to results.
+
+:func:`analyze` runs, on the rep x period panel (:mod:`ssi_analysis.panel`: SSI measured the
+day before each period starts):
+
+1. **association** — Pearson and Spearman correlations of SSI and each pillar with attainment,
+   overall and by industry, cluster-bootstrap CIs, Holm/BH-adjusted
+   (:mod:`ssi_analysis.stats.association`);
+2. **claims** — LinkedIn's three claims in its own terms (SSI > 70 vs < 30) and by quartile,
+   beside the continuous estimate (:mod:`ssi_analysis.stats.claims`);
+3. **adjusted models** — OLS, logistic, negative binomial and mixed models per 10 SSI points
+   with controls and clustered errors (:mod:`ssi_analysis.stats.models`);
+4. **time order** — within-rep change and the reverse direction;
+5. **pillars** — all four in one model, with VIFs;
+6. **robustness** — E-values and power (:mod:`ssi_analysis.stats.robustness`);
+7. a **plain-language summary**: sentences built from those tables, every number with its CI
+   and n, in associational words only (the data are observational).
+
+The result holds every table (tidy DataFrames), the fitted statsmodels objects and the summary;
+:meth:`Analysis.to_dict` is the content of ``results.json``.
+
+Examples
+--------
+>>> from ssi_analysis import load_data, example_data_dir
+>>> from ssi_analysis.config import AnalysisConfig
+>>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_boot=500))
+>>> sorted(res.tables)
+['claims', 'correlations', 'models', 'pillars', 'robustness', 'time_order']
+>>> len(res.summary) >= 4
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import AnalysisConfig, ScoringConfig, default_config
+from .io import Bundle, QualityReport
+from .outputs import refuse_overwriting_inputs, write_table, write_text
+from .panel import Panel, build_panel
+from .privacy import anonymize
+from .scoring import score
+from .stats.association import correlations
+from .stats.claims import claim_check
+from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
+from .stats.models import adjusted_models, pillar_model, time_order
+from .stats.robustness import robustness
+
+CAUSAL_WORDS = ("cause", "causes", "caused", "effect of", "impact", "drives", "driven by",
+                "leads to", "increase sales", "boost", "because of")
+"""Words the summary never uses: the data are observational."""
+
+
+@dataclass
+class Analysis:
+    """Everything :func:`analyze` found: tables, fitted models, summary, and how."""
+
+    panel: Panel
+    tables: dict[str, pd.DataFrame]
+    models: dict[str, Any]
+    summary: list[str]
+    settings: dict[str, Any]
+    quality: QualityReport | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``results.json`` (JSON-safe: NaN is ``null``)."""
+        t = self.tables
+        corr = t["correlations"]
+        overall = corr[(corr.group == "all") & (corr.x == "ssi")].set_index("method")
+        models = t["models"].set_index("model")
+        primary = models.loc["OLS"] if "OLS" in models.index else None
+        claims: dict[str, Any] = {}
+        for claim, grp in t["claims"].groupby("claim", sort=False):
+            ext = grp[grp.comparison == "leaders vs laggards"].iloc[0]
+            qrt = grp[grp.comparison == "top vs bottom quartile"].iloc[0]
+            claims[claim] = {
+                "claimed": ext.claimed, "ratio": ext.estimate, "ci_low": ext.ci_low,
+                "ci_high": ext.ci_high, "n_leaders": ext.n_high_reps, "n_laggards":
+                ext.n_low_reps, "n_leader_periods": ext.n_high, "n_laggard_periods": ext.n_low,
+                "verdict": ext.verdict, "outcome": ext.outcome,
+                "quartiles": {"ratio": qrt.estimate, "ci_low": qrt.ci_low,
+                              "ci_high": qrt.ci_high, "n_top": qrt.n_high_reps,
+                              "n_bottom": qrt.n_low_reps, "verdict": qrt.verdict},
+                "continuous": {"ratio_per_10_ssi": qrt.continuous_per_10,
+                               "ci_low": qrt.continuous_ci_low,
+                               "ci_high": qrt.continuous_ci_high,
+                               "implied_leaders_vs_laggards": ext.implied_ratio,
+                               "implied_quartiles": qrt.implied_ratio},
+            }
+        out = {
+            "meta": self.settings,
+            "data_quality": self.quality_dict(),
+            "correlation": {m: _pick(overall.loc[m], ["estimate", "ci_low", "ci_high", "p_val",
+                                                      "p_adj", "n", "n_reps", "ci_method",
+                                                      "p_method", "reason"])
+                            for m in overall.index},
+            "adjusted": (None if primary is None else {
+                "outcome": primary.outcome, "term": "ssi (per 10 points)",
+                **_pick(primary, ["estimate", "ci_low", "ci_high", "p_val", "n", "n_reps",
+                                  "n_clusters", "controls", "se_type", "effect_type",
+                                  "reason"])}),
+            "models": _records(t["models"]),
+            "claims": claims,
+            "time_order": _records(t["time_order"]),
+            "pillars": _records(t["pillars"]),
+            "robustness": _records(t["robustness"]),
+            "correlations": _records(corr),
+            "summary": self.summary,
+        }
+        out.update(self.extra)
+        return _json_safe(out)
+
+    def quality_dict(self) -> dict[str, Any]:
+        """Rows read, used and rejected per table and in the panel, with the reasons."""
+        p = self.panel
+        reasons = p.excluded["reason"].value_counts()
+        q = self.quality
+        return {
+            "tables": [] if q is None else _records(q.summary()),
+            "rejected": [] if q is None else _records(q.reasons()),
+            "flagged": [] if q is None else _records(q.flag_reasons()),
+            "notes": [] if q is None else list(q.notes),
+            "panel": {"rows_read": p.rows_read, "rows_used": len(p.data),
+                      "rows_excluded": len(p.excluded),
+                      "excluded_reasons": [{"reason": r, "rows": int(n)}
+                                           for r, n in reasons.items()],
+                      "notes": list(p.notes)},
+        }
+
+
+    def write(self, out: Path, *, inputs: Sequence[Path] = (), salt: str | None = None
+              ) -> list[Path]:
+        """Write ``results.json`` and one CSV per table into the folder ``out``.
+
+        With ``salt``, rep and manager ids in every table are replaced by pseudonyms
+        (:mod:`ssi_analysis.privacy`) and name columns are dropped. No path may be one of
+        ``inputs``; every file is written atomically.
+        """
+        files = {f"{name}.csv": table
+                 for name, table in {**self.tables, **self.extra_tables}.items()}
+        files["panel.csv"] = self.panel.data
+        files["panel_excluded.csv"] = self.panel.excluded
+        rejects = self.quality.rejects if self.quality is not None else pd.DataFrame()
+        if not rejects.empty:
+            files["rejects.csv"] = rejects
+        for name in [*files, "results.json"]:
+            refuse_overwriting_inputs(out / name, inputs)
+        written = []
+        for name, table in files.items():
+            table = anonymize(table, salt=salt) if salt is not None else table
+            written.append(write_table(table, out / name))
+        stale = out / "rejects.csv"
+        if "rejects.csv" not in files and stale.exists():
+            stale.unlink()  # a rejects file from an earlier run would mislead
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False, ensure_ascii=False)
+        written.append(write_text(text + "\n", out / "results.json"))
+        return written
+
+
+def _pick(row: pd.Series, keys: list[str]) -> dict[str, Any]:
+    return {k: row[k] for k in keys if k in row.index}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(df.columns, row, strict=True)) for row in df.itertuples(index=False)]
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if obj is None or obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return None if not math.isfinite(float(obj)) else float(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.strftime("%Y-%m-%d")
+    return obj if isinstance(obj, str) else str(obj)
+
+
+# ------------------------------------------------------------------ the summary
+def _f(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}".replace("-", "−")
+
+
+def _pp(x: float) -> str:
+    """A share of quota as percentage points."""
+    return _f(100 * x, 1)
+
+
+def _strength(r: float) -> str:
+    a = abs(r)
+    return "barely" if a < 0.1 else "weakly" if a < 0.3 else "moderately" if a < 0.5 \
+        else "strongly"
+
+
+def _controls_words(controls: str) -> str:
+    parts = [c.strip() for c in controls.split(",") if c.strip() and c.strip() != "none"]
+    if not parts:
+        return "Without controls"
+    return "Adjusted for " + (" and ".join(parts) if len(parts) <= 2
+                              else ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
+def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> list[str]:
+    """Plain-language sentences from the analysis tables, every number with its CI and n.
+
+    Associational wording only (:data:`CAUSAL_WORDS` never appear): the panel is observational.
+    """
+    ci = f"{confidence:.0%} CI"
+    out: list[str] = []
+    corr = tables["correlations"]
+    r = corr[(corr.group == "all") & (corr.x == "ssi") & (corr.method == "pearson")].iloc[0]
+    if r.estimable:
+        clear = r.ci_low > 0 or r.ci_high < 0
+        how = (f"{_strength(r.estimate)} {'positively' if r.estimate > 0 else 'negatively'} "
+               "correlated" if clear else "not clearly correlated")
+        out.append(f"Across {r.n} rep-periods ({r.n_reps} reps), SSI measured before each "
+                   f"period and quota attainment were {how}: Pearson r = {_f(r.estimate)} "
+                   f"({ci} {_f(r.ci_low)} to {_f(r.ci_high)}).")
+    else:
+        out.append(f"The correlation of SSI with attainment could not be estimated: {r.reason}.")
+
+    models = tables["models"].set_index("model")
+    if "OLS" in models.index:
+        m = models.loc["OLS"]
+        if m.estimable:
+            lead = _controls_words(m.controls)
+            if m.ci_low > 0 or m.ci_high < 0:
+                out.append(f"{lead}, reps with 10 more SSI points attained "
+                           f"{_pp(abs(m.estimate))} percentage points "
+                           f"{'more' if m.estimate > 0 else 'less'} of quota on average "
+                           f"({ci} {_pp(m.ci_low)} to {_pp(m.ci_high)}; n = {m.n} "
+                           f"rep-periods, {m.n_reps} reps).")
+            else:
+                out.append(f"{lead}, 10 more SSI points went with {_pp(m.estimate)} "
+                           f"percentage points of attainment ({ci} {_pp(m.ci_low)} to "
+                           f"{_pp(m.ci_high)}; n = {m.n} rep-periods, {m.n_reps} reps): too "
+                           "uncertain to tell from no difference.")
+        else:
+            out.append(f"The adjusted model could not be estimated: {m.reason}.")
+
+    claims = tables["claims"]
+    ext = claims[(claims.claim == "quota") & (claims.comparison == "leaders vs laggards")].iloc[0]
+    qrt = claims[(claims.claim == "quota") &
+                 (claims.comparison == "top vs bottom quartile")].iloc[0]
+    claim = "LinkedIn's claim that SSI leaders (above 70) are 51% more likely to hit quota"
+    if ext.estimable:
+        out.append(f"{claim}: observed risk ratio {_f(ext.estimate)} ({ci} {_f(ext.ci_low)} "
+                   f"to {_f(ext.ci_high)}; {ext.n_high_reps} leaders vs {ext.n_low_reps} "
+                   f"laggards), {ext.verdict}.")
+    else:
+        q = (f" The top SSI quartile hit quota {_f(qrt.estimate)} times as often as the bottom "
+             f"quartile ({ci} {_f(qrt.ci_low)} to {_f(qrt.ci_high)}; {qrt.n_high_reps} vs "
+             f"{qrt.n_low_reps} reps)." if qrt.estimable else "")
+        out.append(f"{claim} cannot be checked here: {ext.n_high_reps} reps scored above 70 "
+                   f"and {ext.n_low_reps} below 30.{q}")
+
+    to = tables["time_order"].set_index("model")
+    within = to.iloc[0]
+    reverse = to.iloc[1] if len(to) > 1 else None
+    if within.estimable:
+        sentence = (f"Within the same reps over time, periods with 10 more SSI points went with "
+                    f"{_pp(abs(within.estimate))} percentage points "
+                    f"{'more' if within.estimate > 0 else 'less'} attainment ({ci} "
+                    f"{_pp(within.ci_low)} to {_pp(within.ci_high)}; {within.n_reps} reps)")
+        if reverse is not None and reverse.estimable:
+            sentence += (f"; in the other direction, 10 percentage points more attainment "
+                         f"went with an SSI change of {_f(reverse.estimate)} points in the "
+                         f"following period ({ci} {_f(reverse.ci_low)} to "
+                         f"{_f(reverse.ci_high)}; {reverse.n_reps} reps)")
+        out.append(sentence + ".")
+    else:
+        out.append(f"Whether SSI changes come before attainment changes cannot be told from "
+                   f"these data: {within.reason}.")
+
+    caveat = ("These are associations in observational data: they do not show that raising "
+              "SSI would raise sales.")
+    rob = tables["robustness"]
+    ev = rob[(rob.check == "e_value") & rob.applies_to.str.startswith("OLS")]
+    if len(ev) and ev.iloc[0].estimable and ev.iloc[0].bound > 1:
+        caveat += (f" An unmeasured factor associated with both SSI and attainment by a risk "
+                   f"ratio of about {_f(ev.iloc[0].estimate, 1)} each could account for the "
+                   "adjusted association.")
+    warn = rob.loc[rob.warning.astype(bool), "warning"]
+    if len(warn):
+        caveat += f" Note: {warn.iloc[0]}."
+    out.append(caveat)
+    return out
+
+
+# ------------------------------------------------------------------ the pipeline
+def _crm_summary(bundle: Bundle) -> dict[str, Any] | None:
+    """Where the opportunities went, when outcomes were derived from a CRM export."""
+    crm = bundle.crm
+    if crm is None:
+        return None
+    return {"period": crm.period, "accounting": _records(crm.accounting),
+            "unmatched_owners": len(crm.unmatched_owners),
+            "reps_without_opportunities": len(crm.reps_without_opportunities),
+            "reps_without_quota": len(crm.reps_without_quota),
+            "quota_gaps": len(crm.gaps), "notes": list(crm.notes)}
+
+
+def industry_settings(analysis: AnalysisConfig, section: dict[str, Any] | None = None, *,
+                      source: str = "config") -> ComparisonSettings:
+    """Industry-comparison settings: the analysis' seed, confidence and adjustment, overlaid
+    with the keys of a config file's ``[industry]`` table (``by``, ``min_n``, ``missing`` ...)."""
+    base = {"seed": analysis.seed, "confidence": analysis.confidence,
+            "adjust": analysis.adjust}
+    return ComparisonSettings.from_dict({**base, **(section or {})}, source=source)
+
+
+def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
+            analysis: AnalysisConfig | None = None, ssi: str = "computed",
+            industry: ComparisonSettings | None = None) -> Analysis:
+    """Run the whole analysis on a loaded data folder.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From :func:`~ssi_analysis.io.load_data` (must hold outcomes).
+    config : ScoringConfig, optional
+        Scoring settings for the computed SSI.
+    analysis : AnalysisConfig, optional
+        Thresholds, bootstrap, controls, clustering, seed.
+    ssi : {'computed', 'observed'}
+        Which SSI to analyse.
+    industry : ComparisonSettings, optional
+        Settings of the industry comparison (:mod:`ssi_analysis.stats.industry`), made on the
+        computed absolute scores as of the last activity date (so industries are comparable,
+        whichever SSI the outcome analysis uses). Default: by industry, with the analysis'
+        seed, confidence level and adjustment.
+
+    Returns
+    -------
+    Analysis
+    """
+    config = config or default_config()
+    a = analysis or AnalysisConfig()
+    panel = build_panel(bundle, ssi=ssi, config=config, analysis=a)
+    data = panel.data
+    common = {"controls": a.controls, "cluster": a.cluster, "min_clusters": a.min_clusters,
+              "min_n": a.min_group, "confidence": a.confidence}
+    corr = correlations(data, by="industry" if "industry" in data else None, n_boot=a.n_boot,
+                        ci_method=a.ci_method, confidence=a.confidence, seed=a.seed,
+                        adjust=a.adjust, min_n=a.min_group)
+    claims = claim_check(data, leaders_above=a.leaders_above, laggards_below=a.laggards_below,
+                         min_group=a.min_group, confidence=a.confidence)
+    adjusted, models = adjusted_models(data, return_models=True, **common)
+    order, order_models = time_order(data, return_models=True, **common)
+    pillars, pillar_models = pillar_model(data, return_models=True, **common)
+    rob = robustness(adjusted, models, data, alpha=a.alpha, power=a.power)
+    industry = industry or industry_settings(a)
+    current = score(bundle.activity, bundle.reps, config=config)
+    if industry.by in bundle.reps:
+        omnibus = compare_groups(current, bundle.reps, **industry.to_dict())
+        pairwise = pairwise_groups(current, bundle.reps, **industry.to_dict())
+        entries = json_entries(omnibus)
+    else:
+        omnibus = pairwise = pd.DataFrame()
+        entries = []
+        settings_note = f"no industry comparison: the reps table has no '{industry.by}' column"
+        panel.notes.append(settings_note)
+    tables = {"correlations": corr, "claims": claims, "models": adjusted,
+              "time_order": order, "pillars": pillars, "robustness": rob}
+    periods = sorted(data["period_start"].unique())
+    settings = {
+        "toolkit": f"ssi-analysis {__version__}",
+        "data_folder": bundle.folder.name if bundle.folder is not None else None,
+        "ssi_source": ssi,
+        "ssi_measured": ("as of the day before each period starts (trailing "
+                         f"{config.window_days}-day window)" if ssi == "computed" else
+                         "LinkedIn's latest snapshot at most "
+                         f"{a.observed_max_age_days} days before each period starts"),
+        "n_rep_periods": len(data), "n_reps": panel.n_reps, "n_periods": panel.n_periods,
+        "periods": [pd.Timestamp(p).strftime("%Y-%m-%d") for p in periods],
+        "as_of": (bundle.activity["date"].max().strftime("%Y-%m-%d")
+                  if len(bundle.activity) else None),
+        "covariates": list(panel.covariates),
+        "scoring": config.to_dict()["scoring"],
+        "analysis": a.to_dict(),
+    }
+    return Analysis(panel=panel, tables=tables,
+                    models={**models, **order_models, **pillar_models},
+                    summary=summarize(tables, confidence=a.confidence), settings=settings,
+                    quality=bundle.quality,
+                    extra={"industry": entries, "industry_settings": industry.to_dict(),
+                           "scoring_config": config.to_dict(), "crm": _crm_summary(bundle)},
+                    extra_tables={"industry": omnibus, "industry_pairwise": pairwise})

@@ -1,0 +1,224 @@
+"""Join SSI to outcome periods without look-ahead: the rep x period panel the analysis uses.
+
+The unit of analysis is a **rep x outcome period**. For each one the panel holds:
+
+``ssi`` and the four pillars, **as of the day before the period starts**
+    With computed scores (the default) that is the trailing window ending on the last day
+    before the period, so no activity from inside the period counts: the score is measured
+    before the outcome. With LinkedIn's own scores (``ssi="observed"``) it is the latest
+    snapshot on or before that day, if it is at most ``observed_max_age_days`` old.
+``attainment = bookings / quota`` and ``hit_quota = attainment >= 1``
+    plus ``opportunities`` (and ``deals_won`` when present).
+covariates
+    ``tenure_months`` at the period start (from ``tenure_months``, taken as of the period start,
+    or from ``hire_date``), ``industry``, ``region``, ``team`` (missing labels read as
+    ``"unknown"``).
+time order
+    ``period`` (1, 2, ... in calendar order across the data), ``ssi_end`` (SSI as of the last
+    day of the period) and ``ssi_after`` (as of one period length after that, when the
+    activity data reach that far), so the change in SSI *after* an outcome can be related to it.
+
+Rep-periods that cannot be used are never dropped silently: they are listed in
+``Panel.excluded`` with a reason (no SSI at the period start, a window that is not yet full),
+and ``rows_read == len(data) + len(excluded)``.
+
+Examples
+--------
+>>> from ssi_analysis import load_data, example_data_dir
+>>> p = build_panel(load_data(example_data_dir()))
+>>> p.rows_read == len(p.data) + len(p.excluded)
+True
+>>> sorted(p.data.period.unique().tolist())
+[1, 2, 3]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
+from .errors import SSIDataError
+from .io import Bundle
+from .scoring import score
+
+SSI_COLUMNS = ("ssi", *PILLARS)
+_EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason"]
+
+
+@dataclass
+class Panel:
+    """The rep x period panel, what was left out of it, and how SSI was measured."""
+
+    data: pd.DataFrame
+    excluded: pd.DataFrame
+    ssi_source: str
+    rows_read: int
+    covariates: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_reps(self) -> int:
+        """Reps with at least one usable period."""
+        return int(self.data["rep_id"].nunique())
+
+    @property
+    def n_periods(self) -> int:
+        """Distinct outcome periods (by start date) in the panel."""
+        return int(self.data["period_start"].nunique())
+
+    def lines(self) -> list[str]:
+        """Plain-language accounting, as the command line prints it."""
+        line = (f"panel: {self.rows_read} rep-periods read, {len(self.data)} used "
+                f"({self.n_reps} reps, {self.n_periods} periods), {len(self.excluded)} left out")
+        if len(self.excluded):
+            counts = self.excluded["reason"].value_counts()
+            line += " (" + "; ".join(f"{n} {r}" for r, n in counts.items()) + ")"
+        return [line, *(f"note: {n}" for n in self.notes)]
+
+
+def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) -> pd.DataFrame:
+    """The latest observed snapshot at or before each (rep_id, date) pair, if fresh enough."""
+    obs = observed[["rep_id", "date", *SSI_COLUMNS]].rename(columns={"date": "obs_date"})
+    obs = obs.sort_values("obs_date", kind="stable")
+    left = pairs.reset_index().sort_values("date", kind="stable")
+    merged = pd.merge_asof(left, obs, left_on="date", right_on="obs_date", by="rep_id",
+                           direction="backward")
+    stale = (merged["date"] - merged["obs_date"]).dt.days > max_age
+    merged.loc[stale, list(SSI_COLUMNS)] = np.nan
+    return merged.set_index("index").sort_index()[list(SSI_COLUMNS)]
+
+
+def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig | None = None,
+                analysis: AnalysisConfig | None = None) -> Panel:
+    """Build the rep x period panel from a loaded data folder.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From :func:`~ssi_analysis.io.load_data`; needs ``outcomes``.
+    ssi : {'computed', 'observed'}
+        Score SSI from activity with ``config`` (transparent), or use the values LinkedIn
+        reported in ``ssi_observed``.
+    config : ScoringConfig, optional
+        Scoring settings (defaults: the shipped ``scoring.toml``).
+    analysis : AnalysisConfig, optional
+        For ``observed_max_age_days``.
+
+    Returns
+    -------
+    Panel
+    """
+    config = config or default_config()
+    analysis = analysis or AnalysisConfig()
+    if bundle.outcomes is None:
+        raise SSIDataError("there is no outcomes table, so there is nothing to relate SSI to",
+                           file=str(bundle.folder or "data folder"),
+                           fix="add outcomes.csv (rep_id, period_start, period_end, quota, "
+                               "bookings, opportunities); see data/README.md")
+    if ssi not in ("computed", "observed"):
+        raise SSIDataError(f"ssi must be 'computed' or 'observed', got {ssi!r}")
+    if ssi == "observed" and bundle.ssi_observed is None:
+        raise SSIDataError("--ssi observed needs an ssi_observed table, and there is none",
+                           file=str(bundle.folder or "data folder"),
+                           fix="add ssi_observed.csv, or use the computed SSI (--ssi computed)")
+    out = bundle.outcomes.copy()
+    rows_read = len(out)
+    if rows_read == 0:
+        raise SSIDataError("the outcomes table has no usable rows", file="outcomes",
+                           fix="see the rejected rows listed by ssi-analysis validate")
+    out["attainment"] = out["bookings"] / out["quota"]
+    out["hit_quota"] = (out["attainment"] >= 1).astype(int)
+    length = out["period_end"] - out["period_start"] + pd.Timedelta(days=1)
+    asof = pd.DataFrame({
+        "start": out["period_start"] - pd.Timedelta(days=1),
+        "end": out["period_end"],
+        "after": out["period_end"] + length,
+    })
+    notes: list[str] = []
+    excluded = []
+
+    if ssi == "computed":
+        pairs = pd.concat([pd.DataFrame({"rep_id": out["rep_id"], "date": asof[k]})
+                           for k in ("start", "end", "after")], ignore_index=True)
+        scores = score(bundle.activity, bundle.reps, config=config, at=pairs.drop_duplicates())
+        # score() returns rows sorted by rep and date: realign with the pairs
+        key = pairs.merge(scores, on=["rep_id", "date"], how="left", validate="many_to_one")
+        n = len(out)
+        at_start = key.iloc[:n].reset_index(drop=True)
+        at_end = key["ssi"].iloc[n:2 * n].to_numpy()
+        at_after = key["ssi"].iloc[2 * n:].to_numpy()
+        first_day = bundle.activity["date"].min() if len(bundle.activity) else pd.NaT
+        last_day = bundle.activity["date"].max() if len(bundle.activity) else pd.NaT
+        window_start = asof["start"] - pd.Timedelta(days=config.window_days - 1)
+        not_full = (window_start < first_day).to_numpy() if pd.notna(first_day) else \
+            np.ones(n, bool)
+        if not_full.any():
+            excluded.append(out.loc[not_full, ["rep_id", "period_start", "period_end"]].assign(
+                reason=f"the {config.window_days}-day window before the period starts before "
+                       "the first activity date, so SSI would be understated"))
+        # the data must reach the as-of date for the end / after scores to mean anything
+        at_end = np.where(asof["end"].to_numpy() <= last_day, at_end, np.nan)
+        at_after = np.where(asof["after"].to_numpy() <= last_day, at_after, np.nan)
+        for col in SSI_COLUMNS:
+            out[col] = at_start[col].to_numpy()
+        keep = ~not_full
+    else:
+        max_age = analysis.observed_max_age_days
+        pairs = pd.DataFrame({"rep_id": out["rep_id"], "date": asof["start"]})
+        start_scores = _observed_asof(bundle.ssi_observed, pairs, max_age)
+        for col in SSI_COLUMNS:
+            out[col] = start_scores[col].to_numpy()
+        at_end = _observed_asof(bundle.ssi_observed, pairs.assign(date=asof["end"]),
+                                max_age)["ssi"].to_numpy()
+        at_after = _observed_asof(bundle.ssi_observed, pairs.assign(date=asof["after"]),
+                                  max_age)["ssi"].to_numpy()
+        missing = out["ssi"].isna().to_numpy()
+        if missing.any():
+            excluded.append(out.loc[missing, ["rep_id", "period_start", "period_end"]].assign(
+                reason=f"no LinkedIn SSI snapshot in the {max_age} days before the period"))
+        keep = ~missing
+    out["ssi_end"] = at_end
+    out["ssi_after"] = at_after
+    out["ssi_10"] = out["ssi"] / 10.0
+
+    # covariates
+    reps = bundle.reps.set_index("rep_id")
+    covariates: list[str] = []
+    if "tenure_months" in reps and reps["tenure_months"].notna().any():
+        out["tenure_months"] = out["rep_id"].map(reps["tenure_months"]).astype(float)
+        covariates.append("tenure")
+    elif "hire_date" in reps and reps["hire_date"].notna().any():
+        hired = out["rep_id"].map(reps["hire_date"])
+        out["tenure_months"] = ((out["period_start"] - hired).dt.days / 30.4375).clip(lower=0)
+        covariates.append("tenure")
+        notes.append("tenure is the months from hire_date to each period's start")
+    for col in ("industry", "region", "team"):
+        if col in reps:
+            labels = out["rep_id"].map(reps[col])
+            n_missing = int(labels.isna().sum())
+            if n_missing:
+                notes.append(f"{n_missing} rep-period(s) have no {col}: grouped as 'unknown'")
+            out[col] = labels.astype(object).where(labels.notna(), "unknown").astype(str)
+            if col != "team":
+                covariates.append(col)
+    if "tenure_months" in out:
+        no_tenure = out["tenure_months"].isna().to_numpy() & keep
+        if no_tenure.any():
+            notes.append(f"{int(no_tenure.sum())} rep-period(s) have no tenure: models "
+                         "controlling for tenure leave them out")
+
+    starts = np.sort(out.loc[keep, "period_start"].unique())
+    out["period"] = np.searchsorted(starts, out["period_start"].to_numpy()) + 1
+    data = out[keep].sort_values(["rep_id", "period_start"], kind="stable").reset_index(drop=True)
+    excl = (pd.concat(excluded, ignore_index=True) if excluded
+            else pd.DataFrame(columns=_EXCLUDED_COLUMNS))
+    if data.empty:
+        raise SSIDataError("no rep-period has an SSI measured before it: "
+                           + "; ".join(sorted(set(excl["reason"]))), file="outcomes",
+                           fix="outcome periods must start at least one scoring window after "
+                               "the first activity date (or have LinkedIn snapshots before them)")
+    return Panel(data=data, excluded=excl, ssi_source=ssi, rows_read=rows_read,
+                 covariates=tuple(covariates), notes=notes)

@@ -1,0 +1,345 @@
+"""The leadership PDF: one command from a data folder to a report that can be sent.
+
+:func:`build_report` runs the whole pipeline — validate -> score -> analyse -> figures -> PDF:
+
+1. :func:`prepare` loads and validates the data folder (a fatal input problem stops here,
+   before any file is written), scores, analyses, and writes ``results.json``, the analysis
+   tables (CSV) and the figures (PNG and SVG) into a working folder;
+2. :func:`render` executes the parameterised report notebook (``04-report.ipynb``, shipped in
+   this package and linked from ``notebooks/``) with papermill, exports it without code cells
+   through nbconvert's HTML exporter, and lays the HTML out as A4 pages with WeasyPrint and the
+   package's print stylesheet (``report.css``);
+3. the PDF, the figures (``figures/`` beside the PDF) and the tables (``tables/``) are moved
+   into place only when everything has succeeded: there is never a half-written PDF.
+
+Deterministic: the same data and seed give the same numbers, the figures are byte-identical,
+and the PDF's creation date is ``SOURCE_DATE_EPOCH`` when that is set (otherwise the time of
+the run). With ``anonymize=True`` every rep and manager id the report or its tables show is a
+stable salted pseudonym (:mod:`ssi_analysis.privacy`); the report embeds no raw data, only
+aggregates and figures.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .. import plots, stats
+from ..analysis import Analysis, analyze, industry_settings
+from ..config import PILLARS, load_analysis_config, load_config, load_section
+from ..errors import SSIError
+from ..io import load_data, resolve_data_dir
+from ..outputs import publish, refuse_overwriting_inputs, write_bytes
+from ..plots import A4_WIDTH_IN, save_figure, theme
+from ..privacy import default_salt
+from ..scoring import score
+
+NOTEBOOK = "04-report.ipynb"
+STYLESHEET = "report.css"
+FIGURES = "figures"
+TABLES = "tables"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the title page says and how the report is made.
+
+    ``team`` and ``period`` are labels for the title page (default: the data folder's name and
+    the span of the outcome periods); the analysis always covers the whole data folder.
+    """
+
+    title: str = "Does SSI predict sales? The evidence in our own data"
+    team: str | None = None
+    period: str | None = None
+    ssi: str = "computed"
+    anonymize: bool = False
+    salt: str | None = None
+    seed: int | None = None
+    mapping: str | None = None
+    outcome_period: str | None = None
+
+
+def package_file(name: str) -> Path:
+    """A file shipped in this package (the report notebook, the stylesheet)."""
+    return Path(str(resources.files("ssi_analysis.report").joinpath(name)))
+
+
+def report_date() -> _dt.datetime:
+    """``SOURCE_DATE_EPOCH`` as a UTC time if set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
+        except ValueError:
+            raise SSIError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got "
+                           f"{epoch!r}", fix="unset it, or set it to e.g. 1767225600") from None
+    return _dt.datetime.now(tz=_dt.UTC).replace(microsecond=0)
+
+
+# ------------------------------------------------------------------ step 1: numbers and figures
+def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends."""
+    reps = bundle.reps
+    tables: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    if "industry" in reps:
+        tables["benchmarks"] = stats.benchmarks(scores, reps, by="industry")
+        if "team" in reps:
+            tables["team_gaps"] = stats.group_gaps(scores, reps, by="team", benchmark="industry")
+    else:
+        notes.append("the reps table has no industry column: no industry benchmarks")
+    daily = score(bundle.activity, reps, config=config, daily=True)
+    weekly = stats.weekly_scores(daily, window_days=config.window_days)
+    notes.extend(weekly.attrs.get("notes", []))
+    if weekly.empty:
+        notes.append("too few weeks with a full scoring window for a trend")
+    else:
+        tables["weekly"] = weekly
+        tables["weekly_changes"] = stats.change_distribution(weekly)
+        if "team" in reps:
+            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
+    return tables, notes
+
+
+def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],
+             reps: pd.DataFrame, out: Path) -> dict[str, str]:
+    """Draw and save every report figure; returns name -> caption."""
+    panel = result.panel.data
+    t = result.tables
+    made: dict[str, str] = {}
+
+    def save(name: str, fig, caption: str) -> None:
+        save_figure(fig, out / name)
+        plt.close(fig)
+        made[name] = caption
+
+    with theme():
+        fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.3))
+        plots.claims_forest(t["claims"], ax=ax)
+        save("claims", fig, "LinkedIn's claimed ratios (diamonds) and what these data show "
+                            "(points with 95% CIs; log scale). Groups with too few reps are "
+                            "marked instead of estimated.")
+        fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
+        plots.ssi_vs_attainment(panel, ax=ax)
+        save("ssi_vs_attainment", fig, "Each point is a rep in a period; the line is the "
+             "least-squares fit with its 95% band (errors clustered by rep). The dotted line is "
+             "quota.")
+        fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
+        plots.attainment_by_band(panel, ax=ax)
+        save("attainment_by_band", fig, "Mean attainment per SSI band (the rules of thumb "
+             "users quote), with 95% CIs clustered by rep and the number of rep-periods.")
+        models = pd.concat([t["models"], t["time_order"]], ignore_index=True)
+        fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
+        plots.coefficients(models, ax=ax)
+        save("coefficients", fig, "Difference in attainment per 10 SSI points, by model, with "
+                                  "95% CIs: unadjusted, adjusted for the controls, with a "
+                                  "random team intercept, and within reps over time.")
+        if "benchmarks" in extras:
+            data = stats.attach_groups(scores, reps, by="industry")
+            fig, axes = plt.subplots(2, 2, figsize=(A4_WIDTH_IN, 5.0), sharey=True)
+            for ax, pillar in zip(axes.flat, PILLARS, strict=True):
+                plots.pillar_distributions(data, x="industry", y=pillar, orient="h", ax=ax)
+                ax.set_ylabel("")
+                ax.set_title(pillar.capitalize())
+            fig.tight_layout()
+            save("pillars_by_industry", fig, "Each pillar's distribution by industry: boxes "
+                 "show the quartiles and median, each point is a rep (scores as of the data's "
+                 "last day, absolute scale 0–25).")
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
+            plots.pillar_heatmap(extras["benchmarks"], vmin=0, vmax=25, ax=ax)
+            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25).")
+        if "weekly" in extras:
+            weekly = extras["weekly"]
+            hue = "industry" if "industry" in reps else None
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.0))
+            if hue:
+                plots.weekly_trend(stats.attach_groups(weekly, reps, by=hue), hue=hue, ax=ax)
+            else:
+                plots.weekly_trend(weekly.assign(all="all reps"), hue="all", ax=ax)
+            save("weekly_trend", fig, "Mean weekly SSI (each rep's score on the last day of "
+                 "the week) per industry, over the weeks with a full scoring window.")
+        if "leaderboard" in extras:
+            board = extras["leaderboard"]
+            fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.8 + 0.22 * len(board)))
+            plots.leaderboard_chart(board, ax=ax)
+            save("leaderboard", fig, "Teams by mean SSI in the last full week, with 95% CIs "
+                 "and the change from the week before.")
+        fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
+        plots.ssi_distribution(scores, ax=ax)
+        save("ssi_distribution", fig, "SSI of every rep on the data's last day, with the rule-"
+                                      "of-thumb bands users quote.")
+    return made
+
+
+def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
+            options: ReportOptions = ReportOptions()) -> dict[str, Any]:
+    """Validate, score, analyse and draw into the folder ``work``; return the report context.
+
+    Raises
+    ------
+    SSIError
+        Any problem with the input or the config, before anything is written.
+    """
+    folder = resolve_data_dir(data)
+    scoring = load_config(config)
+    settings = load_analysis_config(config)
+    if options.seed is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, seed=options.seed)
+    industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
+    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
+    result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
+                     industry=industry)
+    scores = score(bundle.activity, bundle.reps, config=scoring)
+    salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
+        else None
+    extras, notes = _extras(bundle, scores, scoring)
+    result.extra_tables.update(extras)
+    result.write(work / TABLES, salt=salt)
+    captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
+    meta = result.settings
+    periods = meta["periods"]
+    last_end = result.panel.data["period_end"].max().strftime("%Y-%m-%d")
+    context = {
+        "title": options.title,
+        "team": options.team or (bundle.folder.name if bundle.folder else "all reps"),
+        "period": options.period or (f"{periods[0]} to {last_end}" if periods else "—"),
+        "generated": report_date().strftime("%Y-%m-%d"),
+        "anonymized": options.anonymize,
+        "figures": captions,
+        "inputs": [str(p) for p in bundle.files.values()],
+        "quality_lines": bundle.quality.lines() + result.panel.lines(),
+        "notes": notes,
+    }
+    return context
+
+
+# ------------------------------------------------------------------ step 2: notebook -> PDF
+def _kernel_manager_class(sockets: Path):
+    """A kernel manager talking over local IPC sockets in ``sockets``, not over TCP."""
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(sockets / "kernel")
+
+    return LocalKernelManager
+
+
+def _html_document(body: str, *, title: str, created: _dt.datetime) -> str:
+    css = package_file(STYLESHEET).read_text(encoding="utf-8")
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{title}</title><meta name=\"dcterms.created\" content=\"{stamp}\">"
+            f"<meta name=\"dcterms.modified\" content=\"{stamp}\">"
+            "<meta name=\"generator\" content=\"ssi-analysis\">"
+            f"<style>{css}</style></head><body>{body}</body></html>")
+
+
+def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
+    """Execute the report notebook on ``work`` and write the PDF to ``pdf`` (atomically)."""
+    import nbformat
+    import papermill
+    import weasyprint
+    from nbconvert import HTMLExporter
+
+    executed = work / "report.executed.ipynb"
+    params = {"results_dir": str(work), "context": context}
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    sockets = Path(tempfile.mkdtemp(prefix="ssi-kernel-"))  # short path: socket names are
+    try:                                                   # limited to about 100 characters
+        papermill.execute_notebook(str(package_file(NOTEBOOK)), str(executed),
+                                   parameters=params, kernel_name="python3",
+                                   progress_bar=False, cwd=str(work), log_output=False,
+                                   kernel_manager_class=_kernel_manager_class(sockets))
+    except papermill.PapermillExecutionError as exc:
+        raise RuntimeError(f"the report notebook failed in cell {exc.cell_index}: "
+                           f"{exc.ename}: {exc.evalue}") from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    nb = nbformat.read(executed, as_version=4)
+    noise = []
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"  # papermill gives its injected cell a random id
+        if cell.cell_type == "code":
+            kept = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    noise.append(o.get("text", "").strip())
+                else:
+                    kept.append(o)
+            cell["outputs"] = kept
+    for text in noise:
+        warnings.warn(f"the report notebook wrote to stderr: {text[:300]}", stacklevel=2)
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    created = report_date()
+    html = _html_document(body, title=context["title"], created=created)
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    pdf_bytes = weasyprint.HTML(string=html, base_url=str(work)).write_pdf(
+        pdf_identifier=identifier)
+    return write_bytes(pdf_bytes, pdf)
+
+
+def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
+                 options: ReportOptions = ReportOptions()) -> dict[str, Any]:
+    """Build the PDF report from a data folder; figures and tables go beside it.
+
+    Parameters
+    ----------
+    data : path
+        The data folder (``'example'`` for the bundled one).
+    pdf : path
+        The PDF to write. ``figures/`` (PNG and SVG) and ``tables/`` (``results.json`` and
+        CSVs) are written into the same folder.
+    config : path, optional
+        A config TOML (``[scoring]``, ``[metrics]``, ``[analysis]``).
+    options : ReportOptions
+        Title-page labels, which SSI, anonymisation, seed.
+
+    Returns
+    -------
+    dict
+        The report context (what the title page shows, the figures and their captions).
+    """
+    pdf = Path(pdf)
+    if pdf.suffix.lower() != ".pdf":
+        raise SSIError("the report must be a .pdf file", file=str(pdf),
+                       fix="e.g. --out reports/ssi-report.pdf")
+    dest = pdf.parent if str(pdf.parent) else Path(".")
+    dest.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest))
+    try:
+        context = prepare(data, work, config=config, options=options)
+        inputs = [Path(p) for p in context["inputs"]]
+        refuse_overwriting_inputs(pdf, inputs)
+        render(work, context, work / pdf.name)
+        for sub in (FIGURES, TABLES):
+            for f in sorted((work / sub).iterdir()):
+                target = dest / sub / f.name
+                refuse_overwriting_inputs(target, inputs)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, target)
+        publish(work / pdf.name, pdf)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    context["pdf"] = str(pdf)
+    context["options"] = asdict(options)
+    return context

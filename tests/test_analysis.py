@@ -1,0 +1,141 @@
+"""The whole analysis on simulated data with known truth, the summary, and results.json."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from ssi_analysis.analysis import CAUSAL_WORDS, analyze
+from ssi_analysis.config import AnalysisConfig
+from ssi_analysis.io import Bundle
+from ssi_analysis.panel import build_panel
+from ssi_analysis.simulate import simulate
+from ssi_analysis.stats.models import adjusted_models
+
+FAST = AnalysisConfig(n_boot=300)
+
+
+def bundle_of(tables: dict[str, pd.DataFrame]) -> Bundle:
+    """A Bundle straight from simulate()'s tables (typed as load_data types them)."""
+    t = {k: v.copy() for k, v in tables.items()}
+    t["activity"]["date"] = pd.to_datetime(t["activity"]["date"])
+    t["ssi_observed"]["date"] = pd.to_datetime(t["ssi_observed"]["date"])
+    for col in ("period_start", "period_end"):
+        t["outcomes"][col] = pd.to_datetime(t["outcomes"][col])
+    return Bundle(reps=t["reps"], activity=t["activity"], outcomes=t["outcomes"],
+                  ssi_observed=t["ssi_observed"])
+
+
+@pytest.fixture(scope="module")
+def example_analysis(example_bundle):
+    return analyze(example_bundle, analysis=FAST)
+
+
+def test_effect_is_found_and_null_is_not():
+    eff = analyze(bundle_of(simulate(300, seed=1, scenario="effect")[0]), analysis=FAST)
+    ols = eff.tables["models"].set_index("model").loc["OLS"]
+    assert ols.ci_low > 0
+    null = analyze(bundle_of(simulate(300, seed=1, scenario="null")[0]), analysis=FAST)
+    ols = null.tables["models"].set_index("model").loc["OLS"]
+    assert ols.ci_low < 0 < ols.ci_high
+
+
+def test_false_positive_rate_over_seeds_is_near_nominal():
+    rejections = 0
+    for seed in range(40):
+        tables, _ = simulate(200, seed=500 + seed, scenario="null", days=120, outcome_months=1)
+        panel = build_panel(bundle_of(tables)).data
+        t = adjusted_models(panel, which=["OLS"]).set_index("model")
+        rejections += t.loc["OLS", "p_val"] < 0.05
+    # binomial(40, 0.05): P(7 or more) is about 1%
+    assert rejections <= 6
+
+
+def test_confounding_by_tenure_is_removed_by_adjustment():
+    res = analyze(bundle_of(simulate(400, seed=2, scenario="confounded")[0]), analysis=FAST)
+    corr = res.tables["correlations"]
+    naive = corr[(corr.group == "all") & (corr.x == "ssi") & (corr.method == "pearson")].iloc[0]
+    assert naive.p_adj < 0.05 and naive.ci_low > 0
+    models = res.tables["models"].set_index("model")
+    assert models.loc["OLS (unadjusted)", "ci_low"] > 0
+    adj = models.loc["OLS"]
+    assert "tenure" in adj.controls and adj.ci_low < 0 < adj.ci_high
+
+
+def test_results_json_holds_the_documented_keys(example_analysis):
+    d = example_analysis.to_dict()
+    json.dumps(d, allow_nan=False)  # strictly JSON: no NaN
+    for method in ("pearson", "spearman"):
+        assert {"estimate", "ci_low", "ci_high", "p_val", "n"} <= set(d["correlation"][method])
+    assert {"outcome", "term", "estimate", "ci_low", "ci_high", "p_val", "n", "controls",
+            "se_type"} <= set(d["adjusted"])
+    for claim in ("opportunities", "quota", "productivity"):
+        c = d["claims"][claim]
+        assert {"claimed", "ratio", "ci_low", "ci_high", "n_leaders", "n_laggards",
+                "verdict", "quartiles"} <= set(c)
+        assert {"ratio", "ci_low", "ci_high", "n_top", "n_bottom", "verdict"} <= \
+            set(c["quartiles"])
+    assert d["claims"]["quota"]["claimed"] == 1.51
+    assert isinstance(d["summary"], list) and len(d["summary"]) >= 4
+    q = d["data_quality"]["panel"]
+    assert q["rows_read"] == q["rows_used"] + q["rows_excluded"]
+    # the JSON numbers are the tables' numbers
+    ols = example_analysis.tables["models"].set_index("model").loc["OLS"]
+    assert d["adjusted"]["estimate"] == ols.estimate
+
+
+def test_summary_numbers_come_with_ci_and_n_and_no_causal_words(example_analysis):
+    text = " ".join(example_analysis.summary).lower()
+    for word in CAUSAL_WORDS:
+        assert word not in text
+    for sentence in example_analysis.summary[:-1]:
+        if re.search(r"\d\.\d", sentence):
+            assert "CI" in sentence and re.search(r"\d+ reps", sentence), sentence
+    ols = example_analysis.tables["models"].set_index("model").loc["OLS"]
+    assert f"{100 * ols.estimate:.1f} percentage points" in example_analysis.summary[1]
+
+
+def test_same_data_same_numbers(example_bundle, example_analysis):
+    again = analyze(example_bundle, analysis=FAST)
+    assert json.dumps(again.to_dict()) == json.dumps(example_analysis.to_dict())
+
+
+def test_observed_ssi_can_be_analysed(example_bundle):
+    res = analyze(example_bundle, analysis=FAST, ssi="observed")
+    assert res.settings["ssi_source"] == "observed"
+    assert res.panel.rows_read == len(res.panel.data) + len(res.panel.excluded)
+    assert res.to_dict()["correlation"]["pearson"]["n"] == len(res.panel.data)
+
+
+def test_constant_ssi_single_period_gives_reasons_not_tracebacks():
+    tables, _ = simulate(60, seed=3, days=120, outcome_months=1)
+    act = tables["activity"]
+    # every rep gets the same activity as the first rep: SSI is constant
+    first = act[act.rep_id == "R0001"]
+    tables["activity"] = pd.concat([first.assign(rep_id=r) for r in tables["reps"].rep_id],
+                                   ignore_index=True)
+    res = analyze(bundle_of(tables), analysis=FAST)
+    for name in ("correlations", "models", "time_order", "pillars"):
+        t = res.tables[name]
+        assert (~t.estimable).all() and t.reason.str.len().gt(0).all(), name
+    assert "could not be estimated" in res.summary[0]
+    json.dumps(res.to_dict(), allow_nan=False)
+    claims = res.tables["claims"]
+    assert claims.verdict.str.len().gt(0).all()
+
+
+def test_results_json_industry_list(example_analysis):
+    from ssi_analysis.stats.industry import JSON_FIELDS
+
+    d = example_analysis.to_dict()
+    assert len(d["industry"]) == 10           # four pillars and SSI, two tests each
+    assert all(list(e) == list(JSON_FIELDS) for e in d["industry"])
+    omnibus = example_analysis.extra_tables["industry"]
+    first = omnibus.iloc[0]
+    assert d["industry"][0]["statistic"] == pytest.approx(first.statistic)
+    assert {e["pillar"] for e in d["industry"]} == {"brand", "people", "insights",
+                                                    "relationships", "ssi"}
+    assert len(example_analysis.extra_tables["industry_pairwise"]) == 5 * 10  # 10 pairs

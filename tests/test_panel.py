@@ -1,0 +1,97 @@
+"""The rep x period panel: SSI measured before the outcome, accounting, covariates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_folder
+
+from ssi_analysis import load_data, score
+from ssi_analysis.config import AnalysisConfig
+from ssi_analysis.errors import SSIDataError
+from ssi_analysis.panel import build_panel
+
+REPS = "rep_id,team,industry,tenure_months\nA1,t1,Software,12\nA2,t1,Software,30\n"
+ACT = "rep_id,date,metric,value\n" + "".join(f"A{r},2026-01-{d:02d},posts,{r}\nA{r},2026-01-{d:02d},likes,{d}\n"
+              f"A{r},2026-01-{d:02d},comments,1\nA{r},2026-01-{d:02d},people_searches,2\n"
+              f"A{r},2026-01-{d:02d},connection_requests_accepted,1\n"
+              for r in (1, 2) for d in range(1, 29))
+OUT = ("rep_id,period_start,period_end,quota,bookings,opportunities\n"
+       "A1,2026-01-11,2026-01-20,100,120,3\nA2,2026-01-11,2026-01-20,100,80,2\n"
+       "A1,2026-01-03,2026-01-10,100,50,1\n")
+
+
+def test_ssi_is_scored_the_day_before_the_period(example_bundle, example_panel):
+    row = example_panel.data.iloc[4]
+    asof = row.period_start - pd.Timedelta(days=1)
+    direct = score(example_bundle.activity, example_bundle.reps, asof=asof).set_index("rep_id")
+    assert row.ssi == pytest.approx(direct.loc[row.rep_id, "ssi"])
+    assert row.brand == pytest.approx(direct.loc[row.rep_id, "brand"])
+    assert row.attainment == pytest.approx(row.bookings / row.quota)
+    assert row.hit_quota == int(row.attainment >= 1)
+    p = example_panel
+    assert p.rows_read == len(p.data) + len(p.excluded) == len(example_bundle.outcomes)
+
+
+def test_no_look_ahead(tmp_path):
+    base = load_data(write_folder(tmp_path / "a", reps=REPS, activity=ACT, outcomes=OUT))
+    extra = ACT + "A1,2026-01-11,posts,500\nA1,2026-01-15,posts,500\n"  # inside the period
+    more = load_data(write_folder(tmp_path / "b", reps=REPS, activity=extra, outcomes=OUT))
+    cfg = AnalysisConfig()
+    from ssi_analysis.config import default_config
+
+    short = default_config().with_options(window_days=7)
+    p1 = build_panel(base, config=short, analysis=cfg)
+    p2 = build_panel(more, config=short, analysis=cfg)
+    pd.testing.assert_series_equal(p1.data["ssi"], p2.data["ssi"])
+    assert not np.allclose(p1.data["ssi_end"], p2.data["ssi_end"], equal_nan=True)
+
+
+def test_periods_before_a_full_window_are_excluded_with_a_reason(tmp_path):
+    b = load_data(write_folder(tmp_path, reps=REPS, activity=ACT, outcomes=OUT))
+    from ssi_analysis.config import default_config
+
+    p = build_panel(b, config=default_config().with_options(window_days=7))
+    # the A1 period starting 01-03 has a window from 12-27: before the first activity date
+    assert len(p.data) == 2 and len(p.excluded) == 1
+    assert "window" in p.excluded.reason.iloc[0]
+    assert p.rows_read == len(p.data) + len(p.excluded)
+    assert "1 left out" in p.lines()[0]
+
+
+def test_observed_mode_takes_the_latest_fresh_snapshot(tmp_path):
+    obs = ("rep_id,date,ssi,brand,people,insights,relationships\n"
+           "A1,2026-01-01,40,10,10,10,10\nA1,2026-01-08,44,11,11,11,11\n"
+           "A1,2026-01-12,60,15,15,15,15\n"        # inside the period: must not be used
+           "A2,2025-12-01,30,7.5,7.5,7.5,7.5\n")  # 40 days old: stale
+    b = load_data(write_folder(tmp_path, reps=REPS, activity=ACT, outcomes=OUT,
+                               ssi_observed=obs))
+    p = build_panel(b, ssi="observed")
+    got = p.data.set_index(["rep_id", "period_start"])["ssi"]
+    assert got.loc[("A1", pd.Timestamp("2026-01-11"))] == 44
+    assert got.loc[("A1", pd.Timestamp("2026-01-03"))] == 40
+    assert ("A2" not in set(p.data.rep_id)) and len(p.excluded) == 1
+    assert "no LinkedIn SSI snapshot in the 14 days" in p.excluded.reason.iloc[0]
+
+
+def test_tenure_from_hire_date_and_unknown_industry(tmp_path):
+    reps = "rep_id,team,industry,hire_date\nA1,t1,,2025-01-11\nA2,t1,Software,2024-01-11\n"
+    b = load_data(write_folder(tmp_path, reps=reps, activity=ACT, outcomes=OUT))
+    from ssi_analysis.config import default_config
+
+    p = build_panel(b, config=default_config().with_options(window_days=7))
+    t = p.data.set_index("rep_id")["tenure_months"]
+    assert t["A1"] == pytest.approx(365 / 30.4375)
+    assert t["A2"] == pytest.approx(731 / 30.4375)
+    assert set(p.data.industry) == {"unknown", "Software"}
+    assert any("no industry" in n for n in p.notes) and any("hire_date" in n for n in p.notes)
+
+
+def test_no_outcomes_and_no_observed_are_clear(tmp_path):
+    b = load_data(write_folder(tmp_path, reps=REPS, activity=ACT))
+    with pytest.raises(SSIDataError, match="no outcomes table"):
+        build_panel(b)
+    b = load_data(write_folder(tmp_path / "o", reps=REPS, activity=ACT, outcomes=OUT))
+    with pytest.raises(SSIDataError, match="needs an ssi_observed table"):
+        build_panel(b, ssi="observed")

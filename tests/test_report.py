@@ -1,0 +1,123 @@
+"""The leadership PDF: built from the example, its text checked against results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pandas as pd
+import pytest
+from conftest import write_folder
+from pypdf import PdfReader
+
+from ssi_analysis.cli import main
+from ssi_analysis.errors import SSIDataError
+from ssi_analysis.report import ReportOptions, build_report, prepare
+
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        out = tmp_path_factory.mktemp("report") / "ssi-report.pdf"
+        assert main(["report", "--data", "example", "--out", str(out), "--team", "Example Co",
+                     "--period", "Q2 2026"]) == 0
+        yield out
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def pdf_text(path) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_pdf_pages_and_numbers_match_results_json(built):
+    reader = PdfReader(built)
+    assert 6 <= len(reader.pages) <= 14
+    text = pdf_text(built)
+    res = json.loads((built.parent / "tables" / "results.json").read_text())
+    r = res["correlation"]["pearson"]
+    assert f"Pearson r = {r['estimate']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})" \
+        in text
+    a = res["adjusted"]
+    pp = f"{100 * a['estimate']:.1f} percentage points"
+    assert pp in text
+    assert f"95% CI {100 * a['ci_low']:.1f} to {100 * a['ci_high']:.1f}" in text
+    for claim in res["claims"].values():
+        for part in (claim, claim["quartiles"]):
+            if part["ratio"] is None:
+                assert "too few reps to say" in text
+            else:
+                assert f"{part['ratio']:.2f}" in text
+                assert f"{part['ci_low']:.2f} to {part['ci_high']:.2f}" in text
+    for bad in ("nan", "None", "Traceback", "NaN", "Error"):
+        assert not re.search(rf"\b{bad}\b", text), bad
+    # the industry comparison and the weekly changes are the tables' numbers too
+    ind = pd.read_csv(built.parent / "tables" / "industry.csv")
+    kw = ind[(ind.test == "kruskal_wallis") & (ind.pillar == "insights")].iloc[0]
+    assert f"epsilon² {kw.estimate:.2f}, 95% CI {kw.ci_low:.2f} to {kw.ci_high:.2f}" in text
+    assert "No team lags its industry" in text or "clearly lag their industry" in text
+
+
+def test_title_page_and_sections(built):
+    first = PdfReader(built).pages[0].extract_text()
+    assert "Example Co" in first and "Q2 2026" in first and "2026-06-30" in first
+    assert "300 (900 rep-periods)" in first
+    text = pdf_text(built)
+    for heading in ("Executive summary", "LinkedIn's claims", "SSI and attainment",
+                    "Which pillar matters?", "Pillars by industry", "SSI over time",
+                    "What to do", "Methods and caveats", "Appendix: data quality"):
+        assert heading in text
+    assert "R0001" not in text and "Morgan" not in text      # no raw rows, no names
+
+
+def test_figures_and_tables_beside_the_pdf(built):
+    figs = built.parent / "figures"
+    for name in ("claims", "ssi_vs_attainment", "attainment_by_band", "coefficients",
+                 "pillars_by_industry", "industry_heatmap", "weekly_trend", "leaderboard"):
+        assert (figs / f"{name}.png").stat().st_size > 1000
+        assert (figs / f"{name}.svg").read_text().startswith("<?xml")
+    for name in ("models", "industry", "industry_pairwise", "benchmarks", "team_gaps",
+                 "ssi_trend", "leaderboard"):
+        assert (built.parent / "tables" / f"{name}.csv").exists(), name
+    assert not list(built.parent.glob(".ssi-report-*"))        # no working folder left
+
+
+def test_same_data_same_pdf_and_creation_date(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    again = tmp_path / "again.pdf"
+    build_report("example", again, options=ReportOptions(team="Example Co", period="Q2 2026"))
+    assert again.read_bytes() == built.read_bytes()
+    assert PdfReader(built).metadata["/CreationDate"].startswith("D:20260101000000")
+
+
+def test_fatal_input_writes_nothing(tmp_path, capsys):
+    folder = write_folder(tmp_path / "d", reps="rep_id\nA1\n",
+                          activity="rep_id,date,metric,value\nA1,2026-01-01,posts,1\n")
+    out = tmp_path / "out" / "r.pdf"
+    assert main(["report", "--data", folder, "--out", str(out)]) == 2
+    assert "no outcomes table" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "out" / "figures").exists()
+    assert main(["report", "--data", "example", "--out", str(tmp_path / "r.html")]) == 2
+    with pytest.raises(SSIDataError):
+        prepare(folder, tmp_path / "work")
+    assert not (tmp_path / "work").exists()
+
+
+def test_anonymized_tables_show_pseudonyms_only(tmp_path):
+    prepare("example", tmp_path, options=ReportOptions(anonymize=True, salt="s"))
+    panel = pd.read_csv(tmp_path / "tables" / "panel.csv")
+    assert panel.rep_id.str.match(r"^Rep-[0-9a-f]{6}$").all()
+    assert panel.rep_id.nunique() == 300
+    again = tmp_path / "again"
+    prepare("example", again, options=ReportOptions(anonymize=True, salt="s"))
+    assert (again / "tables" / "panel.csv").read_bytes() == \
+        (tmp_path / "tables" / "panel.csv").read_bytes()              # stable pseudonyms
