@@ -62,6 +62,7 @@ from ..io import (
     load_reps,
     resolve_data_dir,
 )
+from ..outputs import publish
 from ..progress import Progress
 from ..schemas import LEVEL_METRICS, METRICS
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
@@ -873,7 +874,7 @@ def _copy(con, query: str, path: Path, fmt: str, bar: Progress | None) -> Path:
     os.close(fd)
     try:
         _run(con, f"COPY ({query}) TO {_text(tmp)} ({fmt})", bar)
-        os.replace(tmp, path)
+        publish(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
