@@ -294,7 +294,10 @@ def _read_parquet(path: Path, table: str) -> pd.DataFrame:
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     # one dictionary per column (not per row group), so the conversion is a cheap copy
     data = pq.read_table(path, read_dictionary=text).unify_dictionaries().combine_chunks()
-    return data.to_pandas(date_as_object=False)
+    frame = data.to_pandas(date_as_object=False)
+    del data
+    pa.default_memory_pool().release_unused()  # give the file's buffers back, not keep them
+    return frame
 
 
 # ------------------------------------------------------------------ typing cells
@@ -446,11 +449,13 @@ def _all_midnight(times: np.ndarray) -> bool:
                "us": 86_400_000_000, "ns": 86_400_000_000_000}.get(unit)
     if per_day is None or per_day % step:
         return False
-    ticks = times.view(np.int64)
-    rest = ticks % (per_day // step)
-    if not rest.any():
-        return True
-    return not rest[ticks != np.iinfo(np.int64).min].any()  # NaT is the smallest int64
+    ticks, per = times.view(np.int64), per_day // step
+    for start in range(0, len(ticks), 1 << 20):        # in blocks: no array as large as the input
+        block = ticks[start:start + (1 << 20)]
+        rest = block % per
+        if rest.any() and rest[block != np.iinfo(np.int64).min].any():  # NaT: the smallest int
+            return False
+    return True
 
 
 def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
@@ -1546,15 +1551,15 @@ def _finish_activity(df: pd.DataFrame) -> pd.DataFrame:
         else:
             codes, uniques = pd.factorize(s)
             cats = np.asarray(uniques, dtype=object)
-        used = np.flatnonzero(np.bincount(codes.astype(np.intp) + 1,
-                                          minlength=len(cats) + 1)[1:])
+        used = np.sort(pd.unique(codes))
+        used = used[used >= 0]
         order = used[np.argsort(cats[used], kind="stable")]
         if len(order) == len(cats) and (order == np.arange(len(cats))).all():
             new_codes = codes                              # all used, already sorted
         else:
             lut = np.full(len(cats) + 1, -1, dtype=np.int64)  # last: missing stays missing
             lut[order] = np.arange(len(order))
-            new_codes = lut[codes]
+            new_codes = lut.astype(np.min_scalar_type(-len(cats) - 1))[codes]
         out[col] = pd.Categorical.from_codes(new_codes, pd.Index(cats[order]), validate=False)
     return out
 

@@ -125,34 +125,6 @@ class _Cube:
         self.n_reps, self.n_days = n_reps, n_days
         nd = n_days + 1
 
-        # counts: one bincount into (metric, rep, day + 1), then cumulative sums along days
-        m_index = {m: i for i, m in enumerate(count_metrics)}
-        lut = np.array([m_index.get(name, -1) for name in metric_names] + [-1], dtype=np.int32)
-        mcode = lut[metric_codes]                     # a missing metric (-1) maps to -1
-        sel = (mcode >= 0) & (days >= 0) & (days < n_days)
-        nm = max(len(count_metrics), 1)
-        size = nm * n_reps * nd
-        rd = rep_codes.astype(np.int64)               # position of (rep, day + 1)
-        rd *= nd
-        rd += days
-        rd += 1
-        flat = mcode.astype(np.int64)
-        flat *= n_reps * nd
-        flat += rd
-        if not sel.all():
-            flat[~sel] = size                         # rows not counted: into a bin dropped below
-        self.cum = np.bincount(flat, weights=values, minlength=size + 1)[:size]
-        del flat, mcode
-        self.cum = self.cum.reshape(nm, n_reps, nd)
-        np.cumsum(self.cum, axis=2, out=self.cum)
-        self.count_index = m_index
-
-        # days active: any count above zero that day
-        self.cum_active = np.zeros((n_reps, nd))
-        self.cum_active.reshape(-1)[rd[sel & (values > 0)]] = 1.0
-        np.cumsum(self.cum_active, axis=1, out=self.cum_active)
-        del rd, sel
-
         # levels: last value at or before each day (earlier observations clipped to day 0)
         self.levels: dict[str, np.ndarray] = {}
         for lm in level_metrics:
@@ -168,6 +140,41 @@ class _Cube:
             np.maximum.accumulate(idx, axis=1, out=idx)
             filled = np.take_along_axis(grid, idx, axis=1)
             self.levels[lm] = np.nan_to_num(filled, nan=0.0)
+
+        # counts: one bincount into (metric, rep, day + 1), then cumulative sums along days.
+        # Arrays as long as the activity are dropped as soon as they are used (the caller
+        # passes rep_codes and days without keeping them): the peak memory stays low.
+        m_index = {m: i for i, m in enumerate(count_metrics)}
+        lut = np.array([m_index.get(name, -1) for name in metric_names] + [-1], dtype=np.int32)
+        mcode = lut[metric_codes]                     # a missing metric (-1) maps to -1
+        sel = (mcode >= 0) & (days >= 0) & (days < n_days)
+        nm = max(len(count_metrics), 1)
+        size = nm * n_reps * nd
+        rd = rep_codes.astype(np.int64)               # position of (rep, day + 1)
+        del rep_codes
+        rd *= nd
+        rd += days
+        rd += 1
+        del days
+
+        # days active: any count above zero that day
+        self.cum_active = np.zeros((n_reps, nd))
+        self.cum_active.reshape(-1)[rd[sel & (values > 0)]] = 1.0
+        np.cumsum(self.cum_active, axis=1, out=self.cum_active)
+
+        flat = mcode.astype(np.int64)
+        del mcode
+        flat *= n_reps * nd
+        flat += rd
+        del rd
+        if not sel.all():
+            flat[~sel] = size                         # rows not counted: into a bin dropped below
+        del sel
+        self.cum = np.bincount(flat, weights=values, minlength=size + 1)[:size]
+        del flat
+        self.cum = self.cum.reshape(nm, n_reps, nd)
+        np.cumsum(self.cum, axis=2, out=self.cum)
+        self.count_index = m_index
 
     def targets(self, r: np.ndarray, d: np.ndarray, window: int) -> _Targets:
         """Flat positions of each target's window ends, shared by every metric."""
@@ -409,6 +416,7 @@ class _Setup:
     rep_text: pd.Index                    # distinct activity rep_ids as text
     metric_codes: np.ndarray              # activity rows -> metric_names (-1: missing)
     metric_names: list
+    present: list                         # the metric names some row has
     used: list[MetricSpec]
     notes: list[str]
     t_rep: np.ndarray                     # target rows: position in universe
@@ -423,13 +431,14 @@ def _prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *, config: Scori
     notes: list[str] = []
 
     # integer codes for reps and metrics: every per-row step works on them
-    rep_raw, rep_values = pd.factorize(act["rep_id"], use_na_sentinel=False)
+    rep_raw, rep_values = _codes(act["rep_id"], na_value=True)
     rep_text = pd.Index(rep_values).astype(str)
+    seen = pd.Index(pd.unique(rep_text[pd.unique(rep_raw)]))
     if reps is not None:
         if "rep_id" not in reps:
             raise SSIInputError("reps needs a rep_id column", file="reps", column="rep_id")
         universe = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
-        unknown = pd.Index(pd.unique(rep_text)).difference(universe)
+        unknown = seen.difference(universe)
         if len(unknown):
             raise SSIInputError(f"{len(unknown)} rep_id(s) in activity are not in reps, e.g. "
                                 f"'{unknown[0]}'", file="activity", column="rep_id",
@@ -437,14 +446,15 @@ def _prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *, config: Scori
                                 "rejects such rows with a reason")
         rep_info = reps.assign(rep_id=reps["rep_id"].astype(str)).set_index("rep_id")
     else:
-        universe = pd.Index(pd.unique(rep_text)).sort_values()
+        universe = seen.sort_values()
         rep_info = pd.DataFrame(index=universe)
     if len(universe) == 0:
         raise SSIDataError("there are no reps to score", file="reps")
-    metric_codes, metric_values = pd.factorize(act["metric"])
+    metric_codes, metric_values = _codes(act["metric"], na_value=False)
     metric_names = list(metric_values)
+    present = [metric_names[c] for c in pd.unique(metric_codes) if c >= 0]
 
-    used = _used_metrics(set(metric_names), len(act) > 0, config, notes)
+    used = _used_metrics(set(present), len(act) > 0, config, notes)
 
     # the target rows
     if at is not None:
@@ -463,7 +473,20 @@ def _prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *, config: Scori
         t_rep = np.repeat(np.arange(len(universe)), len(days))
         t_day = np.tile(days, len(universe))
     return _Setup(config, act, universe, rep_info, rep_raw, rep_text, metric_codes,
-                  metric_names, used, notes, t_rep, t_day)
+                  metric_names, present, used, notes, t_rep, t_day)
+
+
+def _codes(s: pd.Series, *, na_value: bool) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the values they stand for, as ``pd.factorize`` gives (``na_value``:
+    missing is a value of its own, else code -1); a categorical's own small codes, not a copy.
+    Values may include categories no row uses."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.factorize(s, use_na_sentinel=not na_value)
+    codes, values = s.cat.codes.to_numpy(), pd.Index(s.cat.categories)
+    if na_value and (codes < 0).any():
+        codes = np.where(codes < 0, len(values), codes)
+        values = values.astype(object).append(pd.Index([np.nan], dtype=object))
+    return codes, values
 
 
 def _score_pandas(setup: _Setup, *, details: bool) -> pd.DataFrame:
@@ -473,20 +496,14 @@ def _score_pandas(setup: _Setup, *, details: bool) -> pd.DataFrame:
     day0 = (t_day.min() - np.timedelta64(w - 1, "D")) if len(t_day) else np.datetime64("2000-01-01")
     n_days = int((t_day.max() - day0) // _DAY) + 1 if len(t_day) else 1
     count_inputs = sorted({i for m in used for i in m.inputs if i not in LEVEL_METRICS}
-                          | ({i for i in setup.metric_names if i not in LEVEL_METRICS}
+                          | ({i for i in setup.present if i not in LEVEL_METRICS}
                              if any(m.kind == "days_active" for m in used) else set()))
     level_inputs = sorted({m.name for m in used if m.kind == "level"})
-    rep_codes = universe.get_indexer(setup.rep_text).astype(np.int32)[setup.rep_raw]
-    dates = act["date"].to_numpy()
-    if dates.dtype == np.dtype("datetime64[ns]"):   # days after day0, in integer arithmetic
-        act_days = (dates.view(np.int64) - day0.astype("datetime64[ns]").view(np.int64)) \
-            // 86_400_000_000_000
-    else:
-        act_days = ((dates.astype("datetime64[D]") - day0) // _DAY).astype(np.int64)
-    del dates
-    cube = _Cube(rep_codes, act_days, setup.metric_codes, act["value"].to_numpy(dtype=float),
-                 setup.metric_names, len(universe), n_days, count_inputs, level_inputs)
-    del act_days, rep_codes
+    # the row arrays go to the cube without a name here, so that it can free each when done
+    cube = _Cube(universe.get_indexer(setup.rep_text).astype(np.int32)[setup.rep_raw],
+                 _days_after(act["date"], day0), setup.metric_codes,
+                 act["value"].to_numpy(dtype=float), setup.metric_names, len(universe),
+                 n_days, count_inputs, level_inputs)
     t_d = ((t_day - day0) // _DAY).astype(np.int64)
     t = cube.targets(t_rep, t_d, w)
 
@@ -533,6 +550,16 @@ def _score_pandas(setup: _Setup, *, details: bool) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     out.attrs["notes"] = notes
     return out
+
+
+def _days_after(dates: pd.Series, day0: np.datetime64) -> np.ndarray:
+    """Whole days from ``day0`` to each date (int64)."""
+    values = dates.to_numpy()
+    if values.dtype == np.dtype("datetime64[ns]"):   # in integer arithmetic, one pass
+        days = values.view(np.int64) - day0.astype("datetime64[ns]").view(np.int64)
+        days //= 86_400_000_000_000
+        return days
+    return ((values.astype("datetime64[D]") - day0) // _DAY).astype(np.int64)
 
 
 RANKS = (("industry", "industry_rank_pct"), ("team", "team_rank_pct"))

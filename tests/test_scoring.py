@@ -281,3 +281,16 @@ def test_ranks_equal_pandas_groupby_rank(pairs):
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = np.where(size > 1, (lo - 1) / (size - 1), 0.5)
     np.testing.assert_array_equal(cohort_percentile(values[known], g.to_numpy()), expected)
+
+
+def test_categorical_activity_scores_as_text_does(example_bundle):
+    """Bundle activity holds categoricals; unused categories are not reps, nor metrics present."""
+    act = example_bundle.activity
+    assert isinstance(act.rep_id.dtype, pd.CategoricalDtype)
+    part = act[(act.rep_id != "R0001") & (act.metric != "articles")]   # categories stay
+    as_text = part.astype({"rep_id": object, "metric": object})
+    for options in ({}, {"daily": True, "mode": "relative"}):
+        a, b = score(part, **options), score(as_text, **options)
+        pd.testing.assert_frame_equal(a, b)
+        assert a.attrs == b.attrs and "R0001" not in set(a.rep_id)
+        assert any("articles" in n for n in a.attrs["notes"])
