@@ -84,7 +84,7 @@ def _write_csv_fast(df: pd.DataFrame, path: str) -> bool:
             columns[name] = pa.array(float_text(s.to_numpy()), type=pa.string())
         elif s.dtype == np.int64:
             columns[name] = pc.cast(pa.array(s.to_numpy()), pa.string())
-        elif (pd.api.types.is_string_dtype(s)
+        elif ((pd.api.types.is_string_dtype(s) or s.dtype == object)
               and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")):
             arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.string())
             if pc.any(pc.match_substring_regex(arr, _NEEDS_QUOTES)).as_py():
