@@ -3,7 +3,7 @@ PY ?= .venv/bin/python
 VENV_DONE = .venv/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test lint clean
+.PHONY: help install report test lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -11,7 +11,7 @@ help:  ## list the targets
 $(VENV_DONE): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,notebooks]'
+	$(PY) -m pip install -q -e '.[dev,notebooks,duckdb]'
 	touch $(VENV_DONE)
 
 install: $(VENV_DONE)  ## create .venv and install the package with its dev extras
@@ -21,6 +21,9 @@ report: $(VENV_DONE)  ## build the leadership PDF from the bundled example (repo
 
 test: $(VENV_DONE)  ## run the whole test suite (unit, doctests, notebooks)
 	$(PY) -m pytest -q -p no:cacheprovider --nbmake notebooks tests ssi_analysis
+
+bench: $(VENV_DONE)  ## time scoring at the target size (2,000 reps x 365 days); BENCH_ARGS=...
+	$(PY) benchmarks/bench_score.py $(BENCH_ARGS)
 
 lint: $(VENV_DONE)  ## ruff
 	.venv/bin/ruff check ssi_analysis tests benchmarks

@@ -7,7 +7,6 @@ The pipeline reads like the modules: :func:`load_data` (input contract and quali
 
 __version__ = "0.1.0"
 
-from .analysis import Analysis, analyze  # noqa: E402
 from .config import (  # noqa: E402
     PILLARS,
     AnalysisConfig,
@@ -27,6 +26,20 @@ from .errors import (  # noqa: E402
 from .io import Bundle, QualityReport, example_data_dir, load_data  # noqa: E402
 from .panel import Panel, build_panel  # noqa: E402
 from .scoring import metric_presence, score  # noqa: E402
+
+_LAZY = {"Analysis": ".analysis", "analyze": ".analysis"}
+"""Imported when first used: the statistics bring scipy and statsmodels (a second of start-up
+that ``ssi-analysis score`` and ``load_data`` do not need)."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "PILLARS", "Analysis", "AnalysisConfig", "Bundle", "MetricSpec", "Panel", "QualityReport",

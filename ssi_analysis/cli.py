@@ -94,6 +94,7 @@ def _group_reasons(rej: pd.DataFrame):
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from .progress import Progress
     from .scoring import score
 
     out = Path(args.out)
@@ -101,22 +102,31 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise SSIError("the output must be a .csv or .parquet file", file=str(out),
                        fix="e.g. --out scores.csv")
     config = load_config(args.config)
-    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period)
-    refuse_overwriting_inputs(out, list(bundle.files.values()))
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
                        fix="use --asof for one date or --daily for the whole series")
-    try:
-        scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
-                       daily=args.daily, window=args.window, mode=args.mode)
-    except SSIError as exc:
-        exc.file = exc.file or bundle.files["activity"].name
-        raise
+    if args.engine == "duckdb":
+        return _score_duckdb(args, config, out)
+    if args.memory_limit or args.temp_dir:
+        raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
+                       fix="add --engine duckdb, or leave them out")
+    with Progress(["loading", "scoring", "writing"]) as bar:
+        bar.step("loading")
+        bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
+                           period=args.outcome_period)
+        refuse_overwriting_inputs(out, list(bundle.files.values()))
+        bar.step("scoring")
+        try:
+            scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
+                           daily=args.daily, window=args.window, mode=args.mode)
+        except SSIError as exc:
+            exc.file = exc.file or bundle.files["activity"].name
+            raise
+        bar.step("writing")
+        write_table(scores, out)
     _print(*bundle.quality.lines())
     for note in scores.attrs.get("notes", []):
         _print(f"note: {note}")
-    write_table(scores, out)
     rejects = _rejects_path(out)
     if not bundle.quality.rejects.empty:
         write_table(bundle.quality.rejects, rejects)
@@ -125,6 +135,26 @@ def cmd_score(args: argparse.Namespace) -> int:
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
     _print(f"wrote {len(scores)} scores for {scores.rep_id.nunique()} reps to {out}")
+    return EXIT_OK
+
+
+def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
+    """``score --engine duckdb``: the activity Parquet scored in DuckDB, file to file."""
+    from .engines.duckdb import score_parquet
+
+    folder = resolve_data_dir(args.data)
+    inputs = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
+    refuse_overwriting_inputs(out, inputs)
+    run = score_parquet(folder, out, config=config, asof=args.asof, daily=args.daily,
+                        window=args.window, mode=args.mode, strict=args.strict,
+                        memory_limit=args.memory_limit, temp_directory=args.temp_dir)
+    _print(*run.quality.lines())
+    for note in run.notes:
+        _print(f"note: {note}")
+    if run.rows_rejected:
+        _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
+               f"{run.rejects_path}")
+    _print(f"wrote {run.n_scores} scores for {run.n_reps} reps to {out}")
     return EXIT_OK
 
 
@@ -258,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mode", choices=["absolute", "relative"], help="scoring mode")
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    c.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+                   help="pandas: in memory (default); duckdb: Parquet activity larger than "
+                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity)")
+    c.add_argument("--memory-limit", help="duckdb engine: memory to stay within, e.g. 4GB "
+                                          "(default 80%% of RAM); the rest spills to disk")
+    c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
     _add_crm_options(c)
     c.set_defaults(func=cmd_score)
 

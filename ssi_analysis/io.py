@@ -23,6 +23,7 @@ import difflib
 import io as _io
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,7 @@ import pandera.pandas as pa
 
 from . import crm
 from .errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
-from .schemas import LINKEDIN_PILLARS, METRICS, TABLES, TableSpec
+from .schemas import LEVEL_METRICS, LINKEDIN_PILLARS, METRICS, TABLES, TableSpec
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "?"})
@@ -123,9 +124,9 @@ class Bundle:
     """The validated tables of a data folder, plus the quality report.
 
     ``activity`` is always in long form: ``rep_id, date, metric, value`` (dates are midnight
-    timestamps, ids are text). ``outcomes`` and ``ssi_observed`` are ``None`` when absent.
-    When the folder holds ``opportunities`` and ``quotas`` instead of ``outcomes``, ``outcomes``
-    is derived from them (:func:`ssi_analysis.crm.derive_outcomes`); ``opportunities`` and
+    timestamps; ids and metric names are text, as categoricals: a few bytes a row).
+    ``outcomes`` and ``ssi_observed`` are ``None`` when absent. When the folder holds
+    ``opportunities`` and ``quotas`` instead of ``outcomes``, ``outcomes`` is derived from them (:func:`ssi_analysis.crm.derive_outcomes`); ``opportunities`` and
     ``quotas`` are the validated tables it came from and ``crm`` what the derivation left out.
     """
 
@@ -207,7 +208,7 @@ def read_raw(path: Path, table: str) -> RawTable:
                                 na_filter=False, skip_blank_lines=True)
             offset = 2
         elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path, table)
             offset = 1
         elif suffix == ".xlsx":
             sheets = pd.read_excel(path, sheet_name=None, dtype=object)
@@ -233,7 +234,7 @@ def read_raw(path: Path, table: str) -> RawTable:
     except Exception as exc:  # pyarrow/openpyxl raise their own types for corrupt files
         raise SSIInputError(f"cannot read the file ({type(exc).__name__})", file=name,
                             fix="check that it is a valid, uncorrupted file") from None
-    frame = frame.copy()
+    frame = frame.copy() if suffix != ".parquet" else frame  # a Parquet frame is already ours
     frame.columns = [_normalise_name(c) for c in frame.columns]
     dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if dupes:
@@ -247,14 +248,130 @@ def read_raw(path: Path, table: str) -> RawTable:
     return RawTable(frame, name, offset, decimal, notes)
 
 
+_CATEGORICAL_TABLES = frozenset({"activity"})
+"""Tables read from Parquet with text columns as categoricals: millions of rows, few values."""
+
+
+class _Prefetch:
+    """Reads a large Parquet activity file in a thread (pyarrow works without the GIL), so the
+    read overlaps loading the small tables; :meth:`take` hands it over (or ``None``)."""
+
+    def __init__(self, path: Path):
+        self.path, self._result, self._thread = path, None, None
+        if path.is_file():
+            self._thread = threading.Thread(target=self._read, daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._result = read_raw(self.path, "activity")
+        except BaseException as exc:  # raised again in the caller's thread by take()
+            self._result = exc
+
+    def take(self, path: Path) -> RawTable | None:
+        if self._thread is None or path != self.path:
+            return None
+        self._thread.join()
+        self._thread = None
+        result, self._result = self._result, None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+def _read_parquet(path: Path, table: str) -> pd.DataFrame:
+    """A Parquet file as a frame; for the large tables text as categoricals, dates as datetime64.
+
+    Parsing then works on each distinct id, metric name and date once (:func:`_distinct`), and
+    no Python object is made per cell. The values are those ``pd.read_parquet`` gives.
+    """
+    if table not in _CATEGORICAL_TABLES:
+        return pd.read_parquet(path)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    # one dictionary per column (not per row group), so the conversion is a cheap copy
+    data = pq.read_table(path, read_dictionary=text).unify_dictionaries().combine_chunks()
+    frame = data.to_pandas(date_as_object=False)
+    del data
+    pa.default_memory_pool().release_unused()  # give the file's buffers back, not keep them
+    return frame
+
+
 # ------------------------------------------------------------------ typing cells
 def _is_missing(s: pd.Series) -> pd.Series:
     text = s.astype("string").str.strip().str.lower()
     return s.isna() | text.isin(MISSING_TOKENS).fillna(True)
 
 
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """``(codes, values)`` with ``s == values[codes]``: a column's distinct values, missing last.
+
+    Large columns repeat few values (ids, metric names, dates), so parsing each distinct value
+    once and taking the results by code gives the cell-by-cell result in a fraction of the time.
+    ``None`` (parse cell by cell) for object columns of mixed Python types, where ``True == 1``
+    would make two cells that parse differently one value, and where few values repeat.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, values = s.cat.codes.to_numpy(), pd.Series(s.cat.categories)
+    else:
+        if s.dtype == object:
+            if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+                return None
+        elif not (pd.api.types.is_string_dtype(s) or pd.api.types.is_numeric_dtype(s)
+                  or pd.api.types.is_datetime64_any_dtype(s)):
+            return None
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if 2 * len(uniques) > len(s):
+            return None
+        values = pd.Series(uniques, dtype=s.dtype)
+    missing = codes < 0
+    if not missing.any():
+        return codes, values
+    if values.dtype.kind in "biu":            # these types hold no missing value
+        values = values.astype(object)
+    codes = np.where(missing, len(values), codes)  # missing cells: an NA appended last
+    na = pd.Series([None], dtype=values.dtype)
+    return codes, pd.concat([values, na], ignore_index=True)
+
+
+def _take(parsed: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(parsed.to_numpy()[codes], index=index, dtype=parsed.dtype, copy=False)
+
+
+def _recode(s: pd.Series, parsed: pd.Series) -> pd.Series:
+    """A categorical ``s`` whose categories parse to ``parsed`` (text or ``None``, one per
+    category), as a categorical of the parsed text; missing stays missing."""
+    parsed = parsed.astype(object)
+    if parsed.notna().all() and parsed.is_unique:  # a renaming: the codes stay as they are
+        return s.cat.rename_categories(pd.Index(parsed.to_numpy(), dtype=object))
+    new_codes, cats = pd.factorize(parsed, use_na_sentinel=True)
+    lut = np.append(new_codes, -1)                       # code -1 (missing) stays -1
+    cat = pd.Categorical.from_codes(lut[s.cat.codes.to_numpy()], pd.Index(cats, dtype=object))
+    return pd.Series(cat, index=s.index)
+
+
 def parse_ids(s: pd.Series) -> pd.Series:
-    """Ids as trimmed text; numbers stored as floats (``12.0``) become ``'12'``; missing -> NA."""
+    """Ids as trimmed text; numbers stored as floats (``12.0``) become ``'12'``; missing -> NA.
+
+    A categorical column stays categorical (its categories parsed); any other gives Python
+    strings and ``None``.
+
+    >>> parse_ids(pd.Series([" 007 ", 12.0, "n/a", None])).tolist()
+    ['007', '12', None, None]
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return _recode(s, _parse_id_cells(pd.Series(s.cat.categories)))
+    found = _distinct(s)
+    if found is None:
+        return _parse_id_cells(s)
+    codes, values = found
+    return _take(_parse_id_cells(values), codes, s.index)
+
+
+def _parse_id_cells(s: pd.Series) -> pd.Series:
     def one(v: object) -> object:
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
@@ -264,11 +381,25 @@ def parse_ids(s: pd.Series) -> pd.Series:
 
 
 def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
-    """Numbers from cells; returns ``(values, unparseable)`` with missing cells as NaN (not bad)."""
-    missing = _is_missing(s)
+    """Numbers from cells; returns ``(values, unparseable)`` with missing cells as NaN (not bad).
+
+    >>> v, bad = parse_numbers(pd.Series(["1.5", " 2 ", "", "lots"]))
+    >>> v.tolist()[:3], bad.tolist()
+    ([1.5, 2.0, nan], [False, False, False, True])
+    """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.astype(float)
         return values, pd.Series(False, index=s.index)
+    found = _distinct(s)
+    if found is None:
+        return _parse_number_cells(s, decimal)
+    codes, distinct = found
+    values, bad = _parse_number_cells(distinct, decimal)
+    return _take(values, codes, s.index), _take(bad, codes, s.index)
+
+
+def _parse_number_cells(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    missing = _is_missing(s)
     text = s.astype("string").str.strip()
     if decimal == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
@@ -289,11 +420,47 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
     i.e. a timestamp's local date. Other formats (``31/03/2026``, ``03/31/2026``, ``31.03.2026``)
     are accepted when the column is unambiguous; a column whose every value reads both
     day-first and month-first raises :class:`SSIInputError` rather than guessing.
+
+    >>> d, bad = parse_dates(pd.Series(["2026-03-31T23:30:00+02:00", "31/03/2026", "soon"]))
+    >>> d.dt.strftime("%Y-%m-%d").tolist()[:2], bad.tolist()
+    (['2026-03-31', '2026-03-31'], [False, False, True])
     """
-    missing = _is_missing(s)
     if pd.api.types.is_datetime64_any_dtype(s):
         values = s.dt.tz_localize(None) if s.dt.tz is not None else s
-        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        if not _all_midnight(values.to_numpy()):
+            values = values.dt.normalize()
+        return values.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+    found = _distinct(s)
+    if found is None:
+        return _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file=file, column=column)
+    codes, distinct = found
+    # each distinct value weighs as many cells as hold it: the day-first / month-first
+    # choice counts cells, as cell-by-cell parsing does
+    weights = np.bincount(codes, minlength=len(distinct))
+    dates, bad = _parse_date_cells(distinct, weights, file=file, column=column)
+    return _take(dates, codes, s.index), _take(bad, codes, s.index)
+
+
+def _all_midnight(times: np.ndarray) -> bool:
+    """Whether every non-missing ``datetime64`` value is at midnight (dates read from Parquet are:
+    then there is nothing to normalise)."""
+    unit, step = np.datetime_data(times.dtype)
+    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000,
+               "us": 86_400_000_000, "ns": 86_400_000_000_000}.get(unit)
+    if per_day is None or per_day % step:
+        return False
+    ticks, per = times.view(np.int64), per_day // step
+    for start in range(0, len(ticks), 1 << 20):        # in blocks: no array as large as the input
+        block = ticks[start:start + (1 << 20)]
+        rest = block % per
+        if rest.any() and rest[block != np.iinfo(np.int64).min].any():  # NaT: the smallest int
+            return False
+    return True
+
+
+def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
+                      column: str) -> tuple[pd.Series, pd.Series]:
+    missing = _is_missing(s)
     as_obj = s.where(~missing)
     is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or
                        hasattr(v, "year")).fillna(False).astype(bool)
@@ -306,9 +473,10 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
     if iso.any():
         out[iso] = pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
                                   format="%Y-%m-%d", errors="coerce")
-    rest = ~iso & ~is_ts & ~missing
+    rest = ~iso & ~is_ts & ~missing & (weights > 0)
     if rest.any():
         vals = text[rest]
+        w = weights[rest.to_numpy()]
 
         def attempt(fmts: tuple[str, ...]) -> pd.Series:
             res = pd.Series(pd.NaT, index=vals.index, dtype="datetime64[ns]")
@@ -317,7 +485,7 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
             return res
 
         day_first, month_first = attempt(_DAY_FIRST), attempt(_MONTH_FIRST)
-        n_day, n_month = day_first.notna().sum(), month_first.notna().sum()
+        n_day, n_month = w[day_first.notna()].sum(), w[month_first.notna()].sum()
         slash = vals.str.contains("/", regex=False)
         ambiguous = (day_first.notna() & month_first.notna() & (day_first != month_first))
         if ambiguous.any() and n_day == n_month and slash.all():
@@ -326,7 +494,7 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
                 "month/day, and no value in the column settles which", file=file, column=column,
                 fix="write dates as YYYY-MM-DD (ISO 8601)")
         out[rest] = day_first if n_day >= n_month else month_first
-    bad = out.isna() & ~missing
+    bad = out.isna() & ~missing & (weights > 0)
     return out, bad
 
 
@@ -560,7 +728,7 @@ def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
 
 def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.DataFrame, list]:
     """Type the known columns; return the typed frame and (index, column, value, reason) rows."""
-    df = raw.frame.copy()
+    df = raw.frame.copy(deep=False)  # columns are replaced, never written into
     problems: list[pd.DataFrame] = []
     for col in columns:
         if col not in df:
@@ -602,6 +770,65 @@ def _validate(df: pd.DataFrame, schema: type[pa.DataFrameModel]) -> list[pd.Data
                               "value": fc["failure_case"].astype(str).to_numpy(),
                               "reason": reasons})]
     return []
+
+
+def _plain_text(s: pd.Series) -> pd.Series:
+    """A categorical text column as Python strings and ``None`` (as the schemas expect)."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    cats = np.append(s.cat.categories.to_numpy(dtype=object), None)  # code -1 -> None
+    return pd.Series(cats[s.cat.codes.to_numpy()], index=s.index, dtype=object, copy=False)
+
+
+def _activity_screen_applies() -> bool:
+    """Whether :func:`_activity_suspects` screens for every check of ``ActivitySchema``.
+
+    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0,
+    levels within 0..1, finite values). If the schema gains a check, this turns false and every
+    row is validated by pandera again, until the screen learns the new check.
+    """
+    s = TABLES["activity"].schema.to_schema()
+    shape = {name: (col.nullable, col.unique, [(c.name, c.statistics) for c in col.checks])
+             for name, col in s.columns.items()}
+    expected = {
+        "rep_id": (False, False, []), "date": (False, False, []),
+        "metric": (False, False, [("isin", {"allowed_values": sorted(METRICS)})]),
+        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0})]),
+    }
+    return (shape == expected and [c.name for c in s.checks] == ["levels_within_unit", "finite"]
+            and not s.unique)
+
+
+def _activity_suspects(df: pd.DataFrame) -> np.ndarray:
+    """Rows that may fail ``ActivitySchema``; every row the schema rejects is among them."""
+    v = df["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        sure = (df["rep_id"].notna().to_numpy() & df["date"].notna().to_numpy()
+                & _isin(df["metric"], METRICS) & np.isfinite(v) & (v >= 0)
+                & ~(_isin(df["metric"], LEVEL_METRICS) & (v > 1)))
+    return ~sure
+
+
+def _isin(s: pd.Series, values: object) -> np.ndarray:
+    """``s.isin(values)`` as an array; for a categorical, one lookup per category."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        hit = np.append(s.cat.categories.isin(list(values)), False)  # code -1: missing
+        return hit[s.cat.codes.to_numpy()]
+    return s.isin(list(values)).to_numpy()
+
+
+def _validate_activity(df: pd.DataFrame) -> list[pd.DataFrame]:
+    """``_validate`` against ``ActivitySchema``, fast on millions of rows.
+
+    A vectorised screen finds the rows that can fail; pandera validates those (for the reasons)
+    and the column types, instead of every row. Same problems as validating every row.
+    """
+    schema = TABLES["activity"].schema
+    if _activity_screen_applies():
+        rows = _activity_suspects(df)
+        rows[:1] = True  # and a first row, so that the column types are checked on values
+        df = df[rows]
+    return _validate(df.assign(**{c: _plain_text(df[c]) for c in df.columns}), schema)
 
 
 def _collect(raw: RawTable, table: str, df: pd.DataFrame,
@@ -667,8 +894,8 @@ def _load_activity(raw: RawTable) -> _Loaded:
         if extra:
             notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
         df, problems = _coerce(raw, spec, ["rep_id", "date", "metric", "value"])
-        df["metric"] = df["metric"].map(lambda m: _normalise_name(m) if m is not None else None)
-        unknown = sorted(set(df["metric"].dropna()) - set(METRICS))
+        df["metric"] = _normalise_names(df["metric"])
+        unknown = sorted(set(pd.unique(df["metric"].dropna())) - set(METRICS))
         if unknown:
             notes.append(f"{raw.file}: unknown metric name(s) {_describe_unknown(unknown)}; "
                          "their rows are rejected (see data/README.md for the metric names)")
@@ -694,14 +921,34 @@ def _load_activity(raw: RawTable) -> _Loaded:
         df = df[["rep_id", "date", "metric", "value", "_row"]].reset_index(drop=True)
     # validate the long rows, then map failures back to source rows
     vdf = df.drop(columns="_row")
-    long_problems = _validate(vdf, spec.schema)
+    long_problems = _validate_activity(vdf)
     for p in long_problems:
         p["idx"] = df["_row"].to_numpy()[p["idx"].to_numpy()]
         problems.append(p)
-    src = raw.frame.assign(rep_id=parse_ids(raw.frame["rep_id"]))
-    kept_src, rej = _collect(raw, "activity", src, problems)
-    kept = df[df["_row"].isin(kept_src.index)]
-    return _Loaded(kept.reset_index(drop=True), rej, len(raw.frame), notes)
+    # the source rows with a problem (and their ids, for the rejects list); the rest are kept
+    bad = (np.unique(np.concatenate([p["idx"].to_numpy(dtype=np.int64) for p in problems]))
+           if problems else np.array([], dtype=np.int64))
+    src = pd.DataFrame({"rep_id": _plain_text(parse_ids(raw.frame["rep_id"].iloc[bad]))})
+    _, rej = _collect(raw, "activity", src, problems)
+    if len(rej):
+        rejected = np.zeros(len(raw.frame), dtype=bool)
+        rejected[rej["row"].to_numpy(dtype=np.int64) - raw.row_offset] = True
+        df = df[~rejected[df["_row"].to_numpy()]]
+    return _Loaded(df.reset_index(drop=True), rej, len(raw.frame), notes)
+
+
+def _normalise_names(s: pd.Series) -> pd.Series:
+    """:func:`_normalise_name` of each text cell (missing stays missing), once per distinct value."""
+    def one(m: object) -> object:
+        return _normalise_name(m) if isinstance(m, str) else None
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return _recode(s, pd.Series(s.cat.categories).astype(object).map(one))
+    found = _distinct(s)
+    if found is None:
+        return s.map(one).astype(object)
+    codes, values = found
+    return _take(values.astype(object).map(one).astype(object), codes, s.index)
 
 
 def _describe_unknown(names: list[str]) -> str:
@@ -1102,6 +1349,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         errors.append(exc)
     loaded: dict[str, _Loaded] = {}
     files: dict[str, Path] = {}
+    prefetch = _Prefetch(folder / "activity.parquet")   # read meanwhile the small tables load
     for name, spec in TABLES.items():
         try:
             path = find_table_file(folder, name)
@@ -1115,7 +1363,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
             if path.suffix == ".json":
                 raw = _load_observed_json(path)
             else:
-                raw = read_raw(path, name)
+                raw = prefetch.take(path) or read_raw(path, name)
             if name == "opportunities":
                 loaded[name], chosen = _load_opportunities(raw, chosen)
             elif name in _LOADERS:
@@ -1176,7 +1424,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     if flags:
         quality.flags = pd.concat(flags, ignore_index=True)
     act = loaded["activity"].frame
-    absent = sorted(set(METRICS) - set(act["metric"]))
+    absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
         quality.notes.append(f"{files['activity'].name}: metric(s) absent from the data: "
                              f"{', '.join(absent)}; left out of scoring and their pillar's "
@@ -1189,7 +1437,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
             for r in quality.rejects.itertuples()])
     bundle = Bundle(
         reps=_finish(loaded["reps"].frame),
-        activity=_finish(act)[["rep_id", "date", "metric", "value"]],
+        activity=_finish_activity(act),
         outcomes=_finish(loaded["outcomes"].frame) if "outcomes" in loaded else None,
         ssi_observed=_finish(observed) if observed is not None else None,
         quality=quality, folder=folder, files=files,
@@ -1280,9 +1528,40 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     """Drop bookkeeping columns; text columns as plain Python strings (one dtype everywhere)."""
     df = df.drop(columns=[c for c in ("_row",) if c in df]).reset_index(drop=True)
     for col in df.columns:
-        if pd.api.types.is_string_dtype(df[col]) and not pd.api.types.is_object_dtype(df[col]):
+        if isinstance(df[col].dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(df[col]):
+            df[col] = _plain_text(df[col])
+        elif pd.api.types.is_string_dtype(df[col]) and not pd.api.types.is_object_dtype(df[col]):
             df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
+
+
+def _finish_activity(df: pd.DataFrame) -> pd.DataFrame:
+    """The long activity table, ``rep_id`` and ``metric`` as categoricals of text.
+
+    Millions of rows repeat a few thousand ids and two dozen metric names: as categoricals (with
+    sorted categories, the same whichever file format the table came from) they take a few
+    bytes a row, and scoring works on their integer codes.
+    """
+    out = df[["rep_id", "date", "metric", "value"]].reset_index(drop=True)
+    for col in ("rep_id", "metric"):
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):   # recode the few categories, not the rows
+            codes = s.cat.codes.to_numpy()
+            cats = s.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, uniques = pd.factorize(s)
+            cats = np.asarray(uniques, dtype=object)
+        used = np.sort(pd.unique(codes))
+        used = used[used >= 0]
+        order = used[np.argsort(cats[used], kind="stable")]
+        if len(order) == len(cats) and (order == np.arange(len(cats))).all():
+            new_codes = codes                              # all used, already sorted
+        else:
+            lut = np.full(len(cats) + 1, -1, dtype=np.int64)  # last: missing stays missing
+            lut[order] = np.arange(len(order))
+            new_codes = lut.astype(np.min_scalar_type(-len(cats) - 1))[codes]
+        out[col] = pd.Categorical.from_codes(new_codes, pd.Index(cats[order]), validate=False)
+    return out
 
 
 def _check_unique_reps(ld: _Loaded, file: str) -> None:
@@ -1314,8 +1593,8 @@ def _drop_rows(ld: _Loaded, mask: pd.Series, table: str, file: str, reasons: pd.
 
 
 def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str) -> None:
-    mask = ~ld.frame["rep_id"].isin(reps_ids)
-    reasons = "rep_id '" + ld.frame["rep_id"].astype(str) + "' is not in reps"
+    mask = pd.Series(~_isin(ld.frame["rep_id"], reps_ids), index=ld.frame.index)
+    reasons = "rep_id '" + ld.frame.loc[mask, "rep_id"].astype(str) + "' is not in reps"
     _drop_rows(ld, mask, table, file, reasons, "rep_id")
 
 
@@ -1327,3 +1606,34 @@ def _reject_duplicate_periods(ld: _Loaded, file: str) -> None:
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and period)"
         _drop_rows(ld, dup, "outcomes", file, reasons, "period_start")
 
+
+
+def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
+    """Load and validate only the ``reps`` table of a data folder, as :func:`load_data` does.
+
+    For engines that read the activity themselves (``ssi_analysis.engines.duckdb``).
+
+    Examples
+    --------
+    >>> reps, quality = load_reps(example_data_dir())
+    >>> len(reps), quality.summary().rows_rejected.item()
+    (300, 0)
+    """
+    folder = resolve_data_dir(folder)
+    spec = TABLES["reps"]
+    path = find_table_file(folder, "reps")
+    if path is None:
+        raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
+                            file=str(folder), fix="add a reps file (see data/README.md)")
+    try:
+        ld = _load_generic(read_raw(path, "reps"), spec)
+        _check_unique_reps(ld, path.name)
+    except SSIError as exc:
+        exc.file = exc.file or path.name
+        raise
+    quality = QualityReport(notes=list(ld.notes))
+    quality.tables["reps"] = TableQuality("reps", path.name, ld.rows_read,
+                                          ld.rows_read - len(ld.rejects), len(ld.rejects))
+    if not ld.rejects.empty:
+        quality.rejects = ld.rejects
+    return _finish(ld.frame), quality

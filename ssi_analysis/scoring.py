@@ -41,11 +41,13 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from .config import PILLARS, MetricSpec, ScoringConfig, default_config
-from .errors import SSIDataError, SSIInputError
+from .errors import SSIConfigError, SSIDataError, SSIInputError
 from .schemas import LEVEL_METRICS
 
 OUTPUT_COLUMNS = ["rep_id", "date", *PILLARS, "ssi", "industry_rank_pct", "team_rank_pct"]
@@ -69,11 +71,15 @@ def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None)
     1.0
     """
     config = config or default_config()
-    present_raw = set(pd.unique(activity["metric"]))
+    return _presence(set(pd.unique(activity["metric"])), len(activity) > 0, config)
+
+
+def _presence(present_raw: set, any_rows: bool, config: ScoringConfig) -> pd.DataFrame:
+    """:func:`metric_presence` from the set of raw metric names in the data."""
     rows = []
     for m in config.metrics:
         if m.kind == "days_active":
-            ok = len(activity) > 0
+            ok = any_rows
         else:
             ok = all(i in present_raw for i in m.inputs)
         rows.append({"metric": m.name, "pillar": m.pillar, "kind": m.kind, "weight": m.weight,
@@ -105,40 +111,25 @@ def _check_pillars(presence: pd.DataFrame, config: ScoringConfig) -> None:
 
 # ------------------------------------------------------------------ dense arrays
 class _Cube:
-    """Window sums and levels for target (rep, day) rows from one dense rep x day x metric array."""
+    """Window sums and levels for target (rep, day) rows from one dense metric x rep x day array.
 
-    def __init__(self, activity: pd.DataFrame, rep_codes: np.ndarray, n_reps: int,
-                 day0: np.datetime64, n_days: int, count_metrics: list[str],
-                 level_metrics: list[str]):
-        self.day0, self.n_days = day0, n_days
-        days = ((activity["date"].to_numpy().astype("datetime64[D]") - day0) // _DAY).astype(np.int64)
-        values = activity["value"].to_numpy(dtype=float)
-        metric = activity["metric"].to_numpy()
+    Inputs are integer codes: ``rep_codes`` (0..n_reps-1), ``days`` (days after ``day0``; rows
+    outside 0..n_days-1 are ignored for counts) and ``metric_codes`` into ``metric_names``
+    (-1 for a missing metric). The count array holds a leading zero day, so a trailing window is
+    one subtraction of cumulative sums: ``cum[k, r, d + 1] - cum[k, r, lo]``.
+    """
 
-        # counts: one bincount into (rep, day, metric), then cumulative sums along days
-        m_index = {m: i for i, m in enumerate(count_metrics)}
-        mcode = pd.Series(metric).map(m_index).to_numpy(dtype=float)
-        sel = ~np.isnan(mcode) & (days >= 0) & (days < n_days)
-        nm = max(len(count_metrics), 1)
-        flat = (rep_codes[sel] * n_days + days[sel]) * nm + mcode[sel].astype(np.int64)
-        cube = np.bincount(flat, weights=values[sel], minlength=n_reps * n_days * nm)
-        cube = cube.reshape(n_reps, n_days, nm)
-        self.cum = np.zeros((n_reps, n_days + 1, nm))
-        np.cumsum(cube, axis=1, out=self.cum[:, 1:, :])
-        self.count_index = m_index
-
-        # days active: any count above zero that day
-        act = np.zeros((n_reps, n_days), dtype=bool)
-        pos = sel & (values > 0)
-        act[rep_codes[pos], days[pos]] = True
-        self.cum_active = np.zeros((n_reps, n_days + 1))
-        np.cumsum(act, axis=1, out=self.cum_active[:, 1:])
-        del cube, act
+    def __init__(self, rep_codes: np.ndarray, days: np.ndarray, metric_codes: np.ndarray,
+                 values: np.ndarray, metric_names: list, n_reps: int, n_days: int,
+                 count_metrics: list[str], level_metrics: list[str]):
+        self.n_reps, self.n_days = n_reps, n_days
+        nd = n_days + 1
 
         # levels: last value at or before each day (earlier observations clipped to day 0)
         self.levels: dict[str, np.ndarray] = {}
         for lm in level_metrics:
-            mask = (metric == lm) & (days < n_days)
+            code = metric_names.index(lm)
+            mask = (metric_codes == code) & (days < n_days)
             obs = pd.DataFrame({"r": rep_codes[mask], "d": np.maximum(days[mask], 0),
                                 "raw_d": days[mask], "v": values[mask]})
             obs = obs.sort_values(["r", "raw_d", "v"], kind="stable").drop_duplicates(
@@ -150,17 +141,64 @@ class _Cube:
             filled = np.take_along_axis(grid, idx, axis=1)
             self.levels[lm] = np.nan_to_num(filled, nan=0.0)
 
-    def window_sum(self, metric: str, r: np.ndarray, d: np.ndarray, window: int) -> np.ndarray:
-        k = self.count_index[metric]
-        lo = np.maximum(d + 1 - window, 0)
-        return self.cum[r, d + 1, k] - self.cum[r, lo, k]
+        # counts: one bincount into (metric, rep, day + 1), then cumulative sums along days.
+        # Arrays as long as the activity are dropped as soon as they are used (the caller
+        # passes rep_codes and days without keeping them): the peak memory stays low.
+        m_index = {m: i for i, m in enumerate(count_metrics)}
+        lut = np.array([m_index.get(name, -1) for name in metric_names] + [-1], dtype=np.int32)
+        mcode = lut[metric_codes]                     # a missing metric (-1) maps to -1
+        sel = (mcode >= 0) & (days >= 0) & (days < n_days)
+        nm = max(len(count_metrics), 1)
+        size = nm * n_reps * nd
+        rd = rep_codes.astype(np.int64)               # position of (rep, day + 1)
+        del rep_codes
+        rd *= nd
+        rd += days
+        rd += 1
+        del days
 
-    def days_active(self, r: np.ndarray, d: np.ndarray, window: int) -> np.ndarray:
-        lo = np.maximum(d + 1 - window, 0)
-        return self.cum_active[r, d + 1] - self.cum_active[r, lo]
+        # days active: any count above zero that day
+        self.cum_active = np.zeros((n_reps, nd))
+        self.cum_active.reshape(-1)[rd[sel & (values > 0)]] = 1.0
+        np.cumsum(self.cum_active, axis=1, out=self.cum_active)
 
-    def level(self, metric: str, r: np.ndarray, d: np.ndarray) -> np.ndarray:
-        return self.levels[metric][r, d]
+        flat = mcode.astype(np.int64)
+        del mcode
+        flat *= n_reps * nd
+        flat += rd
+        del rd
+        if not sel.all():
+            flat[~sel] = size                         # rows not counted: into a bin dropped below
+        del sel
+        self.cum = np.bincount(flat, weights=values, minlength=size + 1)[:size]
+        del flat
+        self.cum = self.cum.reshape(nm, n_reps, nd)
+        np.cumsum(self.cum, axis=2, out=self.cum)
+        self.count_index = m_index
+
+    def targets(self, r: np.ndarray, d: np.ndarray, window: int) -> _Targets:
+        """Flat positions of each target's window ends, shared by every metric."""
+        nd = self.n_days + 1
+        lo = np.maximum(d + 1 - window, 0)
+        return _Targets(hi=r * nd + d + 1, lo=r * nd + lo, at=r * self.n_days + d)
+
+    def window_sum(self, metric: str, t: _Targets) -> np.ndarray:
+        cum = self.cum[self.count_index[metric]].reshape(-1)
+        return cum.take(t.hi) - cum.take(t.lo)
+
+    def days_active(self, t: _Targets) -> np.ndarray:
+        cum = self.cum_active.reshape(-1)
+        return cum.take(t.hi) - cum.take(t.lo)
+
+    def level(self, metric: str, t: _Targets) -> np.ndarray:
+        return self.levels[metric].reshape(-1).take(t.at)
+
+
+@dataclass(frozen=True)
+class _Targets:
+    hi: np.ndarray   # cum position of the window's last day
+    lo: np.ndarray   # cum position just before the window's first day
+    at: np.ndarray   # level position of the target day
 
 
 # ------------------------------------------------------------------ metric curves
@@ -191,16 +229,15 @@ def rate_curve(rate: np.ndarray, target: float) -> np.ndarray:
     return np.clip(rate / target, 0.0, 1.0)
 
 
-def _raw_value(spec: MetricSpec, cube: _Cube, r: np.ndarray, d: np.ndarray,
-               window: int) -> np.ndarray:
+def _raw_value(spec: MetricSpec, cube: _Cube, t: _Targets) -> np.ndarray:
     if spec.kind == "count":
-        return cube.window_sum(spec.name, r, d, window)
+        return cube.window_sum(spec.name, t)
     if spec.kind == "days_active":
-        return cube.days_active(r, d, window)
+        return cube.days_active(t)
     if spec.kind == "level":
-        return np.clip(cube.level(spec.name, r, d), 0.0, 1.0)
-    num = cube.window_sum(spec.numerator, r, d, window)  # type: ignore[arg-type]
-    den = cube.window_sum(spec.denominator, r, d, window)  # type: ignore[arg-type]
+        return np.clip(cube.level(spec.name, t), 0.0, 1.0)
+    num = cube.window_sum(spec.numerator, t)  # type: ignore[arg-type]
+    den = cube.window_sum(spec.denominator, t)  # type: ignore[arg-type]
     rate = shrunk_rate(num, den, spec.prior, spec.prior_n)  # type: ignore[arg-type]
     return np.where((den > 0) | (num > 0), rate, 0.0)  # nothing sent: no rate, no credit
 
@@ -221,10 +258,8 @@ def cohort_percentile(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     >>> cohort_percentile(np.array([1.0, 2.0, 2.0, 5.0]), np.array([0, 0, 0, 0])).round(3).tolist()
     [0.0, 0.333, 0.333, 1.0]
     """
-    s = pd.Series(values)
-    g = pd.Series(groups)
-    rank = s.groupby(g).rank(method="min").to_numpy()
-    n = g.map(g.value_counts()).to_numpy()
+    codes = pd.factorize(pd.Series(groups))[0]
+    rank, n, _ = _group_ranks(values, codes)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(n > 1, (rank - 1) / (n - 1), 0.5)
     return pct
@@ -236,10 +271,57 @@ def top_pct(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     >>> top_pct(np.array([10.0, 40.0, 40.0, 20.0]), pd.Series(["x"] * 4)).tolist()
     [100.0, 50.0, 50.0, 75.0]
     """
-    s = pd.Series(values, index=groups.index)
-    rank = s.groupby(groups, dropna=True).rank(method="max", ascending=False)
-    n = groups.map(groups.value_counts(dropna=True))
-    return (100.0 * rank / n).to_numpy(dtype=float)
+    return _top_pct_codes(values, pd.factorize(groups)[0])
+
+
+def _top_pct_codes(values: np.ndarray, codes: np.ndarray,
+                   by_value: np.ndarray | None = None) -> np.ndarray:
+    """:func:`top_pct` for integer group codes (-1: no group)."""
+    rank_min, n, n_valid = _group_ranks(values, codes, by_value)
+    # rank among the group in descending order, ties taking the worst place ("max"):
+    # the number of values at least as high = n_valid - (number strictly lower)
+    rank = n_valid - (rank_min - 1)
+    return 100.0 * rank / n
+
+
+def _group_ranks(values: np.ndarray, codes: np.ndarray, by_value: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's rank within its group, ties taking the lowest rank (pandas ``method="min"``).
+
+    One sort by (group, value), no loop over groups; ``by_value``, the stable argsort of
+    ``values``, may be given when several groupings rank the same values. Returns
+    ``(rank, n, n_valid)``: the rank (NaN for a NaN value or a row without a group,
+    ``codes < 0``), the group's number of rows and its number of non-NaN values (NaN without
+    a group).
+    """
+    values = np.asarray(values, dtype=float)
+    codes = np.asarray(codes, dtype=np.int64)
+    grouped = codes >= 0
+    valid = grouped & ~np.isnan(values)
+    if by_value is None:
+        by_value = np.argsort(values, kind="stable")
+    order = by_value[valid[by_value]]                       # valid rows, by value
+    key = codes[order]
+    if len(key) and key.max() < 2**16:
+        key = key.astype(np.uint16)                         # a radix sort: linear time
+    order = order[np.argsort(key, kind="stable")]           # then by group
+    c, v = codes[order], values[order]
+    pos = np.arange(len(order))
+    first_of_group = np.ones(len(order), dtype=bool)
+    first_of_group[1:] = c[1:] != c[:-1]
+    first_of_tie = first_of_group.copy()
+    first_of_tie[1:] |= v[1:] != v[:-1]
+    group_start = np.maximum.accumulate(np.where(first_of_group, pos, 0))
+    tie_start = np.maximum.accumulate(np.where(first_of_tie, pos, 0))
+    rank = np.full(len(values), np.nan)
+    rank[order] = tie_start - group_start + 1
+    size = np.bincount(codes[grouped]).astype(float) if grouped.any() else np.zeros(0)
+    size_valid = np.bincount(codes[valid], minlength=len(size)).astype(float)
+    n = np.full(len(values), np.nan)
+    n_valid = np.full(len(values), np.nan)
+    n[grouped] = size[codes[grouped]]
+    n_valid[grouped] = size_valid[codes[grouped]]
+    return rank, n, n_valid
 
 
 # ------------------------------------------------------------------ the public API
@@ -268,10 +350,14 @@ def _check_activity(activity: pd.DataFrame) -> pd.DataFrame:
     return act
 
 
+ENGINES = ("pandas", "duckdb")
+"""Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` in SQL."""
+
+
 def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
           config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
           at: pd.DataFrame | None = None, window: int | None = None, mode: str | None = None,
-          details: bool = False) -> pd.DataFrame:
+          details: bool = False, engine: str = "pandas") -> pd.DataFrame:
     """Score SSI pillars for every rep.
 
     Parameters
@@ -294,6 +380,11 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     details : bool
         Also return, per scored metric, its window value (``<metric>_value``) and 0..1 score
         (``<metric>_score``), so every pillar can be recomputed by hand.
+    engine : {'pandas', 'duckdb'}
+        ``pandas`` computes in memory with numpy; ``duckdb`` runs SQL generated from the same
+        config (needs the ``duckdb`` extra) and gives the same scores. For activity larger than
+        memory, score the Parquet files directly with
+        :func:`ssi_analysis.engines.duckdb.score_parquet`.
 
     Returns
     -------
@@ -301,15 +392,53 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         ``rep_id, date, brand, people, insights, relationships, ssi, industry_rank_pct,
         team_rank_pct`` sorted by rep and date. ``.attrs["notes"]`` lists what was left out.
     """
+    if engine not in ENGINES:
+        raise SSIConfigError(f"engine '{engine}' is not one of {', '.join(ENGINES)}",
+                             fix="use engine='pandas' or engine='duckdb'")
+    setup = _prepare(activity, reps, config=config, asof=asof, daily=daily, at=at,
+                     window=window, mode=mode)
+    if engine == "duckdb":
+        from .engines.duckdb import _score_setup
+
+        return _score_setup(setup, details=details)
+    return _score_pandas(setup, details=details)
+
+
+@dataclass
+class _Setup:
+    """What both engines need to score: checked inputs, the metrics used, the target rows."""
+
+    config: ScoringConfig
+    act: pd.DataFrame                     # rep_id, date, metric, value (checked)
+    universe: pd.Index                    # every rep to score, as sorted text
+    rep_info: pd.DataFrame                # indexed by rep_id (text)
+    rep_raw: np.ndarray                   # activity rows -> rep_values
+    rep_text: pd.Index                    # distinct activity rep_ids as text
+    metric_codes: np.ndarray              # activity rows -> metric_names (-1: missing)
+    metric_names: list
+    present: list                         # the metric names some row has
+    used: list[MetricSpec]
+    notes: list[str]
+    t_rep: np.ndarray                     # target rows: position in universe
+    t_day: np.ndarray                     # target rows: datetime64[D]
+
+
+def _prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *, config: ScoringConfig | None,
+             asof: object, daily: bool, at: pd.DataFrame | None, window: int | None,
+             mode: str | None) -> _Setup:
     config = (config or default_config()).with_options(window_days=window, mode=mode)
     act = _check_activity(activity)
     notes: list[str] = []
 
+    # integer codes for reps and metrics: every per-row step works on them
+    rep_raw, rep_values = _codes(act["rep_id"], na_value=True)
+    rep_text = pd.Index(rep_values).astype(str)
+    seen = pd.Index(pd.unique(rep_text[pd.unique(rep_raw)]))
     if reps is not None:
         if "rep_id" not in reps:
             raise SSIInputError("reps needs a rep_id column", file="reps", column="rep_id")
         universe = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
-        unknown = pd.Index(pd.unique(act["rep_id"].astype(str))).difference(universe)
+        unknown = seen.difference(universe)
         if len(unknown):
             raise SSIInputError(f"{len(unknown)} rep_id(s) in activity are not in reps, e.g. "
                                 f"'{unknown[0]}'", file="activity", column="rep_id",
@@ -317,19 +446,15 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                                 "rejects such rows with a reason")
         rep_info = reps.assign(rep_id=reps["rep_id"].astype(str)).set_index("rep_id")
     else:
-        universe = pd.Index(pd.unique(act["rep_id"].astype(str))).sort_values()
+        universe = seen.sort_values()
         rep_info = pd.DataFrame(index=universe)
     if len(universe) == 0:
         raise SSIDataError("there are no reps to score", file="reps")
+    metric_codes, metric_values = _codes(act["metric"], na_value=False)
+    metric_names = list(metric_values)
+    present = [metric_names[c] for c in pd.unique(metric_codes) if c >= 0]
 
-    presence = metric_presence(act, config)
-    _check_pillars(presence, config)
-    absent = presence.loc[~presence.present, "metric"].tolist()
-    if absent:
-        notes.append(f"metrics left out (absent from the data; pillar weights renormalised): "
-                     f"{', '.join(absent)}")
-    used = [m for m in config.metrics if presence.set_index("metric").at[m.name, "present"]
-            and m.weight > 0]
+    used = _used_metrics(set(present), len(act) > 0, config, notes)
 
     # the target rows
     if at is not None:
@@ -344,77 +469,159 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         t_rep = universe.get_indexer(targets["rep_id"])
         t_day = targets["date"].to_numpy().astype("datetime64[D]")
     else:
-        if act.empty and asof is None:
-            raise SSIDataError("there is no activity, so there is no date to score as of",
-                               file="activity", fix="pass an as-of date (--asof YYYY-MM-DD)")
-        if daily:
-            if act.empty:
-                raise SSIDataError("there is no activity to make a daily series from",
-                                   file="activity")
-            first = act["date"].min().to_datetime64().astype("datetime64[D]")
-            last = act["date"].max().to_datetime64().astype("datetime64[D]")
-            days = np.arange(first, last + _DAY, _DAY)
-        else:
-            day = (_as_day(asof, "as-of date") if asof is not None
-                   else act["date"].max().to_datetime64().astype("datetime64[D]"))
-            days = np.array([day])
+        days = _target_days(act["date"], asof=asof, daily=daily)
         t_rep = np.repeat(np.arange(len(universe)), len(days))
         t_day = np.tile(days, len(universe))
+    return _Setup(config, act, universe, rep_info, rep_raw, rep_text, metric_codes,
+                  metric_names, present, used, notes, t_rep, t_day)
 
+
+def _codes(s: pd.Series, *, na_value: bool) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the values they stand for, as ``pd.factorize`` gives (``na_value``:
+    missing is a value of its own, else code -1); a categorical's own small codes, not a copy.
+    Values may include categories no row uses."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.factorize(s, use_na_sentinel=not na_value)
+    codes, values = s.cat.codes.to_numpy(), pd.Index(s.cat.categories)
+    if na_value and (codes < 0).any():
+        codes = np.where(codes < 0, len(values), codes)
+        values = values.astype(object).append(pd.Index([np.nan], dtype=object))
+    return codes, values
+
+
+def _score_pandas(setup: _Setup, *, details: bool) -> pd.DataFrame:
+    config, act, universe, notes = setup.config, setup.act, setup.universe, setup.notes
+    used, t_rep, t_day = setup.used, setup.t_rep, setup.t_day
     w = config.window_days
     day0 = (t_day.min() - np.timedelta64(w - 1, "D")) if len(t_day) else np.datetime64("2000-01-01")
     n_days = int((t_day.max() - day0) // _DAY) + 1 if len(t_day) else 1
-    rep_codes = universe.get_indexer(act["rep_id"].astype(str)).astype(np.int64)
     count_inputs = sorted({i for m in used for i in m.inputs if i not in LEVEL_METRICS}
-                          | ({i for i in pd.unique(act["metric"]) if i not in LEVEL_METRICS}
+                          | ({i for i in setup.present if i not in LEVEL_METRICS}
                              if any(m.kind == "days_active" for m in used) else set()))
     level_inputs = sorted({m.name for m in used if m.kind == "level"})
-    cube = _Cube(act, rep_codes, len(universe), day0, n_days, count_inputs, level_inputs)
+    # the row arrays go to the cube without a name here, so that it can free each when done
+    cube = _Cube(universe.get_indexer(setup.rep_text).astype(np.int32)[setup.rep_raw],
+                 _days_after(act["date"], day0), setup.metric_codes,
+                 act["value"].to_numpy(dtype=float), setup.metric_names, len(universe),
+                 n_days, count_inputs, level_inputs)
     t_d = ((t_day - day0) // _DAY).astype(np.int64)
+    t = cube.targets(t_rep, t_d, w)
 
-    out = pd.DataFrame({"rep_id": universe[t_rep].to_numpy(dtype=object),
+    out = pd.DataFrame({"rep_id": universe.to_numpy(dtype=object)[t_rep],
                         "date": t_day.astype("datetime64[ns]")})
     cohort = None
     if config.mode == "relative":
-        col = config.cohort
-        if col in rep_info:
-            labels = rep_info[col].astype(object).where(rep_info[col].notna(), "unknown")
-        else:
-            labels = pd.Series("all", index=rep_info.index)
-            notes.append(f"relative mode: reps have no '{col}' column; percentiles are within "
-                         "the whole organisation")
-        lab = pd.Series(universe[t_rep]).map(labels).to_numpy(dtype=object)
-        cohort = pd.factorize(pd.Series(lab).astype(str) + "|" + pd.Series(t_d).astype(str))[0]
+        label_code = pd.factorize(_cohort_labels(universe, setup.rep_info, config, notes))[0]
+        cohort = pd.factorize(label_code[t_rep] * n_days + t_d)[0]
 
     pillar_num = {p: np.zeros(len(out)) for p in PILLARS}
     pillar_den = dict.fromkeys(PILLARS, 0.0)
     extra = {}
     for m in used:
-        x = _raw_value(m, cube, t_rep, t_d, w)
+        x = _raw_value(m, cube, t)
         s = _absolute(m, x) if cohort is None else cohort_percentile(x, cohort)
         pillar_num[m.pillar] += m.weight * s
         pillar_den[m.pillar] += m.weight
         if details:
             extra[f"{m.name}_value"] = x
             extra[f"{m.name}_score"] = s
+    del cube, t
     for p in PILLARS:
         out[p] = 25.0 * pillar_num[p] / pillar_den[p]
     out["ssi"] = out[list(PILLARS)].sum(axis=1)
 
     # ranks within industry and team on each date
-    for col, name in (("industry", "industry_rank_pct"), ("team", "team_rank_pct")):
+    by_ssi = np.argsort(out["ssi"].to_numpy(), kind="stable")
+    for (_, name), label in zip(RANKS, _rank_labels(universe, setup.rep_info, notes),
+                                strict=True):
+        if label is None:
+            out[name] = np.nan
+            continue
+        code = np.full(len(universe), -1, dtype=np.int64)
+        known = label.notna().to_numpy()
+        code[known] = pd.factorize(label[known])[0]
+        group = np.where(code[t_rep] >= 0, code[t_rep] * n_days + t_d, -1)
+        out[name] = _top_pct_codes(out["ssi"].to_numpy(), group, by_ssi)
+    if details:
+        out = pd.concat([out, pd.DataFrame(extra)], axis=1)
+    order = np.lexsort((t_day, t_rep))        # by rep_id (the universe is sorted), then date
+    if (order != np.arange(len(order))).any():
+        out = out.iloc[order]
+    out = out.reset_index(drop=True)
+    out.attrs["notes"] = notes
+    return out
+
+
+def _days_after(dates: pd.Series, day0: np.datetime64) -> np.ndarray:
+    """Whole days from ``day0`` to each date (int64)."""
+    values = dates.to_numpy()
+    if values.dtype == np.dtype("datetime64[ns]"):   # in integer arithmetic, one pass
+        days = values.view(np.int64) - day0.astype("datetime64[ns]").view(np.int64)
+        days //= 86_400_000_000_000
+        return days
+    return ((values.astype("datetime64[D]") - day0) // _DAY).astype(np.int64)
+
+
+RANKS = (("industry", "industry_rank_pct"), ("team", "team_rank_pct"))
+"""The rank columns: LinkedIn's "Top N%" within the rep's industry and team on each date."""
+
+
+def _cohort_labels(universe: pd.Index, rep_info: pd.DataFrame, config: ScoringConfig,
+                   notes: list[str]) -> pd.Series:
+    """Each rep's relative-mode cohort (in universe order), as text; noting a missing column."""
+    col = config.cohort
+    if col in rep_info:
+        labels = rep_info[col].astype(object).where(rep_info[col].notna(), "unknown")
+    else:
+        labels = pd.Series("all", index=rep_info.index)
+        notes.append(f"relative mode: reps have no '{col}' column; percentiles are within "
+                     "the whole organisation")
+    return pd.Series(universe).map(labels).astype(str)
+
+
+def _rank_labels(universe: pd.Index, rep_info: pd.DataFrame,
+                 notes: list[str]) -> list[pd.Series | None]:
+    """Each rep's industry and team (in universe order) as text or NA, ``None`` for a missing
+    column; noting reps without one."""
+    out: list[pd.Series | None] = []
+    for col, name in RANKS:
         if col in rep_info:
-            label = pd.Series(universe[t_rep]).map(rep_info[col]).astype(object)
+            label = pd.Series(universe).map(rep_info[col]).astype(object)
             n_missing = int(rep_info[col].isna().sum())
             if n_missing:
                 notes.append(f"{n_missing} rep(s) have no {col}: no {name} for them")
-            key = label.where(label.isna(), label.astype(str) + "|" + pd.Series(t_d).astype(str))
-            out[name] = top_pct(out["ssi"].to_numpy(), key)
+            out.append(label.where(label.isna(), label.astype(str)))
         else:
-            out[name] = np.nan
             notes.append(f"reps have no '{col}' column: {name} is empty")
-    if details:
-        out = pd.concat([out, pd.DataFrame(extra)], axis=1)
-    out = out.sort_values(["rep_id", "date"], kind="stable").reset_index(drop=True)
-    out.attrs["notes"] = notes
+            out.append(None)
     return out
+
+
+def _used_metrics(present_raw: set, any_rows: bool, config: ScoringConfig,
+                  notes: list[str]) -> list[MetricSpec]:
+    """The scored metrics the data support (weight > 0), noting the ones left out."""
+    presence = _presence(present_raw, any_rows, config)
+    _check_pillars(presence, config)
+    absent = presence.loc[~presence.present, "metric"].tolist()
+    if absent:
+        notes.append(f"metrics left out (absent from the data; pillar weights renormalised): "
+                     f"{', '.join(absent)}")
+    present = presence.set_index("metric")["present"]
+    return [m for m in config.metrics if present[m.name] and m.weight > 0]
+
+
+def _target_days(dates: pd.Series, *, asof: object, daily: bool) -> np.ndarray:
+    """The as-of days to score every rep on: the daily span, ``asof``, or the last date."""
+    if dates.empty and asof is None:
+        raise SSIDataError("there is no activity, so there is no date to score as of",
+                           file="activity", fix="pass an as-of date (--asof YYYY-MM-DD)")
+    if daily:
+        if dates.empty:
+            raise SSIDataError("there is no activity to make a daily series from",
+                               file="activity")
+        first = dates.min().to_datetime64().astype("datetime64[D]")
+        last = dates.max().to_datetime64().astype("datetime64[D]")
+        return np.arange(first, last + _DAY, _DAY)
+    day = (_as_day(asof, "as-of date") if asof is not None
+           else dates.max().to_datetime64().astype("datetime64[D]"))
+    return np.array([day])

@@ -253,3 +253,44 @@ def test_count_curve_matches_its_formula():
 
     x = np.array([0, 1, 6, 60])
     np.testing.assert_allclose(count_curve(x, 6), [1 - math.pow(0.5, v / 6) for v in x])
+
+
+# ------------------------------------------------------------------ vectorised ranks
+rank_data = st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, 2.5, -0.0, 7.0, np.nan]),
+                               st.sampled_from(["g1", "g2", "g3", None])), min_size=1,
+                     max_size=60)
+
+
+@SETTINGS
+@given(rank_data)
+def test_ranks_equal_pandas_groupby_rank(pairs):
+    from ssi_analysis.scoring import cohort_percentile, top_pct
+
+    values = np.array([v for v, _ in pairs])
+    groups = pd.Series([g for _, g in pairs], dtype=object)
+    # reference: pandas' own ranks, as the scorer computed them before it was vectorised
+    s = pd.Series(values)
+    rank = s.groupby(groups, dropna=True).rank(method="max", ascending=False)
+    n = groups.map(groups.value_counts(dropna=True))
+    np.testing.assert_array_equal(top_pct(values, groups), (100.0 * rank / n).to_numpy(float))
+    known = groups.notna().to_numpy()
+    g = groups[known].reset_index(drop=True)
+    v = pd.Series(values[known])
+    lo = v.groupby(g).rank(method="min").to_numpy()
+    size = g.map(g.value_counts()).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.where(size > 1, (lo - 1) / (size - 1), 0.5)
+    np.testing.assert_array_equal(cohort_percentile(values[known], g.to_numpy()), expected)
+
+
+def test_categorical_activity_scores_as_text_does(example_bundle):
+    """Bundle activity holds categoricals; unused categories are not reps, nor metrics present."""
+    act = example_bundle.activity
+    assert isinstance(act.rep_id.dtype, pd.CategoricalDtype)
+    part = act[(act.rep_id != "R0001") & (act.metric != "articles")]   # categories stay
+    as_text = part.astype({"rep_id": object, "metric": object})
+    for options in ({}, {"daily": True, "mode": "relative"}):
+        a, b = score(part, **options), score(as_text, **options)
+        pd.testing.assert_frame_equal(a, b)
+        assert a.attrs == b.attrs and "R0001" not in set(a.rep_id)
+        assert any("articles" in n for n in a.attrs["notes"])

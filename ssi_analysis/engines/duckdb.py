@@ -1,0 +1,923 @@
+"""The DuckDB engine: the same SSI scores, in SQL generated from the scoring config.
+
+Use it two ways, with one set of options (``config``, ``asof``, ``daily``, ``window``, ``mode``):
+
+* ``score(activity, reps, engine="duckdb")`` scores DataFrames in memory, exactly as the pandas
+  engine does (the test suite checks that the two agree).
+* :func:`score_parquet` scores a data folder whose activity is Parquet — ``activity.parquet``,
+  a folder ``activity/`` of Parquet files, or any file glob — without loading it into memory:
+  every row is checked in SQL (rows read = rows used + rows rejected, each rejected row with
+  its reason, as :func:`~ssi_analysis.io.load_data` does), the activity is totalled per rep,
+  day and metric, and the scores are written straight to a ``.parquet`` or ``.csv`` file.
+  DuckDB keeps within ``memory_limit`` and spills the rest to ``temp_directory``, so a history
+  of a billion rows can be scored on one machine.
+
+How the SQL is built (:func:`scoring_sql`): nothing in it is typed by hand. The metrics, their
+kinds, half-saturation points, targets, priors and weights, the window and the mode all come
+from :class:`~ssi_analysis.config.ScoringConfig`, and every formula is the one the pandas
+engine computes, term for term and in the same order (so the floating-point results agree):
+
+1. totals per rep and day pivot to one column per metric the config uses;
+2. a dense grid (every rep, every day of the span) carries cumulative sums, and a trailing
+   window is ``cum(d) - cum(d - window)`` (a ``lag`` over the grid); levels carry their last
+   value forward (``last_value(... IGNORE NULLS)``);
+3. each metric's 0..1 score, each pillar ``25 x`` the weighted mean, SSI their sum;
+   relative mode ranks each metric in its cohort and date (``rank() OVER``);
+4. "Top N%" ranks are a window count of the reps scoring at least as high.
+
+The same statement runs on a cluster SQL engine (Spark SQL, Trino) for data beyond one
+machine: it uses only standard window functions, ``FILTER`` aggregates and a date series
+(Spark: ``sequence()`` + ``explode``; ``IGNORE NULLS`` is ``last(x, true)``).
+
+Examples
+--------
+>>> from ssi_analysis import example_data_dir, load_data, score
+>>> b = load_data(example_data_dir())
+>>> fast = score(b.activity, b.reps, engine="duckdb")
+>>> slow = score(b.activity, b.reps)
+>>> bool(np.allclose(fast["ssi"], slow["ssi"], rtol=1e-12, atol=1e-12))
+True
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
+from ..errors import SSIDataError, SSIInputError, SSIInputErrors
+from ..io import (
+    MISSING_TOKENS,
+    QualityReport,
+    TableQuality,
+    _describe_unknown,
+    _normalise_name,
+    find_table_file,
+    load_reps,
+    resolve_data_dir,
+)
+from ..outputs import publish
+from ..progress import Progress
+from ..schemas import LEVEL_METRICS, METRICS
+from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
+from . import require_duckdb
+
+_REJECTS_KEPT = 10_000
+"""Rejected rows kept in memory (all of them go to the rejects file)."""
+
+_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+"""What Python's ``str.strip()`` removes: ids are trimmed alike in SQL."""
+
+_CATALOGUE = sorted(METRICS)
+"""Metric codes of the Parquet path: a metric's position here."""
+
+
+def _strip(expr: str) -> str:
+    """SQL for Python's ``str.strip()`` of a text (a regular expression is faster than ``trim``
+    with a set of characters)."""
+    space = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE)
+    return f"regexp_replace({expr}, '^[{space}]+|[{space}]+$', '', 'g')"
+
+
+# ------------------------------------------------------------------ SQL text
+def _text(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _num(value: float) -> str:
+    """A DOUBLE literal that reads back exactly the Python float."""
+    return f"CAST('{float(value)!r}' AS DOUBLE)"
+
+
+def _day(value: np.datetime64) -> str:
+    return f"DATE '{np.datetime_as_string(np.datetime64(value, 'D'))}'"
+
+
+def _names(values: list[str] | set[str] | frozenset[str]) -> str:
+    return ", ".join(_text(v) for v in sorted(values))
+
+
+def count_column(metric: str) -> str:
+    """The wide ``daily`` table's column of a count metric's daily total."""
+    return _ident(f"n:{metric}")
+
+
+def level_column(metric: str) -> str:
+    """The wide ``daily`` table's column of a level metric's largest value that day."""
+    return _ident(f"l:{metric}")
+
+
+def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: list[str],
+              active_codes: list[int] | None, where: str = "true") -> str:
+    """The wide ``daily`` table from long rows ``source(rep, date, mi, value)``.
+
+    One row per rep and day: each count metric's total, each level's largest value,
+    ``active`` (any metric in ``active_codes`` above 0; omitted for ``None``), ``present``
+    (a bit per metric code seen) and ``n`` (rows). ``mi`` is the metric's integer code in
+    ``codes``: comparing integers, not text, keeps the one pass over the rows fast.
+    """
+    parts = [f"sum(value) FILTER (WHERE mi = {codes[m]}) AS {count_column(m)}"
+             for m in counts if m in codes]
+    parts += [f"max(value) FILTER (WHERE mi = {codes[m]}) AS {level_column(m)}"
+              for m in levels if m in codes]
+    if active_codes is not None:
+        parts.append(f"coalesce(bool_or(value > 0) FILTER (WHERE mi IN "
+                     f"({', '.join(map(str, active_codes)) or '-1'})), false) AS active")
+    parts.append("bit_or(CASE WHEN mi BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
+                 "CAST(greatest(mi, 0) AS UBIGINT) END) AS present")
+    parts.append("count(*) AS n")
+    return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
+            "GROUP BY rep, date")
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where each input a used metric needs lives in the SQL: ``n<i>`` counts, ``l<j>`` levels."""
+
+    counts: dict[str, str]
+    levels: dict[str, str]
+    active: bool
+
+    @classmethod
+    def of(cls, used: list[MetricSpec]) -> _Columns:
+        counts = sorted({i for m in used for i in m.inputs if i not in LEVEL_METRICS})
+        levels = sorted({m.name for m in used if m.kind == "level"})
+        return cls({m: f"n{i}" for i, m in enumerate(counts)},
+                   {m: f"l{j}" for j, m in enumerate(levels)},
+                   any(m.kind == "days_active" for m in used))
+
+    @staticmethod
+    def inputs(used: list[MetricSpec]) -> tuple[list[str], list[str], bool]:
+        """The count and level metrics, and whether days active, that ``used`` needs."""
+        cols = _Columns.of(used)
+        return list(cols.counts), list(cols.levels), cols.active
+
+
+def _value_sql(m: MetricSpec, cols: _Columns) -> str:
+    """The metric's window value at a target row (``win`` columns), as the pandas engine's."""
+    zero = _num(0.0)
+    if m.kind == "count":
+        return f"win.{cols.counts[m.name]}"
+    if m.kind == "days_active":
+        return "win.n_active"
+    if m.kind == "level":
+        return f"least(greatest(coalesce(win.{cols.levels[m.name]}, {zero}), {zero}), {_num(1.0)})"
+    num = f"win.{cols.counts[m.numerator]}"  # type: ignore[index]
+    den = f"win.{cols.counts[m.denominator]}"  # type: ignore[index]
+    pos = f"greatest({den}, {zero})"
+    if m.prior_n == 0:
+        rate = f"CASE WHEN {pos} > {zero} THEN {num} / {pos} ELSE {_num(m.prior)} END"  # type: ignore[arg-type]
+    else:
+        rate = (f"({num} + {_num(m.prior * m.prior_n)}) "  # type: ignore[operator]
+                f"/ ({pos} + {_num(m.prior_n)})")  # type: ignore[arg-type]
+    return f"CASE WHEN {den} > {zero} OR {num} > {zero} THEN {rate} ELSE {zero} END"
+
+
+def _score_sql(m: MetricSpec, x: str, mode: str) -> str:
+    """The metric's 0..1 score from its value ``x``: the absolute curve or the cohort percentile."""
+    zero, one = _num(0.0), _num(1.0)
+    if mode == "relative":
+        cohort = "PARTITION BY u.cohort, x.date"
+        return (f"CASE WHEN count(*) OVER ({cohort}) > 1 THEN "
+                f"CAST(rank() OVER ({cohort} ORDER BY {x}) - 1 AS DOUBLE) / "
+                f"CAST(count(*) OVER ({cohort}) - 1 AS DOUBLE) ELSE {_num(0.5)} END")
+    if m.kind in ("count", "days_active"):
+        return f"{one} - pow({_num(0.5)}, greatest({x}, {zero}) / {_num(m.half)})"  # type: ignore[arg-type]
+    if m.kind == "level":
+        return x
+    return f"least(greatest({x} / {_num(m.target)}, {zero}), {one})"  # type: ignore[arg-type]
+
+
+def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, universe: str,
+                targets: str, grid_reps: str, day0: np.datetime64, last: np.datetime64,
+                ranks: tuple[bool, bool] = (True, True), details: bool = False,
+                timestamps: bool = False) -> str:
+    """The SELECT that scores ``targets``, generated from ``config``.
+
+    Parameters
+    ----------
+    config : ScoringConfig
+        Window, mode and every metric's settings.
+    used : list of MetricSpec
+        The metrics present in the data (their pillar's weights renormalise over them).
+    daily, universe, targets, grid_reps : str
+        Relations: ``daily`` (:func:`pivot_sql`) holds per rep (integer position) and day each
+        metric's total or level and ``active``; ``universe(rep, rep_id, industry, team,
+        cohort)`` every rep; ``targets(rep, date, ord)`` the rows to score; ``grid_reps(rep)``
+        the reps to carry sums for.
+    day0, last : datetime64
+        The span of the grid: the first target day minus the window, and the last target day.
+    ranks : (bool, bool)
+        Whether the reps have an industry and a team column (else the rank is NULL).
+    details : bool
+        Also each metric's ``<metric>_value`` and ``<metric>_score``.
+    timestamps : bool
+        ``date`` as a timestamp (as pandas writes dates to Parquet), not a ``DATE``.
+
+    Returns
+    -------
+    str
+        ``SELECT rep_id, date, brand, ..., team_rank_pct`` ordered by rep and date.
+    """
+    w = config.window_days
+    cols = _Columns.of(used)
+    zero = _num(0.0)
+
+    picked = [f"{count_column(m)} AS {c}" for m, c in cols.counts.items()]
+    picked += [f"{level_column(m)} AS {c}" for m, c in cols.levels.items()]
+    if cols.active:
+        picked.append("active")
+    span = f"date BETWEEN {_day(day0)} AND {_day(last)}"
+    if cols.levels:  # a level holds from its last observation, however early
+        seen = " OR ".join(f"{level_column(m)} IS NOT NULL" for m in cols.levels)
+        span = f"({span}) OR (date < {_day(day0)} AND ({seen}))"
+    ctes = [f"d AS (SELECT rep, date{''.join(', ' + c for c in picked)} FROM {daily} "
+            f"WHERE {span})"]
+    if cols.levels:
+        carry = ", ".join(f"arg_max({c}, date) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+                          for c in cols.levels.values())
+        ctes.append(f"carry AS (SELECT rep, {carry} FROM d WHERE date < {_day(day0)} "
+                    "GROUP BY rep)")
+    ctes.append(f"grid AS (SELECT r.rep, CAST(g.d AS DATE) AS date FROM {grid_reps} r, "
+                f"generate_series({_day(day0)}, {_day(last)}, INTERVAL 1 DAY) AS g(d))")
+    running = [f"sum(coalesce(d.{c}, {zero})) OVER w AS {c}" for c in cols.counts.values()]
+    if cols.active:
+        running.append(f"sum(CASE WHEN d.active THEN {_num(1.0)} ELSE {zero} END) OVER w "
+                       "AS n_active")
+    running += [f"last_value(CASE WHEN g.date = {_day(day0)} THEN coalesce(d.{c}, carry.{c}) "
+                f"ELSE d.{c} END IGNORE NULLS) OVER w AS {c}" for c in cols.levels.values()]
+    joins = "LEFT JOIN d ON d.rep = g.rep AND d.date = g.date"
+    if cols.levels:
+        joins += " LEFT JOIN carry ON carry.rep = g.rep"
+    ctes.append(f"cum AS (SELECT g.rep, g.date{''.join(', ' + r for r in running)} "
+                f"FROM grid g {joins} WINDOW w AS (PARTITION BY g.rep ORDER BY g.date "
+                "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))")
+    trailing = [f"{c} - lag({c}, {w}, {zero}) OVER w2 AS {c}"
+                for c in [*cols.counts.values(), *(["n_active"] if cols.active else [])]]
+    trailing += list(cols.levels.values())
+    ctes.append(f"win AS (SELECT rep, date{''.join(', ' + t for t in trailing)} FROM cum "
+                "WINDOW w2 AS (PARTITION BY rep ORDER BY date))")
+
+    values = [f"{_value_sql(m, cols)} AS x{k}" for k, m in enumerate(used)]
+    ctes.append(f"x AS (SELECT t.rep, t.date, t.ord{''.join(', ' + v for v in values)} "
+                f"FROM {targets} t JOIN win ON win.rep = t.rep AND win.date = t.date)")
+    scores = [f"{_score_sql(m, f'x.x{k}', config.mode)} AS s{k}" for k, m in enumerate(used)]
+    ctes.append(f"s AS (SELECT x.*{''.join(', ' + s for s in scores)} FROM x "
+                f"JOIN {universe} u ON u.rep = x.rep)")
+
+    pillars = []
+    for p in PILLARS:
+        terms, den = [], 0.0
+        for k, m in enumerate(used):
+            if m.pillar == p:
+                terms.append(f"{_num(m.weight)} * s{k}")
+                den += m.weight
+        total = terms[0]
+        for term in terms[1:]:          # left to right, as the pandas engine adds them
+            total = f"({total} + {term})"
+        pillars.append(f"{_num(25.0)} * {total} / {_num(den)} AS {p}")
+    extra = [f"x{k} AS {_ident(m.name + '_value')}, s{k} AS {_ident(m.name + '_score')}"
+             for k, m in enumerate(used)] if details else []
+    ctes.append(f"p AS (SELECT rep, date, ord, {', '.join(pillars)}"
+                f"{''.join(', ' + e for e in extra)} FROM s)")
+    ctes.append("q AS (SELECT p.*, ((brand + people) + insights) + relationships AS ssi FROM p)")
+
+    rank_cols = []
+    for (col, name), has in zip(RANKS, ranks, strict=True):
+        if has:
+            group = f"PARTITION BY u.{col}, q.date"
+            rank_cols.append(
+                f"CASE WHEN u.{col} IS NULL THEN NULL ELSE {_num(100.0)} * "
+                f"CAST(count(*) OVER ({group} ORDER BY q.ssi DESC RANGE BETWEEN UNBOUNDED "
+                f"PRECEDING AND CURRENT ROW) AS DOUBLE) / CAST(count(*) OVER ({group}) AS DOUBLE)"
+                f" END AS {name}")
+        else:
+            rank_cols.append(f"CAST(NULL AS DOUBLE) AS {name}")
+    detail_names = "".join(f", q.{_ident(m.name + s)}" for m in used if details
+                           for s in ("_value", "_score"))
+    date = "CAST(q.date AS TIMESTAMP_NS) AS date" if timestamps else "q.date"
+    select = (f"SELECT u.rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
+              f"{', '.join(rank_cols)}{detail_names} FROM q JOIN {universe} u ON u.rep = q.rep "
+              "ORDER BY q.rep, q.date, q.ord")
+    return "WITH " + ",\n".join(ctes) + "\n" + select
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# ------------------------------------------------------------------ connections
+def connect(*, memory_limit: str | None = None, temp_directory: str | Path | None = None,
+            threads: int | None = None):
+    """A DuckDB connection for scoring.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        DuckDB's ``memory_limit``, e.g. ``"4GB"`` (default: 80% of RAM). Past it, DuckDB
+        spills to ``temp_directory``.
+    temp_directory : path, optional
+        Where to spill (default: DuckDB's ``.tmp`` in the working directory). Give it a disk
+        with room for about the size of the Parquet input.
+    threads : int, optional
+        Worker threads (default: one per core).
+    """
+    duckdb = require_duckdb()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = false")  # large exports; ORDER BY still holds
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = {_text(memory_limit)}")
+    if temp_directory is not None:
+        con.execute(f"SET temp_directory = {_text(str(temp_directory))}")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _run(con, sql: str, bar: Progress | None = None):
+    """Execute ``sql``, showing DuckDB's own progress on ``bar`` while it runs."""
+    duckdb = require_duckdb()
+    try:
+        return _execute(con, sql, bar)
+    except duckdb.OutOfMemoryException as exc:
+        raise SSIDataError(
+            f"DuckDB ran out of memory ({str(exc).splitlines()[0]})",
+            fix="raise --memory-limit (memory_limit=), point --temp-dir (temp_directory=) at a "
+                "disk with room to spill, or use fewer threads") from None
+
+
+def _execute(con, sql: str, bar: Progress | None):
+    if bar is None or not bar.enabled:
+        return con.execute(sql)
+    con.execute("SET enable_progress_bar = true")          # DuckDB tracks progress ...
+    con.execute("SET enable_progress_bar_print = false")   # ... and leaves drawing to the bar
+    result: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            result["value"] = con.execute(sql)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+        done = con.query_progress()
+        if done >= 0:
+            bar.fraction = done / 100.0
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result["value"]
+
+
+# ------------------------------------------------------------------ in memory
+def _universe(con, universe: pd.Index, rep_info: pd.DataFrame, config: ScoringConfig,
+              notes: list[str]) -> tuple[bool, bool]:
+    """Register ``universe(rep, rep_id, industry, team, cohort)``: every rep by its position,
+    with the labels the pandas engine groups by. Returns whether industry and team exist."""
+    cohort = (_cohort_labels(universe, rep_info, config, notes).to_numpy(dtype=object)
+              if config.mode == "relative" else np.full(len(universe), "all", dtype=object))
+    labels = _rank_labels(universe, rep_info, notes)
+    frame = pd.DataFrame({"rep": np.arange(len(universe), dtype=np.int64),
+                          "rep_id": universe.to_numpy(dtype=object), "cohort": cohort})
+    for (col, _), label in zip(RANKS, labels, strict=True):
+        frame[col] = (label.to_numpy(dtype=object) if label is not None
+                      else np.full(len(frame), None, dtype=object))
+    con.register("universe_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE universe AS SELECT CAST(rep AS BIGINT) AS rep, "
+                "CAST(rep_id AS VARCHAR) AS rep_id, CAST(industry AS VARCHAR) AS industry, "
+                "CAST(team AS VARCHAR) AS team, CAST(cohort AS VARCHAR) AS cohort "
+                "FROM universe_frame")
+    con.unregister("universe_frame")
+    return labels[0] is not None, labels[1] is not None
+
+
+def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
+    """``score(..., engine="duckdb")``: the prepared inputs scored in SQL."""
+    con = connect()
+    try:
+        out = _score_frames(con, setup, details)
+    finally:
+        con.close()
+    out.attrs["notes"] = setup.notes
+    return out
+
+
+def _score_frames(con, setup: _Setup, details: bool) -> pd.DataFrame:
+    act = setup.act
+    rep = setup.universe.get_indexer(setup.rep_text).astype(np.int64)[setup.rep_raw]
+    con.register("act_frame", pd.DataFrame({
+        "rep": rep, "date": act["date"].to_numpy(), "mi": setup.metric_codes.astype(np.int64),
+        "value": act["value"].to_numpy(dtype=float)}))
+    codes = {m: i for i, m in enumerate(setup.metric_names) if isinstance(m, str)}
+    counts, levels, active = _Columns.inputs(setup.used)
+    others = [i for i, m in enumerate(setup.metric_names) if m not in LEVEL_METRICS]
+    con.execute("CREATE TEMP TABLE daily AS " + pivot_sql(
+        "(SELECT rep, CAST(date AS DATE) AS date, mi, value FROM act_frame)", codes,
+        counts=counts, levels=levels, active_codes=others if active else None))
+    notes = setup.notes
+    ranks = _universe(con, setup.universe, setup.rep_info, setup.config, notes)
+    t_day = setup.t_day
+    con.register("target_frame", pd.DataFrame({
+        "rep": setup.t_rep.astype(np.int64), "date": t_day.astype("datetime64[ns]"),
+        "ord": np.arange(len(t_day), dtype=np.int64)}))
+    con.execute("CREATE TEMP VIEW targets AS SELECT rep, CAST(date AS DATE) AS date, ord "
+                "FROM target_frame")
+    w = setup.config.window_days
+    day0 = t_day.min() - np.timedelta64(w - 1, "D")
+    sql = scoring_sql(setup.config, setup.used, daily="daily", universe="universe",
+                      targets="targets", grid_reps="(SELECT DISTINCT rep FROM targets)",
+                      day0=day0, last=t_day.max(), ranks=ranks, details=details)
+    return _as_pandas_output(con.execute(sql).df())
+
+
+def _as_pandas_output(out: pd.DataFrame) -> pd.DataFrame:
+    """The column types the pandas engine gives: text ids, datetime64[ns] dates, floats."""
+    frame = pd.DataFrame({"rep_id": out["rep_id"].to_numpy(dtype=object),
+                          "date": pd.to_datetime(out["date"]).to_numpy().astype("datetime64[ns]")})
+    for col in out.columns[2:]:
+        frame[col] = out[col].to_numpy(dtype=float)
+    return frame
+
+
+# ------------------------------------------------------------------ from Parquet files
+class _CountedQuality(QualityReport):
+    """A quality report whose rejected rows were counted in SQL (only the first ones kept)."""
+
+    def __init__(self, counts: pd.DataFrame, **kwargs: object):
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.counts = counts
+
+    def reasons(self) -> pd.DataFrame:
+        return self.counts
+
+
+@dataclass
+class ParquetScores:
+    """What :func:`score_parquet` did: the quality report, and the scores or where they went."""
+
+    quality: QualityReport
+    n_scores: int
+    n_reps: int
+    notes: list[str] = field(default_factory=list)
+    out: Path | None = None
+    rejects_path: Path | None = None
+    scores: pd.DataFrame | None = None
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(t.rows_rejected for t in self.quality.tables.values())
+
+    @property
+    def rows_read(self) -> int:
+        return sum(t.rows_read for t in self.quality.tables.values())
+
+
+def _activity_files(folder: Path, activity: str | Path | list | None) -> tuple[list[str], str]:
+    """The Parquet files holding activity, and how to name them in messages."""
+    if activity is None:
+        single, many = folder / "activity.parquet", folder / "activity"
+        if single.is_file() and many.is_dir():
+            raise SSIInputError("the activity table is there twice: activity.parquet and "
+                                "activity/", file=str(folder), fix="keep one of them")
+        if single.is_file():
+            return [str(single)], single.name
+        if many.is_dir():
+            files = sorted(str(p) for p in many.rglob("*.parquet"))
+            if not files:
+                raise SSIInputError("the activity folder holds no .parquet files",
+                                    file=str(many))
+            return files, "activity/"
+        other = find_table_file(folder, "activity")
+        if other is not None:
+            raise SSIInputError(
+                f"the duckdb engine reads activity from Parquet, not {other.suffix}",
+                file=other.name, fix="convert the file to Parquet (activity.parquet), or use "
+                "--engine pandas, which reads every format")
+        raise SSIInputError("no activity table: expected activity.parquet or a folder "
+                            "activity/ of Parquet files", file=str(folder),
+                            fix="add an activity file (see data/README.md)")
+    if isinstance(activity, list | tuple):
+        return [str(p) for p in activity], f"{len(activity)} activity files"
+    text = str(activity)
+    if any(ch in text for ch in "*?["):
+        import glob
+
+        files = sorted(glob.glob(text, recursive=True))
+        if not files:
+            raise SSIInputError("no file matches the activity pattern", file=text)
+        return files, text
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.rglob("*.parquet"))
+        if not files:
+            raise SSIInputError("the activity folder holds no .parquet files", file=text)
+        return files, path.name + "/"
+    if not path.is_file():
+        raise SSIInputError("the activity file does not exist", file=text)
+    return [text], path.name
+
+
+def _missing(expr: str) -> str:
+    return f"({expr} IS NULL OR lower({_strip(expr)}) IN ({_names(MISSING_TOKENS)}))"
+
+
+def _text_of(col: str, kind: str) -> str:
+    """A column as text, as pandas turns cells into strings (``12.0`` ids become ``'12'``)."""
+    if kind == "float":
+        return (f"CASE WHEN isnan({col}) THEN NULL WHEN isfinite({col}) AND {col} = floor({col}) "
+                f"AND abs({col}) < 1e18 THEN CAST(CAST({col} AS HUGEINT) AS VARCHAR) "
+                f"ELSE CAST({col} AS VARCHAR) END")
+    return f"CAST({col} AS VARCHAR)"
+
+
+def _kind(sql_type: str) -> str:
+    t = sql_type.upper()
+    if t in ("FLOAT", "DOUBLE", "REAL"):
+        return "float"
+    if t.startswith(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                     "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "DECIMAL")):
+        return "number"
+    if t == "DATE":
+        return "date"
+    if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+        return "timestamptz"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t == "BOOLEAN":
+        return "bool"
+    return "text"
+
+
+def _clean_text(col: str, kind: str) -> str:
+    """A cell as trimmed text, NULL when missing (``N/A``, ``-``, empty ...)."""
+    text = _text_of(col, kind)
+    return f"CASE WHEN {_missing(text)} THEN NULL ELSE {_strip(text)} END"
+
+
+
+def _column_tz(files: list[str], name: str) -> str:
+    """The time zone pandas would read a timestamp column in (Arrow keeps it in the schema)."""
+    try:
+        import pyarrow.parquet as pq
+
+        tz = pq.read_schema(files[0]).field(name).type.tz
+    except Exception:  # no Arrow schema: the stored UTC instants
+        tz = None
+    return tz or "UTC"
+
+
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2}"
+_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+_MONTH_FIRST = ("%m/%d/%Y",)
+
+
+def _text_dates(t: str) -> tuple[str, str, str]:
+    """SQL for a text date: (ISO date, day-first date, month-first date), as ``parse_dates``."""
+    iso = (f"CASE WHEN regexp_matches({t}, {_text(_ISO)}) THEN CAST(try_strptime("
+           f"regexp_extract({t}, {_text('(' + _ISO[1:] + ')')}, 1), '%Y-%m-%d') AS DATE) END")
+    day = "coalesce(" + ", ".join(f"CAST(try_strptime({t}, {_text(f)}) AS DATE)"
+                                  for f in _DAY_FIRST) + ")"
+    month = f"CAST(try_strptime({t}, {_text(_MONTH_FIRST[0])}) AS DATE)"
+    return iso, day, month
+
+
+def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
+                 date_order: str | None, tz: str) -> str:
+    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
+
+    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
+    metric's position in the catalogue).
+    """
+    rep_col, rep_kind = names["rep_id"]
+    date_col, date_kind = names["date"]
+    metric_col, metric_kind = names["metric"]
+    value_col, value_kind = names["value"]
+
+    rep = _clean_text(_ident(rep_col), rep_kind)
+    metric_id = _clean_text(_ident(metric_col), metric_kind)
+    no_bom = f"replace({metric_id}, chr(65279), '')"
+    metric = f"trim(regexp_replace(lower({_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+
+    d = _ident(date_col)
+    if date_kind in ("date", "timestamp", "timestamptz"):
+        date = {"date": d, "timestamp": f"CAST({d} AS DATE)",
+                "timestamptz": f"CAST(timezone({_text(tz)}, {d}) AS DATE)"}[date_kind]
+        date_given = f"{d} IS NOT NULL"
+    else:  # text: ISO dates, else the day-first or month-first reading the column settles on
+        t = _clean_text(d, date_kind)
+        iso, day, month = _text_dates(t)
+        other = {"day": day, "month": month, None: "NULL"}[date_order]
+        date = f"coalesce({iso}, CASE WHEN NOT regexp_matches({t}, {_text(_ISO)}) THEN {other} END)"
+        date_given = f"{t} IS NOT NULL"
+    v = _ident(value_col)
+    if value_kind in ("float", "number"):
+        value = f"CASE WHEN isnan(CAST({v} AS DOUBLE)) THEN NULL ELSE CAST({v} AS DOUBLE) END"
+        value_missing = f"({value}) IS NULL"
+    else:
+        vt = _text_of(v, value_kind)
+        value_missing = _missing(vt)
+        value = (f"CASE WHEN {value_missing} OR contains({vt}, '_') THEN NULL "
+                 f"ELSE TRY_CAST({_strip(vt)} AS DOUBLE) END")
+        value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+    inner = [f"filename AS _file, file_row_number AS _row, {rep} AS rep_id",
+             f"{metric} AS metric", f"{value} AS value",
+             f"NOT ({value_missing}) AND ({value}) IS NULL AS value_bad",
+             f"CAST({v} AS VARCHAR) AS value_raw", f"CAST({d} AS VARCHAR) AS date_raw",
+             f"{date} AS date", f"{date_given} AS date_given"]
+    typed = f"SELECT {', '.join(inner)} FROM {source}"
+
+    levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
+    first_col = ("CASE WHEN rep_id IS NOT NULL THEN 'rep_id' WHEN date IS NOT NULL THEN 'date' "
+                 "WHEN metric IS NOT NULL THEN 'metric' ELSE 'value' END")
+    first_val = ("CASE WHEN rep_id IS NOT NULL THEN rep_id WHEN date IS NOT NULL THEN "
+                 "strftime(date, '%Y-%m-%d') || ' 00:00:00' WHEN metric IS NOT NULL THEN metric "
+                 "ELSE CAST(value AS VARCHAR) END")
+    date_bad = "(date_given AND date IS NULL)"
+    checks = [  # in the order load_data reports them
+        (date_bad, "'date'", "date_raw", "'date is not a date'"),
+        ("value_bad", "'value'", "value_raw", "'value is not a number'"),
+        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)", first_col, first_val,
+         "'a level must be within 0..1'"),
+        ("isinf(value)", first_col, first_val, "'value must be finite'"),
+        ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
+        (f"date IS NULL AND NOT {date_bad}", "'date'", "NULL", "'missing date'"),
+        ("metric IS NULL", "'metric'", "NULL", "'missing metric'"),
+        (f"metric NOT IN ({known})", "'metric'", "metric", "'unknown metric ''' || metric || ''''"),
+        ("value IS NULL AND NOT value_bad", "'value'", "NULL", "'missing value'"),
+        ("value < 0", "'value'", "CAST(value AS VARCHAR)",
+         "'negative value (' || CAST(value AS VARCHAR) || ')'"),
+    ]
+    # the same rows as any check above, cheaply: a missing or unknown metric has no code
+    level_codes = ", ".join(str(_CATALOGUE.index(m)) for m in sorted(LEVEL_METRICS))
+    bad = ("coalesce(rep_id IS NULL OR date IS NULL OR mi IS NULL OR value IS NULL OR value < 0 "
+           f"OR isinf(value) OR (mi IN ({level_codes}) AND value > 1), false)")
+    problems = ("list_filter([" + ", ".join(
+        f"CASE WHEN {c} THEN {{'c': {col}, 'v': CAST({val} AS VARCHAR), 'r': {r}}} END"
+        for c, col, val, r in checks) + "], lambda e: e IS NOT NULL)")
+    coded = (f"SELECT t.*, mt.mi FROM ({typed}) t "
+             "LEFT JOIN metrics mt ON mt.metric = t.metric")
+    flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
+    explained = f"SELECT f.*, CASE WHEN bad THEN {problems} END AS problems FROM ({flagged}) f"
+    return (f"SELECT e.*, u.rep FROM ({explained}) e "
+            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
+
+
+def score_parquet(data: str | Path, out: str | Path | None = None, *,
+                  activity: str | Path | list | None = None,
+                  config: ScoringConfig | str | Path | None = None, asof: object = None,
+                  daily: bool = False, window: int | None = None, mode: str | None = None,
+                  strict: bool = False, memory_limit: str | None = None,
+                  temp_directory: str | Path | None = None, threads: int | None = None,
+                  progress: bool | None = None) -> ParquetScores:
+    """Score a data folder whose activity is Parquet, in DuckDB, past memory.
+
+    Parameters
+    ----------
+    data : path
+        The data folder: ``reps`` (any format :func:`~ssi_analysis.io.load_data` reads) and
+        the activity as ``activity.parquet`` or a folder ``activity/`` of Parquet files, in
+        long form (``rep_id, date, metric, value``). ``'example'`` is the bundled example.
+    out : path, optional
+        Where to write the scores (``.parquet`` or ``.csv``); the rejected rows go beside it
+        (``<name>.rejects.csv``). Without it the scores are returned in memory.
+    activity : path, glob or list of paths, optional
+        Activity Parquet files elsewhere (e.g. ``"history/**/*.parquet"``).
+    config, asof, daily, window, mode
+        As for :func:`~ssi_analysis.scoring.score`; ``config`` may be a TOML path.
+    strict : bool
+        Raise instead of rejecting rows.
+    memory_limit, temp_directory, threads
+        DuckDB's settings (see :func:`connect`).
+    progress : bool, optional
+        Draw a progress bar (default: on a terminal, not in CI).
+
+    Returns
+    -------
+    ParquetScores
+        The quality report (rows read, used and rejected per table, reasons counted in SQL,
+        the first rejected rows), the number of scores and reps, notes, paths or scores.
+    """
+    if not isinstance(config, ScoringConfig):
+        config = load_config(config)
+    config = config.with_options(window_days=window, mode=mode)
+    folder = resolve_data_dir(data)
+    if not folder.is_dir():
+        raise SSIInputError("the data folder does not exist", file=str(folder),
+                            fix="pass a folder holding reps and activity files to --data")
+    steps = ["checking rows", "totalling days", "scoring"]
+    with Progress(steps, enabled=progress) as bar:
+        reps, quality = load_reps(folder)
+        files, shown = _activity_files(folder, activity)
+        con = connect(memory_limit=memory_limit, temp_directory=temp_directory,
+                      threads=threads)
+        try:
+            return _score_parquet(con, bar, config, folder, reps, quality, files, shown,
+                                  out=None if out is None else Path(out), asof=asof,
+                                  daily=daily, strict=strict)
+        finally:
+            con.close()
+
+
+def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps: pd.DataFrame,
+                   quality: QualityReport, files: list[str], shown: str, *, out: Path | None,
+                   asof: object, daily: bool, strict: bool) -> ParquetScores:
+    source = (f"read_parquet([{', '.join(_text(f) for f in files)}], filename = true, "
+              "file_row_number = true, union_by_name = true)")
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except Exception as exc:
+        raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0]})", file=shown,
+                            fix="check that the files are valid, uncorrupted Parquet") from None
+    columns = {_normalise_name(n): (n, _kind(t)) for n, t, *_ in described
+               if n not in ("filename", "file_row_number")}
+    actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
+    dupes = sorted({c for c in columns if [_normalise_name(a) for a in actual].count(c) > 1})
+    if dupes:
+        raise SSIInputError(f"column names repeat: {', '.join(dupes)}", file=shown,
+                            fix="give every column a distinct name")
+    missing = [c for c in ("rep_id", "date", "metric", "value") if c not in columns]
+    if missing:
+        wide = [c for c in columns if c in METRICS]
+        raise SSIInputError(
+            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing "
+            f"(columns found: {', '.join(actual[:12])})", file=shown, column=missing[0],
+            fix=("the duckdb engine reads long-form activity (rep_id, date, metric, value); "
+                 "use --engine pandas for wide tables" if wide else
+                 "add the column; see data/README.md for the activity table"))
+    notes = list(quality.notes)
+    extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
+    if extra:
+        notes.append(f"{shown}: extra column(s) {', '.join(extra)} not used")
+
+    # every rep, as integer positions; their industry, team and cohort labels
+    universe_ids = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
+    rep_info = reps.assign(rep_id=reps["rep_id"].astype(str)).set_index("rep_id")
+    label_notes: list[str] = []
+    ranks = _universe(con, universe_ids, rep_info, config, label_notes)
+
+    date_col, date_kind = columns["date"]
+    tz = _column_tz(files, date_col) if date_kind == "timestamptz" else "UTC"
+    order = None
+    if date_kind not in ("date", "timestamp", "timestamptz"):
+        order = _date_order(con, source, _ident(date_col), date_kind, shown)
+    codes = {m: i for i, m in enumerate(_CATALOGUE)}
+    con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
+                + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
+                + ") AS t(metric, mi)")
+    checked = _checked_sql(source, columns, "universe", order, tz)
+    con.execute(f"CREATE TEMP VIEW checked AS {checked}")
+
+    # 1. the rejected rows, and their reasons
+    bar.step("checking rows")
+    reason = "array_to_string(list_transform(problems, lambda e: e.r), '; ')"
+    first_value = ("list_filter(list_transform(problems, lambda e: e.v), lambda v: v IS NOT NULL)"
+                   "[1]")
+    prefix = str(folder) + os.sep
+    display = (_text(shown) if len(files) == 1 else
+               f"CASE WHEN starts_with(_file, {_text(prefix)}) THEN substr(_file, "
+               f"{len(prefix) + 1}) ELSE _file END")
+    _run(con, f"""CREATE TEMP TABLE rejected AS
+        SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, _file, _row,
+               'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
+               CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
+               CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
+               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps' END
+                   AS reason
+        FROM checked WHERE bad OR rep IS NULL""", bar)
+    n_read = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+    n_rejected = con.execute("SELECT count(*) FROM rejected").fetchone()[0]
+
+    # 2. the used rows, totalled per rep, day and metric
+    bar.step("totalling days")
+    counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
+    levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
+    _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
+        "checked", codes, counts=counts, levels=levels,
+        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL"), bar)
+    n_used, first, last, bits = con.execute(
+        "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
+    present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
+    if n_read != n_used + n_rejected:  # a bug, not a user error
+        raise RuntimeError(f"row accounting broken: {n_read} != {n_used} + {n_rejected}")
+
+    quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
+    unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
+                          f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
+    if unknown:
+        quality.notes.append(f"{shown}: unknown metric name(s) {_describe_unknown(unknown)}; "
+                             "their rows are rejected (see data/README.md for the metric names)")
+    absent = sorted(set(METRICS) - present)
+    if absent:
+        quality.notes.append(f"{shown}: metric(s) absent from the data: {', '.join(absent)}; "
+                             "left out of scoring and their pillar's weights renormalised over "
+                             "the metrics present")
+    if strict and n_rejected:
+        rows = quality.rejects.head(100)
+        errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
+                                fix="correct the row, or run without --strict to reject it")
+                  for r in rows.itertuples()]
+        if n_rejected > len(rows):
+            errors.append(SSIInputError(f"and {n_rejected - len(rows)} more rejected rows",
+                                        file=shown))
+        raise SSIInputErrors(errors)
+
+    # 3. the scores
+    bar.step("scoring")
+    score_notes: list[str] = []
+    used = _used_metrics(present, n_used > 0, config, score_notes)
+    dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
+        pd.Series([], dtype="datetime64[ns]")
+    days = _target_days(dates, asof=asof, daily=daily)
+    score_notes += label_notes
+    con.execute(f"""CREATE TEMP VIEW targets AS SELECT u.rep, CAST(g.d AS DATE) AS date, 0 AS ord
+        FROM universe u, generate_series({_day(days[0])}, {_day(days[-1])}, INTERVAL 1 DAY)
+        AS g(d)""")
+    w = config.window_days
+    sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
+                      grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
+                      last=days[-1], ranks=ranks,
+                      timestamps=out is not None and out.suffix.lower() != ".csv")
+    n_scores = len(universe_ids) * len(days)
+    result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
+    if out is None:
+        scores = _as_pandas_output(_run(con, sql, bar).df())
+        scores.attrs["notes"] = score_notes
+        result.scores = scores
+        return result
+    fmt = "FORMAT csv, HEADER true" if out.suffix.lower() == ".csv" else "FORMAT parquet"
+    result.out = _copy(con, sql, out, fmt, bar)
+    rejects = out.with_name(f"{out.stem}.rejects.csv")
+    if n_rejected:
+        result.rejects_path = _copy(con, 'SELECT "table", file, row, rep_id, "column", "value", '
+                                         "reason FROM rejected ORDER BY stage, _file, _row",
+                                    rejects, "FORMAT csv, HEADER true", None)
+    elif rejects.exists():
+        rejects.unlink()  # a stale file from an earlier run would mislead
+    return result
+
+
+def _copy(con, query: str, path: Path, fmt: str, bar: Progress | None) -> Path:
+    """``COPY (query) TO path`` atomically: a temporary file beside it, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        _run(con, f"COPY ({query}) TO {_text(tmp)} ({fmt})", bar)
+        publish(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None:
+    """Day-first or month-first for text dates that are not ISO, as ``parse_dates`` decides."""
+    t = _clean_text(col, kind)
+    _, day, month = _text_dates("t")
+    n, n_day, n_month, ambiguous, slash, example = con.execute(f"""
+        SELECT count(*), count(df), count(mf), bool_or(df IS NOT NULL AND mf IS NOT NULL
+               AND df <> mf), bool_and(contains(t, '/')),
+               min_by(t, CASE WHEN df <> mf THEN 0 ELSE 1 END)
+        FROM (SELECT t, {day} AS df, {month} AS mf FROM (SELECT {t} AS t FROM {source})
+              WHERE t IS NOT NULL AND NOT regexp_matches(t, {_text(_ISO)}))""").fetchone()
+    if not n:
+        return None
+    if ambiguous and n_day == n_month and slash:
+        raise SSIInputError(
+            f"dates such as '{example}' read both as day/month and month/day, and no value in "
+            "the column settles which", file=shown, column="date",
+            fix="write dates as YYYY-MM-DD (ISO 8601)")
+    return "day" if n_day >= n_month else "month"
+
+
+def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
+             n_rejected: int, notes: list[str]) -> QualityReport:
+    """The reps report plus the activity's counts, reasons counted in SQL, first rejects."""
+    kind = r"regexp_replace(reason, ' \(.*\)$|: .*$| ''.*''$', '')"
+    counts = con.execute(f"""SELECT 'activity' AS "table", {kind} AS reason, count(*) AS rows
+        FROM rejected GROUP BY ALL ORDER BY rows DESC, reason""").df()
+    kept = con.execute(f'SELECT "table", file, row, rep_id, "column", "value", reason '
+                       f"FROM rejected ORDER BY stage, _file, _row LIMIT {_REJECTS_KEPT}").df()
+    rejects = [r for r in (quality.rejects, kept) if not r.empty]
+    if not quality.rejects.empty:
+        counts = pd.concat([quality.reasons(), counts], ignore_index=True)
+    report = _CountedQuality(counts, tables=dict(quality.tables), notes=list(notes),
+                             rejects=(pd.concat(rejects, ignore_index=True) if rejects
+                                      else quality.rejects))
+    report.tables["activity"] = TableQuality("activity", shown, n_read, n_used, n_rejected)
+    if n_rejected > _REJECTS_KEPT:
+        report.notes.append(f"{shown}: {n_rejected} rows rejected; the first {_REJECTS_KEPT} "
+                            "are kept in memory, all of them are in the rejects file")
+    return report
+
