@@ -33,13 +33,11 @@ True
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -49,6 +47,7 @@ from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
 from .privacy import anonymize
 from .scoring import score
+from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
@@ -119,7 +118,7 @@ class Analysis:
             "summary": self.summary,
         }
         out.update(self.extra)
-        return _json_safe(out)
+        return json_safe(out)
 
     def quality_dict(self) -> dict[str, Any]:
         """Rows read, used and rejected per table and in the panel, with the reasons."""
@@ -174,24 +173,6 @@ def _pick(row: pd.Series, keys: list[str]) -> dict[str, Any]:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(df.columns, row, strict=True)) for row in df.itertuples(index=False)]
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return None if not math.isfinite(float(obj)) else float(obj)
-    if isinstance(obj, pd.Timestamp):
-        return obj.strftime("%Y-%m-%d")
-    return obj if isinstance(obj, str) else str(obj)
 
 
 # ------------------------------------------------------------------ the summary

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import gc
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -149,3 +150,27 @@ def results_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> 
     if "n" in df:
         df["n"] = pd.array(df["n"], dtype="Int64")
     return df
+
+
+def json_safe(obj: Any) -> Any:
+    """Plain JSON data from results: NaN, NA and NaT as None, numpy scalars as Python numbers,
+    dates as ``YYYY-MM-DD``, dict keys as text (for ``results.json``).
+
+    >>> json_safe({"r": np.float64("nan"), "n": np.int64(3)})
+    {'r': None, 'n': 3}
+    """
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if obj is None or obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return None if not math.isfinite(float(obj)) else float(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.strftime("%Y-%m-%d")
+    return obj if isinstance(obj, str) else str(obj)

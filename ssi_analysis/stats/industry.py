@@ -61,7 +61,6 @@ True
 from __future__ import annotations
 
 import gc
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -81,6 +80,7 @@ from ._common import (
     CONFIDENCE,
     CORE_COLUMNS,
     bootstrap_ci,
+    json_safe,
     not_estimable,
     p_adjust,
     results_table,
@@ -855,18 +855,6 @@ def group_gaps(scores: pd.DataFrame, reps: pd.DataFrame, *, by: str = "team",
 
 
 # ------------------------------------------------------------------ results.json
-def _json_value(v: Any) -> Any:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer):
-        return int(v)
-    if isinstance(v, float | np.floating):
-        return float(v) if math.isfinite(float(v)) else None
-    return v
-
-
 def industry_results(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                      settings: ComparisonSettings | None = None
                      ) -> tuple[list[dict[str, Any]], pd.DataFrame]:
@@ -910,5 +898,5 @@ def industry_results(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
 
 def json_entries(omnibus: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of :func:`compare_groups`'s table as ``results.json`` entries (JSON-safe)."""
-    return [{k: _json_value(row[k]) for k in JSON_FIELDS}
+    return [{k: json_safe(row[k]) for k in JSON_FIELDS}
             for row in omnibus.to_dict(orient="records")]
