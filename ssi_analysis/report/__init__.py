@@ -40,7 +40,7 @@ from .. import plots, stats
 from ..analysis import Analysis, analyze, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
-from ..io import load_data, resolve_data_dir
+from ..io import example_data_dir, load_data, resolve_data_dir
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import default_salt
@@ -184,6 +184,15 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
     return made
 
 
+def _team_label(folder: Path | None) -> str:
+    """The title page's team when ``--team`` is not given: the data folder's name."""
+    if folder is None:
+        return "all reps"
+    if folder.resolve() == example_data_dir().resolve():
+        return "Example team (simulated data)"
+    return folder.name
+
+
 def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
             options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Validate, score, analyse and draw into the folder ``work``; return the report context.
@@ -216,7 +225,7 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     last_end = result.panel.data["period_end"].max().strftime("%Y-%m-%d")
     context = {
         "title": options.title,
-        "team": options.team or (bundle.folder.name if bundle.folder else "all reps"),
+        "team": options.team or _team_label(bundle.folder),
         "period": options.period or (f"{periods[0]} to {last_end}" if periods else "—"),
         "generated": report_date().strftime("%Y-%m-%d"),
         "anonymized": options.anonymize,
