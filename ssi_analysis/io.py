@@ -383,9 +383,22 @@ def _parse_id_cells(s: pd.Series) -> pd.Series:
 def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Numbers from cells; returns ``(values, unparseable)`` with missing cells as NaN (not bad).
 
+    ``decimal='.'`` (a comma-delimited CSV): plain numbers (``1.5``, ``-2``, ``1e3``).
+    ``decimal=','`` (a semicolon-delimited CSV, as European exports write): numbers with
+    separators are read by the rule of :func:`parse_amounts` (``1.234,5`` and ``12,5``;
+    ``1.5`` is 1.5), and a single separator before exactly three digits (``20.998``) takes the
+    decimal mark the column's other values show, else the file's comma (``20.998`` = 20998);
+    in a column showing both marks it is ambiguous and not a number.
+
     >>> v, bad = parse_numbers(pd.Series(["1.5", " 2 ", "", "lots"]))
     >>> v.tolist()[:3], bad.tolist()
     ([1.5, 2.0, nan], [False, False, False, True])
+    >>> parse_numbers(pd.Series(["20.998", "6.4", "10.25"]), ",")[0].tolist()
+    [20.998, 6.4, 10.25]
+    >>> parse_numbers(pd.Series(["20.998", "6.4", "1.234,5"]), ",")[0].tolist()  # both marks
+    [nan, 6.4, 1234.5]
+    >>> parse_numbers(pd.Series(["20,998", "6,4", "1.234,5", "1.250"]), ",")[0].tolist()
+    [20.998, 6.4, 1234.5, 1250.0]
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.astype(float)
@@ -394,16 +407,33 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     if found is None:
         return _parse_number_cells(s, decimal)
     codes, distinct = found
+    # the separator rule weighs which marks the column shows, not how often: the distinct
+    # values show what every cell shows
     values, bad = _parse_number_cells(distinct, decimal)
     return _take(values, codes, s.index), _take(bad, codes, s.index)
+
+
+_SIGNED_NUMBER = re.compile(r"^(?P<sign>[-−+])?\s*(?P<num>\d(?:[\d.,' ’]*\d)?)$")
 
 
 def _parse_number_cells(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     missing = _is_missing(s)
     text = s.astype("string").str.strip()
     if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    values = pd.to_numeric(text.where(~missing), errors="coerce").astype(float)
+        clean = text.where(~missing).str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True)
+        parts = clean.str.extract(_SIGNED_NUMBER)
+        shaped = parts["num"].notna()
+        values = pd.Series(np.nan, index=s.index, dtype=float)
+        if shaped.any():
+            read, _, _ = _separated_numbers(parts["num"][shaped], decimal)
+            negative = parts["sign"][shaped].isin(["-", "−"]).to_numpy()
+            values[shaped] = np.where(negative, -read.to_numpy(), read.to_numpy())
+        other = ~shaped & ~missing          # 1e3, inf ...: read as written, comma as the mark
+        if other.any():
+            values[other] = pd.to_numeric(text[other].str.replace(",", ".", regex=False),
+                                          errors="coerce").astype(float)
+    else:
+        values = pd.to_numeric(text.where(~missing), errors="coerce").astype(float)
     bad = values.isna() & ~missing
     return values, bad
 
@@ -517,6 +547,49 @@ _AMOUNT_FORMS = {  # number part -> how to read it
 }
 
 
+def _separated_numbers(num: pd.Series, decimal: str | None
+                       ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Read number texts (digits and separators, no sign or currency) by the separator rule.
+
+    The rule of :func:`parse_amounts` (and of :func:`parse_numbers` in decimal-comma files):
+    the last of two different separators is the decimal mark, a repeated one or a space or
+    apostrophe groups thousands, a single one not followed by exactly three digits is the
+    decimal mark, and a single one followed by exactly three digits (``1,234``, ``20.998``) is
+    read with the decimal mark the column's other values show, else with the file's
+    ``decimal``. When the column shows both marks, or neither and the file tells none, it is
+    ambiguous. Returns ``(value, form, sep)``: ``value`` NaN where not read, ``form`` the shape
+    (``None``: not a number, ``'single_ambiguous'``: ambiguous) and ``sep`` the first separator.
+    """
+    form = pd.Series(None, index=num.index, dtype=object)
+    for name, pattern in _AMOUNT_FORMS.items():
+        hit = form.isna() & num.str.fullmatch(pattern).fillna(False).astype(bool)
+        form[hit] = name
+    sep = num.str.extract(r"([.,])", expand=False)
+    # which decimal mark each value shows (the evidence for the ambiguous ones)
+    shows = pd.Series(None, index=num.index, dtype=object)
+    shows[form.eq("single") | (form.eq("spaced") & sep.notna())] = sep
+    shows[form.eq("comma_groups")] = "."
+    shows[form.eq("dot_groups")] = ","
+    seen = set(shows.dropna())
+    mark = seen.pop() if len(seen) == 1 else (decimal if not seen else None)
+    ambiguous = form.eq("single_ambiguous")
+    if mark is not None and ambiguous.any():
+        form[ambiguous & sep.eq(mark)] = "single"
+        form[ambiguous & sep.ne(mark)] = "grouped"
+    body = num.copy()
+    as_decimal = form.isin(["single", "spaced"])
+    body[as_decimal] = num[as_decimal].str.replace(r"[ '’]", "", regex=True).str.replace(
+        ",", ".", regex=False)
+    body[form.eq("grouped")] = num[form.eq("grouped")].str.replace(r"[.,]", "", regex=True)
+    body[form.eq("comma_groups")] = num[form.eq("comma_groups")].str.replace(",", "",
+                                                                             regex=False)
+    body[form.eq("dot_groups")] = num[form.eq("dot_groups")].str.replace(
+        ".", "", regex=False).str.replace(",", ".", regex=False)
+    value = pd.to_numeric(body.where(form.notna() & form.ne("single_ambiguous")),
+                          errors="coerce").astype(float)
+    return value, form, sep
+
+
 def _file_decimal(raw: RawTable) -> str | None:
     """The decimal mark a file's format tells: CSV by its delimiter; Excel/Parquet cells: none."""
     return raw.decimal if raw.file.lower().endswith(".csv") else None
@@ -539,7 +612,8 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     3. A single separator followed by exactly three digits (``1,234``, ``12.500``) could be
        either. It is read with the column's decimal mark when the other values of the column
        show one consistently, else with the file's (``decimal``: ``','`` for a
-       semicolon-delimited CSV, ``'.'`` for another CSV), else it is **ambiguous** and not read.
+       semicolon-delimited CSV, ``'.'`` for another CSV). When the column shows both marks,
+       or none and the file tells none (Excel text cells), it is **ambiguous** and not read.
 
     Parameters
     ----------
@@ -564,7 +638,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     ['USD', 'USD', None, None, 'EUR', None]
 
     ``12,500`` is read with the decimal mark the column's other values show; where they show
-    none (or both), with the file's; else it is ambiguous and not read:
+    none, with the file's; else (both marks, or no mark and no file's) it is ambiguous:
 
     >>> parse_amounts(pd.Series(["$1,234.50", "12,500"])).amount.tolist()
     [1234.5, 12500.0]
@@ -594,34 +668,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
         signs = parts[["s1", "s2", "s3"]].notna().sum(axis=1)
         parens = parts["po"].notna() | parts["pc"].notna()
         both_cur = parts["c1"].notna() & parts["c2"].notna()
-        form = pd.Series(None, index=text.index, dtype=object)
-        for name, pattern in _AMOUNT_FORMS.items():
-            hit = form.isna() & num.str.fullmatch(pattern).fillna(False).astype(bool)
-            form[hit] = name
-        sep = num.str.extract(r"([.,])", expand=False)
-        # which decimal mark each value shows (the evidence for the ambiguous ones)
-        shows = pd.Series(None, index=text.index, dtype=object)
-        shows[form.eq("single") | (form.eq("spaced") & sep.notna())] = sep
-        shows[form.eq("comma_groups")] = "."
-        shows[form.eq("dot_groups")] = ","
-        seen = set(shows.dropna())
-        column_mark = seen.pop() if len(seen) == 1 else None
-        mark = column_mark or decimal
-        ambiguous = form.eq("single_ambiguous")
-        if mark is not None and ambiguous.any():
-            form[ambiguous & sep.eq(mark)] = "single"
-            form[ambiguous & sep.ne(mark)] = "grouped"
-        body = num.copy()
-        as_decimal = form.isin(["single", "spaced"])
-        body[as_decimal] = num[as_decimal].str.replace(r"[ '’]", "", regex=True).str.replace(
-            ",", ".", regex=False)
-        body[form.eq("grouped")] = num[form.eq("grouped")].str.replace(r"[.,]", "", regex=True)
-        body[form.eq("comma_groups")] = num[form.eq("comma_groups")].str.replace(",", "",
-                                                                                 regex=False)
-        body[form.eq("dot_groups")] = num[form.eq("dot_groups")].str.replace(
-            ".", "", regex=False).str.replace(",", ".", regex=False)
-        value = pd.to_numeric(body.where(form.notna() & form.ne("single_ambiguous")),
-                              errors="coerce").astype(float)
+        value, form, sep = _separated_numbers(num, decimal)
         negative = parts["s1"].isin(["-", "−"]) | parts["s2"].isin(["-", "−"]) \
             | parts["s3"].eq("-") | (parts["po"].notna() & parts["pc"].notna())
         value = value.where(~negative.fillna(False).astype(bool), -value)
