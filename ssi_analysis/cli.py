@@ -89,8 +89,9 @@ def _print_flags(flags: pd.DataFrame) -> None:
 
 
 def _group_reasons(rej: pd.DataFrame):
-    kind = rej["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
-    return rej.assign(kind=kind).groupby(["table", "kind"], sort=True)
+    from .io import reason_kind
+
+    return rej.assign(kind=reason_kind(rej["reason"])).groupby(["table", "kind"], sort=True)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -34,7 +34,15 @@ import pandera.pandas as pa
 
 from . import crm
 from .errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
-from .schemas import LEVEL_METRICS, LINKEDIN_PILLARS, METRICS, TABLES, TableSpec
+from .schemas import (
+    CEILING_ERROR,
+    LEVEL_METRICS,
+    LINKEDIN_PILLARS,
+    METRICS,
+    TABLES,
+    VALUE_CEILING,
+    TableSpec,
+)
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "?"})
@@ -73,6 +81,9 @@ class QualityReport:
     notes: list[str] = field(default_factory=list)
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_REJECT_COLUMNS))
     """Rows kept but flagged, one line per flag, in the shape of ``rejects``."""
+    warnings: list[str] = field(default_factory=list)
+    """Documented repairs made while loading (a percent scale read as 0..1, an id matched in
+    another letter case): the data were changed, and the analyst should check the source."""
 
     def summary(self) -> pd.DataFrame:
         """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
@@ -105,15 +116,43 @@ class QualityReport:
                 line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
                          f"{'; ...' if len(flags) > 4 else ''})")
             out.append(line)
+        out.extend(f"warning: {w}" for w in self.warnings)
         out.extend(f"note: {n}" for n in self.notes)
         return out
+
+
+_KIND_RULES = (
+    (r"\s*\([^()]*\)", ""),                               # (-1.0), (rows 2, 4), (a hint)
+    (r": .*$", ""),                                        # amount ... is ambiguous: ...
+    (r" '.*'", ""),                                        # the value itself: 'r001', 'post'
+    (r"\brows? \d+(?:, \d+)*(?: \.\.\.)?", "another row"),  # duplicate of row 7
+    (r"^\d{4}(?:Q\d|-\d\d)\b", "a period"),                 # 2026Q3 only partly covered
+)
+
+
+def reason_kind(reasons: pd.Series) -> pd.Series:
+    """The kind of each reason: its words without the values in it, to group rows by.
+
+    Values (quoted cells, numbers in parentheses, row numbers) are left out, so that every
+    row with an unknown rep, say, is one group however many ids there are; no cell of the
+    data is in a kind.
+
+    >>> reason_kind(pd.Series(["rep_id 'r001' is not in reps", "negative value (-1.0)",
+    ...                        "duplicate of row 7 (same rep and period)",
+    ...                        "amount '1,250' is ambiguous: a thousands separator?"])).tolist()
+    ['rep_id is not in reps', 'negative value', 'duplicate of another row', 'amount is ambiguous']
+    """
+    kind = reasons.astype(str)
+    for pattern, repl in _KIND_RULES:
+        kind = kind.str.replace(pattern, repl, regex=True)
+    return kind.str.strip()
 
 
 def _count_reasons(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of a rejects/flags frame counted by table and kind of reason."""
     if rows.empty:
         return pd.DataFrame(columns=["table", "reason", "rows"])
-    kind = rows["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
+    kind = reason_kind(rows["reason"])
     out = (rows.assign(reason=kind).groupby(["table", "reason"], sort=True)
            .size().rename("rows").reset_index())
     return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
@@ -747,6 +786,8 @@ def _reason_from_check(check: str, column: str | None, value: object) -> str:
         return f"unknown {col} '{value}'"
     if check.startswith("str_length"):
         return f"empty {col}"
+    if check == CEILING_ERROR:
+        return f"{check} ({value})"
     return check
 
 
@@ -758,6 +799,7 @@ class _Loaded:
     notes: list[str]
     flags: pd.DataFrame | None = None   # kept rows with a flag: _REJECT_COLUMNS + "_row"
     currency: str | None = None         # the one currency of the amounts, when marked
+    warnings: list[str] = field(default_factory=list)   # documented repairs made
 
 
 def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
@@ -771,6 +813,57 @@ def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
         "value": (value.astype(str).to_numpy() if value is not None else None),
         "reason": reasons.to_numpy(dtype=object),
     })
+
+
+EVENT_DATES: dict[str, tuple[str, ...]] = {"activity": ("date",), "ssi_observed": ("date",),
+                                          "opportunities": ("created_date",)}
+"""Dates of things that happened (not plans such as quota periods or expected close dates):
+they cannot lie in the future, nor before LinkedIn existed."""
+
+LINKEDIN_LAUNCH = pd.Timestamp("2003-05-05")
+"""LinkedIn's launch: activity (and a CRM record in an SSI analysis) before it is a typo or a
+placeholder (``1900-01-01``, ``1970-01-01``)."""
+
+
+def run_day() -> pd.Timestamp:
+    """The day of the run: ``SOURCE_DATE_EPOCH`` (UTC) when set, as reproducible builds pin the
+    time, else today. Event dates after the next day (a day's grace for time zones) are in the
+    future.
+
+    >>> run_day() == run_day().normalize()
+    True
+    """
+    import datetime as _dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return pd.Timestamp(_dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC).date())
+        except (ValueError, OverflowError, OSError):
+            raise SSIConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got "
+                                 f"{epoch!r}", fix="unset it, or set it to e.g. 1767225600"
+                                 ) from None
+    return pd.Timestamp(_dt.date.today())
+
+
+def _implausible_dates(dates: pd.Series, col: str) -> list[pd.DataFrame]:
+    """Problems for event dates in the future or before LinkedIn existed."""
+    today = run_day()
+    values = dates.to_numpy()
+    with np.errstate(invalid="ignore"):
+        late = values > (today + pd.Timedelta(days=1)).to_datetime64()
+        early = values < LINKEDIN_LAUNCH.to_datetime64()
+    out = []
+    for mask, what in ((late, f"after the day of the run, {today:%Y-%m-%d}"),
+                       (early, f"before LinkedIn's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}")):
+        if mask.any():
+            shown = dates[mask].dt.strftime("%Y-%m-%d")
+            kind = "in the future" if mask is late else "before LinkedIn existed"
+            out.append(pd.DataFrame({"idx": dates.index[mask], "column": col, "value": shown,
+                                     "reason": f"{col} {kind} (" + shown + f", {what}: a "
+                                               "typo?)"}))
+    return out
 
 
 def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.DataFrame, list]:
@@ -789,6 +882,8 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
                                               "reason": f"{col} is not a date"}))
+            if col in EVENT_DATES.get(spec.name, ()):
+                problems.extend(_implausible_dates(df[col], col))
         elif col in spec.numbers:
             df[col], bad = parse_numbers(cell, raw.decimal)
             if bad.any():
@@ -798,12 +893,35 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
     return df, problems
 
 
+_ROW_CHECK_COLUMNS = {"a level must be within 0..1": "value",
+                      "period_end is before period_start": "period_end",
+                      "value must be finite": None}
+"""The cell a row-wise check of a schema is about (``None``: the cells that are not finite)."""
+
+
+def _attribute_row_checks(fc: pd.DataFrame) -> pd.DataFrame:
+    """Pandera reports a failed row-wise (DataFrame) check once per column of the row: keep the
+    cell the check is about, so a rejected row names that column and its value."""
+    table_level = fc["schema_context"].eq("DataFrameSchema")
+    if not table_level.any():
+        return fc
+    check = fc["check"].astype(str)
+    preferred = check.map(_ROW_CHECK_COLUMNS)
+    not_finite = fc["failure_case"].map(
+        lambda v: isinstance(v, float | np.floating) and bool(np.isinf(v))).astype(bool)
+    hit = table_level & (preferred.eq(fc["column"]).fillna(False).astype(bool)
+                         | (check.isin([k for k, v in _ROW_CHECK_COLUMNS.items() if v is None])
+                            & not_finite))
+    found = hit.groupby([fc["index"], check]).transform("any")
+    return fc[~table_level | hit | ~found]
+
+
 def _validate(df: pd.DataFrame, schema: type[pa.DataFrameModel]) -> list[pd.DataFrame]:
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        fc = fc[fc["index"].notna()]
+        fc = _attribute_row_checks(fc[fc["index"].notna()])
         if fc.empty:
             # table-level problems only (types); surface the first clearly
             first = exc.failure_cases.iloc[0]
@@ -830,8 +948,8 @@ def _plain_text(s: pd.Series) -> pd.Series:
 def _activity_screen_applies() -> bool:
     """Whether :func:`_activity_suspects` screens for every check of ``ActivitySchema``.
 
-    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0,
-    levels within 0..1, finite values). If the schema gains a check, this turns false and every
+    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0
+    and within the ceiling, levels within 0..1, finite values). If the schema gains a check, this turns false and every
     row is validated by pandera again, until the screen learns the new check.
     """
     s = TABLES["activity"].schema.to_schema()
@@ -840,7 +958,8 @@ def _activity_screen_applies() -> bool:
     expected = {
         "rep_id": (False, False, []), "date": (False, False, []),
         "metric": (False, False, [("isin", {"allowed_values": sorted(METRICS)})]),
-        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0})]),
+        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0}),
+                                 ("within_ceiling", {})]),
     }
     return (shape == expected and [c.name for c in s.checks] == ["levels_within_unit", "finite"]
             and not s.unique)
@@ -852,7 +971,7 @@ def _activity_suspects(df: pd.DataFrame) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         sure = (df["rep_id"].notna().to_numpy() & df["date"].notna().to_numpy()
                 & _isin(df["metric"], METRICS) & np.isfinite(v) & (v >= 0)
-                & ~(_isin(df["metric"], LEVEL_METRICS) & (v > 1)))
+                & (v <= VALUE_CEILING) & ~(_isin(df["metric"], LEVEL_METRICS) & (v > 1)))
     return ~sure
 
 
@@ -966,6 +1085,7 @@ def _load_activity(raw: RawTable) -> _Loaded:
         df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
         df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")
         df = df[["rep_id", "date", "metric", "value", "_row"]].reset_index(drop=True)
+    warnings = _percent_levels(df, raw.file)
     # validate the long rows, then map failures back to source rows
     vdf = df.drop(columns="_row")
     long_problems = _validate_activity(vdf)
@@ -981,7 +1101,54 @@ def _load_activity(raw: RawTable) -> _Loaded:
         rejected = np.zeros(len(raw.frame), dtype=bool)
         rejected[rej["row"].to_numpy(dtype=np.int64) - raw.row_offset] = True
         df = df[~rejected[df["_row"].to_numpy()]]
-    return _Loaded(df.reset_index(drop=True), rej, len(raw.frame), notes)
+    return _Loaded(df.reset_index(drop=True), rej, len(raw.frame), notes, warnings=warnings)
+
+
+def percent_scale(values: np.ndarray) -> bool:
+    """Whether a level metric's values are percentages (0-100) rather than shares (0..1).
+
+    They are when every value (finite, not negative: the others are rejected anyway) is within
+    0..100, the largest is at least 10, and none lies strictly between 0 and 1. A share like
+    0.6 says the column is on the 0..1 scale, and a column whose largest value is below 10
+    cannot be percentages of profiles (every one under 10% complete): then a 1.4 is an error,
+    rejected, not a percentage.
+
+    >>> percent_scale(np.array([0.0, 60.0, 85.0, 100.0]))
+    True
+    >>> percent_scale(np.array([0.5, 0.9, 1.4])), percent_scale(np.array([1.4]))
+    (False, False)
+    """
+    v = values[np.isfinite(values) & (values >= 0)]
+    return percent_scale_of(v.max() if v.size else None, int(((v > 0) & (v < 1)).sum()))
+
+
+def percent_scale_of(top: float | None, shares: int) -> bool:
+    """:func:`percent_scale` from the largest valid value and the number strictly in (0, 1)."""
+    return bool(top is not None and 10 <= top <= 100 and shares == 0)
+
+
+def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
+    """Levels written as percentages are divided by 100 in place (a documented repair); returns
+    the warnings."""
+    out = []
+    for metric in sorted(LEVEL_METRICS):
+        rows = _isin(df["metric"], [metric])
+        if not rows.any():
+            continue
+        v = df["value"].to_numpy(dtype=float)[rows]
+        if percent_scale(v):
+            scaled = np.where(np.isfinite(v) & (v >= 0), v / 100.0, v)
+            df.loc[rows, "value"] = scaled
+            out.append(percent_warning(file, metric, v[np.isfinite(v) & (v >= 0)].max(),
+                                       int(rows.sum())))
+    return out
+
+
+def percent_warning(file: str, metric: str, top: float, rows: int) -> str:
+    """The warning of a level read as percentages (:func:`percent_scale`)."""
+    return (f"{file}: {metric} is on a 0-100 scale (values up to {top:g}), not 0..1: read as "
+            f"percentages and divided by 100 ({rows} rows; write shares such as 0.85 to "
+            "silence this)")
 
 
 def _normalise_names(s: pd.Series) -> pd.Series:
@@ -1435,9 +1602,10 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         raise errors[0] if len(errors) == 1 else SSIInputErrors(errors)
 
     reps_ids = set(loaded["reps"].frame["rep_id"])
+    repairs = id_repairs(reps_ids)
     for name in ("activity", "outcomes", "ssi_observed", "quotas"):
         if name in loaded:
-            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name)
+            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name, repairs)
     if "outcomes" in loaded:
         _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
     derived = None
@@ -1463,6 +1631,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         if kept_flags is not None:
             flags.append(kept_flags)
         quality.notes.extend(ld.notes)
+        quality.warnings.extend(ld.warnings)
     if derived is not None:
         quality.notes.extend(derived.notes)
     quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
@@ -1639,20 +1808,96 @@ def _drop_rows(ld: _Loaded, mask: pd.Series, table: str, file: str, reasons: pd.
     ld.frame = ld.frame[~ld.frame["_row"].isin(first["_row"])]
 
 
-def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str) -> None:
-    mask = pd.Series(~_isin(ld.frame["rep_id"], reps_ids), index=ld.frame.index)
-    reasons = "rep_id '" + ld.frame.loc[mask, "rep_id"].astype(str) + "' is not in reps"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def id_key(rep_id: str) -> str:
+    """How an id that matches no rep exactly is matched: letters A-Z in lower case, and an id
+    of digits only without its leading zeros (spreadsheets drop them: ``007`` becomes ``7``).
+
+    >>> id_key("R001"), id_key("r001"), id_key("007"), id_key("7"), id_key("000")
+    ('r001', 'r001', '7', '7', '0')
+    """
+    key = rep_id.translate(_ASCII_LOWER)
+    if re.fullmatch(r"[0-9]+", key):
+        key = key.lstrip("0") or "0"
+    return key
+
+
+def id_repairs(rep_ids) -> dict[str, str | None]:
+    """Each :func:`id_key` of the reps' ids -> the one rep with that key (``None`` when several
+    reps share it: then no id is matched by the key, since which rep is meant is unclear)."""
+    out: dict[str, str | None] = {}
+    for rid in sorted(rep_ids):
+        key = id_key(rid)
+        out[key] = None if key in out else rid
+    return out
+
+
+def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str,
+                         repairs: dict[str, str | None] | None = None) -> None:
+    """Rows whose rep is not in reps are rejected; an id differing from exactly one rep's only
+    in letter case or leading zeros is read as that rep (a documented repair, with a warning)."""
+    ids = ld.frame["rep_id"]
+    unknown = ~_isin(ids, reps_ids)
+    if repairs and unknown.any():
+        odd = pd.unique(ids[unknown].dropna().astype(str))
+        fixed = {u: repairs[id_key(u)] for u in odd if repairs.get(id_key(u))}
+        if fixed:
+            hit = unknown & _isin(ids, fixed)
+            if isinstance(ids.dtype, pd.CategoricalDtype):
+                cats = pd.Series(ids.cat.categories).astype(object)
+                ld.frame["rep_id"] = _recode(ids, cats.map(lambda c: fixed.get(c, c)))
+            else:
+                ld.frame["rep_id"] = ids.where(~hit, ids[hit].map(fixed))
+            first = sorted(fixed)[0]
+            ld.warnings.append(repair_warning(file, int(hit.sum()), first, fixed[first]))
+            unknown = unknown & ~hit
+    mask = pd.Series(unknown, index=ld.frame.index)
+    text = ld.frame.loc[mask, "rep_id"].astype(str)
+    shared = (text.map(lambda u: id_key(u) in repairs and repairs[id_key(u)] is None)
+              if repairs else pd.Series(False, index=text.index))
+    reasons = ("rep_id '" + text + "' is not in reps"
+               + np.where(shared.to_numpy(dtype=bool), SHARED_KEY_HINT, ""))
     _drop_rows(ld, mask, table, file, reasons, "rep_id")
 
 
+SHARED_KEY_HINT = (" (several reps differ from it only in letter case or leading zeros: which "
+                   "one is meant cannot be told)")
+
+
+def repair_warning(file: str, rows: int, example: str, rep: str) -> str:
+    """The warning of ids matched to reps by :func:`id_key`."""
+    return (f"{file}: {rows} row(s) name a rep_id in another letter case or without its "
+            f"leading zeros (e.g. '{example}' for '{rep}'); read as that rep (correct the ids "
+            "in the source to silence this)")
+
+
 def _reject_duplicate_periods(ld: _Loaded, file: str) -> None:
+    """Outcome rows of one rep: an exact repeat of a period is a duplicate of the first; periods
+    that overlap otherwise (share a day) are all rejected, since which one is right cannot be
+    told."""
     key = ["rep_id", "period_start", "period_end"]
+    offset = 1 if file.endswith((".parquet", ".json")) else 2
     dup = ld.frame.duplicated(key, keep="first")
     if dup.any():
-        first_row = ld.frame.groupby(key)["_row"].transform("min") + 2
+        first_row = ld.frame.groupby(key)["_row"].transform("min") + offset
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and period)"
         _drop_rows(ld, dup, "outcomes", file, reasons, "period_start")
-
+    q = ld.frame.sort_values(["rep_id", "period_start", "period_end"], kind="stable")
+    if q.empty:
+        return
+    prev_end = q.groupby("rep_id")["period_end"].cummax().groupby(q["rep_id"]).shift()
+    block = (~(q["period_start"] <= prev_end).fillna(False)).cumsum()
+    size = block.map(block.value_counts())
+    over = size > 1
+    if over.any():
+        rows = (q.loc[over, "_row"] + offset).groupby(block[over]).agg(
+            lambda r: ", ".join(map(str, sorted(r))))
+        reasons = ("period overlaps another of the same rep (rows "
+                   + block[over].map(rows) + ")").reindex(ld.frame.index)
+        mask = pd.Series(ld.frame.index.isin(q.index[over]), index=ld.frame.index)
+        _drop_rows(ld, mask, "outcomes", file, reasons, "period_start")
 
 
 def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:

@@ -56,15 +56,23 @@ from ..io import (
     MISSING_TOKENS,
     QualityReport,
     TableQuality,
+    LINKEDIN_LAUNCH,
     _describe_unknown,
     _normalise_name,
     find_table_file,
+    id_repairs,
     load_reps,
+    percent_scale_of,
+    SHARED_KEY_HINT,
+    percent_warning,
+    reason_kind,
+    repair_warning,
     resolve_data_dir,
+    run_day,
 )
 from ..outputs import publish
 from ..progress import Progress
-from ..schemas import LEVEL_METRICS, METRICS
+from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
 from . import require_duckdb
 
@@ -592,11 +600,16 @@ def _text_dates(t: str) -> tuple[str, str, str]:
 
 
 def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
-                 date_order: str | None, tz: str) -> str:
+                 date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
+                 rep_keys: str | None = None) -> str:
     """Every activity row typed and checked: the problems ``load_data`` would reject it for.
 
     Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
-    metric's position in the catalogue).
+    metric's position in the catalogue). ``percent``: level metrics on a 0-100 scale, divided by
+    100 (:func:`ssi_analysis.io.percent_scale`). ``rep_keys(key, rep, rep_id)``: the reps by
+    :func:`ssi_analysis.io.id_key` (``rep`` NULL where several share a key), to match an id in
+    another letter case or without its leading zeros; adds ``repaired_to`` (the rep's id where
+    so matched) and ``shared_key``.
     """
     rep_col, rep_kind = names["rep_id"]
     date_col, date_kind = names["date"]
@@ -635,6 +648,14 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
              f"CAST({v} AS VARCHAR) AS value_raw", f"CAST({d} AS VARCHAR) AS date_raw",
              f"{date} AS date", f"{date_given} AS date_given"]
     typed = f"SELECT {', '.join(inner)} FROM {source}"
+    if percent:
+        typed = (f"SELECT * REPLACE (CASE WHEN metric IN ({_names(percent)}) AND value >= 0 AND "
+                 f"isfinite(value) THEN value / {_num(100.0)} ELSE value END AS value) "
+                 f"FROM ({typed})")
+    today = run_day()
+    late = _day(np.datetime64((today + pd.Timedelta(days=1)).date()))
+    launch = _day(np.datetime64(LINKEDIN_LAUNCH.date()))
+    shown_date = "strftime(date, '%Y-%m-%d')"
 
     levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
     first_col = ("CASE WHEN rep_id IS NOT NULL THEN 'rep_id' WHEN date IS NOT NULL THEN 'date' "
@@ -645,10 +666,18 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     date_bad = "(date_given AND date IS NULL)"
     checks = [  # in the order load_data reports them
         (date_bad, "'date'", "date_raw", "'date is not a date'"),
+        (f"date > {late}", "'date'", shown_date,
+         f"'date in the future (' || {shown_date} || "
+         f"{_text(f', after the day of the run, {today:%Y-%m-%d}: a typo?)')}"),
+        (f"date < {launch}", "'date'", shown_date,
+         f"'date before LinkedIn existed (' || {shown_date} || "
+         f"{_text(f', before LinkedIn' + chr(39) + f's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}: a typo?)')}"),
         ("value_bad", "'value'", "value_raw", "'value is not a number'"),
-        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)", first_col, first_val,
+        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)",
+         f"CASE WHEN value IS NULL THEN {first_col} ELSE 'value' END",
+         f"CASE WHEN value IS NULL THEN {first_val} ELSE CAST(value AS VARCHAR) END",
          "'a level must be within 0..1'"),
-        ("isinf(value)", first_col, first_val, "'value must be finite'"),
+        ("isinf(value)", "'value'", "CAST(value AS VARCHAR)", "'value must be finite'"),
         ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
         (f"date IS NULL AND NOT {date_bad}", "'date'", "NULL", "'missing date'"),
         ("metric IS NULL", "'metric'", "NULL", "'missing metric'"),
@@ -656,11 +685,14 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         ("value IS NULL AND NOT value_bad", "'value'", "NULL", "'missing value'"),
         ("value < 0", "'value'", "CAST(value AS VARCHAR)",
          "'negative value (' || CAST(value AS VARCHAR) || ')'"),
+        (f"value > {_num(VALUE_CEILING)} AND NOT isinf(value)", "'value'",
+         "CAST(value AS VARCHAR)", f"{_text(CEILING_ERROR)} || ' (' || CAST(value AS VARCHAR) || ')'"),
     ]
     # the same rows as any check above, cheaply: a missing or unknown metric has no code
     level_codes = ", ".join(str(_CATALOGUE.index(m)) for m in sorted(LEVEL_METRICS))
     bad = ("coalesce(rep_id IS NULL OR date IS NULL OR mi IS NULL OR value IS NULL OR value < 0 "
-           f"OR isinf(value) OR (mi IN ({level_codes}) AND value > 1), false)")
+           f"OR isinf(value) OR value > {_num(VALUE_CEILING)} OR date > {late} OR date < {launch} "
+           f"OR (mi IN ({level_codes}) AND value > 1), false)")
     problems = ("list_filter([" + ", ".join(
         f"CASE WHEN {c} THEN {{'c': {col}, 'v': CAST({val} AS VARCHAR), 'r': {r}}} END"
         for c, col, val, r in checks) + "], lambda e: e IS NOT NULL)")
@@ -668,8 +700,17 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
              "LEFT JOIN metrics mt ON mt.metric = t.metric")
     flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
     explained = f"SELECT f.*, CASE WHEN bad THEN {problems} END AS problems FROM ({flagged}) f"
-    return (f"SELECT e.*, u.rep FROM ({explained}) e "
-            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
+    if rep_keys is None:
+        return (f"SELECT e.*, u.rep, CAST(NULL AS VARCHAR) AS repaired_to, false AS shared_key "
+                f"FROM ({explained}) e LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
+    lower = "translate(e.rep_id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    key = (f"CASE WHEN regexp_full_match({lower}, '[0-9]+') THEN "
+           f"coalesce(nullif(ltrim({lower}, '0'), ''), '0') ELSE {lower} END")
+    return (f"SELECT e.*, coalesce(u.rep, k.rep) AS rep, "
+            f"CASE WHEN u.rep IS NULL THEN k.rep_id END AS repaired_to, "
+            f"coalesce(u.rep IS NULL AND k.key IS NOT NULL AND k.rep IS NULL, false) AS shared_key "
+            f"FROM ({explained}) e LEFT JOIN {universe} u ON u.rep_id = e.rep_id "
+            f"LEFT JOIN {rep_keys} k ON u.rep IS NULL AND k.key = {key}")
 
 
 def score_parquet(data: str | Path, out: str | Path | None = None, *,
@@ -775,7 +816,26 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
                 + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
                 + ") AS t(metric, mi)")
-    checked = _checked_sql(source, columns, "universe", order, tz)
+    keys = [(k, int(universe_ids.get_loc(r)) if r is not None else None, r)
+            for k, r in id_repairs(universe_ids).items()]
+    con.register("rep_keys_frame", pd.DataFrame(keys, columns=["key", "rep", "rep_id"]))
+    con.execute("CREATE TEMP TABLE rep_keys AS SELECT CAST(key AS VARCHAR) AS key, "
+                "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id "
+                "FROM rep_keys_frame")
+    con.unregister("rep_keys_frame")
+    # levels written as percentages: decided on every row of the level metric, as load_data
+    levels_seen = _run(con, (
+        f"SELECT metric, max(value) FILTER (WHERE isfinite(value) AND value >= 0), "
+        f"count(*) FILTER (WHERE value > 0 AND value < 1), count(*) FROM "
+        f"({_checked_sql(source, columns, 'universe', order, tz)}) "
+        f"WHERE metric IN ({_names(LEVEL_METRICS)}) GROUP BY metric ORDER BY metric")).fetchall()
+    percent, warnings = set(), []
+    for metric, top, n_shares, n in levels_seen:
+        if percent_scale_of(top, n_shares):
+            percent.add(metric)
+            warnings.append(percent_warning(shown, metric, top, n))
+    checked = _checked_sql(source, columns, "universe", order, tz, percent=frozenset(percent),
+                           rep_keys="rep_keys")
     con.execute(f"CREATE TEMP VIEW checked AS {checked}")
 
     # 1. the rejected rows, and their reasons
@@ -792,9 +852,15 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
                CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
                CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
-               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps' END
+               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps'
+                    || CASE WHEN shared_key THEN {_text(SHARED_KEY_HINT)} ELSE '' END END
                    AS reason
         FROM checked WHERE bad OR rep IS NULL""", bar)
+    n_fixed, fixed_from, fixed_to = con.execute(
+        "SELECT count(*), min(rep_id), arg_min(repaired_to, rep_id) FROM checked "
+        "WHERE NOT bad AND repaired_to IS NOT NULL").fetchone()
+    if n_fixed:
+        warnings.append(repair_warning(shown, n_fixed, fixed_from, fixed_to))
     n_read = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     n_rejected = con.execute("SELECT count(*) FROM rejected").fetchone()[0]
 
@@ -812,6 +878,7 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         raise RuntimeError(f"row accounting broken: {n_read} != {n_used} + {n_rejected}")
 
     quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
+    quality.warnings.extend(warnings)
     unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
                           f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
     if unknown:
@@ -904,9 +971,12 @@ def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None
 def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
              n_rejected: int, notes: list[str]) -> QualityReport:
     """The reps report plus the activity's counts, reasons counted in SQL, first rejects."""
-    kind = r"regexp_replace(reason, ' \(.*\)$|: .*$| ''.*''$', '')"
-    counts = con.execute(f"""SELECT 'activity' AS "table", {kind} AS reason, count(*) AS rows
-        FROM rejected GROUP BY ALL ORDER BY rows DESC, reason""").df()
+    # each distinct reason counted in SQL, then grouped by kind as QualityReport groups them
+    distinct = con.execute("SELECT reason, count(*) AS rows FROM rejected GROUP BY reason").df()
+    counts = (distinct.assign(table="activity", reason=reason_kind(distinct["reason"]))
+              .groupby(["table", "reason"], sort=True)["rows"].sum().reset_index()
+              .sort_values(["table", "rows"], ascending=[True, False], kind="stable")
+              .reset_index(drop=True))
     kept = con.execute(f'SELECT "table", file, row, rep_id, "column", "value", reason '
                        f"FROM rejected ORDER BY stage, _file, _row LIMIT {_REJECTS_KEPT}").df()
     rejects = [r for r in (quality.rejects, kept) if not r.empty]
