@@ -47,34 +47,71 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Every problem at once: of the config, of every file, of every row, grouped with counts,
+    example rows and what to do. Exit 1 when there is any."""
+    from .config import default_config
+    from .errors import SSIInputErrors
     from .scoring import check_scorable
 
-    config = load_config(args.config)
-    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.outcome_period)
-    _print(*bundle.quality.lines())
-    rej = bundle.quality.rejects
-    problems = 0
-    if not rej.empty:
-        problems += len(rej)
-        _print("", f"{len(rej)} rejected row(s), by problem:")
-        for (_table, reason), grp in _group_reasons(rej):
-            rows = ", ".join(str(r) for r in grp["row"].head(5))
-            more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
-            _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
-            for r in grp.head(3).itertuples():
-                who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
-                _print(f"    row {r.row}: {who}{r.reason}")
-    _print_flags(bundle.quality.flags)
+    stopping: list[SSIError] = []           # problems that stop a run: files, columns, config
     try:
-        check_scorable(bundle.activity, config)
+        config = load_config(args.config)
     except SSIError as exc:
-        exc.file = exc.file or bundle.files["activity"].name
-        problems += 1
-        _print("", f"problem: {exc}")
-    if not problems:
+        stopping.append(exc)
+        config = default_config()
+    bundle, quality = None, None
+    try:
+        bundle = load_data(args.data, lazy=True, mapping=args.mapping,
+                           period=args.outcome_period)
+        quality = bundle.quality
+    except SSIError as exc:
+        stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
+        quality = getattr(exc, "quality", None)   # what the readable tables showed
+    if bundle is not None:
+        try:
+            check_scorable(bundle.activity, config)
+        except SSIError as exc:
+            exc.file = exc.file or bundle.files["activity"].name
+            stopping.append(exc)
+    if quality is not None:
+        _print(*quality.lines())
+    if stopping:
+        _print("", f"{len(stopping)} problem{'s' if len(stopping) > 1 else ''} that stop a run "
+                   "(fix these first):")
+        for i, exc in enumerate(stopping, 1):
+            _print(f"{i}. " + str(exc).replace("\n", "\n   "))
+    rejected = 0
+    if quality is not None and not quality.rejects.empty:
+        rej = quality.rejects
+        rejected = len(rej)
+        _print("", f"{len(rej)} rejected row(s), by problem (they are left out; the rest is "
+                   "used):")
+        _print_groups(rej, examples=3)
+    if quality is not None:
+        _print_flags(quality.flags)
+    if not stopping and not rejected:
         _print("no problems found")
         return EXIT_OK
     return EXIT_PROBLEMS
+
+
+def _print_groups(rows: pd.DataFrame, *, examples: int) -> None:
+    """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
+    rows), a few example rows with their rep and reason, and what to do."""
+    from .io import fix_for
+
+    for (_table, kind), grp in _group_reasons(rows):
+        shown = ", ".join(str(r) for r in grp["row"].head(5))
+        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
+        cols = grp["column"].dropna()
+        where = grp["file"].iloc[0] + (f", column '{cols.mode().iloc[0]}'" if len(cols) else "")
+        noun = "row" if len(grp) == 1 else "rows"
+        _print(f"- {where}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
+        for r in grp.head(examples).itertuples():
+            who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
+            _print(f"    row {r.row}: {who}{r.reason}")
+        if examples:
+            _print(f"    fix: {fix_for(kind)}")
 
 
 def _print_flags(flags: pd.DataFrame) -> None:
@@ -82,10 +119,7 @@ def _print_flags(flags: pd.DataFrame) -> None:
     if flags.empty:
         return
     _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
-    for (_table, reason), grp in _group_reasons(flags):
-        rows = ", ".join(str(r) for r in grp["row"].head(5))
-        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
-        _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
+    _print_groups(flags, examples=0)
 
 
 def _group_reasons(rej: pd.DataFrame):

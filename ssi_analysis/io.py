@@ -135,17 +135,82 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
 
     Values (quoted cells, numbers in parentheses, row numbers) are left out, so that every
     row with an unknown rep, say, is one group however many ids there are; no cell of the
-    data is in a kind.
+    data is in a kind. A row with several problems counts under its first.
 
     >>> reason_kind(pd.Series(["rep_id 'r001' is not in reps", "negative value (-1.0)",
     ...                        "duplicate of row 7 (same rep and period)",
     ...                        "amount '1,250' is ambiguous: a thousands separator?"])).tolist()
     ['rep_id is not in reps', 'negative value', 'duplicate of another row', 'amount is ambiguous']
     """
-    kind = reasons.astype(str)
+    kind = reasons.astype(str).str.split("; ", n=1).str[0]   # a row's first problem
     for pattern, repl in _KIND_RULES:
         kind = kind.str.replace(pattern, repl, regex=True)
     return kind.str.strip()
+
+
+_FIXES: tuple[tuple[str, str], ...] = (
+    (r"is not a date$", "write the date as YYYY-MM-DD (e.g. 2026-03-31)"),
+    (r"is not a number$", "write a plain number (12, 0.5; in a semicolon-delimited file 0,5), "
+                          "or leave the cell empty if it is not known"),
+    (r"^missing ", "fill in the cell, or remove the row if it is not known"),
+    (r"^negative ", "counts cannot be negative: correct the value, or remove the row"),
+    (r"must be above 0$", "give the period's quota as an amount above 0, or remove the row"),
+    (r" (?:below|above) -?[\d.]+$", "correct the value: it is outside the range the column "
+                                    "allows (see data/README.md)"),
+    (r"^empty ", "fill in the cell, or remove the row"),
+    (r"^unknown metric$", "use a metric name of data/README.md (the reason suggests the closest); "
+                          "rows of other metrics can be removed"),
+    (r"^a level must be within 0\.\.1$", "write profile_completeness as a share from 0 to 1 "
+                                         "(0.85 for 85%); a whole column written 0-100 is read "
+                                         "as percentages"),
+    (r"must be finite$", "replace inf with the real value, or remove the row"),
+    (r"^value above the ceiling", "one row cannot hold more than 10,000,000: check the unit "
+                                  "and that the column holds counts, not ids or timestamps"),
+    (r"in the future$", "correct the date (often a typo in the year); things that happened "
+                        "cannot be dated after today"),
+    (r"before LinkedIn existed$", "correct the date; a placeholder such as 1900-01-01 means "
+                                  "unknown: remove the row"),
+    (r"^rep_id is not in reps$", "add the rep to reps, or correct the id so it matches reps "
+                                 "exactly"),
+    (r"^owner matches no rep$", "add a crm_owner column to reps naming each rep as the CRM "
+                                "does, or add the missing reps"),
+    (r"^duplicate of another row$", "remove the repeated row"),
+    (r"overlaps another of the same rep$", "give each rep one period per day: correct the "
+                                           "dates, or remove the wrong row"),
+    (r"^period_end is before period_start$", "correct the dates (are they swapped?)"),
+    (r"^unknown stage$", "add the stage to the mapping's [stages] won, lost or open lists "
+                         "(see data/README.md)"),
+    (r"^amount is ambiguous$", "write the amount without a thousands separator (12500) or "
+                               "with a decimal mark the column uses consistently"),
+    (r"^amount (?:is not an amount|has two different currencies)$",
+     "write the amount as a number, optionally with one currency mark ($1,200.50)"),
+    (r"^amount in [A-Z]{3} while", "convert the amounts to one currency, or export one"),
+    (r"without an amount$", "fill in the deal's amount"),
+    (r"without a close_date$", "fill in the close date of the closed opportunity"),
+    (r"repeats with different values$", "keep the right copy of the opportunity and remove "
+                                        "the others"),
+    (r"^unknown field$", "name the field in a mapping file's [ssi_fields] (see data/README.md)"),
+    (r"^different values for ", "keep the right value of the snapshot and remove the others"),
+    (r"^snapshot ", "complete the snapshot (ssi and every pillar, within range), or remove it"),
+    (r"only partly covered by quota rows$", "add quota rows for the rest of the period, or "
+                                            "run without --outcome-period"),
+    (r"spans more than one ", "give one quota row per month (or quarter)"),
+    (r" is marked [A-Z]{3} but the currency column says ", "make the amount's mark and the "
+                                                            "currency column agree"),
+)
+"""What to do about each kind of rejected row (first match wins), as ``validate`` prints it."""
+
+
+def fix_for(kind: str) -> str:
+    """What to do about a kind of rejected row (a :func:`reason_kind`).
+
+    >>> fix_for("rep_id is not in reps")
+    'add the rep to reps, or correct the id so it matches reps exactly'
+    """
+    for pattern, fix in _FIXES:
+        if re.search(pattern, kind):
+            return fix
+    return "correct the rows in the source, or remove them (see data/README.md)"
 
 
 def _count_reasons(rows: pd.DataFrame) -> pd.DataFrame:
@@ -1026,16 +1091,23 @@ def _require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) 
     missing = [c for c in required if c not in raw.frame.columns]
     if missing:
         present = ", ".join(map(str, raw.frame.columns[:12]))
-        hints = []
+        known = {*spec.required, *spec.ids, *spec.dates, *spec.numbers, *required}
+        spare = [c for c in raw.frame.columns if c not in known]  # not already used as such
+        hints, rest = [], []
         for m in missing:
-            close = difflib.get_close_matches(m, list(raw.frame.columns), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(m, spare, n=1, cutoff=0.6)
             if close:
                 hints.append(f"rename '{close[0]}' to '{m}'")
+                spare.remove(close[0])
+            else:
+                rest.append(m)
+        if rest:
+            hints.append(f"add the column{'s' if len(rest) > 1 else ''} {', '.join(rest)} "
+                         f"(see data/README.md for the {spec.name} table)")
         raise SSIInputError(
             f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"missing (columns found: {present})", file=raw.file, column=missing[0],
-            fix="; ".join(hints) if hints else f"add the column; see data/README.md for the "
-            f"{spec.name} table")
+            fix="; ".join(hints))
 
 
 def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
@@ -1599,15 +1671,14 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
                 raise
             errors.append(exc)
     if errors:
-        raise errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        if lazy:  # what the tables that could be read showed, row by row (for validate)
+            if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
+                _check_reps(loaded, files)
+            exc.quality = _quality_of(loaded, files)
+        raise exc
 
-    reps_ids = set(loaded["reps"].frame["rep_id"])
-    repairs = id_repairs(reps_ids)
-    for name in ("activity", "outcomes", "ssi_observed", "quotas"):
-        if name in loaded:
-            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name, repairs)
-    if "outcomes" in loaded:
-        _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
+    _check_reps(loaded, files)
     derived = None
     if "opportunities" in loaded:
         derived = _derive_outcomes(loaded, files, period)
@@ -1619,26 +1690,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         _flag_observed_totals(ld, files["ssi_observed"].name)
         observed = ld.frame
 
-    quality = QualityReport()
-    rejects, flags = [], []
-    for name, ld in loaded.items():
-        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
-                      if ld.flags is not None and not ld.flags.empty else None)
-        quality.tables[name] = TableQuality(
-            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
-            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
-        rejects.append(ld.rejects)
-        if kept_flags is not None:
-            flags.append(kept_flags)
-        quality.notes.extend(ld.notes)
-        quality.warnings.extend(ld.warnings)
+    quality = _quality_of(loaded, files)
     if derived is not None:
         quality.notes.extend(derived.notes)
-    quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
-                       if any(not r.empty for r in rejects)
-                       else pd.DataFrame(columns=_REJECT_COLUMNS))
-    if flags:
-        quality.flags = pd.concat(flags, ignore_index=True)
     act = loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
@@ -1664,6 +1718,41 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         bundle.quotas = _finish(loaded["quotas"].frame)
         bundle.crm = derived
     return bundle
+
+
+def _check_reps(loaded: dict[str, _Loaded], files: dict[str, Path]) -> None:
+    """Rows of reps not in ``reps`` rejected (ids repaired where unambiguous); repeated and
+    overlapping outcome periods rejected."""
+    reps_ids = set(loaded["reps"].frame["rep_id"])
+    repairs = id_repairs(reps_ids)
+    for name in ("activity", "outcomes", "ssi_observed", "quotas"):
+        if name in loaded:
+            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name, repairs)
+    if "outcomes" in loaded:
+        _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
+
+
+def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityReport:
+    """The quality report of the loaded tables: counts, rejects, flags, notes, warnings."""
+    quality = QualityReport()
+    rejects, flags = [], []
+    for name, ld in loaded.items():
+        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
+                      if ld.flags is not None and not ld.flags.empty else None)
+        quality.tables[name] = TableQuality(
+            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
+        rejects.append(ld.rejects)
+        if kept_flags is not None:
+            flags.append(kept_flags)
+        quality.notes.extend(ld.notes)
+        quality.warnings.extend(ld.warnings)
+    quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
+                       if any(not r.empty for r in rejects)
+                       else pd.DataFrame(columns=_REJECT_COLUMNS))
+    if flags:
+        quality.flags = pd.concat(flags, ignore_index=True)
+    return quality
 
 
 _LOADERS = {"activity": _load_activity, "quotas": _load_quotas, "ssi_observed": _load_observed}
