@@ -47,24 +47,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Every problem at once: of the config, of every file, of every row, grouped with counts,
-    example rows and what to do. Exit 1 when there is any."""
-    from .config import default_config
-    from .errors import SSIInputErrors
+    """Every problem of the data at once: of every file and of every row, grouped with counts,
+    example rows and what to do; exit 1 when there is any. A bad option or config file (how
+    validate is called, not the data) stops with exit 2, as for every command."""
+    from .errors import SSIInputError, SSIInputErrors
     from .scoring import check_scorable
 
-    stopping: list[SSIError] = []           # problems that stop a run: files, columns, config
-    try:
-        config = load_config(args.config)
-    except SSIError as exc:
-        stopping.append(exc)
-        config = default_config()
+    config = load_config(args.config)
+    stopping: list[SSIError] = []           # problems that stop a run: files, columns
     bundle, quality = None, None
     try:
         bundle = load_data(args.data, lazy=True, mapping=args.mapping,
                            period=args.outcome_period)
         quality = bundle.quality
-    except SSIError as exc:
+    except SSIInputError as exc:
         stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
         quality = getattr(exc, "quality", None)   # what the readable tables showed
     if bundle is not None:
@@ -95,7 +91,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS
 
 
-def _print_groups(rows: pd.DataFrame, *, examples: int) -> None:
+def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> None:
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
     from .io import fix_for
@@ -110,7 +106,7 @@ def _print_groups(rows: pd.DataFrame, *, examples: int) -> None:
         for r in grp.head(examples).itertuples():
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
             _print(f"    row {r.row}: {who}{r.reason}")
-        if examples:
+        if fixes:
             _print(f"    fix: {fix_for(kind)}")
 
 
@@ -119,7 +115,7 @@ def _print_flags(flags: pd.DataFrame) -> None:
     if flags.empty:
         return
     _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
-    _print_groups(flags, examples=0)
+    _print_groups(flags, examples=3, fixes=False)
 
 
 def _group_reasons(rej: pd.DataFrame):
