@@ -912,22 +912,30 @@ def run_day() -> pd.Timestamp:
     return pd.Timestamp(_dt.date.today())
 
 
+def date_limits() -> tuple[tuple[pd.Timestamp, str, str], tuple[pd.Timestamp, str, str]]:
+    """The bounds of an event date, with the words of the reason of a date beyond each:
+    ``((latest, kind, tail), (earliest, kind, tail))``; a reason reads
+    ``"<column> <kind> (<date><tail>"``."""
+    today = run_day()
+    return ((today + pd.Timedelta(days=1), "in the future",
+             f", after the day of the run, {today:%Y-%m-%d}: a typo?)"),
+            (LINKEDIN_LAUNCH, "before LinkedIn existed",
+             f", before LinkedIn's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}: a typo?)"))
+
+
 def _implausible_dates(dates: pd.Series, col: str) -> list[pd.DataFrame]:
     """Problems for event dates in the future or before LinkedIn existed."""
-    today = run_day()
+    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
     values = dates.to_numpy()
     with np.errstate(invalid="ignore"):
-        late = values > (today + pd.Timedelta(days=1)).to_datetime64()
-        early = values < LINKEDIN_LAUNCH.to_datetime64()
+        late = values > latest.to_datetime64()
+        early = values < earliest.to_datetime64()
     out = []
-    for mask, what in ((late, f"after the day of the run, {today:%Y-%m-%d}"),
-                       (early, f"before LinkedIn's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}")):
+    for mask, kind, tail in ((late, late_kind, late_tail), (early, early_kind, early_tail)):
         if mask.any():
             shown = dates[mask].dt.strftime("%Y-%m-%d")
-            kind = "in the future" if mask is late else "before LinkedIn existed"
             out.append(pd.DataFrame({"idx": dates.index[mask], "column": col, "value": shown,
-                                     "reason": f"{col} {kind} (" + shown + f", {what}: a "
-                                               "typo?)"}))
+                                     "reason": f"{col} {kind} (" + shown + tail}))
     return out
 
 

@@ -42,7 +42,6 @@ True
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,23 +53,22 @@ from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
     MISSING_TOKENS,
+    SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
-    LINKEDIN_LAUNCH,
     _describe_unknown,
     _normalise_name,
+    date_limits,
     find_table_file,
     id_repairs,
     load_reps,
     percent_scale_of,
-    SHARED_KEY_HINT,
     percent_warning,
     reason_kind,
     repair_warning,
     resolve_data_dir,
-    run_day,
 )
-from ..outputs import publish
+from ..outputs import NUMBER_TEXT, atomic_path
 from ..progress import Progress
 from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
@@ -206,7 +204,7 @@ def _score_sql(m: MetricSpec, x: str, mode: str) -> str:
 def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, universe: str,
                 targets: str, grid_reps: str, day0: np.datetime64, last: np.datetime64,
                 ranks: tuple[bool, bool] = (True, True), details: bool = False,
-                timestamps: bool = False) -> str:
+                timestamps: bool = False, shown_id: str = "rep_id") -> str:
     """The SELECT that scores ``targets``, generated from ``config``.
 
     Parameters
@@ -228,6 +226,8 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
         Also each metric's ``<metric>_value`` and ``<metric>_score``.
     timestamps : bool
         ``date`` as a timestamp (as pandas writes dates to Parquet), not a ``DATE``.
+    shown_id : str
+        The column of ``universe`` written as ``rep_id`` (e.g. a pseudonym).
 
     Returns
     -------
@@ -311,7 +311,7 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
     detail_names = "".join(f", q.{_ident(m.name + s)}" for m in used if details
                            for s in ("_value", "_score"))
     date = "CAST(q.date AS TIMESTAMP_NS) AS date" if timestamps else "q.date"
-    select = (f"SELECT u.rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
+    select = (f"SELECT u.{_ident(shown_id)} AS rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
               f"{', '.join(rank_cols)}{detail_names} FROM q JOIN {universe} u ON u.rep = q.rep "
               "ORDER BY q.rep, q.date, q.ord")
     return "WITH " + ",\n".join(ctes) + "\n" + select
@@ -652,9 +652,8 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         typed = (f"SELECT * REPLACE (CASE WHEN metric IN ({_names(percent)}) AND value >= 0 AND "
                  f"isfinite(value) THEN value / {_num(100.0)} ELSE value END AS value) "
                  f"FROM ({typed})")
-    today = run_day()
-    late = _day(np.datetime64((today + pd.Timedelta(days=1)).date()))
-    launch = _day(np.datetime64(LINKEDIN_LAUNCH.date()))
+    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
+    late, launch = _day(np.datetime64(latest.date())), _day(np.datetime64(earliest.date()))
     shown_date = "strftime(date, '%Y-%m-%d')"
 
     levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
@@ -667,11 +666,9 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     checks = [  # in the order load_data reports them
         (date_bad, "'date'", "date_raw", "'date is not a date'"),
         (f"date > {late}", "'date'", shown_date,
-         f"'date in the future (' || {shown_date} || "
-         f"{_text(f', after the day of the run, {today:%Y-%m-%d}: a typo?)')}"),
+         f"{_text(f'date {late_kind} (')} || {shown_date} || {_text(late_tail)}"),
         (f"date < {launch}", "'date'", shown_date,
-         f"'date before LinkedIn existed (' || {shown_date} || "
-         f"{_text(f', before LinkedIn' + chr(39) + f's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}: a typo?)')}"),
+         f"{_text(f'date {early_kind} (')} || {shown_date} || {_text(early_tail)}"),
         ("value_bad", "'value'", "value_raw", "'value is not a number'"),
         (f"metric IN ({levels}) AND (value IS NULL OR value > 1)",
          f"CASE WHEN value IS NULL THEN {first_col} ELSE 'value' END",
@@ -922,13 +919,21 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         scores.attrs["notes"] = score_notes
         result.scores = scores
         return result
-    fmt = "FORMAT csv, HEADER true" if out.suffix.lower() == ".csv" else "FORMAT parquet"
+    csv = out.suffix.lower() == ".csv"
+    if csv:      # the ids as write_table writes them: formulas defused
+        con.execute("ALTER TABLE universe ADD COLUMN shown VARCHAR")
+        con.execute(f"UPDATE universe SET shown = {defuse_sql('rep_id')}")
+        sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
+                          grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
+                          last=days[-1], ranks=ranks, timestamps=False, shown_id="shown")
+    fmt = "FORMAT csv, HEADER true" if csv else "FORMAT parquet"
     result.out = _copy(con, sql, out, fmt, bar)
     rejects = out.with_name(f"{out.stem}.rejects.csv")
     if n_rejected:
-        result.rejects_path = _copy(con, 'SELECT "table", file, row, rep_id, "column", "value", '
-                                         "reason FROM rejected ORDER BY stage, _file, _row",
-                                    rejects, "FORMAT csv, HEADER true", None)
+        cols = ", ".join(c if c == "row" else f"{defuse_sql(c)} AS {c}" for c in
+                         ('"table"', "file", "row", "rep_id", '"column"', '"value"', "reason"))
+        result.rejects_path = _copy(con, f"SELECT {cols} FROM rejected ORDER BY stage, _file, "
+                                         "_row", rejects, "FORMAT csv, HEADER true", None)
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
     return result
@@ -936,16 +941,22 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
 def _copy(con, query: str, path: Path, fmt: str, bar: Progress | None) -> Path:
     """``COPY (query) TO path`` atomically: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         _run(con, f"COPY ({query}) TO {_text(tmp)} ({fmt})", bar)
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
+
+
+_FORMULA_SQL = "'^[=+\\-@\\t\\r]'"
+_QUOTE_SQL = "''''"
+
+
+def defuse_sql(expr: str) -> str:
+    """SQL of :func:`ssi_analysis.outputs.defuse` for one text: a cell a spreadsheet would run
+    as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first), unless it reads as a
+    number, prefixed with a single quote."""
+    return (f"CASE WHEN regexp_matches({expr}, {_FORMULA_SQL}) AND NOT "
+            f"regexp_matches({expr}, {_text(NUMBER_TEXT)}) THEN {_QUOTE_SQL} || {expr} "
+            f"ELSE {expr} END")
 
 
 def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None:
