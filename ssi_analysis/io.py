@@ -84,6 +84,8 @@ class QualityReport:
     warnings: list[str] = field(default_factory=list)
     """Documented repairs made while loading (a percent scale read as 0..1, an id matched in
     another letter case): the data were changed, and the analyst should check the source."""
+    id_repairs: dict[str, str] = field(default_factory=dict)
+    """Ids read as another rep's (``'r001'`` -> ``'R001'``), for pseudonyms to cover both."""
 
     def summary(self) -> pd.DataFrame:
         """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
@@ -865,6 +867,7 @@ class _Loaded:
     flags: pd.DataFrame | None = None   # kept rows with a flag: _REJECT_COLUMNS + "_row"
     currency: str | None = None         # the one currency of the amounts, when marked
     warnings: list[str] = field(default_factory=list)   # documented repairs made
+    id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
 
 
 def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
@@ -1755,6 +1758,7 @@ def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityRe
             flags.append(kept_flags)
         quality.notes.extend(ld.notes)
         quality.warnings.extend(ld.warnings)
+        quality.id_repairs.update(ld.id_repairs)
     quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
                        if any(not r.empty for r in rejects)
                        else pd.DataFrame(columns=_REJECT_COLUMNS))
@@ -1949,6 +1953,7 @@ def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str,
                 ld.frame["rep_id"] = ids.where(~hit, ids[hit].map(fixed))
             first = sorted(fixed)[0]
             ld.warnings.append(repair_warning(file, int(hit.sum()), first, fixed[first]))
+            ld.id_repairs.update(fixed)
             unknown = unknown & ~hit
     mask = pd.Series(unknown, index=ld.frame.index)
     text = ld.frame.loc[mask, "rep_id"].astype(str)

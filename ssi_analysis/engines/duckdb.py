@@ -68,7 +68,8 @@ from ..io import (
     repair_warning,
     resolve_data_dir,
 )
-from ..outputs import NUMBER_TEXT, atomic_path
+from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
+from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
 from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
@@ -716,7 +717,8 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
                   daily: bool = False, window: int | None = None, mode: str | None = None,
                   strict: bool = False, memory_limit: str | None = None,
                   temp_directory: str | Path | None = None, threads: int | None = None,
-                  progress: bool | None = None) -> ParquetScores:
+                  progress: bool | None = None, anonymize: bool = False,
+                  salt: str | None = None, inputs: list[Path] = ()) -> ParquetScores:
     """Score a data folder whose activity is Parquet, in DuckDB, past memory.
 
     Parameters
@@ -738,6 +740,12 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
         DuckDB's settings (see :func:`connect`).
     progress : bool, optional
         Draw a progress bar (default: on a terminal, not in CI).
+    anonymize, salt : optional
+        Replace rep ids with pseudonyms in the scores and the rejects file
+        (:mod:`ssi_analysis.privacy`; the salt defaults as there).
+    inputs : list of paths
+        Other files the run read (a config file): ``out`` may not overwrite them, nor the
+        data folder's files (the activity files included), nor become a table of the folder.
 
     Returns
     -------
@@ -756,19 +764,27 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
     with Progress(steps, enabled=progress) as bar:
         reps, quality = load_reps(folder)
         files, shown = _activity_files(folder, activity)
+        if out is not None:
+            read = [*(p for p in folder.iterdir() if p.is_file()), *map(Path, files), *inputs]
+            for path in (Path(out), Path(out).with_name(f"{Path(out).stem}.rejects.csv")):
+                refuse_overwriting_inputs(path, read, folder=folder)
+        if anonymize:
+            salt = salt or default_salt(find_table_file(folder, "reps"))
         con = connect(memory_limit=memory_limit, temp_directory=temp_directory,
                       threads=threads)
         try:
             return _score_parquet(con, bar, config, folder, reps, quality, files, shown,
                                   out=None if out is None else Path(out), asof=asof,
-                                  daily=daily, strict=strict)
+                                  daily=daily, strict=strict,
+                                  salt=salt if anonymize else None)
         finally:
             con.close()
 
 
 def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps: pd.DataFrame,
                    quality: QualityReport, files: list[str], shown: str, *, out: Path | None,
-                   asof: object, daily: bool, strict: bool) -> ParquetScores:
+                   asof: object, daily: bool, strict: bool,
+                   salt: str | None = None) -> ParquetScores:
     source = (f"read_parquet([{', '.join(_text(f) for f in files)}], filename = true, "
               "file_row_number = true, union_by_name = true)")
     try:
@@ -876,6 +892,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
     quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
     quality.warnings.extend(warnings)
+    if n_fixed:
+        quality.id_repairs[fixed_from] = fixed_to
     unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
                           f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
     if unknown:
@@ -914,29 +932,77 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                       timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
+    csv = out is not None and out.suffix.lower() == ".csv"
+    if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
+        shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))
+        if salt is not None:
+            shown_ids = shown_ids.map(lambda v: pseudonym(v, salt=salt))
+        if csv:
+            shown_ids = defuse(shown_ids.astype(object))
+        con.register("shown_frame", pd.DataFrame({"rep": np.arange(len(shown_ids)),
+                                                  "shown": shown_ids.to_numpy(dtype=object)}))
+        con.execute("CREATE TEMP TABLE shown_ids AS SELECT CAST(rep AS BIGINT) AS rep, "
+                    "CAST(shown AS VARCHAR) AS shown FROM shown_frame")
+        con.unregister("shown_frame")
+        con.execute("CREATE OR REPLACE TEMP TABLE universe AS SELECT u.*, s.shown FROM universe u "
+                    "JOIN shown_ids s USING (rep)")
+        sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
+                          grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
+                          last=days[-1], ranks=ranks,
+                          timestamps=out is not None and not csv, shown_id="shown")
     if out is None:
         scores = _as_pandas_output(_run(con, sql, bar).df())
         scores.attrs["notes"] = score_notes
         result.scores = scores
         return result
-    csv = out.suffix.lower() == ".csv"
-    if csv:      # the ids as write_table writes them: formulas defused
-        con.execute("ALTER TABLE universe ADD COLUMN shown VARCHAR")
-        con.execute(f"UPDATE universe SET shown = {defuse_sql('rep_id')}")
-        sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
-                          grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
-                          last=days[-1], ranks=ranks, timestamps=False, shown_id="shown")
     fmt = "FORMAT csv, HEADER true" if csv else "FORMAT parquet"
     result.out = _copy(con, sql, out, fmt, bar)
     rejects = out.with_name(f"{out.stem}.rejects.csv")
-    if n_rejected:
-        cols = ", ".join(c if c == "row" else f"{defuse_sql(c)} AS {c}" for c in
-                         ('"table"', "file", "row", "rep_id", '"column"', '"value"', "reason"))
-        result.rejects_path = _copy(con, f"SELECT {cols} FROM rejected ORDER BY stage, _file, "
-                                         "_row", rejects, "FORMAT csv, HEADER true", None)
+    if n_rejected or not quality.rejects.empty:
+        result.rejects_path = _write_rejects(con, quality, rejects, salt)
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
     return result
+
+
+def _write_rejects(con, quality: QualityReport, path: Path, salt: str | None) -> Path:
+    """Every rejected row (the reps' from ``load_reps``, then the activity's) to a CSV as
+    :func:`~ssi_analysis.outputs.write_table` writes the pandas engine's: formulas defused, and
+    with a ``salt`` the ids pseudonymised as :class:`~ssi_analysis.privacy.Pseudonyms` does."""
+    cols = ['"table"', "file", "row", "rep_id", '"column"', '"value"', "reason"]
+    reps = quality.rejects[quality.rejects["table"] == "reps"] if not quality.rejects.empty \
+        else pd.DataFrame(columns=[c.strip('"') for c in cols])
+    if salt is not None:
+        reps = Pseudonyms(salt).rejects(reps)
+    con.register("reps_rejects_frame", reps.astype({"row": "int64"}).astype(
+        {c: object for c in reps.columns if c != "row"}))
+    source = ("(SELECT 0 AS part, 0 AS stage, '' AS _file, row AS _row, CAST(\"table\" AS "
+              "VARCHAR) AS \"table\", CAST(file AS VARCHAR) AS file, CAST(row AS BIGINT) AS row, "
+              "CAST(rep_id AS VARCHAR) AS rep_id, CAST(\"column\" AS VARCHAR) AS \"column\", "
+              "CAST(\"value\" AS VARCHAR) AS \"value\", CAST(reason AS VARCHAR) AS reason "
+              "FROM reps_rejects_frame UNION ALL SELECT 1, stage, _file, _row, \"table\", file, "
+              "row, rep_id, \"column\", \"value\", reason FROM rejected)")
+    if salt is not None:
+        ids = con.execute("SELECT DISTINCT rep_id FROM rejected WHERE rep_id IS NOT NULL"
+                          ).fetchall()
+        con.register("alias_frame", pd.DataFrame(
+            {"rep_id": [r for (r,) in ids],
+             "alias": [pseudonym(r, salt=salt) for (r,) in ids]}, dtype=object))
+        con.execute("CREATE TEMP TABLE aliases AS SELECT CAST(rep_id AS VARCHAR) AS rep_id, "
+                    "CAST(alias AS VARCHAR) AS alias FROM alias_frame")
+        con.unregister("alias_frame")
+        source = (f"(SELECT r.* REPLACE (CASE WHEN r.part = 0 THEN r.rep_id ELSE a.alias END "
+                  f"AS rep_id, CASE WHEN r.part = 1 AND r.\"column\" = 'rep_id' THEN a.alias "
+                  f"ELSE r.\"value\" END AS \"value\", CASE WHEN r.part = 1 AND a.alias IS NOT "
+                  f"NULL THEN replace(r.reason, {_QUOTE_SQL} || r.rep_id || {_QUOTE_SQL}, "
+                  f"{_QUOTE_SQL} || a.alias || {_QUOTE_SQL}) ELSE r.reason END AS reason) "
+                  f"FROM {source} r LEFT JOIN aliases a ON a.rep_id = r.rep_id)")
+    shown = ", ".join(c if c == "row" else f"{defuse_sql(c)} AS {c}" for c in cols)
+    try:
+        return _copy(con, f"SELECT {shown} FROM {source} ORDER BY part, stage, _file, _row",
+                     path, "FORMAT csv, HEADER true", None)
+    finally:
+        con.unregister("reps_rejects_frame")
 
 
 def _copy(con, query: str, path: Path, fmt: str, bar: Progress | None) -> Path:

@@ -43,7 +43,7 @@ from ..errors import SSIError
 from ..io import load_data, resolve_data_dir
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
 from ..plots import A4_WIDTH_IN, save_figure, theme
-from ..privacy import default_salt
+from ..privacy import Pseudonyms, default_salt
 from ..scoring import score
 
 NOTEBOOK = "04-report.ipynb"
@@ -207,9 +207,10 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scores = score(bundle.activity, bundle.reps, config=scoring)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
+    pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
     extras, notes = _extras(bundle, scores, scoring)
     result.extra_tables.update(extras)
-    result.write(work / TABLES, salt=salt)
+    result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
     meta = result.settings
     periods = meta["periods"]
@@ -225,6 +226,9 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         "quality_lines": bundle.quality.lines() + result.panel.lines(),
         "notes": notes,
     }
+    if pseudonyms is not None:   # what the PDF shows besides results.json
+        context["quality_lines"] = pseudonyms.lines(context["quality_lines"])
+        context["notes"] = pseudonyms.lines(context["notes"])
     return context
 
 
