@@ -72,8 +72,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if quality is not None:
         _print(*quality.lines())
     if stopping:
-        _print("", f"{len(stopping)} problem{'s' if len(stopping) > 1 else ''} that stop a run "
-                   "(fix these first):")
+        _print("", f"{len(stopping)} problem{'s that stop' if len(stopping) > 1 else ' that stops'}"
+                   " a run (fix these first):")
         for i, exc in enumerate(stopping, 1):
             _print(f"{i}. " + str(exc).replace("\n", "\n   "))
     rejected = 0
@@ -86,7 +86,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if quality is not None:
         _print_flags(quality.flags)
     if not stopping and not rejected:
-        _print("no problems found")
+        flagged = 0 if quality is None else len(quality.flags)
+        _print("no problems found" if not flagged else
+               "no problems found: no row rejected, some kept with a flag (above)")
         return EXIT_OK
     return EXIT_PROBLEMS
 
@@ -114,7 +116,8 @@ def _print_flags(flags: pd.DataFrame) -> None:
     """Rows kept under a documented rule, grouped like the rejects (they are not problems)."""
     if flags.empty:
         return
-    _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
+    _print("", f"{len(flags)} flag(s) on {flags[['file', 'row']].drop_duplicates().shape[0]} "
+               "row(s) kept with a flag (not problems; see data/README.md):")
     _print_groups(flags, examples=3, fixes=False)
 
 

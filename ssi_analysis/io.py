@@ -144,9 +144,11 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
     ...                        "amount '1,250' is ambiguous: a thousands separator?"])).tolist()
     ['rep_id is not in reps', 'negative value', 'duplicate of another row', 'amount is ambiguous']
     """
-    kind = reasons.astype(str).str.split("; ", n=1).str[0]   # a row's first problem
-    for pattern, repl in _KIND_RULES:
+    kind = reasons.astype(str)
+    for i, (pattern, repl) in enumerate(_KIND_RULES):
         kind = kind.str.replace(pattern, repl, regex=True)
+        if i == 0:                                           # a row's first problem
+            kind = kind.str.split("; ", n=1).str[0]
     return kind.str.strip()
 
 
@@ -182,8 +184,8 @@ _FIXES: tuple[tuple[str, str], ...] = (
     (r"^period_end is before period_start$", "correct the dates (are they swapped?)"),
     (r"^unknown stage$", "add the stage to the mapping's [stages] won, lost or open lists "
                          "(see data/README.md)"),
-    (r"^amount is ambiguous$", "write the amount without a thousands separator (12500) or "
-                               "with a decimal mark the column uses consistently"),
+    (r"^(?:amount|\w+) is ambiguous$", "write the number without a thousands separator "
+                                       "(12500), or with one decimal mark throughout the column"),
     (r"^amount (?:is not an amount|has two different currencies)$",
      "write the amount as a number, optionally with one currency mark ($1,200.50)"),
     (r"^amount in [A-Z]{3} while", "convert the amounts to one currency, or export one"),
@@ -323,10 +325,15 @@ def read_raw(path: Path, table: str) -> RawTable:
             if chosen is None:
                 if not nonempty:
                     raise SSIInputError("the workbook has no data", file=name)
-                chosen = next(iter(nonempty))
+                # the first sheet with the table's required columns, else the first with data
+                need = set(TABLES[table].required) if table in TABLES else set()
+                fits = [k for k, v in nonempty.items()
+                        if need <= {_normalise_name(c) for c in v.columns}]
+                chosen = (fits or list(nonempty))[0]
                 if len(sheets) > 1:
+                    why = f" (it has the {table} columns)" if fits and need else ""
                     notes.append(f"{name}: {len(sheets)} sheets and none named '{table}'; "
-                                 f"read sheet '{chosen}'")
+                                 f"read sheet '{chosen}'{why}")
             frame = sheets[chosen]
             offset = 2
         else:  # pragma: no cover - callers only pass known suffixes
@@ -965,8 +972,24 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
             if bad.any():
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
-                                              "reason": f"{col} is not a number"}))
+                                              "reason": _number_reasons(cell[bad], col,
+                                                                        raw.decimal)}))
     return df, problems
+
+
+def _number_reasons(cells: pd.Series, col: str, decimal: str) -> pd.Series:
+    """Why each cell is not a number: in a decimal-comma file, ``1.250`` in a column that
+    writes both marks is ambiguous (said so, with the two readings); else not a number."""
+    reasons = pd.Series(f"{col} is not a number", index=cells.index, dtype=object)
+    if decimal == ",":
+        text = cells.astype(str).str.strip()
+        amb = text.str.fullmatch(r"[-+]?[1-9]\d{0,2}[.,]\d{3}").fillna(False).astype(bool)
+        if amb.any():
+            num = text[amb].str.lstrip("+-")
+            reasons[amb] = (f"{col} '" + text[amb] + "' is ambiguous: the column writes both "
+                            "decimal marks, so is it " + num.str.replace(r"[.,]", "", regex=True)
+                            + " or " + num.str.replace(",", ".", regex=False) + "?")
+    return reasons
 
 
 _ROW_CHECK_COLUMNS = {"a level must be within 0..1": "value",
@@ -1106,7 +1129,7 @@ def _require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) 
         spare = [c for c in raw.frame.columns if c not in known]  # not already used as such
         hints, rest = [], []
         for m in missing:
-            close = difflib.get_close_matches(m, spare, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(m, spare, n=1, cutoff=0.5)
             if close:
                 hints.append(f"rename '{close[0]}' to '{m}'")
                 spare.remove(close[0])
@@ -1129,6 +1152,36 @@ def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
                           spec.schema)
     kept, rej = _collect(raw, spec.name, df, problems)
     return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes))
+
+
+def _load_reps(raw: RawTable) -> _Loaded:
+    """``reps``: a row without a usable ``rep_id`` is rejected; a bad cell in another column
+    (``tenure_months`` that is not a number, a ``hire_date`` that is not a date) is left empty
+    and flagged, and the rep is kept: every rep is scored, and losing a rep with all of its
+    activity for an optional cell would lose far more than the cell."""
+    spec = TABLES["reps"]
+    _require_columns(raw, spec, spec.required)
+    known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
+    df, problems = _coerce(raw, spec, known)
+    problems += _validate(df[[c for c in df.columns if c in known or c in spec.required]],
+                          spec.schema)
+    flags = None
+    if problems:
+        p = pd.concat(problems, ignore_index=True)
+        cells = p[p["column"].ne("rep_id") & p["column"].notna()]
+        if not cells.empty:
+            df = df.copy()
+            for col, grp in cells.groupby("column", sort=True):
+                df.loc[df.index.isin(grp["idx"]), col] = (pd.NaT if col in spec.dates
+                                                          else np.nan if col in spec.numbers
+                                                          else None)
+            cells = cells.drop_duplicates(["idx", "column"]).assign(
+                reason=cells.drop_duplicates(["idx", "column"])["reason"]
+                + " (left empty; the rep is kept)")
+            flags = _flags_frame(raw, "reps", cells, df["rep_id"])
+        problems = [p[~p.index.isin(cells.index)]] if len(cells) < len(p) else []
+    kept, rej = _collect(raw, spec.name, df, problems)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags)
 
 
 def _load_activity(raw: RawTable) -> _Loaded:
@@ -1462,7 +1515,8 @@ def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
     if bad.any():
         problems.append(pd.DataFrame({"idx": df.index[bad], "column": "value",
                                       "value": raw.frame.loc[bad, "value"].astype(str),
-                                      "reason": "value is not a number"}))
+                                      "reason": _number_reasons(raw.frame.loc[bad, "value"],
+                                                                "value", raw.decimal)}))
     for col in ("rep_id", "date", "field", "value"):  # a failed parse is reported once
         gone = df[col].isna()
         if gone.any():
@@ -1767,7 +1821,8 @@ def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityRe
     return quality
 
 
-_LOADERS = {"activity": _load_activity, "quotas": _load_quotas, "ssi_observed": _load_observed}
+_LOADERS = {"reps": _load_reps, "activity": _load_activity, "quotas": _load_quotas,
+            "ssi_observed": _load_observed}
 
 
 def _check_outcome_sources(folder: Path) -> None:
@@ -2014,20 +2069,15 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
     (300, 0)
     """
     folder = resolve_data_dir(folder)
-    spec = TABLES["reps"]
     path = find_table_file(folder, "reps")
     if path is None:
         raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
                             file=str(folder), fix="add a reps file (see data/README.md)")
     try:
-        ld = _load_generic(read_raw(path, "reps"), spec)
+        ld = _load_reps(read_raw(path, "reps"))
         _check_unique_reps(ld, path.name)
     except SSIError as exc:
         exc.file = exc.file or path.name
         raise
-    quality = QualityReport(notes=list(ld.notes))
-    quality.tables["reps"] = TableQuality("reps", path.name, ld.rows_read,
-                                          ld.rows_read - len(ld.rejects), len(ld.rejects))
-    if not ld.rejects.empty:
-        quality.rejects = ld.rejects
+    quality = _quality_of({"reps": ld}, {"reps": path})
     return _finish(ld.frame), quality

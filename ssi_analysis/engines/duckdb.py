@@ -1061,7 +1061,9 @@ def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
         counts = pd.concat([quality.reasons(), counts], ignore_index=True)
     report = _CountedQuality(counts, tables=dict(quality.tables), notes=list(notes),
                              rejects=(pd.concat(rejects, ignore_index=True) if rejects
-                                      else quality.rejects))
+                                      else quality.rejects), flags=quality.flags,
+                             warnings=list(quality.warnings),
+                             id_repairs=dict(quality.id_repairs))
     report.tables["activity"] = TableQuality("activity", shown, n_read, n_used, n_rejected)
     if n_rejected > _REJECTS_KEPT:
         report.notes.append(f"{shown}: {n_rejected} rows rejected; the first {_REJECTS_KEPT} "
