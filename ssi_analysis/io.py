@@ -572,7 +572,8 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
         values = s.dt.tz_localize(None) if s.dt.tz is not None else s
         if not _all_midnight(values.to_numpy()):
             values = values.dt.normalize()
-        return values.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        out = _ns(values)
+        return out, pd.Series(out.isna().to_numpy() & values.notna().to_numpy(), index=s.index)
     found = _distinct(s)
     if found is None:
         return _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file=file, column=column)
@@ -582,6 +583,21 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
     weights = np.bincount(codes, minlength=len(distinct))
     dates, bad = _parse_date_cells(distinct, weights, file=file, column=column)
     return _take(dates, codes, s.index), _take(bad, codes, s.index)
+
+
+def _ns(values: pd.Series) -> pd.Series:
+    """Dates as ``datetime64[ns]``; a date beyond what that holds (before 1677-09-22 or after
+    2262-04-11, such as the placeholder 9999-12-31) is not a date (NaT)."""
+    arr = values.to_numpy()
+    if arr.dtype == np.dtype("datetime64[ns]"):
+        return pd.Series(arr, index=values.index, copy=False)
+    if arr.dtype.kind != "M":
+        arr = np.asarray(arr, dtype="datetime64[us]")
+    lo = np.datetime64("1677-09-22").astype(arr.dtype)
+    hi = np.datetime64("2262-04-11").astype(arr.dtype)
+    ok = (arr >= lo) & (arr <= hi)
+    out = np.where(ok, arr, np.datetime64("NaT")).astype("datetime64[ns]")
+    return pd.Series(out, index=values.index)
 
 
 def _all_midnight(times: np.ndarray) -> bool:
@@ -610,12 +626,13 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
     text = as_obj.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_ts.any():
-        out[is_ts] = pd.to_datetime(as_obj[is_ts].map(lambda v: pd.Timestamp(v).tz_localize(None)
-                                    if pd.Timestamp(v).tzinfo else pd.Timestamp(v))).dt.normalize()
+        out[is_ts] = _ns(pd.to_datetime(as_obj[is_ts].map(
+            lambda v: pd.Timestamp(v).tz_localize(None) if pd.Timestamp(v).tzinfo
+            else pd.Timestamp(v))).dt.normalize())
     iso = text.str.match(_ISO).fillna(False).astype(bool) & ~is_ts
     if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
-                                  format="%Y-%m-%d", errors="coerce")
+        out[iso] = _ns(pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
+                                      format="%Y-%m-%d", errors="coerce"))
     rest = ~iso & ~is_ts & ~missing & (weights > 0)
     if rest.any():
         vals = text[rest]
@@ -624,7 +641,7 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
         def attempt(fmts: tuple[str, ...]) -> pd.Series:
             res = pd.Series(pd.NaT, index=vals.index, dtype="datetime64[ns]")
             for fmt in fmts:
-                res = res.fillna(pd.to_datetime(vals, format=fmt, errors="coerce"))
+                res = res.fillna(_ns(pd.to_datetime(vals, format=fmt, errors="coerce")))
             return res
 
         day_first, month_first = attempt(_DAY_FIRST), attempt(_MONTH_FIRST)

@@ -633,6 +633,8 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         other = {"day": day, "month": month, None: "NULL"}[date_order]
         date = f"coalesce({iso}, CASE WHEN NOT regexp_matches({t}, {_text(_ISO)}) THEN {other} END)"
         date_given = f"{t} IS NOT NULL"
+    # what pandas' datetime64[ns] holds, as load_data reads dates: beyond it, not a date
+    date = f"CASE WHEN {date} BETWEEN DATE '1677-09-22' AND DATE '2262-04-11' THEN {date} END"
     v = _ident(value_col)
     if value_kind in ("float", "number"):
         value = f"CASE WHEN isnan(CAST({v} AS DOUBLE)) THEN NULL ELSE CAST({v} AS DOUBLE) END"
