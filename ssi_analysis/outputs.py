@@ -114,7 +114,8 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
 
     Dates are written as ``YYYY-MM-DD``; floats keep full precision, so the same inputs give
     byte-identical files. In a CSV, text that a spreadsheet would run as a formula is
-    prefixed with ``'`` (:func:`defuse`); Parquet keeps the values as they are.
+    prefixed with ``'`` (:func:`defuse`); Parquet keeps the values as they are. A CSV whose
+    text holds a carriage return has CRLF line endings (so that the cell is quoted).
     """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
@@ -128,13 +129,21 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
                 for col in out.columns:
                     if pd.api.types.is_datetime64_any_dtype(out[col]):
                         out[col] = out[col].dt.strftime("%Y-%m-%d")
-                out.to_csv(tmp, index=False, lineterminator="\n")
+                out.to_csv(tmp, index=False, lineterminator="\r\n" if _has_cr(out) else "\n")
         else:
             df.to_parquet(tmp, index=False)
     return path
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
+
+
+def _has_cr(df: pd.DataFrame) -> bool:
+    """Whether a text cell holds a carriage return. Python's CSV writer quotes a cell only for
+    the characters of the line ending, so such a file is written with CRLF line endings (and
+    the cell quoted) rather than with a bare CR that readers would take for a line break."""
+    return any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]))
 
 
 def _write_csv_fast(df: pd.DataFrame, path: str) -> bool:

@@ -302,6 +302,21 @@ def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
     return write_bytes(pdf_bytes, pdf)
 
 
+def _refuse_early(pdf: Path, dest: Path, data: str | Path, config: str | Path | None) -> None:
+    """Before the long run: the PDF may not be an input, and ``figures/`` and ``tables/`` beside
+    it may not hold one (their files are replaced)."""
+    folder = resolve_data_dir(data)
+    inputs = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    inputs += [Path(config)] if config is not None and Path(config).is_file() else []
+    refuse_overwriting_inputs(pdf, inputs)
+    for sub in (FIGURES, TABLES):
+        held = [p for p in inputs if p.resolve().parent == (dest / sub).resolve()]
+        if held:
+            raise SSIError(f"the report writes {sub}/ beside the PDF, which holds an input "
+                           f"({held[0].name})", file=str(dest / sub),
+                           fix="write the report to another folder")
+
+
 def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
                  options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Build the PDF report from a data folder; figures and tables go beside it.
@@ -328,6 +343,7 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
         raise SSIError("the report must be a .pdf file", file=str(pdf),
                        fix="e.g. --out reports/ssi-report.pdf")
     dest = pdf.parent if str(pdf.parent) else Path(".")
+    _refuse_early(pdf, dest, data, config)
     dest.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest)).resolve()
     try:
