@@ -917,10 +917,16 @@ LINKEDIN_LAUNCH = pd.Timestamp("2003-05-05")
 placeholder (``1900-01-01``, ``1970-01-01``)."""
 
 
+TODAY_ENV = "SSI_ANALYSIS_TODAY"
+
+
 def run_day() -> pd.Timestamp:
-    """The day of the run: ``SOURCE_DATE_EPOCH`` (UTC) when set, as reproducible builds pin the
-    time, else today. Event dates after the next day (a day's grace for time zones) are in the
-    future.
+    """The day of the run: today (the machine's local date), or ``$SSI_ANALYSIS_TODAY``
+    (``YYYY-MM-DD``) to pin it, e.g. to re-run an old analysis exactly as it ran. Event dates
+    after the next day (a day's grace for time zones) are in the future.
+
+    (Not ``SOURCE_DATE_EPOCH``: a reproducible build pins its own time, often before the data's
+    dates, and that must not turn the data's dates into future ones.)
 
     >>> run_day() == run_day().normalize()
     True
@@ -928,14 +934,14 @@ def run_day() -> pd.Timestamp:
     import datetime as _dt
     import os
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    pinned = os.environ.get(TODAY_ENV)
+    if pinned:
         try:
-            return pd.Timestamp(_dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC).date())
-        except (ValueError, OverflowError, OSError):
-            raise SSIConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got "
-                                 f"{epoch!r}", fix="unset it, or set it to e.g. 1767225600"
-                                 ) from None
+            return pd.Timestamp(_dt.date.fromisoformat(pinned.strip()))
+        except ValueError:
+            raise SSIConfigError(f"{TODAY_ENV} must be a date YYYY-MM-DD, got {pinned!r}",
+                                 fix=f"unset {TODAY_ENV} (today is used), or set it to e.g. "
+                                     "2026-06-30") from None
     return pd.Timestamp(_dt.date.today())
 
 

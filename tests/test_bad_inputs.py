@@ -473,3 +473,15 @@ def _write_tmp(text: str):
     path = Path(tempfile.mkdtemp()) / "c.toml"
     path.write_text(text)
     return path
+
+
+def test_the_day_of_the_run_can_be_pinned(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    build(Case("pinned", {"reps": REPS, "activity": ACT}, "accepted", ()), folder)
+    monkeypatch.setenv("SSI_ANALYSIS_TODAY", "2026-01-04")    # the day before the data
+    q = load_data(folder).quality
+    assert q.tables["activity"].rows_rejected == 2          # 2026-01-06 is two days later
+    assert set(q.rejects.reason.str.extract(r"^(date in the future)")[0]) == {"date in the future"}
+    monkeypatch.setenv("SSI_ANALYSIS_TODAY", "soon")
+    with pytest.raises(SSIConfigError, match="SSI_ANALYSIS_TODAY must be a date"):
+        load_data(folder)
