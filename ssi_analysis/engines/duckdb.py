@@ -60,6 +60,7 @@ from ..io import (
     _normalise_name,
     date_limits,
     find_table_file,
+    id_key,
     id_repairs,
     load_reps,
     percent_scale_of,
@@ -122,13 +123,15 @@ def level_column(metric: str) -> str:
 
 
 def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: list[str],
-              active_codes: list[int] | None, where: str = "true") -> str:
+              active_codes: list[int] | None, where: str = "true",
+              extra: list[str] = ()) -> str:
     """The wide ``daily`` table from long rows ``source(rep, date, mi, value)``.
 
     One row per rep and day: each count metric's total, each level's largest value,
     ``active`` (any metric in ``active_codes`` above 0; omitted for ``None``), ``present``
-    (a bit per metric code seen) and ``n`` (rows). ``mi`` is the metric's integer code in
-    ``codes``: comparing integers, not text, keeps the one pass over the rows fast.
+    (a bit per metric code seen) and ``n`` (rows), then any ``extra`` aggregates. ``mi`` is the
+    metric's integer code in ``codes``: comparing integers, not text, keeps the one pass over
+    the rows fast.
     """
     parts = [f"sum(value) FILTER (WHERE mi = {codes[m]}) AS {count_column(m)}"
              for m in counts if m in codes]
@@ -140,6 +143,7 @@ def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: 
     parts.append("bit_or(CASE WHEN mi BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
                  "CAST(greatest(mi, 0) AS UBIGINT) END) AS present")
     parts.append("count(*) AS n")
+    parts += list(extra)                     # more aggregates of the same pass
     return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
             "GROUP BY rep, date")
 
@@ -600,18 +604,10 @@ def _text_dates(t: str) -> tuple[str, str, str]:
     return iso, day, month
 
 
-def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
-                 date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
-                 rep_keys: str | None = None) -> str:
-    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
-
-    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
-    metric's position in the catalogue). ``percent``: level metrics on a 0-100 scale, divided by
-    100 (:func:`ssi_analysis.io.percent_scale`). ``rep_keys(key, rep, rep_id)``: the reps by
-    :func:`ssi_analysis.io.id_key` (``rep`` NULL where several share a key), to match an id in
-    another letter case or without its leading zeros; adds ``repaired_to`` (the rep's id where
-    so matched) and ``shared_key``.
-    """
+def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -> dict[str, str]:
+    """SQL of each cell of an activity row as ``load_data`` types it: ``rep_id`` (trimmed text,
+    NULL when missing), ``metric`` (normalised name), ``value`` (a number or NULL), ``date``, and
+    the helpers ``value_missing``, ``date_given``, ``v`` and ``d`` (the raw columns)."""
     rep_col, rep_kind = names["rep_id"]
     date_col, date_kind = names["date"]
     metric_col, metric_kind = names["metric"]
@@ -645,6 +641,25 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         value = (f"CASE WHEN {value_missing} OR contains({vt}, '_') THEN NULL "
                  f"ELSE TRY_CAST({_strip(vt)} AS DOUBLE) END")
         value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+    return {"rep_id": rep, "metric": metric, "value": value, "date": date,
+            "value_missing": value_missing, "date_given": date_given, "v": v, "d": d}
+
+
+def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
+                 date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
+                 rep_fix: str | None = None) -> str:
+    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
+
+    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
+    metric's position in the catalogue). ``percent``: level metrics on a 0-100 scale, divided by
+    100 (:func:`ssi_analysis.io.percent_scale`). ``rep_fix(raw, rep, rep_id, shared)``: the ids
+    of the activity that match no rep exactly and the rep each is read as (an id in another
+    letter case or without its leading zeros, :func:`ssi_analysis.io.id_key`), or ``shared``
+    when several reps fit; adds ``repaired_to`` (that rep's id) and ``shared_key``.
+    """
+    c = _cells(names, date_order, tz)
+    rep, metric, value, date = c["rep_id"], c["metric"], c["value"], c["date"]
+    value_missing, date_given, v, d = c["value_missing"], c["date_given"], c["v"], c["d"]
     inner = [f"filename AS _file, file_row_number AS _row, {rep} AS rep_id",
              f"{metric} AS metric", f"{value} AS value",
              f"NOT ({value_missing}) AND ({value}) IS NULL AS value_bad",
@@ -700,17 +715,13 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
              "LEFT JOIN metrics mt ON mt.metric = t.metric")
     flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
     explained = f"SELECT f.*, CASE WHEN bad THEN {problems} END AS problems FROM ({flagged}) f"
-    if rep_keys is None:
+    if rep_fix is None:
         return (f"SELECT e.*, u.rep, CAST(NULL AS VARCHAR) AS repaired_to, false AS shared_key "
                 f"FROM ({explained}) e LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
-    lower = "translate(e.rep_id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-    key = (f"CASE WHEN regexp_full_match({lower}, '[0-9]+') THEN "
-           f"coalesce(nullif(ltrim({lower}, '0'), ''), '0') ELSE {lower} END")
-    return (f"SELECT e.*, coalesce(u.rep, k.rep) AS rep, "
-            f"CASE WHEN u.rep IS NULL THEN k.rep_id END AS repaired_to, "
-            f"coalesce(u.rep IS NULL AND k.key IS NOT NULL AND k.rep IS NULL, false) AS shared_key "
-            f"FROM ({explained}) e LEFT JOIN {universe} u ON u.rep_id = e.rep_id "
-            f"LEFT JOIN {rep_keys} k ON u.rep IS NULL AND k.key = {key}")
+    return (f"SELECT e.*, coalesce(u.rep, f.rep) AS rep, f.rep_id AS repaired_to, "
+            f"coalesce(f.shared, false) AS shared_key FROM ({explained}) e "
+            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id "
+            f"LEFT JOIN {rep_fix} f ON f.raw = e.rep_id")
 
 
 def score_parquet(data: str | Path, out: str | Path | None = None, *,
@@ -831,26 +842,41 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
                 + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
                 + ") AS t(metric, mi)")
-    keys = [(k, int(universe_ids.get_loc(r)) if r is not None else None, r)
-            for k, r in id_repairs(universe_ids).items()]
-    con.register("rep_keys_frame", pd.DataFrame(keys, columns=["key", "rep", "rep_id"]))
-    con.execute("CREATE TEMP TABLE rep_keys AS SELECT CAST(key AS VARCHAR) AS key, "
-                "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id "
-                "FROM rep_keys_frame")
-    con.unregister("rep_keys_frame")
-    # levels written as percentages: decided on every row of the level metric, as load_data
-    levels_seen = _run(con, (
-        f"SELECT metric, max(value) FILTER (WHERE isfinite(value) AND value >= 0), "
-        f"count(*) FILTER (WHERE value > 0 AND value < 1), count(*) FROM "
-        f"({_checked_sql(source, columns, 'universe', order, tz)}) "
-        f"WHERE metric IN ({_names(LEVEL_METRICS)}) GROUP BY metric ORDER BY metric")).fetchall()
+    # one cheap pass over the ids and the levels, before the rows are checked: ids that match
+    # no rep exactly (read as another rep's, or not), levels written as percentages
+    cells = _cells(columns, order, tz)
+    level_stats = [
+        f"max(v) FILTER (WHERE m = {_text(m)} AND isfinite(v) AND v >= 0), "
+        f"count(*) FILTER (WHERE m = {_text(m)} AND v > 0 AND v < 1), "
+        f"count(*) FILTER (WHERE m = {_text(m)})" for m in sorted(LEVEL_METRICS)]
+    seen = _run(con, f"SELECT list(DISTINCT r) FILTER (WHERE r IS NOT NULL), "
+                     f"{', '.join(level_stats)} FROM (SELECT {cells['rep_id']} AS r, "
+                     f"{cells['metric']} AS m, {cells['value']} AS v FROM {source})"
+                ).fetchall()[0]
     percent, warnings = set(), []
-    for metric, top, n_shares, n in levels_seen:
+    for k, metric in enumerate(sorted(LEVEL_METRICS)):
+        top, n_shares, n = seen[1 + 3 * k: 4 + 3 * k]
         if percent_scale_of(top, n_shares):
             percent.add(metric)
             warnings.append(percent_warning(shown, metric, top, n))
+    known = set(universe_ids)
+    repairs = id_repairs(universe_ids)
+    odd = sorted(r for r in (seen[0] or []) if r not in known)
+    fix = [(r, repairs.get(id_key(r))) for r in odd if id_key(r) in repairs]
+    rep_fix = None
+    if fix:
+        con.register("rep_fix_frame", pd.DataFrame({
+            "raw": [r for r, _ in fix],
+            "rep": [universe_ids.get_loc(to) if to is not None else None for _, to in fix],
+            "rep_id": [to for _, to in fix], "shared": [to is None for _, to in fix]},
+            dtype=object))
+        con.execute("CREATE TEMP TABLE rep_fix AS SELECT CAST(raw AS VARCHAR) AS raw, "
+                    "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id, "
+                    "CAST(shared AS BOOLEAN) AS shared FROM rep_fix_frame")
+        con.unregister("rep_fix_frame")
+        rep_fix = "rep_fix"
     checked = _checked_sql(source, columns, "universe", order, tz, percent=frozenset(percent),
-                           rep_keys="rep_keys")
+                           rep_fix=rep_fix)
     con.execute(f"CREATE TEMP VIEW checked AS {checked}")
 
     # 1. the rejected rows, and their reasons
@@ -871,11 +897,7 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                     || CASE WHEN shared_key THEN {_text(SHARED_KEY_HINT)} ELSE '' END END
                    AS reason
         FROM checked WHERE bad OR rep IS NULL""", bar)
-    n_fixed, fixed_from, fixed_to = con.execute(
-        "SELECT count(*), min(rep_id), arg_min(repaired_to, rep_id) FROM checked "
-        "WHERE NOT bad AND repaired_to IS NOT NULL").fetchone()
-    if n_fixed:
-        warnings.append(repair_warning(shown, n_fixed, fixed_from, fixed_to))
+
     n_read = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     n_rejected = con.execute("SELECT count(*) FROM rejected").fetchone()[0]
 
@@ -883,9 +905,21 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     bar.step("totalling days")
     counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
     levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
+    repaired = ["count(*) FILTER (WHERE repaired_to IS NOT NULL) AS n_fixed",
+                "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
+                "arg_min(repaired_to, rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_to"
+                ] if rep_fix else []
     _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
         "checked", codes, counts=counts, levels=levels,
-        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL"), bar)
+        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
+        extra=repaired), bar)
+    n_fixed = 0
+    if rep_fix:
+        n_fixed, fixed_from, fixed_to = con.execute(
+            "SELECT coalesce(sum(n_fixed), 0), min(fixed_from), arg_min(fixed_to, fixed_from) "
+            "FROM daily").fetchone()
+        if n_fixed:
+            warnings.append(repair_warning(shown, int(n_fixed), fixed_from, fixed_to))
     n_used, first, last, bits = con.execute(
         "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
     present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
