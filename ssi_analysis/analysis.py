@@ -130,7 +130,9 @@ class Analysis:
             "tables": [] if q is None else _records(q.summary()),
             "rejected": [] if q is None else _records(q.reasons()),
             "flagged": [] if q is None else _records(q.flag_reasons()),
-            "notes": [] if q is None else list(q.notes),
+            "warnings": [] if q is None else list(q.warnings),
+            # repairs first, so that the report's appendix (which lists the notes) shows them
+            "notes": [] if q is None else [*(f"warning: {w}" for w in q.warnings), *q.notes],
             "panel": {"rows_read": p.rows_read, "rows_used": len(p.data),
                       "rows_excluded": len(p.excluded),
                       "excluded_reasons": [{"reason": r, "rows": int(n)}
