@@ -595,6 +595,9 @@ def _ns(values: pd.Series) -> pd.Series:
         arr = np.asarray(arr, dtype="datetime64[us]")
     lo = np.datetime64("1677-09-22").astype(arr.dtype)
     hi = np.datetime64("2262-04-11").astype(arr.dtype)
+    ticks = arr.view(np.int64)
+    if len(ticks) and lo.view(np.int64) <= ticks.min() and ticks.max() <= hi.view(np.int64):
+        return pd.Series(arr.astype("datetime64[ns]"), index=values.index)  # all within (no NaT)
     ok = (arr >= lo) & (arr <= hi)
     out = np.where(ok, arr, np.datetime64("NaT")).astype("datetime64[ns]")
     return pd.Series(out, index=values.index)
@@ -960,6 +963,11 @@ def _implausible_dates(dates: pd.Series, col: str) -> list[pd.DataFrame]:
     """Problems for event dates in the future or before LinkedIn existed."""
     (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
     values = dates.to_numpy()
+    ticks = values.view(np.int64)       # NaT is the smallest: a min above the earliest has none
+    if len(ticks) and earliest.to_datetime64().astype(values.dtype).view(np.int64) <= \
+            ticks.min() and ticks.max() <= latest.to_datetime64().astype(values.dtype).view(
+            np.int64):
+        return []
     with np.errstate(invalid="ignore"):
         late = values > latest.to_datetime64()
         early = values < earliest.to_datetime64()
@@ -1683,7 +1691,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         Raise instead of rejecting rows: any rejected row becomes an error.
     lazy : bool
         Collect every file-level problem of every table before raising
-        (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does.
+        (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does; the exception's
+        ``quality`` then holds the :class:`QualityReport` of the tables that could be read
+        (their rejected rows too).
     mapping : str, path or ColumnMapping, optional
         The column mapping of ``opportunities``: a preset (``'salesforce'``, ``'hubspot'``),
         a TOML file, or a :class:`~ssi_analysis.crm.ColumnMapping`. Default: the preset the
