@@ -73,9 +73,10 @@ def anonymize(df: pd.DataFrame, *, salt: str) -> pd.DataFrame:
     for col in ID_COLUMNS:
         if col in out:
             prefix = "Mgr" if col == "manager_id" else "Rep"
-            values = out[col]
-            out[col] = values.map(lambda v, p=prefix: pseudonym(v, salt=salt, prefix=p)
-                                  if pd.notna(v) else v)
+            codes, uniques = pd.factorize(out[col])          # each id once: ids repeat
+            names = [pseudonym(v, salt=salt, prefix=prefix) for v in uniques]
+            mapped = pd.Series(names + [None], dtype=object).to_numpy()[codes]
+            out[col] = pd.Series(mapped, index=out.index, dtype=object)
     return out
 
 
