@@ -45,7 +45,7 @@ from .config import AnalysisConfig, ScoringConfig, default_config
 from .io import Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
-from .privacy import anonymize
+from .privacy import Pseudonyms
 from .scoring import score
 from .stats._common import json_safe
 from .stats.association import correlations
@@ -129,7 +129,9 @@ class Analysis:
             "tables": [] if q is None else _records(q.summary()),
             "rejected": [] if q is None else _records(q.reasons()),
             "flagged": [] if q is None else _records(q.flag_reasons()),
-            "notes": [] if q is None else list(q.notes),
+            "warnings": [] if q is None else list(q.warnings),
+            # repairs first, so that the report's appendix (which lists the notes) shows them
+            "notes": [] if q is None else [*(f"warning: {w}" for w in q.warnings), *q.notes],
             "panel": {"rows_read": p.rows_read, "rows_used": len(p.data),
                       "rows_excluded": len(p.excluded),
                       "excluded_reasons": [{"reason": r, "rows": int(n)}
@@ -138,14 +140,21 @@ class Analysis:
         }
 
 
-    def write(self, out: Path, *, inputs: Sequence[Path] = (), salt: str | None = None
-              ) -> list[Path]:
+    def write(self, out: Path, *, inputs: Sequence[Path] = (), salt: str | None = None,
+              pseudonyms: Pseudonyms | None = None) -> list[Path]:
         """Write ``results.json`` and one CSV per table into the folder ``out``.
 
-        With ``salt``, rep and manager ids in every table are replaced by pseudonyms
-        (:mod:`ssi_analysis.privacy`) and name columns are dropped. No path may be one of
-        ``inputs``; every file is written atomically.
+        With ``salt`` (or ``pseudonyms``, which also know the reps' names), rep and manager ids
+        in every table, the rejects file and the notes of ``results.json`` are replaced by
+        pseudonyms (:mod:`ssi_analysis.privacy`), name columns are dropped and rejected cells
+        that may hold a name are hidden. No path may be one of ``inputs``; every file is
+        written atomically.
         """
+        if pseudonyms is None and salt is not None:
+            ids = [*self.panel.data.get("rep_id", pd.Series(dtype=object)).astype(str)]
+            if self.quality is not None and not self.quality.rejects.empty:
+                ids += list(self.quality.rejects["rep_id"].dropna().astype(str))
+            pseudonyms = Pseudonyms(salt, ids=ids)
         files = {f"{name}.csv": table
                  for name, table in {**self.tables, **self.extra_tables}.items()}
         files["panel.csv"] = self.panel.data
@@ -157,14 +166,28 @@ class Analysis:
             refuse_overwriting_inputs(out / name, inputs)
         written = []
         for name, table in files.items():
-            table = anonymize(table, salt=salt) if salt is not None else table
+            if pseudonyms is not None:
+                table = (pseudonyms.rejects(table) if name == "rejects.csv"
+                         else pseudonyms.table(table))
             written.append(write_table(table, out / name))
         stale = out / "rejects.csv"
         if "rejects.csv" not in files and stale.exists():
             stale.unlink()  # a rejects file from an earlier run would mislead
-        text = json.dumps(self.to_dict(), indent=2, allow_nan=False, ensure_ascii=False)
+        content = self.to_dict()
+        if pseudonyms is not None:
+            content = _scrub(content, pseudonyms)
+        text = json.dumps(content, indent=2, allow_nan=False, ensure_ascii=False)
         written.append(write_text(text + "\n", out / "results.json"))
         return written
+
+
+def _scrub(obj: Any, pseudonyms: Pseudonyms) -> Any:
+    """Every text in a JSON-like structure with person ids and names pseudonymised."""
+    if isinstance(obj, dict):
+        return {k: _scrub(v, pseudonyms) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v, pseudonyms) for v in obj]
+    return pseudonyms.text(obj) if isinstance(obj, str) else obj
 
 
 def _pick(row: pd.Series, keys: list[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .config import load_config
 from .errors import SSIError
-from .io import load_data, resolve_data_dir
+from .io import find_table_file, load_data, resolve_data_dir
 from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -47,50 +47,84 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Every problem of the data at once: of every file and of every row, grouped with counts,
+    example rows and what to do; exit 1 when there is any. A bad option or config file (how
+    validate is called, not the data) stops with exit 2, as for every command."""
+    from .errors import SSIInputError, SSIInputErrors
     from .scoring import check_scorable
 
     config = load_config(args.config)
-    bundle = load_data(args.data, lazy=True, mapping=args.mapping, period=args.outcome_period)
-    _print(*bundle.quality.lines())
-    rej = bundle.quality.rejects
-    problems = 0
-    if not rej.empty:
-        problems += len(rej)
-        _print("", f"{len(rej)} rejected row(s), by problem:")
-        for (_table, reason), grp in _group_reasons(rej):
-            rows = ", ".join(str(r) for r in grp["row"].head(5))
-            more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
-            _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
-            for r in grp.head(3).itertuples():
-                who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
-                _print(f"    row {r.row}: {who}{r.reason}")
-    _print_flags(bundle.quality.flags)
+    stopping: list[SSIError] = []           # problems that stop a run: files, columns
+    bundle, quality = None, None
     try:
-        check_scorable(bundle.activity, config)
-    except SSIError as exc:
-        exc.file = exc.file or bundle.files["activity"].name
-        problems += 1
-        _print("", f"problem: {exc}")
-    if not problems:
-        _print("no problems found")
+        bundle = load_data(args.data, lazy=True, mapping=args.mapping,
+                           period=args.outcome_period)
+        quality = bundle.quality
+    except SSIInputError as exc:
+        stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
+        quality = getattr(exc, "quality", None)   # what the readable tables showed
+    if bundle is not None:
+        try:
+            check_scorable(bundle.activity, config)
+        except SSIError as exc:
+            exc.file = exc.file or bundle.files["activity"].name
+            stopping.append(exc)
+    if quality is not None:
+        _print(*quality.lines())
+    if stopping:
+        _print("", f"{len(stopping)} problem{'s that stop' if len(stopping) > 1 else ' that stops'}"
+                   " a run (fix these first):")
+        for i, exc in enumerate(stopping, 1):
+            _print(f"{i}. " + str(exc).replace("\n", "\n   "))
+    rejected = 0
+    if quality is not None and not quality.rejects.empty:
+        rej = quality.rejects
+        rejected = len(rej)
+        _print("", f"{len(rej)} rejected row(s), by problem (they are left out; the rest is "
+                   "used):")
+        _print_groups(rej, examples=3)
+    if quality is not None:
+        _print_flags(quality.flags)
+    if not stopping and not rejected:
+        flagged = 0 if quality is None else len(quality.flags)
+        _print("no problems found" if not flagged else
+               "no problems found: no row rejected, some kept with a flag (above)")
         return EXIT_OK
     return EXIT_PROBLEMS
+
+
+def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> None:
+    """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
+    rows), a few example rows with their rep and reason, and what to do."""
+    from .io import fix_for
+
+    for (_table, kind), grp in _group_reasons(rows):
+        shown = ", ".join(str(r) for r in grp["row"].head(5))
+        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
+        cols = grp["column"].dropna()
+        where = grp["file"].iloc[0] + (f", column '{cols.mode().iloc[0]}'" if len(cols) else "")
+        noun = "row" if len(grp) == 1 else "rows"
+        _print(f"- {where}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
+        for r in grp.head(examples).itertuples():
+            who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
+            _print(f"    row {r.row}: {who}{r.reason}")
+        if fixes:
+            _print(f"    fix: {fix_for(kind)}")
 
 
 def _print_flags(flags: pd.DataFrame) -> None:
     """Rows kept under a documented rule, grouped like the rejects (they are not problems)."""
     if flags.empty:
         return
-    _print("", f"{len(flags)} row(s) kept with a flag (not problems; see data/README.md):")
-    for (_table, reason), grp in _group_reasons(flags):
-        rows = ", ".join(str(r) for r in grp["row"].head(5))
-        more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
-        _print(f"- {grp['file'].iloc[0]}: {reason}: {len(grp)} row(s), e.g. rows {rows}{more}")
+    _print("", f"{len(flags)} flag(s) on {flags[['file', 'row']].drop_duplicates().shape[0]} "
+               "row(s) kept with a flag (not problems; see data/README.md):")
+    _print_groups(flags, examples=3, fixes=False)
 
 
 def _group_reasons(rej: pd.DataFrame):
-    kind = rej["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
-    return rej.assign(kind=kind).groupby(["table", "kind"], sort=True)
+    from .io import reason_kind
+
+    return rej.assign(kind=reason_kind(rej["reason"])).groupby(["table", "kind"], sort=True)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -114,7 +148,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                            period=args.outcome_period)
-        refuse_overwriting_inputs(out, list(bundle.files.values()))
+        _refuse(out, bundle, args)
         bar.step("scoring")
         try:
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
@@ -123,19 +157,54 @@ def cmd_score(args: argparse.Namespace) -> int:
             exc.file = exc.file or bundle.files["activity"].name
             raise
         bar.step("writing")
-        write_table(scores, out)
-    _print(*bundle.quality.lines())
-    for note in scores.attrs.get("notes", []):
-        _print(f"note: {note}")
+        names = _pseudonyms(args, bundle)
+        n_reps = scores.rep_id.nunique()
+        write_table(names.table(scores) if names else scores, out)
+    _print(*_shown(names, bundle.quality.lines()))
+    _print(*_shown(names, [f"note: {note}" for note in scores.attrs.get("notes", [])]))
+    _write_rejects(bundle.quality, out, names)
+    _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
+           + (" (rep ids pseudonymised)" if names else ""))
+    return EXIT_OK
+
+
+def _pseudonyms(args: argparse.Namespace, bundle):
+    """The run's :class:`~ssi_analysis.privacy.Pseudonyms` with ``--anonymize``, else ``None``."""
+    from .privacy import Pseudonyms, default_salt
+
+    if not getattr(args, "anonymize", False):
+        return None
+    return Pseudonyms.for_bundle(bundle, args.salt or default_salt(bundle.files.get("reps")))
+
+
+def _shown(names, lines: list[str]) -> list[str]:
+    """Lines as printed: with ``--anonymize``, person ids and names pseudonymised."""
+    return names.lines(lines) if names is not None else list(lines)
+
+
+def _inputs(bundle, args: argparse.Namespace) -> list[Path]:
+    """Every file a command read: the data folder's tables, the config and mapping files."""
+    extra = [Path(p) for p in (getattr(args, "config", None), getattr(args, "mapping", None))
+             if p and Path(p).is_file()]
+    return [*bundle.files.values(), *extra]
+
+
+def _refuse(out: Path, bundle, args: argparse.Namespace) -> None:
+    """An output (or its rejects file) may not overwrite an input, nor become a table of the
+    data folder."""
+    for path in (out, _rejects_path(out)):
+        refuse_overwriting_inputs(path, _inputs(bundle, args), folder=bundle.folder)
+
+
+def _write_rejects(quality, out: Path, names) -> None:
+    """The rejected rows beside ``out`` (anonymised with ``--anonymize``), and the count."""
     rejects = _rejects_path(out)
-    if not bundle.quality.rejects.empty:
-        write_table(bundle.quality.rejects, rejects)
-        total = sum(t.rows_read for t in bundle.quality.tables.values())
-        _print(f"rejected {len(bundle.quality.rejects)} of {total} rows; reasons in {rejects}")
+    if not quality.rejects.empty:
+        write_table(names.rejects(quality.rejects) if names else quality.rejects, rejects)
+        total = sum(t.rows_read for t in quality.tables.values())
+        _print(f"rejected {len(quality.rejects)} of {total} rows; reasons in {rejects}")
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
-    _print(f"wrote {len(scores)} scores for {scores.rep_id.nunique()} reps to {out}")
-    return EXIT_OK
 
 
 def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
@@ -143,18 +212,25 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
     from .engines.duckdb import score_parquet
 
     folder = resolve_data_dir(args.data)
-    inputs = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
-    refuse_overwriting_inputs(out, inputs)
+    extra = [Path(p) for p in (args.config,) if p and Path(p).is_file()]
     run = score_parquet(folder, out, config=config, asof=args.asof, daily=args.daily,
                         window=args.window, mode=args.mode, strict=args.strict,
-                        memory_limit=args.memory_limit, temp_directory=args.temp_dir)
-    _print(*run.quality.lines())
-    for note in run.notes:
-        _print(f"note: {note}")
+                        memory_limit=args.memory_limit, temp_directory=args.temp_dir,
+                        anonymize=args.anonymize, salt=args.salt, inputs=extra)
+    names = None
+    if args.anonymize:   # only ids written another way appear in the lines (as examples)
+        from .privacy import Pseudonyms, default_salt
+
+        salt = args.salt or default_salt(find_table_file(folder, "reps"))
+        names = Pseudonyms(salt, ids=run.quality.id_repairs.values(),
+                           aliases=run.quality.id_repairs)
+    _print(*_shown(names, run.quality.lines()))
+    _print(*_shown(names, [f"note: {note}" for note in run.notes]))
     if run.rows_rejected:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
-    _print(f"wrote {run.n_scores} scores for {run.n_reps} reps to {out}")
+    _print(f"wrote {run.n_scores} scores for {run.n_reps} reps to {out}"
+           + (" (rep ids pseudonymised)" if args.anonymize else ""))
     return EXIT_OK
 
 
@@ -175,27 +251,23 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
         raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
                        file=str(args.data),
                        fix="add opportunities and quotas tables (see data/README.md)")
-    refuse_overwriting_inputs(out, list(bundle.files.values()))
-    _print(*bundle.quality.lines())
+    _refuse(out, bundle, args)
+    names = _pseudonyms(args, bundle)
+    _print(*_shown(names, bundle.quality.lines()))
     derived = bundle.crm
     _print("", "where the opportunities went:",
            *(f"  {r.item}: {r.count}" for r in derived.accounting.itertuples()))
     if not derived.unmatched_owners.empty:
         u = derived.unmatched_owners
         _print("", f"{len(u)} owner(s) matching no rep (their opportunities are rejected):",
-               *(f"  {r.owner}: {r.opportunities} opportunities, {int(r.deals_won)} won"
-                 for r in u.head(10).itertuples()),
+               *_shown(names, [f"  {r.owner}: {r.opportunities} opportunities, "
+                               f"{int(r.deals_won)} won" for r in u.head(10).itertuples()]),
                *([f"  ... and {len(u) - 10} more"] if len(u) > 10 else []))
-    write_table(derived.outcomes, out)
-    rejects = _rejects_path(out)
-    if not bundle.quality.rejects.empty:
-        write_table(bundle.quality.rejects, rejects)
-        total = sum(t.rows_read for t in bundle.quality.tables.values())
-        _print(f"rejected {len(bundle.quality.rejects)} of {total} rows; reasons in {rejects}")
-    elif rejects.exists():
-        rejects.unlink()
+    write_table(names.table(derived.outcomes) if names else derived.outcomes, out)
+    _write_rejects(bundle.quality, out, names)
     _print(f"wrote {len(derived.outcomes)} outcome rows (rep x period) for "
-           f"{derived.outcomes.rep_id.nunique()} reps to {out}")
+           f"{derived.outcomes.rep_id.nunique()} reps to {out}"
+           + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
 
 
@@ -207,10 +279,16 @@ def _add_crm_options(parser: argparse.ArgumentParser) -> None:
                              "or quarters (default: the quota rows' own periods)")
 
 
+def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
+    parser.add_argument("--anonymize", action="store_true",
+                        help=f"replace rep and manager ids with stable pseudonyms {where}")
+    parser.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, "
+                                       "else derived from the reps file)")
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze, industry_settings
     from .config import load_analysis_config, load_section
-    from .privacy import default_salt
 
     out = Path(args.out)
     if out.suffix:
@@ -225,12 +303,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                        period=args.outcome_period)
     result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
-    _print(*bundle.quality.lines(), *result.panel.lines())
-    salt = (args.salt or default_salt(bundle.files.get("reps"))) if args.anonymize else None
-    written = result.write(out, inputs=list(bundle.files.values()), salt=salt)
+    names = _pseudonyms(args, bundle)
+    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
+    written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
     _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
            f"wrote results.json and {len(written) - 1} tables to {out}"
-           + (" (rep ids pseudonymised)" if salt else ""))
+           + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
 
 
@@ -294,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--memory-limit", help="duckdb engine: memory to stay within, e.g. 4GB "
                                           "(default 80%% of RAM); the rest spills to disk")
     c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
+    _add_privacy_options(c, "in the scores and the rejects file")
     _add_crm_options(c)
     c.set_defaults(func=cmd_score)
 
@@ -302,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--data", required=True, help="data folder with opportunities and quotas")
     o.add_argument("--out", required=True, help="output file, .csv or .parquet")
     o.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_privacy_options(o, "in the outcomes, the rejects file and the owners listed")
     _add_crm_options(o)
     o.set_defaults(func=cmd_outcomes)
 

@@ -120,6 +120,11 @@ def _suggest(key: str, allowed: set[str]) -> str:
 
 
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str, source: str) -> None:
+    if not isinstance(table, dict):
+        raise SSIConfigError(f"[{where}] must be a table (a [{where}] header with keys under "
+                             f"it), got {table!r}", file=source,
+                             fix=f"write it as [{where}] on a line of its own, then key = value "
+                                 "lines")
     for key in table:
         if key not in allowed:
             raise SSIConfigError(
@@ -204,6 +209,8 @@ def config_from_dict(data: dict[str, Any], *, base: ScoringConfig | None = None,
     scoring = data.get("scoring", {})
     _check_keys(scoring, _SCORING_KEYS, "scoring", source)
     metrics_in = data.get("metrics", {})
+    _check_keys(metrics_in, set(metrics_in) if isinstance(metrics_in, dict) else set(),
+                "metrics", source)
     merged: dict[str, dict[str, Any]] = {}
     if base is not None:
         merged = {m.name: {k: v for k, v in asdict(m).items() if k != "name" and v is not None}

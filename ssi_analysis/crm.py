@@ -214,7 +214,10 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping",
         raise SSIConfigError(f"stage '{both[0]}' is listed both as won and as lost",
                              file=source, fix="keep it in one list")
     fields = dict(base.ssi_fields)
-    for key, value in data.get("ssi_fields", {}).items():
+    aliases = data.get("ssi_fields", {})
+    _check_keys(aliases, set(aliases) if isinstance(aliases, dict) else set(), "ssi_fields",
+                source)
+    for key, value in aliases.items():
         if not isinstance(value, str) or value not in _OBSERVED_FIELDS:
             raise SSIConfigError(
                 f"[ssi_fields] '{key}' maps to {value!r}, which is not a field of ssi_observed",
@@ -501,9 +504,11 @@ def match_owners(owners: pd.Series, reps: pd.DataFrame, *, file: str = "reps") -
         dup = names.notna() & names.duplicated(keep=False)
         if dup.any():
             rows = (np.flatnonzero(dup.to_numpy()) + 2).tolist()
-            raise SSIInputError(f"crm_owner must be unique; '{reps['crm_owner'][dup].iloc[0]}' "
-                                "names more than one rep", file=file, column="crm_owner",
-                                rows=rows, fix="give each rep its own CRM owner name")
+            shared = ids[dup.to_numpy()].tolist()   # named by id: the cell is a person's name
+            raise SSIInputError(f"crm_owner must be unique; {len(shared)} reps share a CRM "
+                                f"owner name (rep_id {', '.join(shared[:6])})", file=file,
+                                column="crm_owner", rows=rows,
+                                fix="give each rep its own CRM owner name")
         lookup = pd.Series(ids.to_numpy(), index=names.to_numpy())[names.notna().to_numpy()]
         out = out.fillna(_key(owners).map(lookup))
     return out.astype(object).where(out.notna(), None)

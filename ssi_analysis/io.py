@@ -34,7 +34,15 @@ import pandera.pandas as pa
 
 from . import crm
 from .errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
-from .schemas import LEVEL_METRICS, LINKEDIN_PILLARS, METRICS, TABLES, TableSpec
+from .schemas import (
+    CEILING_ERROR,
+    LEVEL_METRICS,
+    LINKEDIN_PILLARS,
+    METRICS,
+    TABLES,
+    VALUE_CEILING,
+    TableSpec,
+)
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "?"})
@@ -73,6 +81,11 @@ class QualityReport:
     notes: list[str] = field(default_factory=list)
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_REJECT_COLUMNS))
     """Rows kept but flagged, one line per flag, in the shape of ``rejects``."""
+    warnings: list[str] = field(default_factory=list)
+    """Documented repairs made while loading (a percent scale read as 0..1, an id matched in
+    another letter case): the data were changed, and the analyst should check the source."""
+    id_repairs: dict[str, str] = field(default_factory=dict)
+    """Ids read as another rep's (``'r001'`` -> ``'R001'``), for pseudonyms to cover both."""
 
     def summary(self) -> pd.DataFrame:
         """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
@@ -105,15 +118,110 @@ class QualityReport:
                 line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
                          f"{'; ...' if len(flags) > 4 else ''})")
             out.append(line)
+        out.extend(f"warning: {w}" for w in self.warnings)
         out.extend(f"note: {n}" for n in self.notes)
         return out
+
+
+_KIND_RULES = (
+    (r"\s*\([^()]*\)", ""),                               # (-1.0), (rows 2, 4), (a hint)
+    (r": .*$", ""),                                        # amount ... is ambiguous: ...
+    (r" '.*'", ""),                                        # the value itself: 'r001', 'post'
+    (r"\brows? \d+(?:, \d+)*(?: \.\.\.)?", "another row"),  # duplicate of row 7
+    (r"^\d{4}(?:Q\d|-\d\d)\b", "a period"),                 # 2026Q3 only partly covered
+)
+
+
+def reason_kind(reasons: pd.Series) -> pd.Series:
+    """The kind of each reason: its words without the values in it, to group rows by.
+
+    Values (quoted cells, numbers in parentheses, row numbers) are left out, so that every
+    row with an unknown rep, say, is one group however many ids there are; no cell of the
+    data is in a kind. A row with several problems counts under its first.
+
+    >>> reason_kind(pd.Series(["rep_id 'r001' is not in reps", "negative value (-1.0)",
+    ...                        "duplicate of row 7 (same rep and period)",
+    ...                        "amount '1,250' is ambiguous: a thousands separator?"])).tolist()
+    ['rep_id is not in reps', 'negative value', 'duplicate of another row', 'amount is ambiguous']
+    """
+    kind = reasons.astype(str)
+    for i, (pattern, repl) in enumerate(_KIND_RULES):
+        kind = kind.str.replace(pattern, repl, regex=True)
+        if i == 0:                                           # a row's first problem
+            kind = kind.str.split("; ", n=1).str[0]
+    return kind.str.strip()
+
+
+_FIXES: tuple[tuple[str, str], ...] = (
+    (r"is not a date$", "write the date as YYYY-MM-DD (e.g. 2026-03-31)"),
+    (r"is not a number$", "write a plain number (12, 0.5; in a semicolon-delimited file 0,5), "
+                          "or leave the cell empty if it is not known"),
+    (r"^missing ", "fill in the cell, or remove the row if it is not known"),
+    (r"^negative ", "counts cannot be negative: correct the value, or remove the row"),
+    (r"must be above 0$", "give the period's quota as an amount above 0, or remove the row"),
+    (r" (?:below|above) -?[\d.]+$", "correct the value: it is outside the range the column "
+                                    "allows (see data/README.md)"),
+    (r"^empty ", "fill in the cell, or remove the row"),
+    (r"^unknown metric$", "use a metric name of data/README.md (the reason suggests the closest); "
+                          "rows of other metrics can be removed"),
+    (r"^a level must be within 0\.\.1$", "write profile_completeness as a share from 0 to 1 "
+                                         "(0.85 for 85%); a whole column written 0-100 is read "
+                                         "as percentages"),
+    (r"must be finite$", "replace inf with the real value, or remove the row"),
+    (r"^value above the ceiling", "one row cannot hold more than 10,000,000: check the unit "
+                                  "and that the column holds counts, not ids or timestamps"),
+    (r"in the future$", "correct the date (often a typo in the year); things that happened "
+                        "cannot be dated after today"),
+    (r"before LinkedIn existed$", "correct the date; a placeholder such as 1900-01-01 means "
+                                  "unknown: remove the row"),
+    (r"^rep_id is not in reps$", "add the rep to reps, or correct the id so it matches reps "
+                                 "exactly"),
+    (r"^owner matches no rep$", "add a crm_owner column to reps naming each rep as the CRM "
+                                "does, or add the missing reps"),
+    (r"^duplicate of another row$", "remove the repeated row"),
+    (r"overlaps another of the same rep$", "give each rep one period per day: correct the "
+                                           "dates, or remove the wrong row"),
+    (r"^period_end is before period_start$", "correct the dates (are they swapped?)"),
+    (r"^unknown stage$", "add the stage to the mapping's [stages] won, lost or open lists "
+                         "(see data/README.md)"),
+    (r"^(?:amount|\w+) is ambiguous$", "write the number without a thousands separator "
+                                       "(12500), or with one decimal mark throughout the column"),
+    (r"^amount (?:is not an amount|has two different currencies)$",
+     "write the amount as a number, optionally with one currency mark ($1,200.50)"),
+    (r"^amount in [A-Z]{3} while", "convert the amounts to one currency, or export one"),
+    (r"without an amount$", "fill in the deal's amount"),
+    (r"without a close_date$", "fill in the close date of the closed opportunity"),
+    (r"repeats with different values$", "keep the right copy of the opportunity and remove "
+                                        "the others"),
+    (r"^unknown field$", "name the field in a mapping file's [ssi_fields] (see data/README.md)"),
+    (r"^different values for ", "keep the right value of the snapshot and remove the others"),
+    (r"^snapshot ", "complete the snapshot (ssi and every pillar, within range), or remove it"),
+    (r"only partly covered by quota rows$", "add quota rows for the rest of the period, or "
+                                            "run without --outcome-period"),
+    (r"spans more than one ", "give one quota row per month (or quarter)"),
+    (r" is marked [A-Z]{3} but the currency column says ", "make the amount's mark and the "
+                                                            "currency column agree"),
+)
+"""What to do about each kind of rejected row (first match wins), as ``validate`` prints it."""
+
+
+def fix_for(kind: str) -> str:
+    """What to do about a kind of rejected row (a :func:`reason_kind`).
+
+    >>> fix_for("rep_id is not in reps")
+    'add the rep to reps, or correct the id so it matches reps exactly'
+    """
+    for pattern, fix in _FIXES:
+        if re.search(pattern, kind):
+            return fix
+    return "correct the rows in the source, or remove them (see data/README.md)"
 
 
 def _count_reasons(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of a rejects/flags frame counted by table and kind of reason."""
     if rows.empty:
         return pd.DataFrame(columns=["table", "reason", "rows"])
-    kind = rows["reason"].str.replace(r" \(.*\)$|: .*$| '.*'$", "", regex=True)
+    kind = reason_kind(rows["reason"])
     out = (rows.assign(reason=kind).groupby(["table", "reason"], sort=True)
            .size().rename("rows").reset_index())
     return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
@@ -217,10 +325,15 @@ def read_raw(path: Path, table: str) -> RawTable:
             if chosen is None:
                 if not nonempty:
                     raise SSIInputError("the workbook has no data", file=name)
-                chosen = next(iter(nonempty))
+                # the first sheet with the table's required columns, else the first with data
+                need = set(TABLES[table].required) if table in TABLES else set()
+                fits = [k for k, v in nonempty.items()
+                        if need <= {_normalise_name(c) for c in v.columns}]
+                chosen = (fits or list(nonempty))[0]
                 if len(sheets) > 1:
+                    why = f" (it has the {table} columns)" if fits and need else ""
                     notes.append(f"{name}: {len(sheets)} sheets and none named '{table}'; "
-                                 f"read sheet '{chosen}'")
+                                 f"read sheet '{chosen}'{why}")
             frame = sheets[chosen]
             offset = 2
         else:  # pragma: no cover - callers only pass known suffixes
@@ -383,9 +496,22 @@ def _parse_id_cells(s: pd.Series) -> pd.Series:
 def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Numbers from cells; returns ``(values, unparseable)`` with missing cells as NaN (not bad).
 
+    ``decimal='.'`` (a comma-delimited CSV): plain numbers (``1.5``, ``-2``, ``1e3``).
+    ``decimal=','`` (a semicolon-delimited CSV, as European exports write): numbers with
+    separators are read by the rule of :func:`parse_amounts` (``1.234,5`` and ``12,5``;
+    ``1.5`` is 1.5), and a single separator before exactly three digits (``20.998``) takes the
+    decimal mark the column's other values show, else the file's comma (``20.998`` = 20998);
+    in a column showing both marks it is ambiguous and not a number.
+
     >>> v, bad = parse_numbers(pd.Series(["1.5", " 2 ", "", "lots"]))
     >>> v.tolist()[:3], bad.tolist()
     ([1.5, 2.0, nan], [False, False, False, True])
+    >>> parse_numbers(pd.Series(["20.998", "6.4", "10.25"]), ",")[0].tolist()
+    [20.998, 6.4, 10.25]
+    >>> parse_numbers(pd.Series(["20.998", "6.4", "1.234,5"]), ",")[0].tolist()  # both marks
+    [nan, 6.4, 1234.5]
+    >>> parse_numbers(pd.Series(["20,998", "6,4", "1.234,5", "1.250"]), ",")[0].tolist()
+    [20.998, 6.4, 1234.5, 1250.0]
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.astype(float)
@@ -394,16 +520,33 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     if found is None:
         return _parse_number_cells(s, decimal)
     codes, distinct = found
+    # the separator rule weighs which marks the column shows, not how often: the distinct
+    # values show what every cell shows
     values, bad = _parse_number_cells(distinct, decimal)
     return _take(values, codes, s.index), _take(bad, codes, s.index)
+
+
+_SIGNED_NUMBER = re.compile(r"^(?P<sign>[-−+])?\s*(?P<num>\d(?:[\d.,' ’]*\d)?)$")
 
 
 def _parse_number_cells(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     missing = _is_missing(s)
     text = s.astype("string").str.strip()
     if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    values = pd.to_numeric(text.where(~missing), errors="coerce").astype(float)
+        clean = text.where(~missing).str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True)
+        parts = clean.str.extract(_SIGNED_NUMBER)
+        shaped = parts["num"].notna()
+        values = pd.Series(np.nan, index=s.index, dtype=float)
+        if shaped.any():
+            read, _, _ = _separated_numbers(parts["num"][shaped], decimal)
+            negative = parts["sign"][shaped].isin(["-", "−"]).to_numpy()
+            values[shaped] = np.where(negative, -read.to_numpy(), read.to_numpy())
+        other = ~shaped & ~missing          # 1e3, inf ...: read as written, comma as the mark
+        if other.any():
+            values[other] = pd.to_numeric(text[other].str.replace(",", ".", regex=False),
+                                          errors="coerce").astype(float)
+    else:
+        values = pd.to_numeric(text.where(~missing), errors="coerce").astype(float)
     bad = values.isna() & ~missing
     return values, bad
 
@@ -429,7 +572,8 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
         values = s.dt.tz_localize(None) if s.dt.tz is not None else s
         if not _all_midnight(values.to_numpy()):
             values = values.dt.normalize()
-        return values.astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        out = _ns(values)
+        return out, pd.Series(out.isna().to_numpy() & values.notna().to_numpy(), index=s.index)
     found = _distinct(s)
     if found is None:
         return _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file=file, column=column)
@@ -439,6 +583,24 @@ def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.S
     weights = np.bincount(codes, minlength=len(distinct))
     dates, bad = _parse_date_cells(distinct, weights, file=file, column=column)
     return _take(dates, codes, s.index), _take(bad, codes, s.index)
+
+
+def _ns(values: pd.Series) -> pd.Series:
+    """Dates as ``datetime64[ns]``; a date beyond what that holds (before 1677-09-22 or after
+    2262-04-11, such as the placeholder 9999-12-31) is not a date (NaT)."""
+    arr = values.to_numpy()
+    if arr.dtype == np.dtype("datetime64[ns]"):
+        return pd.Series(arr, index=values.index, copy=False)
+    if arr.dtype.kind != "M":
+        arr = np.asarray(arr, dtype="datetime64[us]")
+    lo = np.datetime64("1677-09-22").astype(arr.dtype)
+    hi = np.datetime64("2262-04-11").astype(arr.dtype)
+    ticks = arr.view(np.int64)
+    if len(ticks) and lo.view(np.int64) <= ticks.min() and ticks.max() <= hi.view(np.int64):
+        return pd.Series(arr.astype("datetime64[ns]"), index=values.index)  # all within (no NaT)
+    ok = (arr >= lo) & (arr <= hi)
+    out = np.where(ok, arr, np.datetime64("NaT")).astype("datetime64[ns]")
+    return pd.Series(out, index=values.index)
 
 
 def _all_midnight(times: np.ndarray) -> bool:
@@ -467,12 +629,13 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
     text = as_obj.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_ts.any():
-        out[is_ts] = pd.to_datetime(as_obj[is_ts].map(lambda v: pd.Timestamp(v).tz_localize(None)
-                                    if pd.Timestamp(v).tzinfo else pd.Timestamp(v))).dt.normalize()
+        out[is_ts] = _ns(pd.to_datetime(as_obj[is_ts].map(
+            lambda v: pd.Timestamp(v).tz_localize(None) if pd.Timestamp(v).tzinfo
+            else pd.Timestamp(v))).dt.normalize())
     iso = text.str.match(_ISO).fillna(False).astype(bool) & ~is_ts
     if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
-                                  format="%Y-%m-%d", errors="coerce")
+        out[iso] = _ns(pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
+                                      format="%Y-%m-%d", errors="coerce"))
     rest = ~iso & ~is_ts & ~missing & (weights > 0)
     if rest.any():
         vals = text[rest]
@@ -481,7 +644,7 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
         def attempt(fmts: tuple[str, ...]) -> pd.Series:
             res = pd.Series(pd.NaT, index=vals.index, dtype="datetime64[ns]")
             for fmt in fmts:
-                res = res.fillna(pd.to_datetime(vals, format=fmt, errors="coerce"))
+                res = res.fillna(_ns(pd.to_datetime(vals, format=fmt, errors="coerce")))
             return res
 
         day_first, month_first = attempt(_DAY_FIRST), attempt(_MONTH_FIRST)
@@ -517,6 +680,49 @@ _AMOUNT_FORMS = {  # number part -> how to read it
 }
 
 
+def _separated_numbers(num: pd.Series, decimal: str | None
+                       ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Read number texts (digits and separators, no sign or currency) by the separator rule.
+
+    The rule of :func:`parse_amounts` (and of :func:`parse_numbers` in decimal-comma files):
+    the last of two different separators is the decimal mark, a repeated one or a space or
+    apostrophe groups thousands, a single one not followed by exactly three digits is the
+    decimal mark, and a single one followed by exactly three digits (``1,234``, ``20.998``) is
+    read with the decimal mark the column's other values show, else with the file's
+    ``decimal``. When the column shows both marks, or neither and the file tells none, it is
+    ambiguous. Returns ``(value, form, sep)``: ``value`` NaN where not read, ``form`` the shape
+    (``None``: not a number, ``'single_ambiguous'``: ambiguous) and ``sep`` the first separator.
+    """
+    form = pd.Series(None, index=num.index, dtype=object)
+    for name, pattern in _AMOUNT_FORMS.items():
+        hit = form.isna() & num.str.fullmatch(pattern).fillna(False).astype(bool)
+        form[hit] = name
+    sep = num.str.extract(r"([.,])", expand=False)
+    # which decimal mark each value shows (the evidence for the ambiguous ones)
+    shows = pd.Series(None, index=num.index, dtype=object)
+    shows[form.eq("single") | (form.eq("spaced") & sep.notna())] = sep
+    shows[form.eq("comma_groups")] = "."
+    shows[form.eq("dot_groups")] = ","
+    seen = set(shows.dropna())
+    mark = seen.pop() if len(seen) == 1 else (decimal if not seen else None)
+    ambiguous = form.eq("single_ambiguous")
+    if mark is not None and ambiguous.any():
+        form[ambiguous & sep.eq(mark)] = "single"
+        form[ambiguous & sep.ne(mark)] = "grouped"
+    body = num.copy()
+    as_decimal = form.isin(["single", "spaced"])
+    body[as_decimal] = num[as_decimal].str.replace(r"[ '’]", "", regex=True).str.replace(
+        ",", ".", regex=False)
+    body[form.eq("grouped")] = num[form.eq("grouped")].str.replace(r"[.,]", "", regex=True)
+    body[form.eq("comma_groups")] = num[form.eq("comma_groups")].str.replace(",", "",
+                                                                             regex=False)
+    body[form.eq("dot_groups")] = num[form.eq("dot_groups")].str.replace(
+        ".", "", regex=False).str.replace(",", ".", regex=False)
+    value = pd.to_numeric(body.where(form.notna() & form.ne("single_ambiguous")),
+                          errors="coerce").astype(float)
+    return value, form, sep
+
+
 def _file_decimal(raw: RawTable) -> str | None:
     """The decimal mark a file's format tells: CSV by its delimiter; Excel/Parquet cells: none."""
     return raw.decimal if raw.file.lower().endswith(".csv") else None
@@ -539,7 +745,8 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     3. A single separator followed by exactly three digits (``1,234``, ``12.500``) could be
        either. It is read with the column's decimal mark when the other values of the column
        show one consistently, else with the file's (``decimal``: ``','`` for a
-       semicolon-delimited CSV, ``'.'`` for another CSV), else it is **ambiguous** and not read.
+       semicolon-delimited CSV, ``'.'`` for another CSV). When the column shows both marks,
+       or none and the file tells none (Excel text cells), it is **ambiguous** and not read.
 
     Parameters
     ----------
@@ -564,7 +771,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     ['USD', 'USD', None, None, 'EUR', None]
 
     ``12,500`` is read with the decimal mark the column's other values show; where they show
-    none (or both), with the file's; else it is ambiguous and not read:
+    none, with the file's; else (both marks, or no mark and no file's) it is ambiguous:
 
     >>> parse_amounts(pd.Series(["$1,234.50", "12,500"])).amount.tolist()
     [1234.5, 12500.0]
@@ -594,34 +801,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
         signs = parts[["s1", "s2", "s3"]].notna().sum(axis=1)
         parens = parts["po"].notna() | parts["pc"].notna()
         both_cur = parts["c1"].notna() & parts["c2"].notna()
-        form = pd.Series(None, index=text.index, dtype=object)
-        for name, pattern in _AMOUNT_FORMS.items():
-            hit = form.isna() & num.str.fullmatch(pattern).fillna(False).astype(bool)
-            form[hit] = name
-        sep = num.str.extract(r"([.,])", expand=False)
-        # which decimal mark each value shows (the evidence for the ambiguous ones)
-        shows = pd.Series(None, index=text.index, dtype=object)
-        shows[form.eq("single") | (form.eq("spaced") & sep.notna())] = sep
-        shows[form.eq("comma_groups")] = "."
-        shows[form.eq("dot_groups")] = ","
-        seen = set(shows.dropna())
-        column_mark = seen.pop() if len(seen) == 1 else None
-        mark = column_mark or decimal
-        ambiguous = form.eq("single_ambiguous")
-        if mark is not None and ambiguous.any():
-            form[ambiguous & sep.eq(mark)] = "single"
-            form[ambiguous & sep.ne(mark)] = "grouped"
-        body = num.copy()
-        as_decimal = form.isin(["single", "spaced"])
-        body[as_decimal] = num[as_decimal].str.replace(r"[ '’]", "", regex=True).str.replace(
-            ",", ".", regex=False)
-        body[form.eq("grouped")] = num[form.eq("grouped")].str.replace(r"[.,]", "", regex=True)
-        body[form.eq("comma_groups")] = num[form.eq("comma_groups")].str.replace(",", "",
-                                                                                 regex=False)
-        body[form.eq("dot_groups")] = num[form.eq("dot_groups")].str.replace(
-            ".", "", regex=False).str.replace(",", ".", regex=False)
-        value = pd.to_numeric(body.where(form.notna() & form.ne("single_ambiguous")),
-                              errors="coerce").astype(float)
+        value, form, sep = _separated_numbers(num, decimal)
         negative = parts["s1"].isin(["-", "−"]) | parts["s2"].isin(["-", "−"]) \
             | parts["s3"].eq("-") | (parts["po"].notna() & parts["pc"].notna())
         value = value.where(~negative.fillna(False).astype(bool), -value)
@@ -700,6 +880,8 @@ def _reason_from_check(check: str, column: str | None, value: object) -> str:
         return f"unknown {col} '{value}'"
     if check.startswith("str_length"):
         return f"empty {col}"
+    if check == CEILING_ERROR:
+        return f"{check} ({value})"
     return check
 
 
@@ -711,6 +893,8 @@ class _Loaded:
     notes: list[str]
     flags: pd.DataFrame | None = None   # kept rows with a flag: _REJECT_COLUMNS + "_row"
     currency: str | None = None         # the one currency of the amounts, when marked
+    warnings: list[str] = field(default_factory=list)   # documented repairs made
+    id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
 
 
 def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
@@ -724,6 +908,76 @@ def _rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
         "value": (value.astype(str).to_numpy() if value is not None else None),
         "reason": reasons.to_numpy(dtype=object),
     })
+
+
+EVENT_DATES: dict[str, tuple[str, ...]] = {"activity": ("date",), "ssi_observed": ("date",),
+                                          "opportunities": ("created_date",)}
+"""Dates of things that happened (not plans such as quota periods or expected close dates):
+they cannot lie in the future, nor before LinkedIn existed."""
+
+LINKEDIN_LAUNCH = pd.Timestamp("2003-05-05")
+"""LinkedIn's launch: activity (and a CRM record in an SSI analysis) before it is a typo or a
+placeholder (``1900-01-01``, ``1970-01-01``)."""
+
+
+TODAY_ENV = "SSI_ANALYSIS_TODAY"
+
+
+def run_day() -> pd.Timestamp:
+    """The day of the run: today (the machine's local date), or ``$SSI_ANALYSIS_TODAY``
+    (``YYYY-MM-DD``) to pin it, e.g. to re-run an old analysis exactly as it ran. Event dates
+    after the next day (a day's grace for time zones) are in the future.
+
+    (Not ``SOURCE_DATE_EPOCH``: a reproducible build pins its own time, often before the data's
+    dates, and that must not turn the data's dates into future ones.)
+
+    >>> run_day() == run_day().normalize()
+    True
+    """
+    import datetime as _dt
+    import os
+
+    pinned = os.environ.get(TODAY_ENV)
+    if pinned:
+        try:
+            return pd.Timestamp(_dt.date.fromisoformat(pinned.strip()))
+        except ValueError:
+            raise SSIConfigError(f"{TODAY_ENV} must be a date YYYY-MM-DD, got {pinned!r}",
+                                 fix=f"unset {TODAY_ENV} (today is used), or set it to e.g. "
+                                     "2026-06-30") from None
+    return pd.Timestamp(_dt.date.today())
+
+
+def date_limits() -> tuple[tuple[pd.Timestamp, str, str], tuple[pd.Timestamp, str, str]]:
+    """The bounds of an event date, with the words of the reason of a date beyond each:
+    ``((latest, kind, tail), (earliest, kind, tail))``; a reason reads
+    ``"<column> <kind> (<date><tail>"``."""
+    today = run_day()
+    return ((today + pd.Timedelta(days=1), "in the future",
+             f", after the day of the run, {today:%Y-%m-%d}: a typo?)"),
+            (LINKEDIN_LAUNCH, "before LinkedIn existed",
+             f", before LinkedIn's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}: a typo?)"))
+
+
+def _implausible_dates(dates: pd.Series, col: str) -> list[pd.DataFrame]:
+    """Problems for event dates in the future or before LinkedIn existed."""
+    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
+    values = dates.to_numpy()
+    ticks = values.view(np.int64)       # NaT is the smallest: a min above the earliest has none
+    if len(ticks) and earliest.to_datetime64().astype(values.dtype).view(np.int64) <= \
+            ticks.min() and ticks.max() <= latest.to_datetime64().astype(values.dtype).view(
+            np.int64):
+        return []
+    with np.errstate(invalid="ignore"):
+        late = values > latest.to_datetime64()
+        early = values < earliest.to_datetime64()
+    out = []
+    for mask, kind, tail in ((late, late_kind, late_tail), (early, early_kind, early_tail)):
+        if mask.any():
+            shown = dates[mask].dt.strftime("%Y-%m-%d")
+            out.append(pd.DataFrame({"idx": dates.index[mask], "column": col, "value": shown,
+                                     "reason": f"{col} {kind} (" + shown + tail}))
+    return out
 
 
 def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.DataFrame, list]:
@@ -742,13 +996,54 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
                                               "reason": f"{col} is not a date"}))
+            if col in EVENT_DATES.get(spec.name, ()):
+                problems.extend(_implausible_dates(df[col], col))
         elif col in spec.numbers:
             df[col], bad = parse_numbers(cell, raw.decimal)
             if bad.any():
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
-                                              "reason": f"{col} is not a number"}))
+                                              "reason": _number_reasons(cell[bad], col,
+                                                                        raw.decimal)}))
     return df, problems
+
+
+def _number_reasons(cells: pd.Series, col: str, decimal: str) -> pd.Series:
+    """Why each cell is not a number: in a decimal-comma file, ``1.250`` in a column that
+    writes both marks is ambiguous (said so, with the two readings); else not a number."""
+    reasons = pd.Series(f"{col} is not a number", index=cells.index, dtype=object)
+    if decimal == ",":
+        text = cells.astype(str).str.strip()
+        amb = text.str.fullmatch(r"[-+]?[1-9]\d{0,2}[.,]\d{3}").fillna(False).astype(bool)
+        if amb.any():
+            num = text[amb].str.lstrip("+-")
+            reasons[amb] = (f"{col} '" + text[amb] + "' is ambiguous: the column writes both "
+                            "decimal marks, so is it " + num.str.replace(r"[.,]", "", regex=True)
+                            + " or " + num.str.replace(",", ".", regex=False) + "?")
+    return reasons
+
+
+_ROW_CHECK_COLUMNS = {"a level must be within 0..1": "value",
+                      "period_end is before period_start": "period_end",
+                      "value must be finite": None}
+"""The cell a row-wise check of a schema is about (``None``: the cells that are not finite)."""
+
+
+def _attribute_row_checks(fc: pd.DataFrame) -> pd.DataFrame:
+    """Pandera reports a failed row-wise (DataFrame) check once per column of the row: keep the
+    cell the check is about, so a rejected row names that column and its value."""
+    table_level = fc["schema_context"].eq("DataFrameSchema")
+    if not table_level.any():
+        return fc
+    check = fc["check"].astype(str)
+    preferred = check.map(_ROW_CHECK_COLUMNS)
+    not_finite = fc["failure_case"].map(
+        lambda v: isinstance(v, float | np.floating) and bool(np.isinf(v))).astype(bool)
+    hit = table_level & (preferred.eq(fc["column"]).fillna(False).astype(bool)
+                         | (check.isin([k for k, v in _ROW_CHECK_COLUMNS.items() if v is None])
+                            & not_finite))
+    found = hit.groupby([fc["index"], check]).transform("any")
+    return fc[~table_level | hit | ~found]
 
 
 def _validate(df: pd.DataFrame, schema: type[pa.DataFrameModel]) -> list[pd.DataFrame]:
@@ -756,7 +1051,7 @@ def _validate(df: pd.DataFrame, schema: type[pa.DataFrameModel]) -> list[pd.Data
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        fc = fc[fc["index"].notna()]
+        fc = _attribute_row_checks(fc[fc["index"].notna()])
         if fc.empty:
             # table-level problems only (types); surface the first clearly
             first = exc.failure_cases.iloc[0]
@@ -783,8 +1078,8 @@ def _plain_text(s: pd.Series) -> pd.Series:
 def _activity_screen_applies() -> bool:
     """Whether :func:`_activity_suspects` screens for every check of ``ActivitySchema``.
 
-    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0,
-    levels within 0..1, finite values). If the schema gains a check, this turns false and every
+    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0
+    and within the ceiling, levels within 0..1, finite values). If the schema gains a check, this turns false and every
     row is validated by pandera again, until the screen learns the new check.
     """
     s = TABLES["activity"].schema.to_schema()
@@ -793,7 +1088,8 @@ def _activity_screen_applies() -> bool:
     expected = {
         "rep_id": (False, False, []), "date": (False, False, []),
         "metric": (False, False, [("isin", {"allowed_values": sorted(METRICS)})]),
-        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0})]),
+        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0}),
+                                 ("within_ceiling", {})]),
     }
     return (shape == expected and [c.name for c in s.checks] == ["levels_within_unit", "finite"]
             and not s.unique)
@@ -805,7 +1101,7 @@ def _activity_suspects(df: pd.DataFrame) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         sure = (df["rep_id"].notna().to_numpy() & df["date"].notna().to_numpy()
                 & _isin(df["metric"], METRICS) & np.isfinite(v) & (v >= 0)
-                & ~(_isin(df["metric"], LEVEL_METRICS) & (v > 1)))
+                & (v <= VALUE_CEILING) & ~(_isin(df["metric"], LEVEL_METRICS) & (v > 1)))
     return ~sure
 
 
@@ -860,16 +1156,23 @@ def _require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) 
     missing = [c for c in required if c not in raw.frame.columns]
     if missing:
         present = ", ".join(map(str, raw.frame.columns[:12]))
-        hints = []
+        known = {*spec.required, *spec.ids, *spec.dates, *spec.numbers, *required}
+        spare = [c for c in raw.frame.columns if c not in known]  # not already used as such
+        hints, rest = [], []
         for m in missing:
-            close = difflib.get_close_matches(m, list(raw.frame.columns), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(m, spare, n=1, cutoff=0.5)
             if close:
                 hints.append(f"rename '{close[0]}' to '{m}'")
+                spare.remove(close[0])
+            else:
+                rest.append(m)
+        if rest:
+            hints.append(f"add the column{'s' if len(rest) > 1 else ''} {', '.join(rest)} "
+                         f"(see data/README.md for the {spec.name} table)")
         raise SSIInputError(
             f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"missing (columns found: {present})", file=raw.file, column=missing[0],
-            fix="; ".join(hints) if hints else f"add the column; see data/README.md for the "
-            f"{spec.name} table")
+            fix="; ".join(hints))
 
 
 def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
@@ -880,6 +1183,36 @@ def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
                           spec.schema)
     kept, rej = _collect(raw, spec.name, df, problems)
     return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes))
+
+
+def _load_reps(raw: RawTable) -> _Loaded:
+    """``reps``: a row without a usable ``rep_id`` is rejected; a bad cell in another column
+    (``tenure_months`` that is not a number, a ``hire_date`` that is not a date) is left empty
+    and flagged, and the rep is kept: every rep is scored, and losing a rep with all of its
+    activity for an optional cell would lose far more than the cell."""
+    spec = TABLES["reps"]
+    _require_columns(raw, spec, spec.required)
+    known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
+    df, problems = _coerce(raw, spec, known)
+    problems += _validate(df[[c for c in df.columns if c in known or c in spec.required]],
+                          spec.schema)
+    flags = None
+    if problems:
+        p = pd.concat(problems, ignore_index=True)
+        cells = p[p["column"].ne("rep_id") & p["column"].notna()]
+        if not cells.empty:
+            df = df.copy()
+            for col, grp in cells.groupby("column", sort=True):
+                df.loc[df.index.isin(grp["idx"]), col] = (pd.NaT if col in spec.dates
+                                                          else np.nan if col in spec.numbers
+                                                          else None)
+            cells = cells.drop_duplicates(["idx", "column"]).assign(
+                reason=cells.drop_duplicates(["idx", "column"])["reason"]
+                + " (left empty; the rep is kept)")
+            flags = _flags_frame(raw, "reps", cells, df["rep_id"])
+        problems = [p[~p.index.isin(cells.index)]] if len(cells) < len(p) else []
+    kept, rej = _collect(raw, spec.name, df, problems)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags)
 
 
 def _load_activity(raw: RawTable) -> _Loaded:
@@ -919,6 +1252,7 @@ def _load_activity(raw: RawTable) -> _Loaded:
         df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
         df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")
         df = df[["rep_id", "date", "metric", "value", "_row"]].reset_index(drop=True)
+    warnings = _percent_levels(df, raw.file)
     # validate the long rows, then map failures back to source rows
     vdf = df.drop(columns="_row")
     long_problems = _validate_activity(vdf)
@@ -934,7 +1268,54 @@ def _load_activity(raw: RawTable) -> _Loaded:
         rejected = np.zeros(len(raw.frame), dtype=bool)
         rejected[rej["row"].to_numpy(dtype=np.int64) - raw.row_offset] = True
         df = df[~rejected[df["_row"].to_numpy()]]
-    return _Loaded(df.reset_index(drop=True), rej, len(raw.frame), notes)
+    return _Loaded(df.reset_index(drop=True), rej, len(raw.frame), notes, warnings=warnings)
+
+
+def percent_scale(values: np.ndarray) -> bool:
+    """Whether a level metric's values are percentages (0-100) rather than shares (0..1).
+
+    They are when every value (finite, not negative: the others are rejected anyway) is within
+    0..100, the largest is at least 10, and none lies strictly between 0 and 1. A share like
+    0.6 says the column is on the 0..1 scale, and a column whose largest value is below 10
+    cannot be percentages of profiles (every one under 10% complete): then a 1.4 is an error,
+    rejected, not a percentage.
+
+    >>> percent_scale(np.array([0.0, 60.0, 85.0, 100.0]))
+    True
+    >>> percent_scale(np.array([0.5, 0.9, 1.4])), percent_scale(np.array([1.4]))
+    (False, False)
+    """
+    v = values[np.isfinite(values) & (values >= 0)]
+    return percent_scale_of(v.max() if v.size else None, int(((v > 0) & (v < 1)).sum()))
+
+
+def percent_scale_of(top: float | None, shares: int) -> bool:
+    """:func:`percent_scale` from the largest valid value and the number strictly in (0, 1)."""
+    return bool(top is not None and 10 <= top <= 100 and shares == 0)
+
+
+def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
+    """Levels written as percentages are divided by 100 in place (a documented repair); returns
+    the warnings."""
+    out = []
+    for metric in sorted(LEVEL_METRICS):
+        rows = _isin(df["metric"], [metric])
+        if not rows.any():
+            continue
+        v = df["value"].to_numpy(dtype=float)[rows]
+        if percent_scale(v):
+            scaled = np.where(np.isfinite(v) & (v >= 0), v / 100.0, v)
+            df.loc[rows, "value"] = scaled
+            out.append(percent_warning(file, metric, v[np.isfinite(v) & (v >= 0)].max(),
+                                       int(rows.sum())))
+    return out
+
+
+def percent_warning(file: str, metric: str, top: float, rows: int) -> str:
+    """The warning of a level read as percentages (:func:`percent_scale`)."""
+    return (f"{file}: {metric} is on a 0-100 scale (values up to {top:g}), not 0..1: read as "
+            f"percentages and divided by 100 ({rows} rows; write shares such as 0.85 to "
+            "silence this)")
 
 
 def _normalise_names(s: pd.Series) -> pd.Series:
@@ -1165,7 +1546,8 @@ def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> _Loaded:
     if bad.any():
         problems.append(pd.DataFrame({"idx": df.index[bad], "column": "value",
                                       "value": raw.frame.loc[bad, "value"].astype(str),
-                                      "reason": "value is not a number"}))
+                                      "reason": _number_reasons(raw.frame.loc[bad, "value"],
+                                                                "value", raw.decimal)}))
     for col in ("rep_id", "date", "field", "value"):  # a failed parse is reported once
         gone = df[col].isna()
         if gone.any():
@@ -1309,7 +1691,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         Raise instead of rejecting rows: any rejected row becomes an error.
     lazy : bool
         Collect every file-level problem of every table before raising
-        (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does.
+        (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does; the exception's
+        ``quality`` then holds the :class:`QualityReport` of the tables that could be read
+        (their rejected rows too).
     mapping : str, path or ColumnMapping, optional
         The column mapping of ``opportunities``: a preset (``'salesforce'``, ``'hubspot'``),
         a TOML file, or a :class:`~ssi_analysis.crm.ColumnMapping`. Default: the preset the
@@ -1385,14 +1769,14 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
                 raise
             errors.append(exc)
     if errors:
-        raise errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        if lazy:  # what the tables that could be read showed, row by row (for validate)
+            if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
+                _check_reps(loaded, files)
+            exc.quality = _quality_of(loaded, files)
+        raise exc
 
-    reps_ids = set(loaded["reps"].frame["rep_id"])
-    for name in ("activity", "outcomes", "ssi_observed", "quotas"):
-        if name in loaded:
-            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name)
-    if "outcomes" in loaded:
-        _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
+    _check_reps(loaded, files)
     derived = None
     if "opportunities" in loaded:
         derived = _derive_outcomes(loaded, files, period)
@@ -1404,25 +1788,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         _flag_observed_totals(ld, files["ssi_observed"].name)
         observed = ld.frame
 
-    quality = QualityReport()
-    rejects, flags = [], []
-    for name, ld in loaded.items():
-        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
-                      if ld.flags is not None and not ld.flags.empty else None)
-        quality.tables[name] = TableQuality(
-            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
-            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
-        rejects.append(ld.rejects)
-        if kept_flags is not None:
-            flags.append(kept_flags)
-        quality.notes.extend(ld.notes)
+    quality = _quality_of(loaded, files)
     if derived is not None:
         quality.notes.extend(derived.notes)
-    quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
-                       if any(not r.empty for r in rejects)
-                       else pd.DataFrame(columns=_REJECT_COLUMNS))
-    if flags:
-        quality.flags = pd.concat(flags, ignore_index=True)
     act = loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
@@ -1450,7 +1818,44 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     return bundle
 
 
-_LOADERS = {"activity": _load_activity, "quotas": _load_quotas, "ssi_observed": _load_observed}
+def _check_reps(loaded: dict[str, _Loaded], files: dict[str, Path]) -> None:
+    """Rows of reps not in ``reps`` rejected (ids repaired where unambiguous); repeated and
+    overlapping outcome periods rejected."""
+    reps_ids = set(loaded["reps"].frame["rep_id"])
+    repairs = id_repairs(reps_ids)
+    for name in ("activity", "outcomes", "ssi_observed", "quotas"):
+        if name in loaded:
+            _reject_unknown_reps(loaded[name], reps_ids, files[name].name, name, repairs)
+    if "outcomes" in loaded:
+        _reject_duplicate_periods(loaded["outcomes"], files["outcomes"].name)
+
+
+def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityReport:
+    """The quality report of the loaded tables: counts, rejects, flags, notes, warnings."""
+    quality = QualityReport()
+    rejects, flags = [], []
+    for name, ld in loaded.items():
+        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
+                      if ld.flags is not None and not ld.flags.empty else None)
+        quality.tables[name] = TableQuality(
+            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
+        rejects.append(ld.rejects)
+        if kept_flags is not None:
+            flags.append(kept_flags)
+        quality.notes.extend(ld.notes)
+        quality.warnings.extend(ld.warnings)
+        quality.id_repairs.update(ld.id_repairs)
+    quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
+                       if any(not r.empty for r in rejects)
+                       else pd.DataFrame(columns=_REJECT_COLUMNS))
+    if flags:
+        quality.flags = pd.concat(flags, ignore_index=True)
+    return quality
+
+
+_LOADERS = {"reps": _load_reps, "activity": _load_activity, "quotas": _load_quotas,
+            "ssi_observed": _load_observed}
 
 
 def _check_outcome_sources(folder: Path) -> None:
@@ -1592,20 +1997,97 @@ def _drop_rows(ld: _Loaded, mask: pd.Series, table: str, file: str, reasons: pd.
     ld.frame = ld.frame[~ld.frame["_row"].isin(first["_row"])]
 
 
-def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str) -> None:
-    mask = pd.Series(~_isin(ld.frame["rep_id"], reps_ids), index=ld.frame.index)
-    reasons = "rep_id '" + ld.frame.loc[mask, "rep_id"].astype(str) + "' is not in reps"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def id_key(rep_id: str) -> str:
+    """How an id that matches no rep exactly is matched: letters A-Z in lower case, and an id
+    of digits only without its leading zeros (spreadsheets drop them: ``007`` becomes ``7``).
+
+    >>> id_key("R001"), id_key("r001"), id_key("007"), id_key("7"), id_key("000")
+    ('r001', 'r001', '7', '7', '0')
+    """
+    key = rep_id.translate(_ASCII_LOWER)
+    if re.fullmatch(r"[0-9]+", key):
+        key = key.lstrip("0") or "0"
+    return key
+
+
+def id_repairs(rep_ids) -> dict[str, str | None]:
+    """Each :func:`id_key` of the reps' ids -> the one rep with that key (``None`` when several
+    reps share it: then no id is matched by the key, since which rep is meant is unclear)."""
+    out: dict[str, str | None] = {}
+    for rid in sorted(rep_ids):
+        key = id_key(rid)
+        out[key] = None if key in out else rid
+    return out
+
+
+def _reject_unknown_reps(ld: _Loaded, reps_ids: set[str], file: str, table: str,
+                         repairs: dict[str, str | None] | None = None) -> None:
+    """Rows whose rep is not in reps are rejected; an id differing from exactly one rep's only
+    in letter case or leading zeros is read as that rep (a documented repair, with a warning)."""
+    ids = ld.frame["rep_id"]
+    unknown = ~_isin(ids, reps_ids)
+    if repairs and unknown.any():
+        odd = pd.unique(ids[unknown].dropna().astype(str))
+        fixed = {u: repairs[id_key(u)] for u in odd if repairs.get(id_key(u))}
+        if fixed:
+            hit = unknown & _isin(ids, fixed)
+            if isinstance(ids.dtype, pd.CategoricalDtype):
+                cats = pd.Series(ids.cat.categories).astype(object)
+                ld.frame["rep_id"] = _recode(ids, cats.map(lambda c: fixed.get(c, c)))
+            else:
+                ld.frame["rep_id"] = ids.where(~hit, ids[hit].map(fixed))
+            first = sorted(fixed)[0]
+            ld.warnings.append(repair_warning(file, int(hit.sum()), first, fixed[first]))
+            ld.id_repairs.update(fixed)
+            unknown = unknown & ~hit
+    mask = pd.Series(unknown, index=ld.frame.index)
+    text = ld.frame.loc[mask, "rep_id"].astype(str)
+    shared = (text.map(lambda u: id_key(u) in repairs and repairs[id_key(u)] is None)
+              if repairs else pd.Series(False, index=text.index))
+    reasons = ("rep_id '" + text + "' is not in reps"
+               + np.where(shared.to_numpy(dtype=bool), SHARED_KEY_HINT, ""))
     _drop_rows(ld, mask, table, file, reasons, "rep_id")
 
 
+SHARED_KEY_HINT = (" (several reps differ from it only in letter case or leading zeros: which "
+                   "one is meant cannot be told)")
+
+
+def repair_warning(file: str, rows: int, example: str, rep: str) -> str:
+    """The warning of ids matched to reps by :func:`id_key`."""
+    return (f"{file}: {rows} row(s) name a rep_id in another letter case or without its "
+            f"leading zeros (e.g. '{example}' for '{rep}'); read as that rep (correct the ids "
+            "in the source to silence this)")
+
+
 def _reject_duplicate_periods(ld: _Loaded, file: str) -> None:
+    """Outcome rows of one rep: an exact repeat of a period is a duplicate of the first; periods
+    that overlap otherwise (share a day) are all rejected, since which one is right cannot be
+    told."""
     key = ["rep_id", "period_start", "period_end"]
+    offset = 1 if file.endswith((".parquet", ".json")) else 2
     dup = ld.frame.duplicated(key, keep="first")
     if dup.any():
-        first_row = ld.frame.groupby(key)["_row"].transform("min") + 2
+        first_row = ld.frame.groupby(key)["_row"].transform("min") + offset
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and period)"
         _drop_rows(ld, dup, "outcomes", file, reasons, "period_start")
-
+    q = ld.frame.sort_values(["rep_id", "period_start", "period_end"], kind="stable")
+    if q.empty:
+        return
+    prev_end = q.groupby("rep_id")["period_end"].cummax().groupby(q["rep_id"]).shift()
+    block = (~(q["period_start"] <= prev_end).fillna(False)).cumsum()
+    size = block.map(block.value_counts())
+    over = size > 1
+    if over.any():
+        rows = (q.loc[over, "_row"] + offset).groupby(block[over]).agg(
+            lambda r: ", ".join(map(str, sorted(r))))
+        reasons = ("period overlaps another of the same rep (rows "
+                   + block[over].map(rows) + ")").reindex(ld.frame.index)
+        mask = pd.Series(ld.frame.index.isin(q.index[over]), index=ld.frame.index)
+        _drop_rows(ld, mask, "outcomes", file, reasons, "period_start")
 
 
 def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
@@ -1620,20 +2102,15 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
     (300, 0)
     """
     folder = resolve_data_dir(folder)
-    spec = TABLES["reps"]
     path = find_table_file(folder, "reps")
     if path is None:
         raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
                             file=str(folder), fix="add a reps file (see data/README.md)")
     try:
-        ld = _load_generic(read_raw(path, "reps"), spec)
+        ld = _load_reps(read_raw(path, "reps"))
         _check_unique_reps(ld, path.name)
     except SSIError as exc:
         exc.file = exc.file or path.name
         raise
-    quality = QualityReport(notes=list(ld.notes))
-    quality.tables["reps"] = TableQuality("reps", path.name, ld.rows_read,
-                                          ld.rows_read - len(ld.rejects), len(ld.rejects))
-    if not ld.rejects.empty:
-        quality.rejects = ld.rejects
+    quality = _quality_of({"reps": ld}, {"reps": path})
     return _finish(ld.frame), quality

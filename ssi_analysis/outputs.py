@@ -1,21 +1,45 @@
-"""Writing outputs safely: atomically (a temporary file, then rename), never over an input.
+"""Writing outputs safely: atomically (a temporary file, then rename), never over an input, and
+with spreadsheet formulas defused.
 
-Every file the toolkit writes goes through here, so a crash never leaves half a file and the
+Every file the toolkit writes goes through here (the DuckDB engine writes its files to a
+temporary name and hands them to :func:`publish`), so a crash never leaves half a file and the
 same inputs give byte-identical outputs.
+
+**Formula injection.** A CSV (or Excel) cell whose text starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is run as a formula when a spreadsheet opens the file (OWASP, "CSV
+injection"): a rep id or a rejected cell such as ``=HYPERLINK(...)`` would become a link or a
+command. :func:`write_table` prefixes such text with a single quote (``'=HYPERLINK(...)``),
+which spreadsheets show as text. Numbers are left alone: numeric columns, and text that reads
+as a number (``-5``, ``+3.2``, ``-1,5``).
+
+Examples
+--------
+>>> defuse(pd.Series(["=1+1", "-5", "@SUM(A1)", "R0001", None, "-x"], dtype=object)).tolist()
+["'=1+1", '-5', "'@SUM(A1)", 'R0001', None, "'-x"]
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import SSIError
+
+FORMULA_START = "=+-@\t\r"
+"""Characters that make a spreadsheet read a cell as a formula (OWASP)."""
+
+NUMBER_TEXT = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$"
+"""Text that is a number, not a formula (left as it is even when it starts with + or -)."""
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(NUMBER_TEXT)
 
 
 def publish(tmp: str | Path, path: Path) -> None:
@@ -26,37 +50,100 @@ def publish(tmp: str | Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[str]:
+    """A temporary file name beside ``path`` to write to; moved into place when the block ends
+    without an error, removed otherwise (so ``path`` is either the old file or the new one).
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = Path(tmp).write_text("done")
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('done', ['x.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        publish(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def defuse(s: pd.Series) -> pd.Series:
+    """Text cells that a spreadsheet would run as a formula, prefixed with ``'``.
+
+    A numeric column is returned as it is; in a text column, each distinct value is checked
+    once (ids repeat), and cells that read as numbers stay as they are.
+    """
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)) \
+            or isinstance(s.dtype, pd.CategoricalDtype):
+        if isinstance(s.dtype, pd.CategoricalDtype) and (
+                s.cat.categories.dtype == object
+                or pd.api.types.is_string_dtype(s.cat.categories)):
+            return s.cat.rename_categories(defuse(pd.Series(s.cat.categories)).to_numpy())
+        return s
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object)
+    risky = [i for i, v in enumerate(values)
+             if isinstance(v, str) and _FORMULA.match(v) and not _NUMBER.match(v)]
+    if not risky:
+        return s
+    values = values.copy()
+    for i in risky:
+        values[i] = "'" + values[i]
+    return pd.Series(np.append(values, None)[codes], index=s.index, dtype=s.dtype)
+
+
+def defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`defuse` every text column (a copy only when something changed)."""
+    changed = {}
+    for col in df.columns:
+        new = defuse(df[col])
+        if new is not df[col]:
+            changed[col] = new
+    return df.assign(**changed) if changed else df
+
+
 def write_table(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` to ``path`` (.csv or .parquet) atomically: a temporary file, then rename.
 
     Dates are written as ``YYYY-MM-DD``; floats keep full precision, so the same inputs give
-    byte-identical files.
+    byte-identical files. In a CSV, text that a spreadsheet would run as a formula is
+    prefixed with ``'`` (:func:`defuse`); Parquet keeps the values as they are. A CSV whose
+    text holds a carriage return has CRLF line endings (so that the cell is quoted).
     """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise SSIError(f"cannot write '{suffix}' files", file=str(path),
                        fix="name the output .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".csv":
-            if not _write_csv_fast(df, tmp):
-                out = df.copy()
+            safe = defuse_frame(df)
+            if not _write_csv_fast(safe, tmp):
+                out = safe.copy()
                 for col in out.columns:
                     if pd.api.types.is_datetime64_any_dtype(out[col]):
                         out[col] = out[col].dt.strftime("%Y-%m-%d")
-                out.to_csv(tmp, index=False, lineterminator="\n")
+                out.to_csv(tmp, index=False, lineterminator="\r\n" if _has_cr(out) else "\n")
         else:
             df.to_parquet(tmp, index=False)
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
 _NEEDS_QUOTES = r'[,"\r\n]'
+
+
+def _has_cr(df: pd.DataFrame) -> bool:
+    """Whether a text cell holds a carriage return. Python's CSV writer quotes a cell only for
+    the characters of the line ending, so such a file is written with CRLF line endings (and
+    the cell quoted) rather than with a bare CR that readers would take for a line break."""
+    return any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]))
 
 
 def _write_csv_fast(df: pd.DataFrame, path: str) -> bool:
@@ -125,36 +212,47 @@ def float_text(values: np.ndarray) -> np.ndarray:
 
 def write_text(text: str, path: Path) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8, a temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
     return path
 
 
 def write_bytes(data: bytes, path: Path) -> Path:
     """Write ``data`` to ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
     return path
 
 
-def refuse_overwriting_inputs(out: Path, inputs: Sequence[Path]) -> None:
-    """Raise :class:`SSIError` if ``out`` is one of the ``inputs``."""
-    target = out.resolve()
+def refuse_overwriting_inputs(out: Path, inputs: Sequence[Path], *,
+                              folder: Path | None = None) -> None:
+    """Raise :class:`SSIError` if ``out`` is one of the ``inputs``, or (with the data
+    ``folder``) would be read as one of its tables next time (``folder/outcomes.csv`` when
+    the folder derives outcomes, ``folder/activity/part.parquet``...)."""
+    target = Path(out).resolve()
     for p in inputs:
-        if p.resolve() == target:
+        if Path(p).resolve() == target:
             raise SSIError("the output would overwrite an input file", file=str(out),
                            fix="choose another output path")
+    if folder is not None:
+        table = table_of(target, Path(folder))
+        if table is not None:
+            raise SSIError(f"the output would be read as the {table} table of the data folder "
+                           "next time", file=str(out),
+                           fix="write it outside the data folder, or give it another name")
+
+
+def table_of(path: Path, folder: Path) -> str | None:
+    """The table of the data ``folder`` that ``path`` would be read as, or ``None``."""
+    from .schemas import TABLES
+
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    suffix = path.suffix.lower()
+    if path.parent == folder and path.stem.lower() in TABLES and suffix in (
+            ".csv", ".parquet", ".xlsx", ".json"):
+        return path.stem.lower() if suffix != ".json" or path.stem.lower() == "ssi_observed" \
+            else None
+    activity = folder / "activity"
+    if suffix == ".parquet" and activity in path.parents:
+        return "activity"
+    return None

@@ -63,6 +63,13 @@ LEVEL_METRICS: frozenset[str] = frozenset({"profile_completeness"})
 
 COUNT_METRICS: frozenset[str] = frozenset(METRICS) - LEVEL_METRICS
 
+VALUE_CEILING: float = 10_000_000.0
+"""The largest activity value one row may hold: no rep does ten million of anything in a day, so
+a larger count is a unit or export error (a timestamp or an id in the value column), rejected
+rather than scored (the saturating curve would silently give it full credit)."""
+
+CEILING_ERROR = "value above the ceiling of 10,000,000 a row"
+
 PILLAR_LABELS = {
     "brand": "Establish your professional brand",
     "people": "Find the right people",
@@ -144,6 +151,11 @@ class ActivitySchema(pa.DataFrameModel):
     date: Series[pd.Timestamp] = pa.Field(nullable=False)
     metric: Series[str] = pa.Field(nullable=False, isin=sorted(METRICS))
     value: Series[float] = pa.Field(nullable=False, ge=0)
+
+    @pa.check("value", error=CEILING_ERROR)
+    @classmethod
+    def within_ceiling(cls, value: Series[float]) -> Series[bool]:
+        return ~(value > VALUE_CEILING) | value.abs().eq(float("inf"))  # inf: not finite
 
     @pa.dataframe_check(element_wise=False, error="a level must be within 0..1")
     @classmethod

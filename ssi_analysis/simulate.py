@@ -408,9 +408,35 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
     """Write simulated tables to ``out``.
 
     ``fmt='mixed'`` writes activity as Parquet (it is large) and the other tables as CSV;
-    ``'csv'``, ``'parquet'`` or ``'xlsx'`` write every table in that format.
+    ``'csv'``, ``'parquet'`` or ``'xlsx'`` write every table in that format. Every file is
+    written atomically, and text cells a spreadsheet would run as formulas are defused
+    (:func:`ssi_analysis.outputs.defuse`; simulated data have none).
+
+    ``out`` must be new, empty, or an earlier simulation (it has ``truth.json``), whose tables
+    are replaced (a table of the other shape or format is removed): a folder holding data files
+    simulate did not write is refused, so real data are never overwritten or mixed with
+    simulated tables.
+
+    Raises
+    ------
+    SSIError
+        ``out`` holds data files and no ``truth.json``, or is a file.
     """
+    from .errors import SSIError
+    from .outputs import atomic_path, defuse_frame, table_of
+
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SSIError("the output is a file, not a folder", file=str(out),
+                       fix="give simulate --out a new folder")
+    if out.is_dir() and not (out / "truth.json").is_file():
+        data = sorted(p.name for p in out.iterdir()
+                      if table_of(p, out) is not None or (p.is_dir() and p.name == "activity"))
+        if data:
+            raise SSIError(f"the folder already holds data files ({', '.join(data[:6])}) that "
+                           "simulate did not write: simulated tables would overwrite them or "
+                           "mix with them", file=str(out),
+                           fix="give simulate --out a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in ("outcomes", "opportunities", "quotas", "truth_outcomes"):  # the other shape's
@@ -423,16 +449,17 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         for other in (".csv", ".parquet", ".xlsx"):  # one file per table
             if (out / f"{name}{other}") != path and (out / f"{name}{other}").exists():
                 (out / f"{name}{other}").unlink()
-        tmp = path.with_name(f".{path.name}.tmp")
-        if kind == "csv":
-            df.to_csv(tmp, index=False, lineterminator="\n")
-        elif kind == "parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_excel(tmp, index=False, sheet_name=name, engine="openpyxl")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            if kind == "csv":
+                defuse_frame(df).to_csv(tmp, index=False, lineterminator="\n")
+            elif kind == "parquet":
+                df.to_parquet(tmp, index=False)
+            else:
+                defuse_frame(df).to_excel(tmp, index=False, sheet_name=name, engine="openpyxl")
         written.append(path)
     truth_path = out / "truth.json"
-    truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with atomic_path(truth_path) as tmp:
+        Path(tmp).write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n",
+                             encoding="utf-8")
     written.append(truth_path)
     return written

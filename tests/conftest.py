@@ -6,10 +6,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import os  # noqa: E402
+
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from ssi_analysis import example_data_dir, load_data  # noqa: E402
+
+# HYPOTHESIS_PROFILE=long: property tests and the fuzzers (tests/test_fuzz.py) with many more
+# examples, for a local run; CI uses each test's own bounded settings.
+settings.register_profile("long", max_examples=1000, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(scope="session")

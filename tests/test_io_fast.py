@@ -55,6 +55,25 @@ def test_ids_and_numbers_per_distinct_value_equal_cell_by_cell(cells):
     assert as_list(values) == as_list(ref_values) and bad.tolist() == ref_bad.tolist()
 
 
+COMMA_CELLS = ["1,5", "2.5", "20.998", "20,998", "1.234,5", "1,234.5", "1.250", "-3", "7", " 4 ",
+               "1e3", "inf", "n/a", "", "1 234,5", "12.500", "lots", "0,125", None]
+
+
+@SETTINGS
+@given(repeated(COMMA_CELLS))
+def test_decimal_comma_numbers_per_distinct_value_equal_cell_by_cell(cells):
+    # the separator rule looks at which marks the column shows: the distinct values show the
+    # same as all the cells, so the fast path gives the cell-by-cell result
+    s = pd.Series(cells, dtype="str")
+    values, bad = parse_numbers(s, ",")
+    ref_values, ref_bad = _parse_number_cells(s, ",")
+    assert as_list(values) == as_list(ref_values) and bad.tolist() == ref_bad.tolist()
+    clean = [c for c in cells if c not in ("1.250", "20.998", "12.500", "lots")]
+    if clean and "2.5" not in clean and "1,234.5" not in clean:   # one mark: comma groups none
+        v, b = parse_numbers(pd.Series(clean, dtype="str"), ",")
+        assert not b.any()
+
+
 @SETTINGS
 @given(repeated([1.0, 12.0, 2.5, np.nan, 7.0, -3.0]))
 def test_float_ids_per_distinct_value(cells):

@@ -61,3 +61,23 @@ def test_text_that_needs_quotes_goes_the_pandas_way(tmp_path):
     assert not _write_csv_fast(df, str(tmp_path / "x.csv"))
     write_table(df, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == pandas_csv(df, tmp_path / "p.csv")
+
+
+formula_frames = st.integers(1, 20).flatmap(lambda n: st.fixed_dictionaries({
+    "rep_id": st.lists(st.sampled_from(["R1", "=1+1", "-5", "+x", "@SUM(A1)", "-", "007", None,
+                                        "a=b", "-1,5"]), min_size=n, max_size=n),
+    "ssi": st.lists(st.floats(allow_nan=True, width=64), min_size=n, max_size=n),
+}))
+
+
+@SETTINGS
+@given(formula_frames)
+def test_defused_fast_csv_equals_defused_pandas_csv(tmp_path_factory, data):
+    from ssi_analysis.outputs import defuse_frame
+
+    df = pd.DataFrame(data)
+    tmp = tmp_path_factory.mktemp("csv")
+    write_table(df, tmp / "fast.csv")
+    assert (tmp / "fast.csv").read_bytes() == pandas_csv(defuse_frame(df), tmp / "pandas.csv")
+    text = (tmp / "fast.csv").read_text().splitlines()[1:]
+    assert not any(line.startswith(("=", "+", "@")) for line in text)

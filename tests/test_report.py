@@ -124,3 +124,24 @@ def test_anonymized_tables_show_pseudonyms_only(tmp_path):
     prepare("example", again, options=ReportOptions(anonymize=True, salt="s"))
     assert (again / "tables" / "panel.csv").read_bytes() == \
         (tmp_path / "tables" / "panel.csv").read_bytes()              # stable pseudonyms
+    # the same inputs give the same bytes: every table, results.json and every figure
+    for sub in ("tables", "figures"):
+        names = sorted(p.name for p in (tmp_path / sub).iterdir())
+        assert names == sorted(p.name for p in (again / sub).iterdir()) and names
+        for name in names:
+            assert (again / sub / name).read_bytes() == (tmp_path / sub / name).read_bytes(), name
+
+
+def test_the_data_quality_appendix_accounts_for_every_row(built):
+    from ssi_analysis.report.sections import fmt
+
+    res = json.loads((built.parent / "tables" / "results.json").read_text())
+    tables = res["data_quality"]["tables"]
+    assert {t["table"] for t in tables} == {"reps", "activity", "outcomes", "ssi_observed"}
+    text = pdf_text(built)
+    for t in tables:
+        assert t["rows_read"] == t["rows_used"] + t["rows_rejected"]
+        assert (f"{t['file']} {fmt(t['rows_read'])} {fmt(t['rows_used'])} "
+                f"{fmt(t['rows_rejected'])}") in text
+    panel = res["data_quality"]["panel"]
+    assert panel["rows_read"] == panel["rows_used"] + panel["rows_excluded"]

@@ -42,7 +42,6 @@ True
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,17 +53,26 @@ from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
     MISSING_TOKENS,
+    SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
     _describe_unknown,
     _normalise_name,
+    date_limits,
     find_table_file,
+    id_key,
+    id_repairs,
     load_reps,
+    percent_scale_of,
+    percent_warning,
+    reason_kind,
+    repair_warning,
     resolve_data_dir,
 )
-from ..outputs import publish
+from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
+from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
-from ..schemas import LEVEL_METRICS, METRICS
+from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
 from . import require_duckdb
 
@@ -115,13 +123,15 @@ def level_column(metric: str) -> str:
 
 
 def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: list[str],
-              active_codes: list[int] | None, where: str = "true") -> str:
+              active_codes: list[int] | None, where: str = "true",
+              extra: list[str] = ()) -> str:
     """The wide ``daily`` table from long rows ``source(rep, date, mi, value)``.
 
     One row per rep and day: each count metric's total, each level's largest value,
     ``active`` (any metric in ``active_codes`` above 0; omitted for ``None``), ``present``
-    (a bit per metric code seen) and ``n`` (rows). ``mi`` is the metric's integer code in
-    ``codes``: comparing integers, not text, keeps the one pass over the rows fast.
+    (a bit per metric code seen) and ``n`` (rows), then any ``extra`` aggregates. ``mi`` is the
+    metric's integer code in ``codes``: comparing integers, not text, keeps the one pass over
+    the rows fast.
     """
     parts = [f"sum(value) FILTER (WHERE mi = {codes[m]}) AS {count_column(m)}"
              for m in counts if m in codes]
@@ -133,6 +143,7 @@ def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: 
     parts.append("bit_or(CASE WHEN mi BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
                  "CAST(greatest(mi, 0) AS UBIGINT) END) AS present")
     parts.append("count(*) AS n")
+    parts += list(extra)                     # more aggregates of the same pass
     return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
             "GROUP BY rep, date")
 
@@ -198,7 +209,7 @@ def _score_sql(m: MetricSpec, x: str, mode: str) -> str:
 def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, universe: str,
                 targets: str, grid_reps: str, day0: np.datetime64, last: np.datetime64,
                 ranks: tuple[bool, bool] = (True, True), details: bool = False,
-                timestamps: bool = False) -> str:
+                timestamps: bool = False, shown_id: str = "rep_id") -> str:
     """The SELECT that scores ``targets``, generated from ``config``.
 
     Parameters
@@ -220,6 +231,8 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
         Also each metric's ``<metric>_value`` and ``<metric>_score``.
     timestamps : bool
         ``date`` as a timestamp (as pandas writes dates to Parquet), not a ``DATE``.
+    shown_id : str
+        The column of ``universe`` written as ``rep_id`` (e.g. a pseudonym).
 
     Returns
     -------
@@ -303,7 +316,7 @@ def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, un
     detail_names = "".join(f", q.{_ident(m.name + s)}" for m in used if details
                            for s in ("_value", "_score"))
     date = "CAST(q.date AS TIMESTAMP_NS) AS date" if timestamps else "q.date"
-    select = (f"SELECT u.rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
+    select = (f"SELECT u.{_ident(shown_id)} AS rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
               f"{', '.join(rank_cols)}{detail_names} FROM q JOIN {universe} u ON u.rep = q.rep "
               "ORDER BY q.rep, q.date, q.ord")
     return "WITH " + ",\n".join(ctes) + "\n" + select
@@ -591,13 +604,10 @@ def _text_dates(t: str) -> tuple[str, str, str]:
     return iso, day, month
 
 
-def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
-                 date_order: str | None, tz: str) -> str:
-    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
-
-    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
-    metric's position in the catalogue).
-    """
+def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -> dict[str, str]:
+    """SQL of each cell of an activity row as ``load_data`` types it: ``rep_id`` (trimmed text,
+    NULL when missing), ``metric`` (normalised name), ``value`` (a number or NULL), ``date``, and
+    the helpers ``value_missing``, ``date_given``, ``v`` and ``d`` (the raw columns)."""
     rep_col, rep_kind = names["rep_id"]
     date_col, date_kind = names["date"]
     metric_col, metric_kind = names["metric"]
@@ -619,6 +629,8 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         other = {"day": day, "month": month, None: "NULL"}[date_order]
         date = f"coalesce({iso}, CASE WHEN NOT regexp_matches({t}, {_text(_ISO)}) THEN {other} END)"
         date_given = f"{t} IS NOT NULL"
+    # what pandas' datetime64[ns] holds, as load_data reads dates: beyond it, not a date
+    date = f"CASE WHEN {date} BETWEEN DATE '1677-09-22' AND DATE '2262-04-11' THEN {date} END"
     v = _ident(value_col)
     if value_kind in ("float", "number"):
         value = f"CASE WHEN isnan(CAST({v} AS DOUBLE)) THEN NULL ELSE CAST({v} AS DOUBLE) END"
@@ -629,12 +641,38 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         value = (f"CASE WHEN {value_missing} OR contains({vt}, '_') THEN NULL "
                  f"ELSE TRY_CAST({_strip(vt)} AS DOUBLE) END")
         value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+    return {"rep_id": rep, "metric": metric, "value": value, "date": date,
+            "value_missing": value_missing, "date_given": date_given, "v": v, "d": d}
+
+
+def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
+                 date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
+                 rep_fix: str | None = None) -> str:
+    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
+
+    Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
+    metric's position in the catalogue). ``percent``: level metrics on a 0-100 scale, divided by
+    100 (:func:`ssi_analysis.io.percent_scale`). ``rep_fix(raw, rep, rep_id, shared)``: the ids
+    of the activity that match no rep exactly and the rep each is read as (an id in another
+    letter case or without its leading zeros, :func:`ssi_analysis.io.id_key`), or ``shared``
+    when several reps fit; adds ``repaired_to`` (that rep's id) and ``shared_key``.
+    """
+    c = _cells(names, date_order, tz)
+    rep, metric, value, date = c["rep_id"], c["metric"], c["value"], c["date"]
+    value_missing, date_given, v, d = c["value_missing"], c["date_given"], c["v"], c["d"]
     inner = [f"filename AS _file, file_row_number AS _row, {rep} AS rep_id",
              f"{metric} AS metric", f"{value} AS value",
              f"NOT ({value_missing}) AND ({value}) IS NULL AS value_bad",
              f"CAST({v} AS VARCHAR) AS value_raw", f"CAST({d} AS VARCHAR) AS date_raw",
              f"{date} AS date", f"{date_given} AS date_given"]
     typed = f"SELECT {', '.join(inner)} FROM {source}"
+    if percent:
+        typed = (f"SELECT * REPLACE (CASE WHEN metric IN ({_names(percent)}) AND value >= 0 AND "
+                 f"isfinite(value) THEN value / {_num(100.0)} ELSE value END AS value) "
+                 f"FROM ({typed})")
+    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
+    late, launch = _day(np.datetime64(latest.date())), _day(np.datetime64(earliest.date()))
+    shown_date = "strftime(date, '%Y-%m-%d')"
 
     levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
     first_col = ("CASE WHEN rep_id IS NOT NULL THEN 'rep_id' WHEN date IS NOT NULL THEN 'date' "
@@ -645,10 +683,16 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     date_bad = "(date_given AND date IS NULL)"
     checks = [  # in the order load_data reports them
         (date_bad, "'date'", "date_raw", "'date is not a date'"),
+        (f"date > {late}", "'date'", shown_date,
+         f"{_text(f'date {late_kind} (')} || {shown_date} || {_text(late_tail)}"),
+        (f"date < {launch}", "'date'", shown_date,
+         f"{_text(f'date {early_kind} (')} || {shown_date} || {_text(early_tail)}"),
         ("value_bad", "'value'", "value_raw", "'value is not a number'"),
-        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)", first_col, first_val,
+        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)",
+         f"CASE WHEN value IS NULL THEN {first_col} ELSE 'value' END",
+         f"CASE WHEN value IS NULL THEN {first_val} ELSE CAST(value AS VARCHAR) END",
          "'a level must be within 0..1'"),
-        ("isinf(value)", first_col, first_val, "'value must be finite'"),
+        ("isinf(value)", "'value'", "CAST(value AS VARCHAR)", "'value must be finite'"),
         ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
         (f"date IS NULL AND NOT {date_bad}", "'date'", "NULL", "'missing date'"),
         ("metric IS NULL", "'metric'", "NULL", "'missing metric'"),
@@ -656,11 +700,14 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
         ("value IS NULL AND NOT value_bad", "'value'", "NULL", "'missing value'"),
         ("value < 0", "'value'", "CAST(value AS VARCHAR)",
          "'negative value (' || CAST(value AS VARCHAR) || ')'"),
+        (f"value > {_num(VALUE_CEILING)} AND NOT isinf(value)", "'value'",
+         "CAST(value AS VARCHAR)", f"{_text(CEILING_ERROR)} || ' (' || CAST(value AS VARCHAR) || ')'"),
     ]
     # the same rows as any check above, cheaply: a missing or unknown metric has no code
     level_codes = ", ".join(str(_CATALOGUE.index(m)) for m in sorted(LEVEL_METRICS))
     bad = ("coalesce(rep_id IS NULL OR date IS NULL OR mi IS NULL OR value IS NULL OR value < 0 "
-           f"OR isinf(value) OR (mi IN ({level_codes}) AND value > 1), false)")
+           f"OR isinf(value) OR value > {_num(VALUE_CEILING)} OR date > {late} OR date < {launch} "
+           f"OR (mi IN ({level_codes}) AND value > 1), false)")
     problems = ("list_filter([" + ", ".join(
         f"CASE WHEN {c} THEN {{'c': {col}, 'v': CAST({val} AS VARCHAR), 'r': {r}}} END"
         for c, col, val, r in checks) + "], lambda e: e IS NOT NULL)")
@@ -668,8 +715,13 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
              "LEFT JOIN metrics mt ON mt.metric = t.metric")
     flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
     explained = f"SELECT f.*, CASE WHEN bad THEN {problems} END AS problems FROM ({flagged}) f"
-    return (f"SELECT e.*, u.rep FROM ({explained}) e "
-            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
+    if rep_fix is None:
+        return (f"SELECT e.*, u.rep, CAST(NULL AS VARCHAR) AS repaired_to, false AS shared_key "
+                f"FROM ({explained}) e LEFT JOIN {universe} u ON u.rep_id = e.rep_id")
+    return (f"SELECT e.*, coalesce(u.rep, f.rep) AS rep, f.rep_id AS repaired_to, "
+            f"coalesce(f.shared, false) AS shared_key FROM ({explained}) e "
+            f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id "
+            f"LEFT JOIN {rep_fix} f ON f.raw = e.rep_id")
 
 
 def score_parquet(data: str | Path, out: str | Path | None = None, *,
@@ -678,7 +730,8 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
                   daily: bool = False, window: int | None = None, mode: str | None = None,
                   strict: bool = False, memory_limit: str | None = None,
                   temp_directory: str | Path | None = None, threads: int | None = None,
-                  progress: bool | None = None) -> ParquetScores:
+                  progress: bool | None = None, anonymize: bool = False,
+                  salt: str | None = None, inputs: list[Path] = ()) -> ParquetScores:
     """Score a data folder whose activity is Parquet, in DuckDB, past memory.
 
     Parameters
@@ -700,6 +753,12 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
         DuckDB's settings (see :func:`connect`).
     progress : bool, optional
         Draw a progress bar (default: on a terminal, not in CI).
+    anonymize, salt : optional
+        Replace rep ids with pseudonyms in the scores and the rejects file
+        (:mod:`ssi_analysis.privacy`; the salt defaults as there).
+    inputs : list of paths
+        Other files the run read (a config file): ``out`` may not overwrite them, nor the
+        data folder's files (the activity files included), nor become a table of the folder.
 
     Returns
     -------
@@ -718,19 +777,27 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
     with Progress(steps, enabled=progress) as bar:
         reps, quality = load_reps(folder)
         files, shown = _activity_files(folder, activity)
+        if out is not None:
+            read = [*(p for p in folder.iterdir() if p.is_file()), *map(Path, files), *inputs]
+            for path in (Path(out), Path(out).with_name(f"{Path(out).stem}.rejects.csv")):
+                refuse_overwriting_inputs(path, read, folder=folder)
+        if anonymize:
+            salt = salt or default_salt(find_table_file(folder, "reps"))
         con = connect(memory_limit=memory_limit, temp_directory=temp_directory,
                       threads=threads)
         try:
             return _score_parquet(con, bar, config, folder, reps, quality, files, shown,
                                   out=None if out is None else Path(out), asof=asof,
-                                  daily=daily, strict=strict)
+                                  daily=daily, strict=strict,
+                                  salt=salt if anonymize else None)
         finally:
             con.close()
 
 
 def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps: pd.DataFrame,
                    quality: QualityReport, files: list[str], shown: str, *, out: Path | None,
-                   asof: object, daily: bool, strict: bool) -> ParquetScores:
+                   asof: object, daily: bool, strict: bool,
+                   salt: str | None = None) -> ParquetScores:
     source = (f"read_parquet([{', '.join(_text(f) for f in files)}], filename = true, "
               "file_row_number = true, union_by_name = true)")
     try:
@@ -775,7 +842,41 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
                 + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
                 + ") AS t(metric, mi)")
-    checked = _checked_sql(source, columns, "universe", order, tz)
+    # one cheap pass over the ids and the levels, before the rows are checked: ids that match
+    # no rep exactly (read as another rep's, or not), levels written as percentages
+    cells = _cells(columns, order, tz)
+    level_stats = [
+        f"max(v) FILTER (WHERE m = {_text(m)} AND isfinite(v) AND v >= 0), "
+        f"count(*) FILTER (WHERE m = {_text(m)} AND v > 0 AND v < 1), "
+        f"count(*) FILTER (WHERE m = {_text(m)})" for m in sorted(LEVEL_METRICS)]
+    seen = _run(con, f"SELECT list(DISTINCT r) FILTER (WHERE r IS NOT NULL), "
+                     f"{', '.join(level_stats)} FROM (SELECT {cells['rep_id']} AS r, "
+                     f"{cells['metric']} AS m, {cells['value']} AS v FROM {source})"
+                ).fetchall()[0]
+    percent, warnings = set(), []
+    for k, metric in enumerate(sorted(LEVEL_METRICS)):
+        top, n_shares, n = seen[1 + 3 * k: 4 + 3 * k]
+        if percent_scale_of(top, n_shares):
+            percent.add(metric)
+            warnings.append(percent_warning(shown, metric, top, n))
+    known = set(universe_ids)
+    repairs = id_repairs(universe_ids)
+    odd = sorted(r for r in (seen[0] or []) if r not in known)
+    fix = [(r, repairs.get(id_key(r))) for r in odd if id_key(r) in repairs]
+    rep_fix = None
+    if fix:
+        con.register("rep_fix_frame", pd.DataFrame({
+            "raw": [r for r, _ in fix],
+            "rep": [universe_ids.get_loc(to) if to is not None else None for _, to in fix],
+            "rep_id": [to for _, to in fix], "shared": [to is None for _, to in fix]},
+            dtype=object))
+        con.execute("CREATE TEMP TABLE rep_fix AS SELECT CAST(raw AS VARCHAR) AS raw, "
+                    "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id, "
+                    "CAST(shared AS BOOLEAN) AS shared FROM rep_fix_frame")
+        con.unregister("rep_fix_frame")
+        rep_fix = "rep_fix"
+    checked = _checked_sql(source, columns, "universe", order, tz, percent=frozenset(percent),
+                           rep_fix=rep_fix)
     con.execute(f"CREATE TEMP VIEW checked AS {checked}")
 
     # 1. the rejected rows, and their reasons
@@ -792,9 +893,11 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
                CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
                CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
-               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps' END
+               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps'
+                    || CASE WHEN shared_key THEN {_text(SHARED_KEY_HINT)} ELSE '' END END
                    AS reason
         FROM checked WHERE bad OR rep IS NULL""", bar)
+
     n_read = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     n_rejected = con.execute("SELECT count(*) FROM rejected").fetchone()[0]
 
@@ -802,9 +905,21 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     bar.step("totalling days")
     counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
     levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
+    repaired = ["count(*) FILTER (WHERE repaired_to IS NOT NULL) AS n_fixed",
+                "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
+                "arg_min(repaired_to, rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_to"
+                ] if rep_fix else []
     _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
         "checked", codes, counts=counts, levels=levels,
-        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL"), bar)
+        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
+        extra=repaired), bar)
+    n_fixed = 0
+    if rep_fix:
+        n_fixed, fixed_from, fixed_to = con.execute(
+            "SELECT coalesce(sum(n_fixed), 0), min(fixed_from), arg_min(fixed_to, fixed_from) "
+            "FROM daily").fetchone()
+        if n_fixed:
+            warnings.append(repair_warning(shown, int(n_fixed), fixed_from, fixed_to))
     n_used, first, last, bits = con.execute(
         "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
     present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
@@ -812,6 +927,9 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         raise RuntimeError(f"row accounting broken: {n_read} != {n_used} + {n_rejected}")
 
     quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
+    quality.warnings.extend(warnings)
+    if n_fixed:
+        quality.id_repairs[fixed_from] = fixed_to
     unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
                           f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
     if unknown:
@@ -850,35 +968,97 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                       timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
+    csv = out is not None and out.suffix.lower() == ".csv"
+    if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
+        shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))
+        if salt is not None:
+            shown_ids = shown_ids.map(lambda v: pseudonym(v, salt=salt))
+        if csv:
+            shown_ids = defuse(shown_ids.astype(object))
+        con.register("shown_frame", pd.DataFrame({"rep": np.arange(len(shown_ids)),
+                                                  "shown": shown_ids.to_numpy(dtype=object)}))
+        con.execute("CREATE TEMP TABLE shown_ids AS SELECT CAST(rep AS BIGINT) AS rep, "
+                    "CAST(shown AS VARCHAR) AS shown FROM shown_frame")
+        con.unregister("shown_frame")
+        con.execute("CREATE OR REPLACE TEMP TABLE universe AS SELECT u.*, s.shown FROM universe u "
+                    "JOIN shown_ids s USING (rep)")
+        sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
+                          grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
+                          last=days[-1], ranks=ranks,
+                          timestamps=out is not None and not csv, shown_id="shown")
     if out is None:
         scores = _as_pandas_output(_run(con, sql, bar).df())
         scores.attrs["notes"] = score_notes
         result.scores = scores
         return result
-    fmt = "FORMAT csv, HEADER true" if out.suffix.lower() == ".csv" else "FORMAT parquet"
+    fmt = "FORMAT csv, HEADER true" if csv else "FORMAT parquet"
     result.out = _copy(con, sql, out, fmt, bar)
     rejects = out.with_name(f"{out.stem}.rejects.csv")
-    if n_rejected:
-        result.rejects_path = _copy(con, 'SELECT "table", file, row, rep_id, "column", "value", '
-                                         "reason FROM rejected ORDER BY stage, _file, _row",
-                                    rejects, "FORMAT csv, HEADER true", None)
+    if n_rejected or not quality.rejects.empty:
+        result.rejects_path = _write_rejects(con, quality, rejects, salt)
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
     return result
 
 
+def _write_rejects(con, quality: QualityReport, path: Path, salt: str | None) -> Path:
+    """Every rejected row (the reps' from ``load_reps``, then the activity's) to a CSV as
+    :func:`~ssi_analysis.outputs.write_table` writes the pandas engine's: formulas defused, and
+    with a ``salt`` the ids pseudonymised as :class:`~ssi_analysis.privacy.Pseudonyms` does."""
+    cols = ['"table"', "file", "row", "rep_id", '"column"', '"value"', "reason"]
+    reps = quality.rejects[quality.rejects["table"] == "reps"] if not quality.rejects.empty \
+        else pd.DataFrame(columns=[c.strip('"') for c in cols])
+    if salt is not None:
+        reps = Pseudonyms(salt).rejects(reps)
+    con.register("reps_rejects_frame", reps.astype({"row": "int64"}).astype(
+        {c: object for c in reps.columns if c != "row"}))
+    source = ("(SELECT 0 AS part, 0 AS stage, '' AS _file, row AS _row, CAST(\"table\" AS "
+              "VARCHAR) AS \"table\", CAST(file AS VARCHAR) AS file, CAST(row AS BIGINT) AS row, "
+              "CAST(rep_id AS VARCHAR) AS rep_id, CAST(\"column\" AS VARCHAR) AS \"column\", "
+              "CAST(\"value\" AS VARCHAR) AS \"value\", CAST(reason AS VARCHAR) AS reason "
+              "FROM reps_rejects_frame UNION ALL SELECT 1, stage, _file, _row, \"table\", file, "
+              "row, rep_id, \"column\", \"value\", reason FROM rejected)")
+    if salt is not None:
+        ids = con.execute("SELECT DISTINCT rep_id FROM rejected WHERE rep_id IS NOT NULL"
+                          ).fetchall()
+        con.register("alias_frame", pd.DataFrame(
+            {"rep_id": [r for (r,) in ids],
+             "alias": [pseudonym(r, salt=salt) for (r,) in ids]}, dtype=object))
+        con.execute("CREATE TEMP TABLE aliases AS SELECT CAST(rep_id AS VARCHAR) AS rep_id, "
+                    "CAST(alias AS VARCHAR) AS alias FROM alias_frame")
+        con.unregister("alias_frame")
+        source = (f"(SELECT r.* REPLACE (CASE WHEN r.part = 0 THEN r.rep_id ELSE a.alias END "
+                  f"AS rep_id, CASE WHEN r.part = 1 AND r.\"column\" = 'rep_id' THEN a.alias "
+                  f"ELSE r.\"value\" END AS \"value\", CASE WHEN r.part = 1 AND a.alias IS NOT "
+                  f"NULL THEN replace(r.reason, {_QUOTE_SQL} || r.rep_id || {_QUOTE_SQL}, "
+                  f"{_QUOTE_SQL} || a.alias || {_QUOTE_SQL}) ELSE r.reason END AS reason) "
+                  f"FROM {source} r LEFT JOIN aliases a ON a.rep_id = r.rep_id)")
+    shown = ", ".join(c if c == "row" else f"{defuse_sql(c)} AS {c}" for c in cols)
+    try:
+        return _copy(con, f"SELECT {shown} FROM {source} ORDER BY part, stage, _file, _row",
+                     path, "FORMAT csv, HEADER true", None)
+    finally:
+        con.unregister("reps_rejects_frame")
+
+
 def _copy(con, query: str, path: Path, fmt: str, bar: Progress | None) -> Path:
     """``COPY (query) TO path`` atomically: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         _run(con, f"COPY ({query}) TO {_text(tmp)} ({fmt})", bar)
-        publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
+
+
+_FORMULA_SQL = "'^[=+\\-@\\t\\r]'"
+_QUOTE_SQL = "''''"
+
+
+def defuse_sql(expr: str) -> str:
+    """SQL of :func:`ssi_analysis.outputs.defuse` for one text: a cell a spreadsheet would run
+    as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first), unless it reads as a
+    number, prefixed with a single quote."""
+    return (f"CASE WHEN regexp_matches({expr}, {_FORMULA_SQL}) AND NOT "
+            f"regexp_matches({expr}, {_text(NUMBER_TEXT)}) THEN {_QUOTE_SQL} || {expr} "
+            f"ELSE {expr} END")
 
 
 def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None:
@@ -904,9 +1084,12 @@ def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None
 def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
              n_rejected: int, notes: list[str]) -> QualityReport:
     """The reps report plus the activity's counts, reasons counted in SQL, first rejects."""
-    kind = r"regexp_replace(reason, ' \(.*\)$|: .*$| ''.*''$', '')"
-    counts = con.execute(f"""SELECT 'activity' AS "table", {kind} AS reason, count(*) AS rows
-        FROM rejected GROUP BY ALL ORDER BY rows DESC, reason""").df()
+    # each distinct reason counted in SQL, then grouped by kind as QualityReport groups them
+    distinct = con.execute("SELECT reason, count(*) AS rows FROM rejected GROUP BY reason").df()
+    counts = (distinct.assign(table="activity", reason=reason_kind(distinct["reason"]))
+              .groupby(["table", "reason"], sort=True)["rows"].sum().reset_index()
+              .sort_values(["table", "rows"], ascending=[True, False], kind="stable")
+              .reset_index(drop=True))
     kept = con.execute(f'SELECT "table", file, row, rep_id, "column", "value", reason '
                        f"FROM rejected ORDER BY stage, _file, _row LIMIT {_REJECTS_KEPT}").df()
     rejects = [r for r in (quality.rejects, kept) if not r.empty]
@@ -914,7 +1097,9 @@ def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
         counts = pd.concat([quality.reasons(), counts], ignore_index=True)
     report = _CountedQuality(counts, tables=dict(quality.tables), notes=list(notes),
                              rejects=(pd.concat(rejects, ignore_index=True) if rejects
-                                      else quality.rejects))
+                                      else quality.rejects), flags=quality.flags,
+                             warnings=list(quality.warnings),
+                             id_repairs=dict(quality.id_repairs))
     report.tables["activity"] = TableQuality("activity", shown, n_read, n_used, n_rejected)
     if n_rejected > _REJECTS_KEPT:
         report.notes.append(f"{shown}: {n_rejected} rows rejected; the first {_REJECTS_KEPT} "

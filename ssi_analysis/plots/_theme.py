@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+
+from ..outputs import atomic_path
 
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
                             "#F0E442", "#000000")
@@ -77,11 +78,10 @@ def save_figure(fig: plt.Figure, path: str | Path, *,
     out = []
     for fmt in formats:
         target = path.with_suffix(f".{fmt}")
-        tmp = target.with_name(f".{target.name}.tmp")
         meta = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
                 "pdf": {"CreationDate": None, "ModDate": None, "Producer": None,
                         "Creator": None}}.get(fmt, {})
-        fig.savefig(tmp, format=fmt, metadata=meta, bbox_inches="tight")
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, metadata=meta, bbox_inches="tight")
         out.append(target)
     return out

@@ -43,7 +43,7 @@ from ..errors import SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
 from ..plots import A4_WIDTH_IN, save_figure, theme
-from ..privacy import default_salt
+from ..privacy import Pseudonyms, default_salt
 from ..scoring import score
 
 NOTEBOOK = "04-report.ipynb"
@@ -216,9 +216,10 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scores = score(bundle.activity, bundle.reps, config=scoring)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
+    pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
     extras, notes = _extras(bundle, scores, scoring)
     result.extra_tables.update(extras)
-    result.write(work / TABLES, salt=salt)
+    result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
     meta = result.settings
     periods = meta["periods"]
@@ -234,6 +235,9 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         "quality_lines": bundle.quality.lines() + result.panel.lines(),
         "notes": notes,
     }
+    if pseudonyms is not None:   # what the PDF shows besides results.json
+        context["quality_lines"] = pseudonyms.lines(context["quality_lines"])
+        context["notes"] = pseudonyms.lines(context["notes"])
     return context
 
 
@@ -307,6 +311,21 @@ def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
     return write_bytes(pdf_bytes, pdf)
 
 
+def _refuse_early(pdf: Path, dest: Path, data: str | Path, config: str | Path | None) -> None:
+    """Before the long run: the PDF may not be an input, and ``figures/`` and ``tables/`` beside
+    it may not hold one (their files are replaced)."""
+    folder = resolve_data_dir(data)
+    inputs = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    inputs += [Path(config)] if config is not None and Path(config).is_file() else []
+    refuse_overwriting_inputs(pdf, inputs)
+    for sub in (FIGURES, TABLES):
+        held = [p for p in inputs if p.resolve().parent == (dest / sub).resolve()]
+        if held:
+            raise SSIError(f"the report writes {sub}/ beside the PDF, which holds an input "
+                           f"({held[0].name})", file=str(dest / sub),
+                           fix="write the report to another folder")
+
+
 def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
                  options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Build the PDF report from a data folder; figures and tables go beside it.
@@ -333,6 +352,7 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
         raise SSIError("the report must be a .pdf file", file=str(pdf),
                        fix="e.g. --out reports/ssi-report.pdf")
     dest = pdf.parent if str(pdf.parent) else Path(".")
+    _refuse_early(pdf, dest, data, config)
     dest.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest)).resolve()
     try:

@@ -187,8 +187,11 @@ class ComparisonSettings:
         allowed = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise SSIConfigError(f"unknown key(s) {', '.join(unknown)}", file=source,
-                                 fix=f"allowed keys: {', '.join(sorted(allowed))}")
+            from ..config import _suggest
+
+            raise SSIConfigError(f"unknown key(s) {', '.join(unknown)} in [industry]",
+                                 file=source, fix=_suggest(unknown[0], allowed)
+                                 + " Remove or rename the key.")
         try:
             return cls(**dict(data))
         except SSIConfigError as exc:

@@ -1,0 +1,487 @@
+"""The bad-input catalogue: every kind of messy file an export gives, and what the toolkit does.
+
+Each case is a row of ``CATALOGUE``: the input files (as text, or a writer for Excel and
+Parquet), the kind of handling, fragments the message, reason, warning or note must contain,
+and the row accounting (rows read, used, rejected per table). The kinds:
+
+``error``
+    the run stops with a message naming the file (and column or rows) and the fix;
+``rejected``
+    the rows are rejected with a reason (listed in the rejects, counted), the rest is used;
+``repair``
+    a documented repair is made and said in a ``warning:`` line;
+``flagged``
+    the row is kept under a documented rule (a bad optional cell left empty) and flagged;
+``accepted``
+    read as documented (a note says so where there is something to know), nothing lost.
+
+Every case is also run through ``ssi-analysis validate``, whose output must say what is wrong,
+where (file, column, rows) and what to do, without ever printing a rep's name (``reps.csv``
+names the first rep Zebulon Quaxwell); the cases of long-form activity are also run through the
+DuckDB engine, which must reject, repair and count exactly as ``load_data`` does. The rules are
+documented in data/README.md ("What happens to bad data").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_folder
+
+from ssi_analysis import load_data, score
+from ssi_analysis.cli import main
+from ssi_analysis.config import load_config
+from ssi_analysis.errors import SSIConfigError, SSIError
+
+NAME = ("Zebulon", "Quaxwell")
+REPS = ("rep_id,rep_name,team,industry\nR001,Zebulon Quaxwell,T1,Software\n"
+        "R002,Ada Brook,T1,Software\nR003,Cy Dunn,T2,Retail\n")
+ACT_HEAD = "rep_id,date,metric,value\n"
+ACT_ROWS = ("R001,2026-01-05,posts,2\nR001,2026-01-05,people_searches,3\n"
+            "R002,2026-01-06,comments,1\nR002,2026-01-06,colleague_connections,1\n")
+ACT = ACT_HEAD + ACT_ROWS           # one metric of each pillar; R003 has no activity
+OUT_HEAD = "rep_id,period_start,period_end,quota,bookings,opportunities\n"
+OUT = OUT_HEAD + "R001,2026-04-01,2026-04-30,1000,500,3\nR002,2026-04-01,2026-04-30,1000,1200,4\n"
+OPPS = ("owner,opportunity_id,created_date,close_date,stage,amount\n"
+        "R001,O1,2026-04-02,2026-04-20,Closed Won,1000\nR002,O2,2026-04-03,2026-04-21,Closed Lost,50\n")
+QUOTAS = ("rep_id,period_start,period_end,quota\nR001,2026-04-01,2026-04-30,2000\n"
+          "R002,2026-04-01,2026-04-30,2000\n")
+OBS_HEAD = "rep_id,date,ssi,brand,people,insights,relationships\n"
+
+
+def rows(read: int, used: int, rejected: int) -> tuple[int, int, int]:
+    return read, used, rejected
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input and its expected handling (see the module docstring)."""
+
+    id: str
+    files: dict[str, str | bytes | Callable]
+    kind: str
+    fragments: tuple[str, ...]
+    accounting: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    check: Callable | None = None
+    config: str | None = None
+    mapping: str | None = None
+
+
+def _xlsx_sheets(folder):
+    with pd.ExcelWriter(folder / "reps.xlsx") as xl:
+        pd.DataFrame({"note": ["exported 2026-01-31"]}).to_excel(xl, sheet_name="About",
+                                                                 index=False)
+        pd.read_csv(pd.io.common.StringIO(REPS)).to_excel(xl, sheet_name="Team list",
+                                                          index=False)
+
+
+def _xlsx_named(folder):
+    with pd.ExcelWriter(folder / "reps.xlsx") as xl:
+        pd.DataFrame({"x": [1]}).to_excel(xl, sheet_name="Pivot", index=False)
+        pd.read_csv(pd.io.common.StringIO(REPS)).to_excel(xl, sheet_name="Reps", index=False)
+
+
+def _activity_value(b, rep, metric):
+    a = b.activity
+    return a.loc[(a.rep_id == rep) & (a.metric == metric), "value"].sum()
+
+
+CATALOGUE = [
+    # ------------------------------------------------------------ encodings and formats
+    Case("utf8-bom", {"reps": "\ufeff" + REPS, "activity": "\ufeff" + ACT}, "accepted", (),
+         {"reps": rows(3, 3, 0), "activity": rows(4, 4, 0)},
+         check=lambda b: b.reps.rep_id.tolist() == ["R001", "R002", "R003"]),
+    Case("latin-1", {"reps": REPS.replace("Ada Brook", "Ada Müller").encode("latin-1"),
+                     "activity": ACT}, "accepted", ("not UTF-8; read as Latin-1",),
+         {"reps": rows(3, 3, 0)}, check=lambda b: "Ada Müller" in set(b.reps.rep_name)),
+    Case("semicolon-decimal-comma",
+         {"reps": REPS, "activity": (ACT_HEAD + ACT_ROWS).replace(",", ";").replace(";2\n", ";2,5\n")},
+         "accepted", ("semicolon-delimited; numbers read with decimal comma",),
+         {"activity": rows(4, 4, 0)}, check=lambda b: _activity_value(b, "R001", "posts") == 2.5),
+    Case("semicolon-dot-is-a-decimal-point-when-the-column-says-so",   # the 20.998 bug
+         {"reps": REPS, "activity": ACT,
+          "ssi_observed": "rep_id;date;field;value\n" + "".join(
+              f"R001;19.05.2026;{f};{v}\n" for f, v in (("SSI", "53"), ("brand", "20.998"),
+                                                        ("people", "6.4"), ("insights", "10.25"),
+                                                        ("relationships", "15")))},
+         "accepted", ("semicolon-delimited",), {"ssi_observed": rows(5, 5, 0)},
+         check=lambda b: b.ssi_observed[["brand", "people"]].values.tolist() == [[20.998, 6.4]]),
+    Case("semicolon-dot-groups-thousands-when-the-column-says-so",
+         {"reps": REPS, "activity": ACT,
+          "outcomes": (OUT_HEAD.replace(",", ";") + "R001;01.04.2026;30.04.2026;12.000;1.234,50;3\n"
+                       "R002;01.04.2026;30.04.2026;10.000;500,25;2\n")},
+         "accepted", (), {"outcomes": rows(2, 2, 0)},
+         check=lambda b: b.outcomes.quota.tolist() == [12000.0, 10000.0]
+         and b.outcomes.bookings.tolist() == [1234.5, 500.25]),
+    Case("semicolon-both-marks-is-ambiguous",
+         {"reps": REPS, "activity": ACT_HEAD.replace(",", ";") + (
+             "R001;2026-01-05;posts;1,5\nR001;2026-01-05;people_searches;2.5\n"
+             "R002;2026-01-06;comments;1.250\nR002;2026-01-06;colleague_connections;1\n")},
+         "rejected", ("value '1.250' is ambiguous", "1250 or 1.250"),
+         {"activity": rows(4, 3, 1)}),
+    Case("excel-several-sheets", {"reps": _xlsx_sheets, "activity": ACT}, "accepted",
+         ("2 sheets and none named 'reps'", "read sheet 'Team list'"), {"reps": rows(3, 3, 0)}),
+    Case("excel-sheet-named-after-the-table", {"reps": _xlsx_named, "activity": ACT},
+         "accepted", (), {"reps": rows(3, 3, 0)}),
+    Case("table-in-two-formats", {"reps": REPS, "activity": ACT,
+                                  "reps.parquet": lambda f: pd.read_csv(f / "reps.csv")
+                                  .to_parquet(f / "reps.parquet")},
+         "error", ("the reps table is there in 2 formats", "keep one file per table")),
+    Case("empty-file", {"reps": REPS, "activity": ""}, "error",
+         ("activity.csv", "the file is empty", "export the activity table again")),
+    Case("header-only", {"reps": REPS, "activity": ACT_HEAD}, "error",
+         ("activity.csv", "has a header but no rows")),
+    Case("missing-required-column", {"reps": REPS, "activity": ACT.replace("date,", "day,", 1)},
+         "error", ("activity.csv", "column 'date'", "required column date missing",
+                   "rename 'day' to 'date'")),
+    # ------------------------------------------------------------ dates
+    Case("mixed-date-formats", {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,2026-01-05,posts,2\nR001,06/01/2026,people_searches,3\n"
+        "R002,25/01/2026,comments,1\nR002,2026-01-06,colleague_connections,1\n")},
+         "accepted", (), {"activity": rows(4, 4, 0)},
+         check=lambda b: sorted(b.activity.date.dt.strftime("%Y-%m-%d")) ==
+         ["2026-01-05", "2026-01-06", "2026-01-06", "2026-01-25"]),
+    Case("ambiguous-dates", {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,05/01/2026,posts,2\nR001,06/02/2026,people_searches,3\n"
+        "R002,05/01/2026,comments,1\nR002,06/02/2026,colleague_connections,1\n")},
+         "error", ("activity.csv", "column 'date'", "read both as day/month and month/day",
+                   "write dates as YYYY-MM-DD")),
+    Case("day-first-and-month-first-in-one-column", {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,25/01/2026,posts,2\nR001,01/25/2026,people_searches,3\n"
+        "R002,2026-01-06,comments,1\nR002,2026-01-06,colleague_connections,1\n")},
+         "rejected", ("date is not a date",), {"activity": rows(4, 3, 1)}),
+    Case("timezone-aware-timestamps", {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,2026-01-05T23:30:00+02:00,posts,2\nR001,2026-01-05T01:00:00-08:00,people_searches,3\n"
+        "R002,2026-01-06 09:00:00Z,comments,1\nR002,2026-01-06,colleague_connections,1\n")},
+         "accepted", (), {"activity": rows(4, 4, 0)},   # the local date as written is kept
+         check=lambda b: sorted(b.activity.date.dt.strftime("%Y-%m-%d")) ==
+         ["2026-01-05", "2026-01-05", "2026-01-06", "2026-01-06"]),
+    Case("future-date", {"reps": REPS, "activity": ACT + "R001,2099-01-05,posts,1\n"},
+         "rejected", ("date in the future (2099-01-05", "a typo?"), {"activity": rows(5, 4, 1)}),
+    Case("placeholder-date-before-linkedin", {"reps": REPS,
+                                              "activity": ACT + "R001,1900-01-01,posts,1\n"},
+         "rejected", ("date before LinkedIn existed (1900-01-01",), {"activity": rows(5, 4, 1)}),
+    Case("unreadable-date", {"reps": REPS, "activity": ACT + "R001,someday,posts,1\n"},
+         "rejected", ("date is not a date",), {"activity": rows(5, 4, 1)}),
+    # ------------------------------------------------------------ ids
+    Case("spaces-around-ids", {"reps": REPS.replace("R002,", " R002 ,"),
+                               "activity": ACT.replace("R001,", "  R001,")},
+         "accepted", (), {"reps": rows(3, 3, 0), "activity": rows(4, 4, 0)},
+         check=lambda b: set(b.activity.rep_id) == {"R001", "R002"}),
+    Case("id-in-another-letter-case", {"reps": REPS, "activity": ACT.replace("R002,", "r002,")},
+         "repair", ("2 row(s) name a rep_id in another letter case", "'r002' for 'R002'"),
+         {"activity": rows(4, 4, 0)}, check=lambda b: set(b.activity.rep_id) == {"R001", "R002"}),
+    Case("case-that-matches-two-reps", {"reps": REPS + "r002,Eve Fox,T2,Retail\n",
+                                        "activity": ACT + "R002,2026-01-07,posts,1\n"
+                                                          "r002,2026-01-07,posts,1\n"
+                                                          "r002,2026-01-07,likes,1\n"},
+         "accepted", (), {"activity": rows(7, 7, 0)},        # exact ids: two distinct reps
+         check=lambda b: _activity_value(b, "r002", "posts") == 1),
+    Case("case-repaired-only-where-one-rep-fits", {"reps": REPS + "r002,Eve Fox,T2,Retail\n",
+                                                   "activity": ACT + "R002 ,2026-01-07,posts,1\n"
+                                                                     "r002,2026-01-07,likes,1\n"
+                                                                     "r003,2026-01-07,posts,1\n"},
+         "repair", ("1 row(s)", "'r003' for 'R003'"), {"activity": rows(7, 7, 0)},
+         check=lambda b: _activity_value(b, "r002", "likes") == 1),
+    Case("case-differences-only-between-two-reps-ids", {
+        "reps": REPS + "Ab,Eve Fox,T2,Retail\nAB,Gil Hu,T2,Retail\n",
+        "activity": ACT + "ab,2026-01-07,posts,1\n"},
+         "rejected", ("rep_id 'ab' is not in reps",
+                      "several reps differ from it only in letter case"),
+         {"activity": rows(5, 4, 1)}),
+    Case("numeric-ids-with-leading-zeros", {"reps": REPS.replace("R003", "007"),
+                                            "activity": ACT + "007,2026-01-07,posts,1\n"},
+         "accepted", (), {"activity": rows(5, 5, 0)},
+         check=lambda b: "007" in set(b.reps.rep_id) and "007" in set(b.activity.rep_id)),
+    Case("leading-zeros-dropped-by-a-spreadsheet", {"reps": REPS.replace("R003", "007"),
+                                                    "activity": ACT + "7,2026-01-07,posts,1\n"},
+         "repair", ("'7' for '007'",), {"activity": rows(5, 5, 0)},
+         check=lambda b: "7" not in set(b.activity.rep_id)),
+    Case("unknown-rep", {"reps": REPS, "activity": ACT + "GHOST,2026-01-07,posts,1\n"},
+         "rejected", ("rep_id 'GHOST' is not in reps",), {"activity": rows(5, 4, 1)}),
+    Case("duplicate-reps", {"reps": REPS + "R002,Ada Brook,T1,Software\n", "activity": ACT},
+         "error", ("reps.csv", "column 'rep_id'", "rows 3, 5", "rep_id must be unique",
+                   "keep one row per rep")),
+    Case("missing-rep-id-in-reps", {"reps": REPS + ",Nobody,T1,Software\n", "activity": ACT},
+         "rejected", ("missing rep_id",), {"reps": rows(4, 3, 1)}),
+    # ------------------------------------------------------------ values
+    Case("missing-tokens", {"reps": REPS.replace("T2,Retail", "-,N/A"), "activity": ACT + (
+        "R001,2026-01-07,posts,N/A\nR001,2026-01-07,likes,-\nR001,2026-01-07,comments,\n")},
+         "rejected", ("missing value",), {"reps": rows(3, 3, 0), "activity": rows(7, 4, 3)},
+         check=lambda b: b.reps.set_index("rep_id").loc["R003", ["team", "industry"]]
+         .isna().all()),
+    Case("not-a-number", {"reps": REPS, "activity": ACT + "R001,2026-01-07,posts,lots\n"},
+         "rejected", ("value is not a number",), {"activity": rows(5, 4, 1)}),
+    Case("infinity", {"reps": REPS, "activity": ACT + "R001,2026-01-07,posts,inf\n"},
+         "rejected", ("value must be finite",), {"activity": rows(5, 4, 1)}),
+    Case("huge-count", {"reps": REPS, "activity": ACT + "R001,2026-01-07,post_views,1e12\n"
+                                                        "R001,2026-01-08,post_views,9000000\n"},
+         "rejected", ("value above the ceiling of 10,000,000 a row",),
+         {"activity": rows(6, 5, 1)}),
+    Case("negative-count", {"reps": REPS, "activity": ACT + "R001,2026-01-07,posts,-1\n"},
+         "rejected", ("negative value (-1.0)",), {"activity": rows(5, 4, 1)}),
+    Case("unknown-metric", {"reps": REPS, "activity": ACT + "R001,2026-01-07,post,1\n"},
+         "rejected", ("unknown metric 'post'", "did you mean 'posts'?"),
+         {"activity": rows(5, 4, 1)}),
+    Case("exact-duplicate-activity-rows-are-summed", {"reps": REPS, "activity": ACT + (
+        "R001,2026-01-05,posts,2\n")}, "accepted", (), {"activity": rows(5, 5, 0)},
+         check=lambda b: _activity_value(b, "R001", "posts") == 4),   # events: both count
+    Case("percent-where-a-share-is-expected", {"reps": REPS, "activity": ACT + (
+        "R001,2026-01-05,profile_completeness,85\nR002,2026-01-05,profile_completeness,60\n"
+        "R003,2026-01-05,profile_completeness,100\n")},
+         "repair", ("profile_completeness is on a 0-100 scale", "divided by 100"),
+         {"activity": rows(7, 7, 0)},
+         check=lambda b: _activity_value(b, "R001", "profile_completeness") == 0.85),
+    Case("a-single-share-above-1", {"reps": REPS, "activity": ACT + (
+        "R001,2026-01-05,profile_completeness,0.8\nR002,2026-01-05,profile_completeness,1.4\n")},
+         "rejected", ("a level must be within 0..1",), {"activity": rows(6, 5, 1)}),
+    Case("wide-activity-with-an-unknown-column", {"reps": REPS, "activity": (
+        "rep_id,date,posts,people_searches,comments,colleague_connections,mood\n"
+        "R001,2026-01-05,2,3,,,happy\nR002,2026-01-06,,,1,1,\n")},
+         "accepted", ("'mood' are not known metrics and were not used",),
+         {"activity": rows(2, 2, 0)}),
+    Case("wide-activity-with-a-bad-cell", {"reps": REPS, "activity": (
+        "rep_id,date,posts,people_searches,comments,colleague_connections\n"
+        "R001,2026-01-05,2,3,,\nR002,2026-01-06,,,1,x\n")},
+         "rejected", ("colleague_connections is not a number",), {"activity": rows(2, 1, 1)}),
+    Case("reps-with-no-activity-are-scored", {"reps": REPS, "activity": ACT}, "accepted", (),
+         {"reps": rows(3, 3, 0)},
+         check=lambda b: (s := score(b.activity, b.reps)).rep_id.tolist() == ["R001", "R002",
+                                                                              "R003"]
+         and s.set_index("rep_id").loc["R003", "ssi"] == 0.0),
+    Case("bad-optional-cell-of-a-rep", {"reps": "rep_id,rep_name,tenure_months,hire_date\n"
+                                                "R001,Zebulon Quaxwell,twelve,2020-01-01\n"
+                                                "R002,Ada Brook,-3,sometime\n", "activity": ACT},
+         "flagged", ("tenure_months is not a number (left empty; the rep is kept)",
+                     "negative tenure_months", "hire_date is not a date"),
+         {"reps": rows(2, 2, 0), "activity": rows(4, 4, 0)},
+         check=lambda b: b.reps.tenure_months.isna().all() and b.reps.hire_date.isna().tolist()
+         == [False, True]),
+    # ------------------------------------------------------------ outcomes, CRM, snapshots
+    Case("period-end-before-start", {"reps": REPS, "activity": ACT, "outcomes": OUT + (
+        "R003,2026-04-30,2026-04-01,1000,500,3\n")}, "rejected",
+         ("period_end is before period_start",), {"outcomes": rows(3, 2, 1)}),
+    Case("overlapping-periods", {"reps": REPS, "activity": ACT, "outcomes": OUT + (
+        "R001,2026-04-15,2026-05-14,1000,500,3\n")}, "rejected",
+         ("period overlaps another of the same rep (rows 2, 4)",), {"outcomes": rows(3, 1, 2)}),
+    Case("repeated-period", {"reps": REPS, "activity": ACT, "outcomes": OUT + (
+        "R001,2026-04-01,2026-04-30,1000,500,3\n")}, "rejected",
+         ("duplicate of row 2 (same rep and period)",), {"outcomes": rows(3, 2, 1)}),
+    Case("quota-not-above-zero", {"reps": REPS, "activity": ACT, "outcomes": OUT + (
+        "R003,2026-04-01,2026-04-30,0,500,3\nR003,2026-05-01,2026-05-31,-5,500,3\n")},
+         "rejected", ("quota must be above 0",), {"outcomes": rows(4, 2, 2)}),
+    Case("negative-bookings-are-refunds", {"reps": REPS, "activity": ACT, "outcomes": OUT + (
+        "R003,2026-04-01,2026-04-30,1000,-250,1\n")}, "accepted", (),
+         {"outcomes": rows(3, 3, 0)}, check=lambda b: b.outcomes.bookings.min() == -250),
+    Case("quota-sheet-overlaps", {"reps": REPS, "activity": ACT, "opportunities": OPPS,
+                                  "quotas": QUOTAS + "R001,2026-04-15,2026-05-14,2000\n"},
+         "rejected", ("quota period overlaps another of the same rep",),
+         {"quotas": rows(3, 1, 2)}),
+    Case("quota-sheet-zero-and-text-amounts", {"reps": REPS, "activity": ACT,
+                                               "opportunities": OPPS, "quotas": (
+        "rep_id,period_start,period_end,quota\nR001,2026-04-01,2026-04-30,\"$2,000\"\n"
+        "R002,2026-04-01,2026-04-30,0\n")}, "rejected", ("quota must be above 0",),
+         {"quotas": rows(2, 1, 1)}, check=lambda b: b.outcomes.quota.tolist() == [2000.0]),
+    Case("opportunity-owner-matches-no-rep", {"reps": REPS, "activity": ACT, "quotas": QUOTAS,
+                                              "opportunities": OPPS + (
+        "Someone Else,O3,2026-04-04,2026-04-22,Closed Won,10\n")}, "rejected",
+         ("owner 'Someone Else' matches no rep",), {"opportunities": rows(3, 2, 1)}),
+    Case("observed-out-of-range", {"reps": REPS, "activity": ACT, "ssi_observed": OBS_HEAD + (
+        "R001,2026-02-02,30,7,6,5,12\nR002,2026-02-02,120,30,30,30,30\n")}, "rejected",
+         ("ssi above 100",), {"ssi_observed": rows(2, 1, 1)}),
+    Case("observed-unknown-field", {"reps": REPS, "activity": ACT, "ssi_observed": (
+        "rep_id,date,field,value\n" + "".join(f"R001,2026-02-02,{f},{v}\n" for f, v in (
+            ("ssi", 30), ("brand", 7), ("people", 6), ("insights", 5), ("relationships", 12),
+            ("mood", 3))))}, "rejected", ("unknown field 'mood'",),
+         {"ssi_observed": rows(6, 5, 1)}),
+    # ------------------------------------------------------------ config and mapping files
+    Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
+         ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),
+         config="[scoring]\nwindow_dayz = 30\n"),
+    Case("config-metric-typo", {"reps": REPS, "activity": ACT}, "error",
+         ("unknown key 'halff' in [metrics.posts]", "did you mean 'half'?"),
+         config="[metrics.posts]\nhalff = 3\n"),
+    Case("config-section-typo", {"reps": REPS, "activity": ACT}, "error",
+         ("unknown section [analyis]", "did you mean 'analysis'?"),
+         config="[analyis]\nn_boot = 500\n"),
+    Case("config-section-not-a-table", {"reps": REPS, "activity": ACT}, "error",
+         ("[scoring] must be a table",), config="scoring = 90\n"),
+    Case("mapping-typo", {"reps": REPS, "activity": ACT, "opportunities": OPPS,
+                          "quotas": QUOTAS}, "error",
+         ("unknown key 'ownr' in [columns]", "did you mean 'owner'?"),
+         mapping="[columns]\nownr = \"Owner\"\n"),
+]
+
+BY_ID = {c.id: c for c in CATALOGUE}
+
+
+def test_the_catalogue_is_large_and_covers_every_table():
+    assert len(CATALOGUE) >= 30 and len(BY_ID) == len(CATALOGUE)
+    tables = {t.split(".")[0] for c in CATALOGUE for t in c.files} | \
+        {"config" for c in CATALOGUE if c.config} | {"mapping" for c in CATALOGUE if c.mapping}
+    assert {"reps", "activity", "outcomes", "opportunities", "quotas", "ssi_observed", "config",
+            "mapping"} <= tables
+    assert {c.kind for c in CATALOGUE} == {"error", "rejected", "repair", "flagged", "accepted"}
+
+
+def build(case: Case, folder) -> dict:
+    """Write the case's files into ``folder``; the options to load them with."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in case.files.items():
+        if callable(content):
+            content(folder)
+        elif isinstance(content, bytes):
+            (folder / f"{name}.csv").write_bytes(content)
+        else:
+            write_folder(folder, **{name: content})
+    options = {}
+    if case.mapping:
+        (folder.parent / "mapping.toml").write_text(case.mapping)
+        options["mapping"] = str(folder.parent / "mapping.toml")
+    if case.config:
+        (folder.parent / "config.toml").write_text(case.config)
+        options["config"] = str(folder.parent / "config.toml")
+    return options
+
+
+def _load(folder, options):
+    if "config" in options:
+        load_config(options["config"])
+    return load_data(folder, mapping=options.get("mapping"))
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
+def test_catalogue_case(case, tmp_path):
+    options = build(case, tmp_path / "data")
+    if case.kind == "error":
+        with pytest.raises(SSIError) as exc:
+            _load(tmp_path / "data", options)
+        text = str(exc.value)
+        for fragment in case.fragments:
+            assert fragment in text, (fragment, text)
+        assert exc.value.file and exc.value.fix, text          # where, and what to do
+        return
+    bundle = _load(tmp_path / "data", options)
+    q = bundle.quality
+    for table, expected in case.accounting.items():
+        t = q.tables[table]
+        assert (t.rows_read, t.rows_used, t.rows_rejected) == expected, table
+    for t in q.tables.values():
+        assert t.rows_read == t.rows_used + t.rows_rejected
+    if case.kind == "rejected":
+        said = " | ".join([*q.rejects.reason, *q.notes])     # the reason, or a note about them
+        for fragment in case.fragments:
+            assert fragment in said, (fragment, said)
+        assert not q.warnings and not q.rejects.empty
+    elif case.kind == "flagged":
+        said = " | ".join(q.flags.reason)
+        for fragment in case.fragments:
+            assert fragment in said, (fragment, said)
+        assert q.rejects.empty and sum(t.rows_flagged for t in q.tables.values())
+    elif case.kind == "repair":
+        assert q.warnings, "a repair is said in a warning"
+        warnings = " | ".join(q.warnings)
+        for fragment in case.fragments:
+            assert fragment in warnings, (fragment, warnings)
+    else:
+        said = " | ".join(q.notes)
+        for fragment in case.fragments:
+            assert fragment in said, (fragment, said)
+        assert q.rejects.empty and not q.warnings
+    if case.check is not None:
+        assert case.check(bundle)
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
+def test_validate_says_what_where_and_what_to_do(case, tmp_path, capsys):
+    options = build(case, tmp_path / "data")
+    args = ["validate", "--data", str(tmp_path / "data")]
+    for key in ("config", "mapping"):
+        if key in options:
+            args += [f"--{key}", options[key]]
+    code = main(args)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    for word in NAME:                                       # a rep's name is never printed
+        assert word not in text
+    if case.kind == "accepted":
+        assert code == 0 and "no problems found" in text, text
+        return
+    for fragment in case.fragments:
+        assert fragment in text, (fragment, text)
+    if case.kind == "repair":
+        assert code == 0 and "warning:" in text
+        return
+    if case.kind == "flagged":
+        assert code == 0 and "kept with a flag" in text and "row 2: rep_id R001" in text
+        return
+    if case.config or case.mapping:                         # how validate was called: exit 2
+        assert code == 2 and "fix:" in text and "did you mean" in text or "must be a table" \
+            in text
+        return
+    assert code == 1 and "fix:" in text
+    if case.kind == "rejected":
+        table = next(t for t, (_, _, rej) in case.accounting.items() if rej)
+        assert f"{table}.csv, column '" in text              # where: file and column
+        assert "row " in text and "rejected row(s), by problem" in text   # ... and rows
+
+
+ACTIVITY_CASES = [c for c in CATALOGUE
+                  if set(c.files) == {"reps", "activity"} and isinstance(c.files["activity"], str)
+                  and c.files["activity"].startswith("rep_id,date,metric,value")
+                  and c.kind != "error" and not c.config]
+
+
+@pytest.mark.parametrize("case", ACTIVITY_CASES, ids=lambda c: c.id)
+def test_the_duckdb_engine_handles_each_case_as_load_data(case, tmp_path):
+    from ssi_analysis.engines.duckdb import score_parquet
+
+    build(case, tmp_path / "csv")
+    cells = pd.read_csv(tmp_path / "csv" / "activity.csv", dtype=str, keep_default_na=False)
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for f in (tmp_path / "csv").iterdir():
+        if f.stem != "activity":
+            (folder / f.name).write_bytes(f.read_bytes())
+    cells.to_parquet(folder / "activity.parquet")        # the same cells, as text in Parquet
+    bundle = load_data(folder)
+    run = score_parquet(folder, daily=True)
+    cols = ["table", "file", "row", "rep_id", "column", "value", "reason"]
+    pd.testing.assert_frame_equal(
+        run.quality.rejects[cols].astype(str).reset_index(drop=True),
+        bundle.quality.rejects[cols].astype(str).reset_index(drop=True))
+    assert run.quality.lines() == bundle.quality.lines()
+    expected = score(bundle.activity, bundle.reps, daily=True)
+    assert np.allclose(run.scores["ssi"], expected["ssi"], rtol=1e-12, atol=1e-12)
+    assert run.scores.rep_id.tolist() == expected.rep_id.tolist()
+
+
+def test_a_config_error_is_not_a_data_error():
+    with pytest.raises(SSIConfigError):
+        load_config(BY_ID["config-typo"].config and _write_tmp(BY_ID["config-typo"].config))
+
+
+def _write_tmp(text: str):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "c.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_day_of_the_run_can_be_pinned(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    build(Case("pinned", {"reps": REPS, "activity": ACT}, "accepted", ()), folder)
+    monkeypatch.setenv("SSI_ANALYSIS_TODAY", "2026-01-04")    # the day before the data
+    q = load_data(folder).quality
+    assert q.tables["activity"].rows_rejected == 2          # 2026-01-06 is two days later
+    assert set(q.rejects.reason.str.extract(r"^(date in the future)")[0]) == {"date in the future"}
+    monkeypatch.setenv("SSI_ANALYSIS_TODAY", "soon")
+    with pytest.raises(SSIConfigError, match="SSI_ANALYSIS_TODAY must be a date"):
+        load_data(folder)
