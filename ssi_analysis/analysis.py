@@ -87,15 +87,23 @@ class Analysis:
                 "claimed": ext.claimed, "ratio": ext.estimate, "ci_low": ext.ci_low,
                 "ci_high": ext.ci_high, "n_leaders": ext.n_high_reps, "n_laggards":
                 ext.n_low_reps, "n_leader_periods": ext.n_high, "n_laggard_periods": ext.n_low,
-                "verdict": ext.verdict, "outcome": ext.outcome,
+                "verdict": ext.verdict, "outcome": ext.outcome, "reason": ext.reason,
                 "quartiles": {"ratio": qrt.estimate, "ci_low": qrt.ci_low,
                               "ci_high": qrt.ci_high, "n_top": qrt.n_high_reps,
                               "n_bottom": qrt.n_low_reps, "verdict": qrt.verdict},
+                "groups": {"leaders": ext.group_high, "laggards": ext.group_low,
+                           "top": qrt.group_high, "bottom": qrt.group_low},
                 "continuous": {"ratio_per_10_ssi": qrt.continuous_per_10,
                                "ci_low": qrt.continuous_ci_low,
                                "ci_high": qrt.continuous_ci_high,
                                "implied_leaders_vs_laggards": ext.implied_ratio,
-                               "implied_quartiles": qrt.implied_ratio},
+                               "implied_leaders_vs_laggards_ci_low": ext.implied_ci_low,
+                               "implied_leaders_vs_laggards_ci_high": ext.implied_ci_high,
+                               "mean_ssi_leaders": ext.mean_ssi_high,
+                               "mean_ssi_laggards": ext.mean_ssi_low,
+                               "implied_quartiles": qrt.implied_ratio,
+                               "implied_quartiles_ci_low": qrt.implied_ci_low,
+                               "implied_quartiles_ci_high": qrt.implied_ci_high},
             }
         out = {
             "meta": self.settings,
@@ -215,29 +223,53 @@ def _strength(r: float) -> str:
 
 
 def _controls_words(controls: str) -> str:
-    parts = [c.strip() for c in controls.split(",") if c.strip() and c.strip() != "none"]
+    parts = [c.strip() for c in str(controls).split(",")
+             if c.strip() and c.strip() != "none"]
     if not parts:
         return "Without controls"
     return "Adjusted for " + (" and ".join(parts) if len(parts) <= 2
                               else ", ".join(parts[:-1]) + " and " + parts[-1])
 
 
+def _clear(row) -> bool:
+    """The CI excludes 0."""
+    return bool(row.ci_low > 0 or row.ci_high < 0)
+
+
+def _difference(row, fmt, unit: str, ci: str, *, more: str = "more", less: str = "less"
+                ) -> tuple[str, str]:
+    """``("X unit more", "95% CI a to b")`` when the CI excludes 0 (magnitudes, so the
+    interval reads in the direction of the words), else the signed estimate and CI."""
+    if _clear(row):
+        lo, hi = (row.ci_low, row.ci_high) if row.estimate > 0 else (-row.ci_high, -row.ci_low)
+        return (f"{fmt(abs(row.estimate))} {unit} {more if row.estimate > 0 else less}",
+                f"{ci} {fmt(lo)} to {fmt(hi)}")
+    return f"{fmt(row.estimate)} {unit}", f"{ci} {fmt(row.ci_low)} to {fmt(row.ci_high)}"
+
+
 def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> list[str]:
     """Plain-language sentences from the analysis tables, every number with its CI and n.
 
     Associational wording only (:data:`CAUSAL_WORDS` never appear): the panel is observational.
+    A difference is given a direction ("more", "less") only when its CI excludes 0.
     """
     ci = f"{confidence:.0%} CI"
+    unclear = "; too uncertain to tell from no difference"
     out: list[str] = []
     corr = tables["correlations"]
-    r = corr[(corr.group == "all") & (corr.x == "ssi") & (corr.method == "pearson")].iloc[0]
+    overall = corr[(corr.group == "all") & (corr.x == "ssi")].set_index("method")
+    r = overall.loc["pearson"]
     if r.estimable:
-        clear = r.ci_low > 0 or r.ci_high < 0
         how = (f"{_strength(r.estimate)} {'positively' if r.estimate > 0 else 'negatively'} "
-               "correlated" if clear else "not clearly correlated")
-        out.append(f"Across {r.n} rep-periods ({r.n_reps} reps), SSI measured before each "
-                   f"period and quota attainment were {how}: Pearson r = {_f(r.estimate)} "
-                   f"({ci} {_f(r.ci_low)} to {_f(r.ci_high)}).")
+               "correlated" if _clear(r) else "not clearly correlated")
+        sentence = (f"Across {r.n} rep-periods ({r.n_reps} reps), SSI measured before each "
+                    f"period and quota attainment were {how}: Pearson r = {_f(r.estimate)} "
+                    f"({ci} {_f(r.ci_low)} to {_f(r.ci_high)})")
+        if "spearman" in overall.index and overall.loc["spearman"].estimable:
+            rho = overall.loc["spearman"]
+            sentence += (f"; the rank correlation, which a few extreme values cannot drive, is "
+                         f"{_f(rho.estimate)} ({ci} {_f(rho.ci_low)} to {_f(rho.ci_high)})")
+        out.append(sentence + ".")
     else:
         out.append(f"The correlation of SSI with attainment could not be estimated: {r.reason}.")
 
@@ -245,18 +277,14 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     if "OLS" in models.index:
         m = models.loc["OLS"]
         if m.estimable:
-            lead = _controls_words(m.controls)
-            if m.ci_low > 0 or m.ci_high < 0:
-                out.append(f"{lead}, reps with 10 more SSI points attained "
-                           f"{_pp(abs(m.estimate))} percentage points "
-                           f"{'more' if m.estimate > 0 else 'less'} of quota on average "
-                           f"({ci} {_pp(m.ci_low)} to {_pp(m.ci_high)}; n = {m.n} "
-                           f"rep-periods, {m.n_reps} reps).")
+            words, interval = _difference(m, _pp, "percentage points", ci)
+            n = f"{interval}; n = {m.n} rep-periods, {m.n_reps} reps"
+            if _clear(m):
+                out.append(f"{_controls_words(m.controls)}, reps with 10 more SSI points "
+                           f"attained {words} of quota on average ({n}).")
             else:
-                out.append(f"{lead}, 10 more SSI points went with {_pp(m.estimate)} "
-                           f"percentage points of attainment ({ci} {_pp(m.ci_low)} to "
-                           f"{_pp(m.ci_high)}; n = {m.n} rep-periods, {m.n_reps} reps): too "
-                           "uncertain to tell from no difference.")
+                out.append(f"{_controls_words(m.controls)}, 10 more SSI points went with "
+                           f"{words} of attainment ({n}){unclear}.")
         else:
             out.append(f"The adjusted model could not be estimated: {m.reason}.")
 
@@ -264,31 +292,35 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     ext = claims[(claims.claim == "quota") & (claims.comparison == "leaders vs laggards")].iloc[0]
     qrt = claims[(claims.claim == "quota") &
                  (claims.comparison == "top vs bottom quartile")].iloc[0]
-    claim = "LinkedIn's claim that SSI leaders (above 70) are 51% more likely to hit quota"
+    claim = (f"LinkedIn's claim that {ext.group_high} are 51% more likely to hit quota than "
+             f"{ext.group_low}")
     if ext.estimable:
         out.append(f"{claim}: observed risk ratio {_f(ext.estimate)} ({ci} {_f(ext.ci_low)} "
-                   f"to {_f(ext.ci_high)}; {ext.n_high_reps} leaders vs {ext.n_low_reps} "
-                   f"laggards), {ext.verdict}.")
+                   f"to {_f(ext.ci_high)}; {ext.n_high_reps} vs {ext.n_low_reps} reps), "
+                   f"{ext.verdict}.")
     else:
         q = (f" The top SSI quartile hit quota {_f(qrt.estimate)} times as often as the bottom "
              f"quartile ({ci} {_f(qrt.ci_low)} to {_f(qrt.ci_high)}; {qrt.n_high_reps} vs "
              f"{qrt.n_low_reps} reps)." if qrt.estimable else "")
-        out.append(f"{claim} cannot be checked here: {ext.n_high_reps} reps scored above 70 "
-                   f"and {ext.n_low_reps} below 30.{q}")
+        reason = str(ext.reason).removeprefix("not estimable: ").removeprefix(
+            "too few reps to say: ")
+        out.append(f"{claim} cannot be checked here: {reason}.{q}")
 
     to = tables["time_order"].set_index("model")
     within = to.iloc[0]
     reverse = to.iloc[1] if len(to) > 1 else None
     if within.estimable:
+        words, interval = _difference(within, _pp, "percentage points", ci)
         sentence = (f"Within the same reps over time, periods with 10 more SSI points went with "
-                    f"{_pp(abs(within.estimate))} percentage points "
-                    f"{'more' if within.estimate > 0 else 'less'} attainment ({ci} "
-                    f"{_pp(within.ci_low)} to {_pp(within.ci_high)}; {within.n_reps} reps)")
+                    f"{words}{'' if _clear(within) else ' of'} attainment ({interval}; "
+                    f"{within.n} rep-periods, "
+                    f"{within.n_reps} reps){'' if _clear(within) else unclear}")
         if reverse is not None and reverse.estimable:
+            words, interval = _difference(reverse, _f, "points", ci, more="up", less="down")
             sentence += (f"; in the other direction, 10 percentage points more attainment "
-                         f"went with an SSI change of {_f(reverse.estimate)} points in the "
-                         f"following period ({ci} {_f(reverse.ci_low)} to "
-                         f"{_f(reverse.ci_high)}; {reverse.n_reps} reps)")
+                         f"went with an SSI change in the following period of {words} "
+                         f"({interval}; {reverse.n} rep-periods, {reverse.n_reps} reps)"
+                         f"{'' if _clear(reverse) else unclear}")
         out.append(sentence + ".")
     else:
         out.append(f"Whether SSI changes come before attainment changes cannot be told from "
@@ -301,7 +333,7 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     if len(ev) and ev.iloc[0].estimable and ev.iloc[0].bound > 1:
         caveat += (f" An unmeasured factor associated with both SSI and attainment by a risk "
                    f"ratio of about {_f(ev.iloc[0].estimate, 1)} each could account for the "
-                   "adjusted association.")
+                   "adjusted association per 10 SSI points.")
     warn = rob.loc[rob.warning.astype(bool), "warning"]
     if len(warn):
         caveat += f" Note: {warn.iloc[0]}."

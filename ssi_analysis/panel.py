@@ -10,9 +10,9 @@ The unit of analysis is a **rep x outcome period**. For each one the panel holds
 ``attainment = bookings / quota`` and ``hit_quota = attainment >= 1``
     plus ``opportunities`` (and ``deals_won`` when present).
 covariates
-    ``tenure_months`` at the period start (from ``tenure_months``, taken as of the period start,
-    or from ``hire_date``), ``industry``, ``region``, ``team`` (missing labels read as
-    ``"unknown"``).
+    ``tenure_months`` (``tenure_months`` as the reps table gives it, the same in every
+    period, or the months from ``hire_date`` to each period's start), ``industry``,
+    ``region``, ``team`` (missing labels read as ``"unknown"``).
 time order
     ``period`` (1, 2, ... in calendar order across the data), ``ssi_end`` (SSI as of the last
     day of the period) and ``ssi_after`` (as of one period length after that, when the
@@ -80,15 +80,19 @@ class Panel:
 
 
 def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) -> pd.DataFrame:
-    """The latest observed snapshot at or before each (rep_id, date) pair, if fresh enough."""
+    """The latest observed snapshot at or before each (rep_id, date) pair, if fresh enough.
+
+    Returns one row per pair, in the pairs' order (whatever their index).
+    """
     obs = observed[["rep_id", "date", *SSI_COLUMNS]].rename(columns={"date": "obs_date"})
-    obs = obs.sort_values("obs_date", kind="stable")
-    left = pairs.reset_index().sort_values("date", kind="stable")
-    merged = pd.merge_asof(left, obs, left_on="date", right_on="obs_date", by="rep_id",
-                           direction="backward")
+    obs = obs.assign(rep_id=obs["rep_id"].astype(str)).sort_values("obs_date", kind="stable")
+    left = pd.DataFrame({"rep_id": pairs["rep_id"].astype(str).to_numpy(),
+                         "date": pairs["date"].to_numpy(), "_pos": np.arange(len(pairs))})
+    merged = pd.merge_asof(left.sort_values("date", kind="stable"), obs, left_on="date",
+                           right_on="obs_date", by="rep_id", direction="backward")
     stale = (merged["date"] - merged["obs_date"]).dt.days > max_age
     merged.loc[stale, list(SSI_COLUMNS)] = np.nan
-    return merged.set_index("index").sort_index()[list(SSI_COLUMNS)]
+    return merged.sort_values("_pos").reset_index(drop=True)[list(SSI_COLUMNS)]
 
 
 def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig | None = None,
@@ -124,7 +128,7 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         raise SSIDataError("--ssi observed needs an ssi_observed table, and there is none",
                            file=str(bundle.folder or "data folder"),
                            fix="add ssi_observed.csv, or use the computed SSI (--ssi computed)")
-    out = bundle.outcomes.copy()
+    out = bundle.outcomes.reset_index(drop=True).copy()  # positions align every step below
     rows_read = len(out)
     if rows_read == 0:
         raise SSIDataError("the outcomes table has no usable rows", file="outcomes",
@@ -159,6 +163,22 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
             excluded.append(out.loc[not_full, ["rep_id", "period_start", "period_end"]].assign(
                 reason=f"the {config.window_days}-day window before the period starts before "
                        "the first activity date, so SSI would be understated"))
+        # a rep whose own activity starts inside the window: a new hire, or history missing
+        # from the export; kept (a new hire's low score is real) but counted and marked
+        own_first = out["rep_id"].map(bundle.activity.groupby("rep_id", observed=True)["date"]
+                                      .min())
+        out["window_covered"] = ~(own_first > window_start).to_numpy()
+        late = (~out["window_covered"].to_numpy()) & ~not_full
+        if late.any():
+            notes.append(f"{int(late.sum())} rep-period(s) of {out.loc[late, 'rep_id'].nunique()} "
+                         f"rep(s) whose own activity starts inside the {config.window_days}-day "
+                         "window before the period (new hires, or history missing from the "
+                         "export): their SSI may be understated; they are marked "
+                         "window_covered = False in the panel")
+        no_activity = own_first.isna().to_numpy() & ~not_full
+        if no_activity.any():
+            notes.append(f"{out.loc[no_activity, 'rep_id'].nunique()} rep(s) have no activity "
+                         "rows at all: scored 0 on every activity metric")
         # the data must reach the as-of date for the end / after scores to mean anything
         at_end = np.where(asof["end"].to_numpy() <= last_day, at_end, np.nan)
         at_after = np.where(asof["after"].to_numpy() <= last_day, at_after, np.nan)

@@ -139,3 +139,25 @@ def test_results_json_industry_list(example_analysis):
     assert {e["pillar"] for e in d["industry"]} == {"brand", "people", "insights",
                                                     "relationships", "ssi"}
     assert len(example_analysis.extra_tables["industry_pairwise"]) == 5 * 10  # 10 pairs
+
+
+def test_summary_gives_no_direction_when_the_ci_includes_zero():
+    from ssi_analysis.analysis import summarize
+
+    res = analyze(bundle_of(simulate(120, seed=4, scenario="null", days=150,
+                                     outcome_months=2)[0]), analysis=FAST)
+    tables = {k: v.copy() for k, v in res.tables.items()}
+    within = tables["time_order"].index[0]
+    tables["time_order"].loc[within, ["estimate", "ci_low", "ci_high"]] = [-0.04, -0.2, 0.12]
+    text = summarize(tables)[3]
+    assert "−4.0 percentage points of attainment (95% CI −20.0 to 12.0" in text
+    assert "too uncertain to tell from no difference" in text and " less" not in text
+    tables["time_order"].loc[within, ["estimate", "ci_low", "ci_high"]] = [-0.04, -0.06, -0.01]
+    assert "4.0 percentage points less attainment (95% CI 1.0 to 6.0" in summarize(tables)[3]
+
+
+def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, leaders_above=50,
+                                                          laggards_below=25))
+    assert "leaders (SSI > 50)" in res.summary[2] and "laggards (SSI < 25)" in res.summary[2]
+    assert "70" not in res.summary[2]

@@ -95,3 +95,29 @@ def test_no_outcomes_and_no_observed_are_clear(tmp_path):
     b = load_data(write_folder(tmp_path / "o", reps=REPS, activity=ACT, outcomes=OUT))
     with pytest.raises(SSIDataError, match="needs an ssi_observed table"):
         build_panel(b, ssi="observed")
+
+
+def test_outcome_row_order_does_not_move_ssi_between_rows(example_bundle):
+    import copy
+
+    for ssi in ("computed", "observed"):
+        base = build_panel(example_bundle, ssi=ssi).data
+        shuffled = copy.copy(example_bundle)
+        shuffled.outcomes = example_bundle.outcomes.sample(frac=1, random_state=3)
+        got = build_panel(shuffled, ssi=ssi).data
+        key = ["rep_id", "period_start"]
+        pd.testing.assert_series_equal(base.set_index(key).ssi.sort_index(),
+                                       got.set_index(key).ssi.sort_index())
+
+
+def test_a_rep_whose_history_starts_late_is_marked_and_noted(example_bundle):
+    import copy
+
+    late = copy.copy(example_bundle)
+    act = example_bundle.activity
+    late.activity = act[~((act.rep_id == "R0001") & (act.date < "2026-03-15"))]
+    p = build_panel(late)
+    marked = p.data[~p.data.window_covered]
+    assert set(marked.rep_id) == {"R0001"} and len(marked) == 3
+    assert any("own activity starts inside the 90-day window" in n for n in p.notes)
+    assert p.rows_read == len(p.data) + len(p.excluded)

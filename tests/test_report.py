@@ -145,3 +145,22 @@ def test_the_data_quality_appendix_accounts_for_every_row(built):
                 f"{fmt(t['rows_rejected'])}") in text
     panel = res["data_quality"]["panel"]
     assert panel["rows_read"] == panel["rows_used"] + panel["rows_excluded"]
+
+
+def test_sections_read_p_values_of_zero_and_the_sign_of_pillars():
+    from ssi_analysis.report import sections as s
+
+    omnibus = pd.DataFrame([{"pillar": "brand", "test": "kruskal_wallis", "estimable": True,
+                             "p_adj": 0.0, "estimate": 0.2, "ci_low": 0.1, "ci_high": 0.3,
+                             "statistic": 99.0, "n": 300, "n_groups": 5}])
+    text = s.industry_findings(omnibus)
+    assert "differ clearly" in text and "brand (epsilon² 0.20" in text and "&lt; 0.0001" in text
+    pillars = [{"term": "brand_25", "estimate": -0.06, "ci_low": -0.09, "ci_high": -0.03,
+                "p_adj": 0.001, "vif": 2.0, "reason": ""},
+               {"term": "people_25", "estimate": 0.01, "ci_low": -0.02, "ci_high": 0.04,
+                "p_adj": 0.8, "vif": 2.0, "reason": ""}]
+    signal = s.pillar_signal(pillars)
+    assert "no pillar goes with higher attainment" in signal
+    assert "Higher brand goes with lower attainment" in signal
+    todo = s.what_to_do(None, pillars, omnibus)
+    assert "No pillar clearly goes with higher attainment" in todo and "brand is" not in todo

@@ -97,3 +97,17 @@ def test_p_adjust_skips_missing_and_matches_statsmodels():
     assert np.allclose(got[[0, 2, 3, 4]], multipletests(p[[0, 2, 3, 4]], method="holm")[1])
     with pytest.raises(ValueError):
         p_adjust(p, "tukey")
+
+
+def test_pearson_from_cluster_sums_equals_the_expanded_rows():
+    from ssi_analysis.stats.association import _cluster_statistic
+
+    rng = np.random.default_rng(8)
+    codes = np.repeat(np.arange(40), rng.integers(1, 5, 40))         # unbalanced panel
+    x = rng.normal(size=len(codes))
+    y = 0.3 * x + rng.normal(size=len(codes))
+    stat, k = _cluster_statistic(x, y, codes, "pearson")
+    idx = rng.integers(0, k, (3, k))
+    for row, got in zip(idx, stat(idx), strict=True):
+        rows = np.concatenate([np.flatnonzero(codes == c) for c in row])
+        assert got == pytest.approx(sps.pearsonr(x[rows], y[rows]).statistic, rel=1e-10)

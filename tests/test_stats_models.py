@@ -41,11 +41,11 @@ def test_adjusted_ols_logit_nb_match_direct_calls():
                                                 "Poisson (robust errors)")][0]]
     if nb_row.name == "negative binomial":
         assert nb_row.estimate == pytest.approx(np.exp(nb.params["ssi_10"]), rel=1e-6)
-    mixed = smf.mixedlm("attainment ~ ssi_10 + log_tenure + C(industry)", d,
-                        groups=d["team"]).fit(reml=True)
-    assert t.loc["mixed (random intercept per team)", "estimate"] == pytest.approx(
+    mixed = smf.mixedlm("attainment ~ ssi_10 + log_tenure + C(industry)", d, groups=d["team"],
+                        re_formula="1", vc_formula={"rep": "0 + C(rep_id)"}).fit(reml=True)
+    assert t.loc["mixed (random team and rep intercepts)", "estimate"] == pytest.approx(
         mixed.params["ssi_10"], rel=1e-6)
-    assert set(models) >= {"OLS", "logistic", "mixed (random intercept per team)"}
+    assert set(models) >= {"OLS", "logistic", "mixed (random team and rep intercepts)"}
 
 
 def test_true_effect_is_recovered_and_null_is_not_found():
@@ -139,3 +139,12 @@ def test_constant_ssi_and_tiny_data_are_not_estimable():
     assert (~t.estimable).all() and t.reason.str.contains("no variance").all()
     tiny = synthetic_panel(5, periods=1, seed=9)
     assert "too few reps (5" in adjusted_models(tiny).reason.iloc[0]
+
+
+def test_unadjusted_model_uses_the_adjusted_rows():
+    d = synthetic_panel(200, periods=2, beta=0.05, seed=10)
+    d.loc[d.rep_id.isin(d.rep_id.unique()[:30]), "tenure_months"] = np.nan
+    t = adjusted_models(d, which=["OLS (unadjusted)", "OLS"]).set_index("model")
+    assert t.loc["OLS (unadjusted)", "n"] == t.loc["OLS", "n"] == 340
+    direct = smf.ols("attainment ~ ssi_10", d.dropna(subset=["tenure_months"])).fit()
+    assert t.loc["OLS (unadjusted)", "estimate"] == pytest.approx(direct.params["ssi_10"])

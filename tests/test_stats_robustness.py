@@ -35,7 +35,9 @@ def test_robustness_table_from_a_fit():
     assert ev.estimate == pytest.approx(rr + np.sqrt(rr * (rr - 1)))
     fit = models["OLS"]
     mde = rob.loc["minimum detectable effect"]
-    assert mde.estimate == pytest.approx((sps.norm.ppf(0.975) + sps.norm.ppf(0.8))
+    df = fit.df_resid_inference          # G - 1 with G team clusters
+    assert df == d.team.nunique() - 1
+    assert mde.estimate == pytest.approx((sps.t.ppf(0.975, df) + sps.t.ppf(0.8, df))
                                          * fit.bse["ssi_10"])
     r = rob.loc["minimum detectable partial r"]
     # at the minimum detectable r the power is 80% (statsmodels' F-test power, the same n)
@@ -44,6 +46,16 @@ def test_robustness_table_from_a_fit():
     power = FTestPowerF2().power(effect_size=f2, df_num=1, df_denom=n_eff - fit.df_model - 1,
                                  alpha=0.05)
     assert power == pytest.approx(0.8, abs=0.01)
+
+
+def test_rare_outcome_odds_ratio_is_not_square_rooted():
+    d = synthetic_panel(300, periods=1, beta=0.05, seed=3)
+    d["hit_quota"] = (d.attainment >= d.attainment.quantile(0.92)).astype(int)  # 8% hit
+    t, models = adjusted_models(d, return_models=True)
+    ev = robustness(t, models, d).set_index("applies_to").filter(like="logistic", axis=0)
+    odds = t.set_index("model").loc["logistic", "estimate"]
+    assert ev.estimate.iloc[0] == pytest.approx(e_value(odds))
+    assert "odds ratio (rare)" in ev.detail.iloc[0]
 
 
 def test_small_samples_are_flagged_underpowered():

@@ -145,8 +145,8 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
         plots.coefficients(models, ax=ax)
         save("coefficients", fig, "Difference in attainment per 10 SSI points, by model, with "
-                                  "95% CIs: unadjusted, adjusted for the controls, with a "
-                                  "random team intercept, and within reps over time.")
+                                  "95% CIs: unadjusted, adjusted for the controls, with "
+                                  "random team and rep intercepts, and within reps over time.")
         if "benchmarks" in extras:
             data = stats.attach_groups(scores, reps, by="industry")
             fig, axes = plt.subplots(2, 2, figsize=(A4_WIDTH_IN, 5.0), sharey=True)

@@ -28,6 +28,14 @@ def fmt(x: Any, digits: int = 2) -> str:
     return f"{x:,.{digits}f}".replace("-", "−")
 
 
+def fmt_p(p: Any) -> str:
+    """A p-value: four decimals, "< 0.0001" below that, "—" when missing."""
+    p = None if p is None or (isinstance(p, float) and p != p) else float(p)
+    if p is None:
+        return "—"
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
 def ci(lo: Any, hi: Any, digits: int = 2) -> str:
     """``lo to hi``, or "—"."""
     if lo is None or hi is None:
@@ -84,13 +92,24 @@ def short_verdict(verdict: str) -> str:
         "not estimable" if verdict.startswith("not estimable") else verdict
 
 
-def claims_table(claims: dict[str, Any]) -> str:
+def _thresholds(claims: dict[str, Any]) -> str:
+    """``SSI > 70 vs < 30`` from the group labels the analysis used."""
+    import re
+
+    groups = next(iter(claims.values()), {}).get("groups", {})
+    hi = re.search(r"SSI > ([\d.]+)", groups.get("leaders", ""))
+    lo = re.search(r"SSI < ([\d.]+)", groups.get("laggards", ""))
+    return f"SSI > {hi.group(1) if hi else '70'} vs < {lo.group(1) if lo else '30'}"
+
+
+def claims_table(claims: dict[str, Any], *, min_group: int = 10) -> str:
     """LinkedIn's claims: claimed, then observed for extreme groups and quartiles."""
     rows = []
+    extreme = _thresholds(claims)
     for key, c in claims.items():
         label = CLAIM_LABELS.get(key, key)
         q = c["quartiles"]
-        rows.append([label, fmt(c["claimed"]), "SSI > 70 vs < 30",
+        rows.append([label, fmt(c["claimed"]), extreme,
                      f"{fmt(c['n_leaders'])} vs {fmt(c['n_laggards'])}", fmt(c["ratio"]),
                      ci(c["ci_low"], c["ci_high"]), short_verdict(c["verdict"])])
         rows.append(["", "", "top vs bottom quarter",
@@ -101,19 +120,33 @@ def claims_table(claims: dict[str, Any]) -> str:
                  caption="Observed ratio: the high-SSI group's mean (opportunities, share "
                          "hitting quota, bookings) over the low-SSI group's, with a 95% CI "
                          "from a Poisson model with errors clustered by rep. A ratio needs at "
-                         "least 10 reps in each group.")
+                         f"least {min_group} reps in each group.")
 
 
 def continuous_note(claims: dict[str, Any]) -> str:
+    """The per-10-points fit beside the extreme-group ratio, worded by what the numbers say."""
     q = claims.get("quota", {}).get("continuous", {})
     if not q or q.get("ratio_per_10_ssi") is None:
         return ""
-    return (f'<p class="callout">Per 10 SSI points, the share hitting quota was '
-            f"{fmt(q['ratio_per_10_ssi'])} times as high ({ci(q['ci_low'], q['ci_high'])}). "
-            f"Applied to the gap between the average SSI of leaders and laggards, that "
-            f"per-point association alone implies a ratio of "
-            f"{fmt(q['implied_leaders_vs_laggards'])}: extreme groups are far apart, so "
-            "they produce large ratios from modest per-point differences.</p>")
+    per10, lo, hi = q["ratio_per_10_ssi"], q["ci_low"], q["ci_high"]
+    text = (f"Fitted on SSI itself, the share hitting quota was {fmt(per10)} times as high per "
+            f"10 SSI points (95% CI {ci(lo, hi)}).")
+    imp = q.get("implied_leaders_vs_laggards")
+    if imp is not None and q.get("mean_ssi_leaders") is not None:
+        gap = q["mean_ssi_leaders"] - q["mean_ssi_laggards"]
+        text += (f" Leaders and laggards are {fmt(gap, 0)} SSI points apart on average, so that "
+                 f"fit alone implies a leaders-to-laggards ratio of {fmt(imp)} (95% CI "
+                 f"{ci(q.get('implied_leaders_vs_laggards_ci_low'), q.get('implied_leaders_vs_laggards_ci_high'))}).")
+        if lo > 1:
+            text += (" Groups that far apart give a large ratio from a modest difference per "
+                     "point, which is why an extreme-group ratio says little about how much "
+                     "a few more points are worth.")
+        elif hi < 1:
+            text += " The per-point association runs the other way."
+        else:
+            text += (" The per-point association cannot be told from none, so neither can "
+                     "the ratio it implies.")
+    return f'<p class="callout">{text}</p>'
 
 
 def figure(path: str | Path, caption: str) -> str:
@@ -128,34 +161,48 @@ def adjusted_sentence(adjusted: dict[str, Any] | None) -> str:
         reason = (adjusted or {}).get("reason") or "no model could be fitted"
         return f"<p>The adjusted model could not be estimated: {esc(reason)}.</p>"
     est, lo, hi = (100 * adjusted[k] for k in ("estimate", "ci_low", "ci_high"))
-    return (f"<p>Adjusted for {esc(adjusted['controls'])}, 10 SSI points more went with "
-            f"<b>{fmt(est, 1)} percentage points</b> of attainment (95% CI {fmt(lo, 1)} to "
-            f"{fmt(hi, 1)}; n = {fmt(adjusted['n'])} rep-periods, {fmt(adjusted['n_reps'])} "
-            f"reps; errors {esc(adjusted['se_type'])}).</p>")
+    controls = adjusted["controls"]
+    lead = "Without controls" if controls in (None, "", "none") else f"Adjusted for {controls}"
+    tail = "" if lo > 0 or hi < 0 else ": too uncertain to tell from no difference"
+    return (f"<p>{esc(lead)}, 10 SSI points more went with <b>{fmt(est, 1)} percentage "
+            f"points</b> of attainment (95% CI {fmt(lo, 1)} to {fmt(hi, 1)}; n = "
+            f"{fmt(adjusted['n'])} rep-periods, {fmt(adjusted['n_reps'])} reps; errors "
+            f"{esc(adjusted['se_type'])}){esc(tail)}.</p>")
+
+
+def _significant(row: dict[str, Any], key: str = "p_adj") -> bool:
+    """Holm-adjusted p below 0.05 (a p-value that underflowed to 0 counts)."""
+    p = _num(row.get(key))
+    return p is not None and p < 0.05
 
 
 def pillar_signal(pillars: Sequence[dict[str, Any]]) -> str:
-    """Which pillar carries the signal in the all-pillars model (Holm-adjusted)."""
+    """Which pillar carries the signal in the all-pillars model (Holm-adjusted), by sign."""
     ok = [p for p in pillars if p.get("estimate") is not None]
     if not ok:
         reason = pillars[0]["reason"] if pillars else "no pillar model"
         return f"<p>The pillars could not be compared: {esc(reason)}.</p>"
-    clear = [p for p in ok if p["p_adj"] is not None and p["p_adj"] < 0.05]
-    rows = [[p["term"].removesuffix("_25"), fmt(100 * p["estimate"], 1),
-             ci(100 * p["ci_low"], 100 * p["ci_high"], 1), fmt(p["p_adj"], 3), fmt(p["vif"], 1)]
+    name = lambda p: p["term"].removesuffix("_25")  # noqa: E731
+    rows = [[name(p), fmt(100 * p["estimate"], 1),
+             ci(100 * p["ci_low"], 100 * p["ci_high"], 1), fmt_p(p["p_adj"]), fmt(p["vif"], 1)]
             for p in ok]
-    if clear:
-        best = max(clear, key=lambda p: p["estimate"])
-        lead = (f"Held against each other, <b>{esc(best['term'].removesuffix('_25'))}</b> is the "
-                "pillar whose differences go with attainment after adjusting for the other "
-                "three (Holm-adjusted p below 0.05).")
+    positive = [p for p in ok if _significant(p) and p["estimate"] > 0]
+    negative = [p for p in ok if _significant(p) and p["estimate"] < 0]
+    if positive:
+        best = max(positive, key=lambda p: p["estimate"])
+        lead = (f"Held against each other, higher <b>{esc(name(best))}</b> goes with higher "
+                "attainment after adjusting for the other three pillars (Holm-adjusted p below "
+                "0.05).")
     else:
-        lead = ("No single pillar stands out once the other three are held fixed: the pillars "
-                "move together, and the data cannot separate them.")
-    high_vif = [p["term"].removesuffix("_25") for p in ok if (p["vif"] or 0) > 5]
+        lead = ("Once the other three are held fixed, no pillar goes with higher attainment "
+                "clearly enough to stand out (Holm-adjusted).")
+    if negative:
+        lead += (" Higher " + ", ".join(esc(name(p)) for p in negative) + " goes with lower "
+                 "attainment once the others are held fixed.")
+    high_vif = [name(p) for p in ok if (_num(p["vif"]) or 0) > 5]
     if high_vif:
-        lead += (f" The estimates of {esc(', '.join(high_vif))} are unstable (variance "
-                 "inflation above 5).")
+        lead += (f" The pillars move together: the estimates of {esc(', '.join(high_vif))} are "
+                 "unstable (variance inflation above 5), so read the pillars together.")
     return f"<p>{lead}</p>" + table(rows, ["pillar", "attainment, percentage points per 2.5 "
                                           "pillar points", "95% CI", "p (Holm)", "VIF"],
                                    numeric=(1, 2, 3, 4))
@@ -170,11 +217,14 @@ def models_table(models: Sequence[dict[str, Any]]) -> str:
         interval = ci(m["ci_low"], m["ci_high"], 3) if m["estimate"] is not None \
             else m["reason"]
         rows.append([m["model"], what, fmt(m["n"]), est, interval])
+    adjusted = next((m for m in models if m["model"] == "OLS"), None)
+    caption = ("Adjusted models control for " + (adjusted["controls"] if adjusted else
+                                                  "the covariates available")
+               + "; errors " + (adjusted["se_type"] if adjusted else "robust")
+               + ", except the mixed model (model-based errors) and the within-rep model (rep "
+                 "and period fixed effects, errors clustered by rep).")
     return table(rows, ["model", "estimate of", "n", "estimate", "95% CI"], numeric=(2, 3, 4),
-                 caption="Adjusted models control for " + (models[1]["controls"] if len(models)
-                                                           > 1 else "the covariates")
-                 + "; errors " + (models[1]["se_type"] if len(models) > 1 else "robust")
-                 + ". Within-rep: rep and period fixed effects, errors clustered by rep.")
+                 caption=caption)
 
 
 def quality_tables(quality: dict[str, Any]) -> str:
@@ -236,8 +286,8 @@ def industry_findings(omnibus) -> str:
     est = [r for r in rows if r["estimable"] in (True, "True")]
     if not est:
         return f"<p>Industries could not be compared: {esc(rows[0]['reason'])}.</p>"
-    differ = [r for r in est if r["pillar"] != "ssi" and (_num(r["p_adj"]) or 1) < 0.05]
-    same = [r for r in est if r["pillar"] != "ssi" and (_num(r["p_adj"]) or 1) >= 0.05]
+    differ = [r for r in est if r["pillar"] != "ssi" and _significant(r)]
+    same = [r for r in est if r["pillar"] != "ssi" and not _significant(r)]
     n, k = int(est[0]["n"]), int(est[0]["n_groups"])
     parts = [f"{esc(r['pillar'])} (epsilon² {fmt(_num(r['estimate']))}, 95% CI "
              f"{ci(_num(r['ci_low']), _num(r['ci_high']))})"
@@ -251,7 +301,7 @@ def industry_findings(omnibus) -> str:
              "small, 0.08 medium and 0.26 large by common benchmarks.</p>")
     table_rows = [[r["pillar"], r["test"].replace("_", " "), fmt(_num(r["statistic"])),
                    fmt(_num(r["estimate"]), 3), ci(_num(r["ci_low"]), _num(r["ci_high"]), 3),
-                   fmt(_num(r["p_adj"]), 4), f"{int(r['n_groups'])} / {int(r['n'])}"]
+                   fmt_p(_num(r["p_adj"])), f"{int(r['n_groups'])} / {int(r['n'])}"]
                   for r in _rows(omnibus) if r["estimable"] in (True, "True")]
     return text + table(table_rows, ["pillar", "test", "statistic", "effect size", "95% CI",
                                      "p (Holm)", "groups / reps"], numeric=(2, 3, 4, 5, 6),
@@ -274,7 +324,7 @@ def trend_text(changes, trend) -> str:
             "LinkedIn users report: a rise of more than a few points a week is rare.")
     t = [r for r in _rows(trend) if r["estimable"] in (True, "True")]
     if t:
-        moved = [r for r in t if (_num(r["p_adj"]) or 1) < 0.05]
+        moved = [r for r in t if _significant(r)]
         text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "
                  f"{esc(t[0]['week_end'])}), {len(moved)} of {len(t)} teams changed their mean "
                  "SSI by more than chance (Holm-adjusted)")
@@ -306,16 +356,16 @@ def what_to_do(team_gaps, pillars: Sequence[dict[str, Any]], omnibus) -> str:
                          f"{ci(_num(worst['ci_low']), _num(worst['ci_high']), 1)}; "
                          f"{int(worst['n'])} reps), is within what chance produces.")
     ok = [p for p in pillars if p.get("estimate") is not None]
-    signal = [p for p in ok if (p["p_adj"] if p["p_adj"] is not None else 1) < 0.05]
+    signal = [p for p in ok if _significant(p) and p["estimate"] > 0]
     if signal:
         best = max(signal, key=lambda p: p["estimate"])
-        items.append(f"Of the four pillars, {best['term'].removesuffix('_25')} is the one whose "
-                     "differences go with attainment once the others are held fixed; coaching "
-                     "aimed at it is the one these data point to, as a hypothesis to test.")
+        items.append(f"Of the four pillars, higher {best['term'].removesuffix('_25')} is the one "
+                     "that goes with higher attainment once the others are held fixed; "
+                     "coaching aimed at it is what these data point to, as a hypothesis to "
+                     "test.")
     elif ok:
-        items.append("No single pillar goes with attainment more than the others once they are "
-                     "held fixed, so these data give no reason to favour one pillar in "
-                     "coaching.")
+        items.append("No pillar clearly goes with higher attainment once the others are held "
+                     "fixed, so these data give no reason to favour one pillar in coaching.")
     items.append("What these data cannot tell: whether raising SSI would raise sales. To find "
                  "out, coach a randomly chosen half of the teams on social selling for a "
                  "quarter and compare their attainment with the other half.")

@@ -84,7 +84,8 @@ def p_adjust(p_values: Sequence[float] | np.ndarray | pd.Series, method: str = "
 
 def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., Any], *,
                  paired: bool = True, n_resamples: int = 2000, confidence: float = CONFIDENCE,
-                 method: str = "BCa", seed: int = 0) -> tuple[float, float, str]:
+                 method: str = "BCa", seed: int = 0, batch: int | None = None
+                 ) -> tuple[float, float, str]:
     """A seeded bootstrap confidence interval from :func:`scipy.stats.bootstrap`.
 
     Parameters
@@ -100,6 +101,9 @@ def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., Any], *,
     method : {'BCa', 'percentile', 'basic'}
         BCa by default; where BCa is undefined (a degenerate resample distribution) the
         percentile interval is returned and the third element says so.
+    batch : int, optional
+        Resamples per vectorised call of ``statistic`` (bounds memory on large data; the
+        resamples drawn are the same).
 
     Returns
     -------
@@ -119,7 +123,7 @@ def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., Any], *,
             warnings.simplefilter("ignore")
             res = sps.bootstrap(arrays, statistic, paired=paired, n_resamples=n_resamples,
                                 confidence_level=confidence, method=attempt, vectorized=True,
-                                rng=np.random.default_rng(seed))
+                                batch=batch, rng=np.random.default_rng(seed))
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if np.isfinite(lo) and np.isfinite(hi):
             return lo, hi, attempt

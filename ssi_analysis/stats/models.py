@@ -179,7 +179,7 @@ def _check(frame: pd.DataFrame, x: str, min_n: int) -> str | None:
 
 
 MODELS = ("OLS (unadjusted)", "OLS", "logistic", "negative binomial",
-          "mixed (random intercept per team)")
+          "mixed (random team and rep intercepts)")
 """The models :func:`adjusted_models` fits, in order."""
 
 
@@ -193,8 +193,11 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
     model of hitting quota (odds ratio, and the average marginal effect in probability),
     negative binomial model of opportunities (rate ratio; Poisson with robust errors if the
     negative binomial does not converge), and a linear mixed model of attainment with a random
-    intercept per team (model-based errors) as a robustness check. ``p_adj`` is Holm across the
-    five models' SSI terms (the marginal effect shares the logistic model's p-value).
+    intercept per team and, when reps have several periods, one per rep within its team
+    (model-based errors) as a robustness check. The unadjusted OLS uses the adjusted models'
+    rows (reps without tenure are left out of both), so the two differ only by the controls.
+    ``p_adj`` is Holm across the five models' SSI terms (the marginal effect shares the
+    logistic model's p-value).
 
     Parameters
     ----------
@@ -225,7 +228,7 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
         ("OLS", "attainment", d.rhs, "difference in attainment (share of quota)"),
         ("logistic", "hit_quota", d.rhs, "odds ratio of hitting quota"),
         ("negative binomial", "opportunities", d.rhs, "rate ratio of opportunities"),
-        ("mixed (random intercept per team)", "attainment", d.rhs,
+        ("mixed (random team and rep intercepts)", "attainment", d.rhs,
          "difference in attainment (share of quota)"),
     ]
     unknown = set(which) - set(MODELS)
@@ -238,7 +241,8 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
                   "effect_type": effect, "scale": "per 10 SSI points",
                   "controls": controls_txt if rhs else "none", "se_type": d.se_type,
                   "note": note}
-        needed = ["ssi_10", outcome] + (["log_tenure"] if "log_tenure" in rhs else []) + \
+        sample_rhs = d.rhs if name == "OLS (unadjusted)" else rhs  # same rows as adjusted
+        needed = ["ssi_10", outcome] + (["log_tenure"] if "log_tenure" in sample_rhs else []) + \
             ([d.cluster] if d.cluster else [])
         f = _usable(frame, needed)
         problem = _check(f, "ssi_10", min_n)
@@ -279,13 +283,19 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
                 rows.append(_row(fit, "ssi_10", transform=np.exp, frame=f, cluster=d.cluster,
                                  confidence=confidence, **common))
             else:
+                nested = bool(f["rep_id"].duplicated().any())
+                vc = {"vc_formula": {"rep": "0 + C(rep_id)"}} if nested else {}
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    fit = smf.mixedlm(formula, f, groups=f["team"]).fit(reml=True)
+                    fit = smf.mixedlm(formula, f, groups=f["team"], re_formula="1",
+                                      **vc).fit(reml=True)
                 bad = [str(w.message).split("\n")[0] for w in caught
                        if issubclass(w.category, ConvergenceWarning)]
                 rows.append(_row(fit, "ssi_10", frame=f, cluster="team", confidence=confidence,
-                                 **{**common, "se_type": "model-based (mixed model)"}))
+                                 **{**common, "se_type": "model-based (mixed model)",
+                                    "note": "; ".join(filter(None, [note, "" if nested else
+                                                      "one period per rep: no rep "
+                                                      "intercept"]))}))
         except (np.linalg.LinAlgError, ValueError) as exc:
             rows.append(not_estimable(f"the model could not be fitted ({exc})", **common,
                                       term="ssi_10"))

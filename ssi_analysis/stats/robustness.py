@@ -10,13 +10,14 @@ ratio, as the paper recommends:
 
 * a difference in a continuous outcome: standardise it, ``d = estimate / sd(outcome)``, then
   ``RR = exp(0.91 * d)``;
-* an odds ratio of a common outcome (more than 15% have it, as hitting quota does):
-  ``RR = sqrt(OR)``.
+* an odds ratio: ``RR = sqrt(OR)`` when the outcome is common (more than 15% have it, as
+  hitting quota usually does), the odds ratio itself when it is rare.
 
 The conversion is for the contrast the estimate is for (10 SSI points here).
 
-**Power**: the minimum detectable effect at the design's actual precision, ``(z_{1-alpha/2} +
-z_{power}) * SE`` (normal approximation, with the model's cluster-robust SE), and the minimum
+**Power**: the minimum detectable effect at the design's actual precision, ``(t_{1-alpha/2} +
+t_{power}) * SE`` with the model's cluster-robust SE and the t distribution it uses for
+inference (``G - 1`` degrees of freedom with ``G`` clusters), and the minimum
 detectable partial correlation for the *effective* sample size ``n / deff`` from statsmodels'
 ``FTestPowerF2``, where the design effect ``deff`` is the ratio of the cluster-robust to the
 naive variance of the SSI coefficient. When even a small effect (partial r = 0.1, Cohen's
@@ -65,14 +66,14 @@ def e_value_ci(lo: float, hi: float) -> float:
 def to_risk_ratio(estimate: float, *, scale: str, sd: float | None = None) -> float:
     """Convert an estimate to an approximate risk ratio (see the module docstring).
 
-    ``scale`` is ``'difference'`` (needs ``sd``, the outcome's SD), ``'odds ratio (common)'``,
-    or ``'ratio'`` (a risk or rate ratio, unchanged).
+    ``scale`` is ``'difference'`` (needs ``sd``, the outcome's SD), ``'odds ratio (common)'``
+    (square root), ``'odds ratio (rare)'`` or ``'ratio'`` (a risk or rate ratio; unchanged).
     """
     if scale == "difference":
         return float(np.exp(0.91 * estimate / sd))
     if scale == "odds ratio (common)":
         return float(np.sqrt(estimate))
-    if scale == "ratio":
+    if scale in ("ratio", "odds ratio (rare)"):
         return float(estimate)
     raise ValueError(f"unknown scale {scale!r}")
 
@@ -101,9 +102,10 @@ def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
     """
     rows = []
     by_model = adjusted.set_index("model")
+    share = float(data["hit_quota"].mean()) if "hit_quota" in data else 0.5
+    odds = "odds ratio (common)" if 0.15 < share < 0.85 else "odds ratio (rare)"
     for model, scale, label in (("OLS", "difference", "attainment per 10 SSI points"),
-                                ("logistic", "odds ratio (common)", "odds of hitting quota "
-                                 "per 10 SSI points")):
+                                ("logistic", odds, "odds of hitting quota per 10 SSI points")):
         base = {"check": "e_value", "applies_to": f"{model}: {label}", "unit": "risk ratio"}
         if model not in by_model.index or not by_model.loc[model, "estimable"]:
             rows.append(not_estimable(f"the {model} model was not estimable", **base))
@@ -130,11 +132,13 @@ def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
         n = int(fit.nobs)
         n_eff = n / deff
         k = int(fit.df_model)
-        mde = (sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * se
+        df_t = float(getattr(fit, "df_resid_inference", None) or fit.df_resid)
+        mde = (sps.t.ppf(1 - alpha / 2, df_t) + sps.t.ppf(power, df_t)) * se
         rows.append({"check": "minimum detectable effect", **base, "n": n, "estimate": mde,
                      "unit": "attainment (share of quota) per 10 SSI points",
                      "detail": f"{power:.0%} power at alpha {alpha:g}, SE {se:.4f} "
-                               f"({fit.cov_type}); observed estimate {fit.params['ssi_10']:.4f}"})
+                               f"({fit.cov_type}, t with {df_t:g} df); observed estimate "
+                               f"{fit.params['ssi_10']:.4f}"})
         df_denom = n_eff - k - 1
         if df_denom < 2:
             rows.append(not_estimable("the effective sample size is too small",
