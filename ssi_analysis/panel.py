@@ -45,6 +45,8 @@ from .io import Bundle
 from .scoring import score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
+EXTREME_ATTAINMENT = 5.0
+"""Attainment beyond 500% of quota is noted (a quota typo is the usual cause); kept."""
 _EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason"]
 
 
@@ -230,6 +232,12 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
             notes.append(f"{int(no_tenure.sum())} rep-period(s) have no tenure: models "
                          "controlling for tenure leave them out")
 
+    extreme = (out["attainment"].abs() > EXTREME_ATTAINMENT).to_numpy() & keep
+    if extreme.any():
+        notes.append(f"{int(extreme.sum())} rep-period(s) have attainment beyond "
+                     f"{EXTREME_ATTAINMENT:.0%} of quota (largest "
+                     f"{out.loc[extreme, 'attainment'].abs().max():.0%}): check their quotas; "
+                     "such values move means and Pearson's r, the rank correlation much less")
     starts = np.sort(out.loc[keep, "period_start"].unique())
     out["period"] = np.searchsorted(starts, out["period_start"].to_numpy()) + 1
     data = out[keep].sort_values(["rep_id", "period_start"], kind="stable").reset_index(drop=True)

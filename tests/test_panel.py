@@ -121,3 +121,14 @@ def test_a_rep_whose_history_starts_late_is_marked_and_noted(example_bundle):
     assert set(marked.rep_id) == {"R0001"} and len(marked) == 3
     assert any("own activity starts inside the 90-day window" in n for n in p.notes)
     assert p.rows_read == len(p.data) + len(p.excluded)
+
+
+def test_extreme_attainment_is_noted_not_dropped(example_bundle):
+    import copy
+
+    b = copy.copy(example_bundle)
+    b.outcomes = example_bundle.outcomes.copy()
+    b.outcomes.loc[:2, "quota"] = 10.0          # a quota typo: attainment in the thousands
+    p = build_panel(b)
+    assert len(p.data) == len(b.outcomes)
+    assert any("3 rep-period(s) have attainment beyond 500% of quota" in n for n in p.notes)
