@@ -397,10 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "LinkedIn reported (ssi_observed)")
     a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
-    a.add_argument("--anonymize", action="store_true",
-                   help="replace rep and manager ids with stable pseudonyms in every table")
-    a.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
-                                  "derived from the reps file)")
+    _add_privacy_options(a, "in every table")
     _add_crm_options(a)
     a.set_defaults(func=cmd_analyze)
 
@@ -418,10 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
                                                                    "(default computed)")
     r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
-    r.add_argument("--anonymize", action="store_true", default=None,
-                   help="replace rep and manager ids with stable pseudonyms everywhere")
-    r.add_argument("--salt", help="salt of the pseudonyms (default: $SSI_ANALYSIS_SALT, else "
-                                  "derived from the reps file)")
+    _add_privacy_options(r, "in the report, its tables and figures")
     _add_crm_options(r)
     r.set_defaults(func=cmd_report)
     return p
