@@ -161,3 +161,16 @@ def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
                                                           laggards_below=25))
     assert "leaders (SSI > 50)" in res.summary[2] and "laggards (SSI < 25)" in res.summary[2]
     assert "70" not in res.summary[2]
+
+
+def test_outcomes_of_a_single_rep_give_reasons_not_tracebacks(example_bundle):
+    # one rep, three periods: cluster-robust errors are impossible with one cluster
+    one = example_bundle.outcomes[example_bundle.outcomes.rep_id == "R0001"]
+    assert one.period_start.nunique() > 1
+    res = analyze(Bundle(reps=example_bundle.reps, activity=example_bundle.activity,
+                         outcomes=one), analysis=FAST)
+    for name in ("correlations", "models", "claims"):
+        t = res.tables[name]
+        assert (~t.estimable).all() and t.reason.str.len().gt(0).all(), name
+    assert "too few reps" in res.summary[0]
+    json.dumps(res.to_dict(), allow_nan=False)
