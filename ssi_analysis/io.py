@@ -680,7 +680,7 @@ _AMOUNT_FORMS = {  # number part -> how to read it
 }
 
 
-def _separated_numbers(num: pd.Series, decimal: str | None
+def _separated_numbers(num: pd.Series, decimal: str | None, *, money: bool = False
                        ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Read number texts (digits and separators, no sign or currency) by the separator rule.
 
@@ -690,7 +690,10 @@ def _separated_numbers(num: pd.Series, decimal: str | None
     decimal mark, and a single one followed by exactly three digits (``1,234``, ``20.998``) is
     read with the decimal mark the column's other values show, else with the file's
     ``decimal``. When the column shows both marks, or neither and the file tells none, it is
-    ambiguous. Returns ``(value, form, sep)``: ``value`` NaN where not read, ``form`` the shape
+    ambiguous. With ``money=True`` the mark settles only the grouping reading (``1,500``
+    where the decimal mark is a point is 1500): money is not written to three decimals, so
+    ``43.000`` where the decimal mark is a point stays ambiguous (43 or 43000?).
+    Returns ``(value, form, sep)``: ``value`` NaN where not read, ``form`` the shape
     (``None``: not a number, ``'single_ambiguous'``: ambiguous) and ``sep`` the first separator.
     """
     form = pd.Series(None, index=num.index, dtype=object)
@@ -707,7 +710,8 @@ def _separated_numbers(num: pd.Series, decimal: str | None
     mark = seen.pop() if len(seen) == 1 else (decimal if not seen else None)
     ambiguous = form.eq("single_ambiguous")
     if mark is not None and ambiguous.any():
-        form[ambiguous & sep.eq(mark)] = "single"
+        if not money:
+            form[ambiguous & sep.eq(mark)] = "single"
         form[ambiguous & sep.ne(mark)] = "grouped"
     body = num.copy()
     as_decimal = form.isin(["single", "spaced"])
@@ -743,10 +747,13 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
        thousands), ``12,5`` / ``1234.50`` (a single separator not followed by exactly three
        digits is the decimal mark).
     3. A single separator followed by exactly three digits (``1,234``, ``12.500``) could be
-       either. It is read with the column's decimal mark when the other values of the column
-       show one consistently, else with the file's (``decimal``: ``','`` for a
-       semicolon-delimited CSV, ``'.'`` for another CSV). When the column shows both marks,
-       or none and the file tells none (Excel text cells), it is **ambiguous** and not read.
+       either. The decimal mark is the one the column's other values show consistently, else
+       the file's (``decimal``: ``','`` for a semicolon-delimited CSV, ``'.'`` for another
+       CSV). When the separator is not that mark it groups thousands (``1,500`` with a
+       decimal point is 1500, ``1.500`` with a decimal comma is 1500). When it is the mark,
+       the amount would have three decimals, which money does not: ``43.000 €`` beside
+       ``70000.0`` could be 43 or 43000, so it is **ambiguous** and not read, as it is when
+       the column shows both marks, or none and the file tells none (Excel text cells).
 
     Parameters
     ----------
@@ -775,9 +782,9 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
 
     >>> parse_amounts(pd.Series(["$1,234.50", "12,500"])).amount.tolist()
     [1234.5, 12500.0]
-    >>> parse_amounts(pd.Series(["12,500", "7,000 €"]), decimal=",").amount.tolist()
-    [12.5, 7.0]
-    >>> parse_amounts(pd.Series(["12,500", "7,000 €"])).problem[0]
+    >>> parse_amounts(pd.Series(["12,500", "7,000 €"]), decimal=".").amount.tolist()
+    [12500.0, 7000.0]
+    >>> parse_amounts(pd.Series(["12,500", "7,000 €"]), decimal=",").problem[0]
     "amount '12,500' is ambiguous: a thousands separator or a decimal comma? (write 12500 or 12.5)"
     """
     index = s.index
@@ -801,7 +808,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
         signs = parts[["s1", "s2", "s3"]].notna().sum(axis=1)
         parens = parts["po"].notna() | parts["pc"].notna()
         both_cur = parts["c1"].notna() & parts["c2"].notna()
-        value, form, sep = _separated_numbers(num, decimal)
+        value, form, sep = _separated_numbers(num, decimal, money=True)
         negative = parts["s1"].isin(["-", "−"]) | parts["s2"].isin(["-", "−"]) \
             | parts["s3"].eq("-") | (parts["po"].notna() & parts["pc"].notna())
         value = value.where(~negative.fillna(False).astype(bool), -value)
@@ -849,7 +856,7 @@ def one_currency(currency: pd.Series, *, what: str = "amount") -> tuple[str | No
     broken alphabetically). Returns ``(main, problems)``; ``problems`` is ``None`` where fine.
 
     >>> one_currency(pd.Series(["USD", None, "EUR", "USD"]))[1].tolist()
-    [None, None, 'amount in EUR while the others are in USD: convert it, or export one currency', None]
+    [None, None, 'amount in EUR while most marked amounts are in USD: convert it, or export one currency', None]
     """
     labels = currency.dropna()
     problems = pd.Series(None, index=currency.index, dtype=object)
@@ -859,7 +866,7 @@ def one_currency(currency: pd.Series, *, what: str = "amount") -> tuple[str | No
     main = sorted(counts.index[counts == counts.max()])[0]
     other = currency.notna() & currency.ne(main)
     problems[other] = (f"{what} in " + currency[other].astype(str)
-                       + f" while the others are in {main}: convert it, or export one currency")
+                       + f" while most marked amounts are in {main}: convert it, or export one currency")
     return main, _nones(problems)
 
 

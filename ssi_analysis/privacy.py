@@ -143,7 +143,7 @@ class Pseudonyms:
         """A rejects (or flags) file anonymised: ``rep_id`` pseudonymised; the rejected cell
         pseudonymised when it is an id (``owner``...), hidden when it is a cell of the ``reps``
         table or of a name column (it may hold a name); every person id or name in the reason
-        pseudonymised."""
+        and in any other rejected cell pseudonymised."""
         if df.empty:
             return df
         out = df.copy()
@@ -154,6 +154,9 @@ class Pseudonyms:
         shown = value.where(~is_id, value[is_id].map(
             lambda v, c=None: pseudonym(v, salt=self.salt)))
         shown = shown.where(~hide, HIDDEN)
+        # any other cell is free text that may name a person ('Closed Won by Casey Smith')
+        rest = ~is_id & ~hide & value.notna()
+        shown[rest] = shown[rest].map(lambda v: self.text(v) if isinstance(v, str) else v)
         reason = out["reason"].astype(str)
         odd = value.astype(str)
         # a quoted id or hidden cell in the reason: the same as the cell shows

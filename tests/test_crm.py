@@ -280,7 +280,7 @@ def test_mixed_currencies_reject_the_won_deals_not_in_the_main_one(tmp_path):
     export = SALESFORCE + "Bo Chen,X,X,0080,Closed Won,€900,4/3/2026,4/4/2026\n"
     b = load_data(folder(tmp_path, export))
     assert b.quality.rejects.reason.tolist() == [
-        "amount in EUR while the others are in USD: convert it, or export one currency"]
+        "amount in EUR while most marked amounts are in USD: convert it, or export one currency"]
 
 
 # ------------------------------------------------------------------ the mapping files

@@ -65,8 +65,14 @@ def test_the_ambiguous_form_is_settled_by_the_column_then_the_file():
     col = pd.Series(["12.500", "99,5"])               # ... a decimal comma
     assert parse_amounts(col).amount.tolist() == [12500.0, 99.5]
     col = pd.Series(["12.500", "7.000"])              # nothing in the column: the file says
-    assert parse_amounts(col, decimal=".").amount.tolist() == [12.5, 7.0]
     assert parse_amounts(col, decimal=",").amount.tolist() == [12500.0, 7000.0]
+    # ... but only that the separator groups: money is not written to three decimals
+    out = parse_amounts(col, decimal=".")
+    assert out.amount.isna().all() and out.problem.str.contains("ambiguous").all()
+    out = parse_amounts(pd.Series(["43.000 €", "70000.0"]), decimal=".")
+    assert out.amount[1] == 70000.0 and out.problem[0] == (
+        "amount '43.000 €' is ambiguous: a thousands separator or a decimal point? "
+        "(write 43000 or 43)")
     mixed = pd.Series(["12.500", "1,234.50", "1.234,50"])  # the column disagrees with itself
     out = parse_amounts(mixed)
     assert out.amount.tolist()[1:] == [1234.5, 1234.5] and "ambiguous" in out.problem[0]

@@ -159,6 +159,16 @@ def test_pseudonyms_of_rejects_hide_cells_that_may_be_names():
     assert out.reason.tolist()[3] == "negative value (-1.0)"        # data, not people: kept
 
 
+def test_a_name_inside_another_rejected_cell_is_pseudonymised():
+    rejects = pd.DataFrame({
+        "table": ["opportunities"], "file": ["opportunities.csv"], "row": [5],
+        "rep_id": [None], "column": ["stage"], "value": ["Closed Won by Xanthe Vollmar"],
+        "reason": ["unknown stage 'Closed Won by Xanthe Vollmar'"]})
+    out = Pseudonyms("s", names=["Xanthe Vollmar"]).rejects(rejects)
+    masked = f"Closed Won by {pseudonym('Xanthe Vollmar', salt='s')}"
+    assert out.value[0] == masked and out.reason[0] == f"unknown stage '{masked}'"
+
+
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     """The example with a reps row whose cell holds a name, a rep without id and bad activity,
