@@ -291,6 +291,36 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
+def _decode_csv(data: bytes, name: str, notes: list[str]) -> str:
+    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode Text", by its
+    BOM), else Latin-1, said in a note."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SSIInputError("the file starts as UTF-16 text but cannot be read as it",
+                                file=name, fix="save it again as CSV UTF-8") from None
+        notes.append(f"{name}: UTF-16 text (Excel's 'Unicode Text'); read as such")
+        return text
+    if data.count(b"\x00") > len(data) // 4:
+        raise SSIInputError("the file looks like UTF-16 text without a byte-order mark, or "
+                            "binary data", file=name, fix="save it again as CSV UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    notes.append(f"{name}: not UTF-8; read as Latin-1 (Windows-1252-like) text")
+    return data.decode("latin-1")
+
+
+def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
+    """The header cells as the file writes them, where pandas renamed a repeated one."""
+    written = ["" if pd.isna(v) else str(v) for v in first_row.tolist()]
+    if len(written) != len(columns):
+        return list(columns)
+    return [w if w.strip() else c for w, c in zip(written, columns, strict=True)]
+
+
 def read_raw(path: Path, table: str) -> RawTable:
     """Read one file without interpreting any cell. Raises SSIInputError if unreadable/empty."""
     name = path.name
@@ -300,11 +330,7 @@ def read_raw(path: Path, table: str) -> RawTable:
     try:
         if suffix == ".csv":
             data = path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-                notes.append(f"{name}: not UTF-8; read as Latin-1 (Windows-1252-like) text")
+            text = _decode_csv(data, name, notes)
             if not text.strip():
                 raise SSIInputError("the file is empty", file=name,
                                     fix=f"export the {table} table again, with a header row")
@@ -314,6 +340,10 @@ def read_raw(path: Path, table: str) -> RawTable:
                 notes.append(f"{name}: semicolon-delimited; numbers read with decimal comma")
             frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                                 na_filter=False, skip_blank_lines=True)
+            # pandas renames a repeated header ('team', 'team.1'): keep the names as written
+            frame.columns = _header_as_written(
+                pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
+                            keep_default_na=False, na_filter=False).iloc[0], frame.columns)
             offset = 2
         elif suffix == ".parquet":
             frame = _read_parquet(path, table)
@@ -335,6 +365,10 @@ def read_raw(path: Path, table: str) -> RawTable:
                     notes.append(f"{name}: {len(sheets)} sheets and none named '{table}'; "
                                  f"read sheet '{chosen}'{why}")
             frame = sheets[chosen]
+            if not frame.columns.empty:
+                frame.columns = _header_as_written(
+                    pd.read_excel(path, sheet_name=chosen, header=None, nrows=1,
+                                  dtype=object).iloc[0], frame.columns)
             offset = 2
         else:  # pragma: no cover - callers only pass known suffixes
             raise SSIInputError(f"unsupported file type '{suffix}'", file=name)
@@ -1675,11 +1709,21 @@ def _flag_observed_totals(ld: _Loaded, file: str) -> None:
 def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
     suffixes = FORMATS + ((".json",) if table == "ssi_observed" else ())
-    found = [folder / f"{table}{s}" for s in suffixes if (folder / f"{table}{s}").is_file()]
+    wanted = {f"{table}{s}" for s in suffixes}
+    # names as exports write them: Reps.CSV is the reps table
+    found = (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
+             if folder.is_dir() else [])
+    if table == "activity" and found and (folder / "activity").is_dir():
+        raise SSIInputError(f"the activity table is there twice: {found[0].name} and "
+                            "activity/", file=str(folder), fix="keep one of them")
     if len(found) > 1:
-        raise SSIInputError(f"the {table} table is there in {len(found)} formats: "
+        raise SSIInputError(f"the {table} table is there in {len(found)} files: "
                             f"{', '.join(p.name for p in found)}", file=str(folder),
                             fix="keep one file per table")
+    if not found and table == "activity" and (folder / "activity").is_dir():
+        raise SSIInputError("activity/ is a folder of files: only the duckdb engine reads "
+                            "that", file=str(folder), fix="score it with --engine duckdb, or "
+                            "put the activity in one file (activity.parquet)")
     return found[0] if found else None
 
 
