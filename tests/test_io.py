@@ -152,7 +152,7 @@ def test_linkedin_json_shape(tmp_path):
 def test_table_in_two_formats_is_refused(tmp_path):
     folder = write_folder(tmp_path, reps=REPS, activity=ACT)
     pd.read_csv(tmp_path / "reps.csv").to_parquet(tmp_path / "reps.parquet")
-    with pytest.raises(SSIInputError, match="2 formats"):
+    with pytest.raises(SSIInputError, match="there in 2 files: reps.csv, reps.parquet"):
         load_data(folder)
 
 
