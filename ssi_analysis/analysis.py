@@ -294,6 +294,12 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
                  (claims.comparison == "top vs bottom quartile")].iloc[0]
     claim = (f"LinkedIn's claim that {ext.group_high} are 51% more likely to hit quota than "
              f"{ext.group_low}")
+    if not ext.group_high.startswith("leaders (SSI > 70)") or \
+            not ext.group_low.startswith("laggards (SSI < 30)"):
+        # thresholds changed in the config: the claim is LinkedIn's, the groups are ours
+        claim = ("LinkedIn's claim that leaders (SSI > 70) are 51% more likely to hit quota "
+                 f"than laggards (SSI < 30), checked here as {ext.group_high} vs "
+                 f"{ext.group_low}")
     if ext.estimable:
         out.append(f"{claim}: observed risk ratio {_f(ext.estimate)} ({ci} {_f(ext.ci_low)} "
                    f"to {_f(ext.ci_high)}; {ext.n_high_reps} vs {ext.n_low_reps} reps), "
@@ -331,9 +337,11 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     rob = tables["robustness"]
     ev = rob[(rob.check == "e_value") & rob.applies_to.str.startswith("OLS")]
     if len(ev) and ev.iloc[0].estimable and ev.iloc[0].bound > 1:
+        e = ev.iloc[0]
         caveat += (f" An unmeasured factor associated with both SSI and attainment by a risk "
-                   f"ratio of about {_f(ev.iloc[0].estimate, 1)} each could account for the "
-                   "adjusted association per 10 SSI points.")
+                   f"ratio of about {_f(e.estimate, 1)} each could account for the "
+                   f"adjusted association per 10 SSI points (E-value; {_f(e.bound, 1)} would "
+                   f"move the CI to include no association; n = {e.n} rep-periods).")
     warn = rob.loc[rob.warning.astype(bool), "warning"]
     if len(warn):
         caveat += f" Note: {warn.iloc[0]}."
@@ -393,12 +401,12 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     panel = build_panel(bundle, ssi=ssi, config=config, analysis=a)
     data = panel.data
     common = {"controls": a.controls, "cluster": a.cluster, "min_clusters": a.min_clusters,
-              "min_n": a.min_group, "confidence": a.confidence}
+              "min_n": a.min_group, "confidence": a.confidence, "adjust": a.adjust}
     corr = correlations(data, by="industry" if "industry" in data else None, n_boot=a.n_boot,
                         ci_method=a.ci_method, confidence=a.confidence, seed=a.seed,
                         adjust=a.adjust, min_n=a.min_group)
     claims = claim_check(data, leaders_above=a.leaders_above, laggards_below=a.laggards_below,
-                         min_group=a.min_group, confidence=a.confidence)
+                         min_group=a.min_group, confidence=a.confidence, adjust=a.adjust)
     adjusted, models = adjusted_models(data, return_models=True, **common)
     order, order_models = time_order(data, return_models=True, **common)
     pillars, pillar_models = pillar_model(data, return_models=True, **common)

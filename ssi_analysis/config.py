@@ -302,7 +302,8 @@ class AnalysisConfig:
         Cluster of the robust standard errors. ``auto``: by team when there are at least
         ``min_clusters`` teams, else by rep when reps have several periods, else HC3.
     min_clusters : int
-        Fewest clusters for cluster-robust errors to be trusted.
+        Fewest clusters for cluster-robust errors to be trusted (30: with fewer, the usual
+        cluster-robust errors are too small; Cameron & Miller 2015).
     observed_max_age_days : int
         With ``--ssi observed``: the latest LinkedIn snapshot at most this many days before
         the as-of date is used; older or none, and the rep-period has no SSI.
@@ -320,7 +321,7 @@ class AnalysisConfig:
     adjust: str = "holm"
     controls: tuple[str, ...] | str = "auto"
     cluster: str = "auto"
-    min_clusters: int = 10
+    min_clusters: int = 30
     observed_max_age_days: int = 14
     alpha: float = 0.05
     power: float = 0.8

@@ -97,6 +97,28 @@ def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) ->
     return merged.sort_values("_pos").reset_index(drop=True)[list(SSI_COLUMNS)]
 
 
+def _one_period_after(start: pd.Series, end: pd.Series) -> pd.Series:
+    """The last day of the period as long as ``start..end`` that follows it: whole calendar
+    months map to whole months (April -> May 31, a quarter -> the next quarter's end), any
+    other period to the same number of days.
+
+    >>> s = pd.Series(pd.to_datetime(["2026-04-01", "2026-05-01", "2026-04-01", "2026-04-06"]))
+    >>> e = pd.Series(pd.to_datetime(["2026-04-30", "2026-05-31", "2026-06-30", "2026-04-12"]))
+    >>> _one_period_after(s, e).dt.strftime("%Y-%m-%d").tolist()
+    ['2026-05-31', '2026-06-30', '2026-09-30', '2026-04-19']
+    """
+    days = end + (end - start + pd.Timedelta(days=1))
+    calendar = (start.dt.is_month_start & end.dt.is_month_end).fillna(False).to_numpy(bool)
+    if not calendar.any():
+        return days
+    months = (end.dt.year - start.dt.year) * 12 + end.dt.month - start.dt.month + 1
+    total = end.dt.year * 12 + end.dt.month - 1 + months
+    ym = pd.DataFrame({"year": (total // 12).where(calendar, 2000),
+                       "month": (total % 12 + 1).where(calendar, 1), "day": 1})
+    first = pd.to_datetime(ym, errors="coerce")
+    return days.where(~calendar, first + pd.offsets.MonthEnd(0))
+
+
 def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig | None = None,
                 analysis: AnalysisConfig | None = None) -> Panel:
     """Build the rep x period panel from a loaded data folder.
@@ -137,11 +159,10 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
                            fix="see the rejected rows listed by ssi-analysis validate")
     out["attainment"] = out["bookings"] / out["quota"]
     out["hit_quota"] = (out["attainment"] >= 1).astype(int)
-    length = out["period_end"] - out["period_start"] + pd.Timedelta(days=1)
     asof = pd.DataFrame({
         "start": out["period_start"] - pd.Timedelta(days=1),
         "end": out["period_end"],
-        "after": out["period_end"] + length,
+        "after": _one_period_after(out["period_start"], out["period_end"]),
     })
     notes: list[str] = []
     excluded = []

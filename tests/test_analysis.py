@@ -159,8 +159,31 @@ def test_summary_gives_no_direction_when_the_ci_includes_zero():
 def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
     res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, leaders_above=50,
                                                           laggards_below=25))
-    assert "leaders (SSI > 50)" in res.summary[2] and "laggards (SSI < 25)" in res.summary[2]
-    assert "70" not in res.summary[2]
+    # the claim stays LinkedIn's (70 / 30); the groups checked are the configured ones
+    assert ("LinkedIn's claim that leaders (SSI > 70) are 51% more likely to hit quota than "
+            "laggards (SSI < 30), checked here as leaders (SSI > 50) vs laggards (SSI < 25)"
+            ) in res.summary[2]
+
+
+def test_the_configured_adjustment_applies_to_every_family(example_bundle):
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, adjust="bh"))
+    from ssi_analysis.stats._common import p_adjust
+    for name in ("models", "pillars", "time_order"):
+        t = res.tables[name]
+        family = ~t.model.str.contains("marginal effect") & t.p_val.notna()
+        assert t.p_adj[family].tolist() == pytest.approx(
+            p_adjust(t.p_val[family], "bh").tolist()), name
+    claims = res.tables["claims"]
+    for _, group in claims[claims.p_val.notna()].groupby("comparison"):
+        assert group.p_adj.tolist() == pytest.approx(p_adjust(group.p_val, "bh").tolist())
+
+
+def test_counts_are_whole_numbers_and_the_e_value_sentence_has_its_n(example_analysis):
+    for name, t in example_analysis.tables.items():
+        for col in [c for c in t.columns if c == "n" or c.startswith("n_")]:
+            assert str(t[col].dtype) == "Int64", (name, col)
+    assert not re.search(r"\d\.0 reps", " ".join(example_analysis.summary))
+    assert "n = 900 rep-periods)." in example_analysis.summary[-1]
 
 
 def test_outcomes_of_a_single_rep_give_reasons_not_tracebacks(example_bundle):

@@ -18,30 +18,29 @@ def cluster(d, col="team"):
 
 def test_adjusted_ols_logit_nb_match_direct_calls():
     d = synthetic_panel(300, periods=2, beta=0.05, seed=1)
-    t, models = adjusted_models(d, return_models=True)
+    t, models = adjusted_models(d, return_models=True, min_clusters=10)  # 20 teams
     t = t.set_index("model")
     d = d.assign(log_tenure=np.log1p(d.tenure_months))
-    ols = smf.ols("attainment ~ ssi_10 + log_tenure + C(industry)", d).fit(**cluster(d),
-                                                                           use_t=True)
+    rhs = "ssi_10 + log_tenure + C(industry) + C(period)"
+    ols = smf.ols(f"attainment ~ {rhs}", d).fit(**cluster(d), use_t=True)
     r = t.loc["OLS"]
     assert r.estimate == pytest.approx(ols.params["ssi_10"])
     assert (r.ci_low, r.ci_high) == pytest.approx(tuple(ols.conf_int().loc["ssi_10"]))
     assert r.p_val == pytest.approx(ols.pvalues["ssi_10"])
     assert (r.n, r.n_reps, r.n_clusters) == (600, 300, 20)
-    assert r.se_type == "cluster-robust by team" and r.controls == "tenure, industry"
-    logit = smf.logit("hit_quota ~ ssi_10 + log_tenure + C(industry)", d).fit(disp=0,
-                                                                            **cluster(d))
+    assert r.se_type == "cluster-robust by team" and r.controls == "tenure, industry, period"
+    logit = smf.logit(f"hit_quota ~ {rhs}", d).fit(disp=0, **cluster(d))
     assert t.loc["logistic", "estimate"] == pytest.approx(np.exp(logit.params["ssi_10"]))
     ame = logit.get_margeff(at="overall")
     assert t.loc["logistic (average marginal effect)", "estimate"] == pytest.approx(
         ame.margeff[list(logit.params.index[1:]).index("ssi_10")])
-    nb = smf.negativebinomial("opportunities ~ ssi_10 + log_tenure + C(industry)", d).fit(
+    nb = smf.negativebinomial(f"opportunities ~ {rhs}", d).fit(
         disp=0, maxiter=300, **cluster(d))
     nb_row = t.loc[[m for m in t.index if m in ("negative binomial",
                                                 "Poisson (robust errors)")][0]]
     if nb_row.name == "negative binomial":
         assert nb_row.estimate == pytest.approx(np.exp(nb.params["ssi_10"]), rel=1e-6)
-    mixed = smf.mixedlm("attainment ~ ssi_10 + log_tenure + C(industry)", d, groups=d["team"],
+    mixed = smf.mixedlm(f"attainment ~ {rhs}", d, groups=d["team"],
                         re_formula="1", vc_formula={"rep": "0 + C(rep_id)"}).fit(reml=True)
     assert t.loc["mixed (random team and rep intercepts)", "estimate"] == pytest.approx(
         mixed.params["ssi_10"], rel=1e-6)
@@ -77,7 +76,11 @@ def test_collinear_and_single_level_controls_are_left_out_with_a_note():
     des = design(d)
     assert "industry" not in des.controls
     assert any("industry' has one value" in n for n in des.notes)
-    assert design(d, cluster="auto").se_type == "cluster-robust by team"
+    assert design(d, cluster="auto", min_clusters=10).se_type == "cluster-robust by team"
+    # by default 30 teams are needed: 20 are too few for cluster-robust errors to be trusted
+    assert design(d).se_type.startswith("HC3") and any("only 20 teams" in n
+                                                        for n in design(d).notes)
+    assert design(synthetic_panel(60, periods=2, seed=4)).se_type == "cluster-robust by rep"
     few_teams = d.assign(team=np.where(d.index % 2, "x", "y"))
     des = design(few_teams)
     assert des.se_type.startswith("HC3") and any("only 2 teams" in n for n in des.notes)
@@ -148,3 +151,49 @@ def test_unadjusted_model_uses_the_adjusted_rows():
     assert t.loc["OLS (unadjusted)", "n"] == t.loc["OLS", "n"] == 340
     direct = smf.ols("attainment ~ ssi_10", d.dropna(subset=["tenure_months"])).fit()
     assert t.loc["OLS (unadjusted)", "estimate"] == pytest.approx(direct.params["ssi_10"])
+
+
+def test_a_term_the_others_determine_is_not_estimable_not_a_number():
+    """SSI (and each pillar) constant within each period: period effects absorb it."""
+    d = synthetic_panel(200, periods=3, beta=0.05, seed=8)
+    level = d["period"].map({1: 30.0, 2: 35.0, 3: 41.0})
+    d["ssi"], d["ssi_10"] = level, level / 10
+    for i, p in enumerate(("brand", "people", "insights", "relationships")):
+        d[p] = level / 4 + i
+    models = adjusted_models(d).set_index("model")
+    for name in ("OLS", "logistic", "negative binomial",
+                 "mixed (random team and rep intercepts)"):
+        assert not models.loc[name, "estimable"], name
+        assert "determined by the other terms" in models.loc[name, "reason"]
+        assert np.isnan(models.loc[name, "estimate"])
+    assert models.loc["OLS (unadjusted)", "estimable"]      # no period terms: a plain slope
+    within = time_order(d).iloc[0]
+    assert not within.estimable and "moves alike" in within.reason
+    pillars = pillar_model(d)
+    assert (~pillars.estimable).all() and pillars.estimate.isna().all()
+
+
+def test_a_constant_change_after_the_period_is_not_estimable():
+    d = synthetic_panel(200, periods=2, seed=6)
+    d["ssi_after"] = d["ssi_end"] + 1.5
+    rev = time_order(d).iloc[1]
+    assert not rev.estimable and "same for every rep-period" in rev.reason
+
+
+def test_period_effects_keep_a_common_good_quarter_out_of_the_ssi_effect():
+    # no SSI effect within periods, but period 2 is better for everyone and SSI rises in it
+    d = synthetic_panel(300, periods=2, beta=0.0, seed=9)
+    up = d["period"].eq(2)
+    d.loc[up, "ssi_10"] += 1.0
+    d.loc[up, "ssi"] += 10.0
+    d.loc[up, "attainment"] += 0.3
+    m = adjusted_models(d).set_index("model")
+    assert m.loc["OLS (unadjusted)", "ci_low"] > 0            # pooled: a spurious slope
+    assert m.loc["OLS", "ci_low"] < 0 < m.loc["OLS", "ci_high"]
+
+
+def test_a_change_after_the_period_that_only_the_period_explains_is_not_estimable():
+    d = synthetic_panel(200, periods=3, seed=6)
+    d["ssi_after"] = d["ssi_end"] + d["period"].map({1: 1.0, 2: -0.5, 3: 2.0})
+    rev = time_order(d).iloc[1]
+    assert not rev.estimable and "other terms explain all of it" in rev.reason

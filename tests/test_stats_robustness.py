@@ -27,7 +27,7 @@ def test_e_value_formula_and_worked_examples():
 
 def test_robustness_table_from_a_fit():
     d = synthetic_panel(300, periods=2, beta=0.05, seed=1)
-    t, models = adjusted_models(d, return_models=True)
+    t, models = adjusted_models(d, return_models=True, min_clusters=10)  # 20 teams
     rob = robustness(t, models, d).set_index("check")
     ols = t.set_index("model").loc["OLS"]
     ev = rob.loc["e_value"].iloc[0]
@@ -60,6 +60,6 @@ def test_rare_outcome_odds_ratio_is_not_square_rooted():
 
 def test_small_samples_are_flagged_underpowered():
     d = synthetic_panel(60, periods=1, beta=0.0, seed=2)
-    t, models = adjusted_models(d, return_models=True)
+    t, models = adjusted_models(d, return_models=True, min_clusters=10)  # 20 teams
     rob = robustness(t, models, d)
     assert rob.warning.str.startswith("underpowered").any()

@@ -170,14 +170,24 @@ def adjusted_sentence(adjusted: dict[str, Any] | None) -> str:
             f"{esc(adjusted['se_type'])}){esc(tail)}.</p>")
 
 
+ADJUST_LABELS = {"holm": "Holm", "bh": "Benjamini–Hochberg", "fdr_bh": "Benjamini–Hochberg"}
+"""How each multiple-comparison adjustment of :class:`AnalysisConfig` is named in the text."""
+
+
+def adjust_label(adjust: str) -> str:
+    """``'holm'`` -> ``'Holm'``, ``'bh'`` -> ``'Benjamini–Hochberg'``."""
+    return ADJUST_LABELS.get(str(adjust).lower(), str(adjust))
+
+
 def _significant(row: dict[str, Any], key: str = "p_adj") -> bool:
-    """Holm-adjusted p below 0.05 (a p-value that underflowed to 0 counts)."""
+    """Adjusted p below 0.05 (a p-value that underflowed to 0 counts)."""
     p = _num(row.get(key))
     return p is not None and p < 0.05
 
 
-def pillar_signal(pillars: Sequence[dict[str, Any]]) -> str:
-    """Which pillar carries the signal in the all-pillars model (Holm-adjusted), by sign."""
+def pillar_signal(pillars: Sequence[dict[str, Any]], *, adjust: str = "holm") -> str:
+    """Which pillar carries the signal in the all-pillars model (p adjusted), by sign."""
+    how = adjust_label(adjust)
     ok = [p for p in pillars if p.get("estimate") is not None]
     if not ok:
         reason = pillars[0]["reason"] if pillars else "no pillar model"
@@ -191,11 +201,11 @@ def pillar_signal(pillars: Sequence[dict[str, Any]]) -> str:
     if positive:
         best = max(positive, key=lambda p: p["estimate"])
         lead = (f"Held against each other, higher <b>{esc(name(best))}</b> goes with higher "
-                "attainment after adjusting for the other three pillars (Holm-adjusted p below "
-                "0.05).")
+                f"attainment after adjusting for the other three pillars ({how}-adjusted p "
+                "below 0.05).")
     else:
         lead = ("Once the other three are held fixed, no pillar goes with higher attainment "
-                "clearly enough to stand out (Holm-adjusted).")
+                f"clearly enough to stand out ({how}-adjusted).")
     if negative:
         lead += (" Higher " + ", ".join(esc(name(p)) for p in negative) + " goes with lower "
                  "attainment once the others are held fixed.")
@@ -204,7 +214,7 @@ def pillar_signal(pillars: Sequence[dict[str, Any]]) -> str:
         lead += (f" The pillars move together: the estimates of {esc(', '.join(high_vif))} are "
                  "unstable (variance inflation above 5), so read the pillars together.")
     return f"<p>{lead}</p>" + table(rows, ["pillar", "attainment, percentage points per 2.5 "
-                                          "pillar points", "95% CI", "p (Holm)", "VIF"],
+                                          "pillar points", "95% CI", f"p ({how})", "VIF"],
                                    numeric=(1, 2, 3, 4))
 
 
@@ -278,8 +288,9 @@ def _num(x: Any) -> float | None:
     return None if x != x else x
 
 
-def industry_findings(omnibus) -> str:
-    """Which pillars differ across industries (Kruskal–Wallis, Holm), with epsilon² and CI."""
+def industry_findings(omnibus, *, adjust: str = "holm") -> str:
+    """Which pillars differ across industries (Kruskal–Wallis, p adjusted), with epsilon²."""
+    how = adjust_label(adjust)
     rows = [r for r in _rows(omnibus) if r["test"] == "kruskal_wallis"]
     if not rows:
         return "<p>Industries could not be compared (no industry column in the reps table).</p>"
@@ -293,7 +304,7 @@ def industry_findings(omnibus) -> str:
              f"{ci(_num(r['ci_low']), _num(r['ci_high']))})"
              for r in sorted(differ, key=lambda r: -(_num(r["estimate"]) or 0))]
     text = f"<p>Across {k} industries ({n:,} reps), "
-    text += ("the pillars differ clearly (Kruskal–Wallis, Holm-adjusted p below 0.05) on "
+    text += (f"the pillars differ clearly (Kruskal–Wallis, {how}-adjusted p below 0.05) on "
              + ", ".join(parts) if parts else "no pillar differs clearly between industries")
     if same:
         text += "; no detectable difference on " + ", ".join(esc(r["pillar"]) for r in same)
@@ -304,12 +315,12 @@ def industry_findings(omnibus) -> str:
                    fmt_p(_num(r["p_adj"])), f"{int(r['n_groups'])} / {int(r['n'])}"]
                   for r in _rows(omnibus) if r["estimable"] in (True, "True")]
     return text + table(table_rows, ["pillar", "test", "statistic", "effect size", "95% CI",
-                                     "p (Holm)", "groups / reps"], numeric=(2, 3, 4, 5, 6),
+                                     f"p ({how})", "groups / reps"], numeric=(2, 3, 4, 5, 6),
                         caption="Effect size: epsilon² for Kruskal–Wallis, omega² for "
                                 "Welch's ANOVA.")
 
 
-def trend_text(changes, trend) -> str:
+def trend_text(changes, trend, *, adjust: str = "holm") -> str:
     """How much SSI moves in a week, and which teams changed over the last weeks."""
     c = {r["statistic"]: r for r in _rows(changes)}
     if not c:
@@ -327,7 +338,7 @@ def trend_text(changes, trend) -> str:
         moved = [r for r in t if _significant(r)]
         text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "
                  f"{esc(t[0]['week_end'])}), {len(moved)} of {len(t)} teams changed their mean "
-                 "SSI by more than chance (Holm-adjusted)")
+                 f"SSI by more than chance ({adjust_label(adjust)}-adjusted)")
         if moved:
             text += ": " + ", ".join(f"{esc(r['group'])} ({fmt(_num(r['estimate']), 1)} points)"
                                      for r in moved)

@@ -151,8 +151,14 @@ def results_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> 
         df["estimable"] = df["estimable"].astype(bool)
     if "reason" in df:
         df["reason"] = df["reason"].astype(object).where(df["reason"].notna(), "")
-    if "n" in df:
-        df["n"] = pd.array(df["n"], dtype="Int64")
+    # counts stay whole numbers (a missing count must not turn '300' into '300.0')
+    for col in df.columns:
+        if (col == "n" or str(col).startswith("n_")) and (
+                pd.api.types.is_numeric_dtype(df[col]) or df[col].isna().all()):
+            values = pd.to_numeric(df[col], errors="coerce")
+            whole = values.dropna()
+            if (whole == np.round(whole)).all():
+                df[col] = pd.array(values.round(), dtype="Int64")
     return df
 
 

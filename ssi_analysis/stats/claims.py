@@ -145,7 +145,7 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
 
 def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id",
                 leaders_above: float = 70.0, laggards_below: float = 30.0, min_group: int = 10,
-                confidence: float = CONFIDENCE) -> pd.DataFrame:
+                confidence: float = CONFIDENCE, adjust: str = "holm") -> pd.DataFrame:
     """Check LinkedIn's three claims: leaders vs laggards, then top vs bottom quartile.
 
     Parameters
@@ -170,8 +170,8 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
         Six rows (three claims x two comparisons) with the group sizes (rep-periods and reps),
         group means, ``estimate`` (the observed ratio) with ``ci_low, ci_high, p_val``, the
         continuous ratio per 10 SSI points and the ratio it implies for the gap between the
-        groups' mean SSI, and the ``verdict``. ``p_adj`` is Holm-adjusted within each
-        comparison (three claims).
+        groups' mean SSI, and the ``verdict``. ``p_adj`` is adjusted within each comparison
+        (three claims; ``adjust``: Holm or ``'bh'``).
     """
     from ._common import p_adjust, results_table
 
@@ -188,5 +188,5 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
     table = results_table(rows, COLUMNS)
     for name in table["comparison"].unique():
         m = table["comparison"] == name
-        table.loc[m, "p_adj"] = p_adjust(table.loc[m, "p_val"], "holm")
+        table.loc[m, "p_adj"] = p_adjust(table.loc[m, "p_val"], adjust)
     return table

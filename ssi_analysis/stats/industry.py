@@ -111,7 +111,7 @@ GROUP_GAP_COLUMNS: tuple[str, ...] = (
     "by", "group", "benchmark_by", "pillar", "n", "estimate", "ci_low", "ci_high", "mean_gap",
     "benchmark_groups", "lag_rank", "ci_method", "estimable", "reason")
 JSON_FIELDS: tuple[str, ...] = ("pillar", "test", "statistic", "p_val", "p_adj", "effect_size",
-                                "effect_type", "n_groups", "n")
+                                "effect_type", "n_groups", "n", "estimable", "reason")
 """The fields of each entry of ``results.json``'s ``industry`` list, in this order."""
 
 
@@ -889,7 +889,7 @@ def industry_results(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     >>> s = score(t["activity"], t["reps"])
     >>> entries, pw = industry_results(s, t["reps"], settings=ComparisonSettings(n_resamples=0))
     >>> len(entries), list(entries[0])
-    (10, ['pillar', 'test', 'statistic', 'p_val', 'p_adj', 'effect_size', 'effect_type', 'n_groups', 'n'])
+    (10, ['pillar', 'test', 'statistic', 'p_val', 'p_adj', 'effect_size', 'effect_type', 'n_groups', 'n', 'estimable', 'reason'])
     >>> _ = json.dumps(entries, allow_nan=False)
     """
     cfg = settings or ComparisonSettings()

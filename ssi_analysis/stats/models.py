@@ -6,9 +6,14 @@ coefficient is an effect **per 10 SSI points**; pillars enter per 2.5 points (th
 their 0-25 scale). Controls (by default every covariate present among tenure, industry and
 region) are ``log_tenure = log(1 + tenure_months)`` (tenure's pay-off flattens with time) and
 categorical ``C(industry)``, ``C(region)``; a control with one level is left out with a note.
+With two or more outcome periods the pooled models also have period fixed effects
+(``C(period)``, listed as the control ``period``), so a quarter that was good for everyone is
+not read as an SSI association. A term the others determine (SSI constant within periods,
+pillars that move in lockstep) is reported as not estimable, never as a number.
 
-Standard errors are cluster-robust: by team when there are enough teams (``min_clusters``),
-else by rep when reps have several periods, else heteroskedasticity-robust (HC3). ``se_type``
+Standard errors are cluster-robust: by team when there are enough teams (``min_clusters``,
+default 30: with fewer, cluster-robust errors are too small), else by rep when reps have
+several periods, else heteroskedasticity-robust (HC3). ``se_type``
 names the choice on every row. These are observational associations: the models adjust for the
 measured covariates only, and say nothing about what would happen if SSI were raised.
 
@@ -42,7 +47,8 @@ COLUMNS = ["analysis", "model", "outcome", "term", "effect_type", "scale", "n", 
            "n_clusters", "estimate", "ci_low", "ci_high", "p_val", "p_adj", "se_type",
            "controls", "vif", "note", "estimable", "reason"]
 
-_CONTROL_TERMS = {"tenure": "log_tenure", "industry": "C(industry)", "region": "C(region)"}
+_CONTROL_TERMS = {"tenure": "log_tenure", "industry": "C(industry)", "region": "C(region)",
+                  "period": "C(period)"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _redundant(data: pd.DataFrame, chosen: Sequence[str], new: str) -> bool:
 
 
 def design(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
-           cluster: str = "auto", min_clusters: int = 10) -> Design:
+           cluster: str = "auto", min_clusters: int = 30) -> Design:
     """Resolve the controls and the clustering for ``data`` (see the module docstring).
 
     Parameters
@@ -91,6 +97,8 @@ def design(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
     cluster : {'auto', 'team', 'rep', 'none'}
     min_clusters : int
         Fewest teams for clustering by team under ``auto``.
+
+    With two or more periods, ``period`` (fixed effects) is added to the controls.
     """
     wanted = ("tenure", "industry", "region") if controls == "auto" else tuple(controls)
     notes: list[str] = []
@@ -109,6 +117,8 @@ def design(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                          f"({', '.join(chosen)}): left out")
             continue
         chosen.append(c)
+    if "period" in data and data["period"].nunique() > 1:
+        chosen.append("period")           # period fixed effects: not a rep covariate
     repeated = data["rep_id"].duplicated().any()
     n_teams = data["team"].nunique() if "team" in data else 0
     if cluster == "auto":
@@ -166,6 +176,32 @@ def _row(fit, term: str, *, transform=None, frame: pd.DataFrame, cluster: str | 
             "p_val": float(fit.pvalues[term]), "estimable": True, "reason": "", **fields}
 
 
+def _determined(exog: np.ndarray, names: Sequence[str], term: str, tol: float = 1e-8
+                ) -> bool:
+    """Is column ``term`` of the design (numerically) a combination of the other columns?
+
+    Then its coefficient is not identified: least squares would still return a number (from
+    the pseudo-inverse), and that number would mean nothing.
+    """
+    j = list(names).index(term)
+    x = exog[:, j]
+    others = np.delete(exog, j, axis=1)
+    spread = float(np.sum((x - x.mean()) ** 2))
+    if spread == 0.0:
+        return True
+    if others.shape[1] == 0:
+        return False
+    resid = x - others @ np.linalg.lstsq(others, x, rcond=None)[0]
+    return float(resid @ resid) <= tol * spread
+
+
+def _collinear_reason(term: str, controls: str) -> str:
+    what = term.removesuffix("_10").removesuffix("_25")
+    return (f"{what} is determined by the other terms of the model ({controls}): "
+            "e.g. every rep has the same score within a period, so its effect cannot be told "
+            "apart from theirs")
+
+
 def _usable(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame.dropna(subset=[c for c in columns if c in frame])
 
@@ -184,9 +220,9 @@ MODELS = ("OLS (unadjusted)", "OLS", "logistic", "negative binomial",
 
 
 def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
-                    cluster: str = "auto", min_clusters: int = 10, min_n: int = 10,
+                    cluster: str = "auto", min_clusters: int = 30, min_n: int = 10,
                     confidence: float = CONFIDENCE, which: Sequence[str] = MODELS,
-                    return_models: bool = False):
+                    adjust: str = "holm", return_models: bool = False):
     """The SSI effect per 10 points on each outcome, adjusted for the controls.
 
     Rows: unadjusted OLS of attainment (for comparison), adjusted OLS of attainment, logistic
@@ -196,8 +232,8 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
     intercept per team and, when reps have several periods, one per rep within its team
     (model-based errors) as a robustness check. The unadjusted OLS uses the adjusted models'
     rows (reps without tenure are left out of both), so the two differ only by the controls.
-    ``p_adj`` is Holm across the five models' SSI terms (the marginal effect shares the
-    logistic model's p-value).
+    ``p_adj`` is adjusted (``adjust``: Holm or ``'bh'``) across the five models' SSI terms
+    (the marginal effect shares the logistic model's p-value).
 
     Parameters
     ----------
@@ -257,6 +293,11 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
             continue
         formula = f"{outcome} ~ ssi_10{rhs}"
         try:
+            probe = smf.ols(formula, f)
+            if _determined(probe.exog, probe.exog_names, "ssi_10"):
+                rows.append(not_estimable(_collinear_reason("ssi_10", common["controls"]),
+                                          **common, term="ssi_10"))
+                continue
             if name.startswith("OLS"):
                 fit, bad = _fit(smf.ols(formula, f), d, f)
                 rows.append(_row(fit, "ssi_10", frame=f, cluster=d.cluster,
@@ -289,8 +330,11 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
                     warnings.simplefilter("always")
                     fit = smf.mixedlm(formula, f, groups=f["team"], re_formula="1",
                                       **vc).fit(reml=True)
+                # statsmodels warns when its first optimiser fails, even when the next one
+                # it tries converges: only a fit that did not converge in the end is flagged
                 bad = [str(w.message).split("\n")[0] for w in caught
-                       if issubclass(w.category, ConvergenceWarning)]
+                       if issubclass(w.category, ConvergenceWarning)] if not fit.converged \
+                    else []
                 rows.append(_row(fit, "ssi_10", frame=f, cluster="team", confidence=confidence,
                                  **{**common, "se_type": "model-based (mixed model)",
                                     "note": "; ".join(filter(None, [note, "" if nested else
@@ -306,7 +350,7 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
         models[name] = fit
     table = results_table(rows, COLUMNS)
     family = ~table["model"].str.contains("marginal effect")
-    table.loc[family, "p_adj"] = p_adjust(table.loc[family, "p_val"], "holm")
+    table.loc[family, "p_adj"] = p_adjust(table.loc[family, "p_val"], adjust)
     if (~family).any():
         logit_p = table.loc[table["model"] == "logistic", "p_adj"]
         table.loc[~family, "p_adj"] = logit_p.iloc[0] if len(logit_p) else np.nan
@@ -320,8 +364,9 @@ def _within(frame: pd.DataFrame, y: str, xs: Sequence[str]) -> pd.DataFrame:
 
 
 def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
-               cluster: str = "auto", min_clusters: int = 10, min_n: int = 10,
-               confidence: float = CONFIDENCE, return_models: bool = False):
+               cluster: str = "auto", min_clusters: int = 30, min_n: int = 10,
+               confidence: float = CONFIDENCE, adjust: str = "holm",
+               return_models: bool = False):
     """Which comes first? Within-rep change, and the reverse direction.
 
     ``within rep``
@@ -364,6 +409,10 @@ def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
         if w["ssi_10"].abs().max() < 1e-12:
             rows.append(not_estimable("SSI does not change within any rep", **common,
                                       term="ssi_10"))
+        elif _determined(w[xs].to_numpy(dtype=float), xs, "ssi_10"):
+            rows.append(not_estimable("SSI changes within reps only as the period does (every "
+                                      "rep's SSI moves alike), so its effect cannot be told "
+                                      "apart from the period's", **common, term="ssi_10"))
         else:
             fit = sm.OLS(w["attainment"], w[xs]).fit(
                 cov_type="cluster", cov_kwds={"groups": pd.factorize(multi["rep_id"])[0]},
@@ -379,7 +428,9 @@ def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
               "period)", "outcome": "ssi change after the period", "effect_type":
               "difference in SSI change (points)", "scale": "per 10 percentage points of "
               "attainment", "controls": ", ".join(["SSI at period end", "period",
-                                                    *d.controls]), "se_type": d.se_type,
+                                                    *[c for c in d.controls
+                                                      if c != "period"]]),
+              "se_type": d.se_type,
               "note": "; ".join(d.notes)}
     frame["ssi_change_after"] = frame["ssi_after"] - frame["ssi_end"]
     needed = ["ssi_change_after", "attainment_10", "ssi_end"] + \
@@ -391,27 +442,47 @@ def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                                   term="attainment_10"))
     elif (problem := _check(f, "attainment_10", min_n)) is not None:
         rows.append(not_estimable(problem, **common, term="attainment_10"))
+    elif np.ptp(f["ssi_change_after"]) <= 1e-9 * max(1.0, f["ssi_end"].abs().max()):
+        rows.append(not_estimable("the SSI change after the period is the same for every "
+                                  "rep-period, so nothing can go with attainment", **common,
+                                  term="attainment_10"))
     else:
         period = " + C(period)" if f["period"].nunique() > 1 else ""
-        formula = f"ssi_change_after ~ attainment_10 + ssi_end{period}{d.rhs}"
-        fit, bad = _fit(smf.ols(formula, f), d, f)
-        rows.append(_row(fit, "attainment_10", frame=f, cluster=d.cluster,
-                         confidence=confidence, **common))
-        models["reverse direction"] = fit
+        rhs = "".join(f" + {t}" for t in d.terms if t != "C(period)")
+        formula = f"ssi_change_after ~ attainment_10 + ssi_end{period}{rhs}"
+        model = smf.ols(formula, f)
+        # the change fully explained by the other terms (the same within each period, say)
+        others = [i for i, n in enumerate(model.exog_names) if n != "attainment_10"]
+        outcome = np.column_stack([model.endog, model.exog[:, others]])
+        if _determined(outcome, ["change", *others], "change"):
+            rows.append(not_estimable("the SSI change after the period is the same for every "
+                                      "rep in a period (the other terms explain all of it), so "
+                                      "nothing is left to go with attainment", **common,
+                                      term="attainment_10"))
+        elif _determined(model.exog, model.exog_names, "attainment_10"):
+            rows.append(not_estimable(_collinear_reason("attainment", common["controls"]),
+                                      **common, term="attainment_10"))
+        else:
+            fit, bad = _fit(model, d, f)
+            rows.append(_row(fit, "attainment_10", frame=f, cluster=d.cluster,
+                             confidence=confidence, **common))
+            models["reverse direction"] = fit
     table = results_table(rows, COLUMNS)
-    table["p_adj"] = p_adjust(table["p_val"], "holm")
+    table["p_adj"] = p_adjust(table["p_val"], adjust)
     return (table, models) if return_models else table
 
 
 def pillar_model(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
-                 cluster: str = "auto", min_clusters: int = 10, min_n: int = 10,
-                 confidence: float = CONFIDENCE, return_models: bool = False):
+                 cluster: str = "auto", min_clusters: int = 30, min_n: int = 10,
+                 confidence: float = CONFIDENCE, adjust: str = "holm",
+                 return_models: bool = False):
     """All four pillars in one adjusted OLS of attainment, per 2.5 pillar points, with VIFs.
 
     Which pillar carries the signal once the others are held fixed? The pillars are
     correlated (active reps are active everywhere), so each row has its variance inflation
     factor (``vif``, from statsmodels on the model's design matrix): above about 5 the pillar's
-    own estimate is unstable. ``p_adj`` is Holm across the four pillars.
+    own estimate is unstable. ``p_adj`` is adjusted across the four pillars (``adjust``: Holm
+    or ``'bh'``).
     """
     d = design(data, controls=controls, cluster=cluster, min_clusters=min_clusters)
     frame = _prepare(data)
@@ -429,7 +500,20 @@ def pillar_model(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                   f"{', '.join(t.removesuffix('_25') for t in flat)} has no variance")
         table = results_table([not_estimable(reason, **common, term=t) for t in terms], COLUMNS)
         return (table, {}) if return_models else table
-    fit, bad = _fit(smf.ols("attainment ~ " + " + ".join(terms) + d.rhs, f), d, f)
+    model = smf.ols("attainment ~ " + " + ".join(terms) + d.rhs, f)
+    stuck = [t for t in terms if _determined(model.exog, model.exog_names, t)]
+    if stuck:
+        table = results_table([not_estimable(_collinear_reason(t, common["controls"] +
+                                                               ", the other pillars"),
+                                             **common, term=t) for t in terms], COLUMNS)
+        for row, t in enumerate(terms):
+            if t not in stuck:
+                table.loc[row, "reason"] = ("not estimable: "
+                                            f"{', '.join(x.removesuffix('_25') for x in stuck)} "
+                                            "cannot be told apart from the other terms, so no "
+                                            "pillar's estimate holds the others fixed")
+        return (table, {}) if return_models else table
+    fit, bad = _fit(model, d, f)
     exog = pd.DataFrame(fit.model.exog, columns=fit.model.exog_names)
     rows = []
     for t in terms:
@@ -438,5 +522,5 @@ def pillar_model(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                                                      exog.columns.get_loc(t)))
         rows.append(row)
     table = results_table(rows, COLUMNS)
-    table["p_adj"] = p_adjust(table["p_val"], "holm")
+    table["p_adj"] = p_adjust(table["p_val"], adjust)
     return (table, {"pillars": fit}) if return_models else table
