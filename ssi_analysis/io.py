@@ -154,6 +154,8 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
 
 _FIXES: tuple[tuple[str, str], ...] = (
     (r"is not a date$", "write the date as YYYY-MM-DD (e.g. 2026-03-31)"),
+    (r"looks like an Excel serial date number$", "format the column as a date in Excel before "
+                                                 "exporting (or write YYYY-MM-DD)"),
     (r"is not a number$", "write a plain number (12, 0.5; in a semicolon-delimited file 0,5), "
                           "or leave the cell empty if it is not known"),
     (r"^missing ", "fill in the cell, or remove the row if it is not known"),
@@ -695,6 +697,37 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
     return out, bad
 
 
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's serial date numbers (``46113`` is 2026-04-01)."""
+EXCEL_SERIALS = (32874, 73050)
+"""The serial numbers said to look like Excel dates: 1990-01-01 to 2099-12-31."""
+EXCEL_SERIAL_TEXT = r"\d{5}(\.\d+)?"
+"""How a serial date number is written (a time of day is a fraction)."""
+
+
+def date_reasons(cells: pd.Series, col: str) -> pd.Series:
+    """Why each cell of ``col`` is not a date: a number that reads as an Excel serial date (a
+    date column exported as General, not Date) is said to be one, with the date it stands for;
+    any other cell is not a date.
+
+    >>> date_reasons(pd.Series(["46113", "someday"]), "date").tolist()
+    ["date '46113' looks like an Excel serial date number (46113 = 2026-04-01)", 'date is not a date']
+    """
+    reasons = pd.Series(f"{col} is not a date", index=cells.index, dtype=object)
+    text = cells.astype(str).str.strip()
+    shaped = text.str.fullmatch(EXCEL_SERIAL_TEXT).fillna(False).astype(bool)
+    if shaped.any():
+        serial = np.floor(text[shaped].astype(float))
+        lo, hi = EXCEL_SERIALS
+        ok = serial.between(lo, hi)
+        if ok.any():
+            n = serial[ok].astype(np.int64)
+            day = (EXCEL_EPOCH + pd.to_timedelta(n, unit="D")).dt.strftime("%Y-%m-%d")
+            reasons[n.index] = (f"{col} '" + text[n.index] + "' looks like an Excel serial date "
+                                "number (" + n.astype(str) + " = " + day + ")")
+    return reasons
+
+
 CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP",
                                     "¥": "JPY", "₹": "INR"}
 """Currency symbols read in amounts, and the code each is taken for (for the one-currency check;
@@ -1036,7 +1069,7 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
             if bad.any():
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
-                                              "reason": f"{col} is not a date"}))
+                                              "reason": date_reasons(cell[bad], col)}))
             if col in EVENT_DATES.get(spec.name, ()):
                 problems.extend(_implausible_dates(df[col], col))
         elif col in spec.numbers:
@@ -1256,6 +1289,29 @@ def _load_reps(raw: RawTable) -> _Loaded:
     return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags)
 
 
+PERCENT_SIGN_TEXT = r"\d+(\.\d+)?\s*%"
+"""A level written with a percent sign (``85%``): not read (which scale the column is on is
+told by its values, not guessed from one cell), said precisely."""
+PERCENT_SIGN_HINT = (" (written with a percent sign: write a level as a share from 0 to 1, "
+                     "0.85 for 85%)")
+
+
+def _percent_sign_hints(problems: list[pd.DataFrame], level_rows: pd.Series,
+                        cells: pd.Series, *, column: str) -> None:
+    """``<column> is not a number`` of a level cell written with a percent sign says so."""
+    text = cells.astype(str).str.strip()
+    sign = level_rows.to_numpy(dtype=bool) & text.str.fullmatch(PERCENT_SIGN_TEXT).fillna(
+        False).to_numpy(dtype=bool)
+    if not sign.any():
+        return
+    rows = set(np.flatnonzero(sign))
+    for p in problems:
+        hit = (p["column"].eq(column) & p["reason"].eq(f"{column} is not a number")
+               & p["idx"].isin(rows))
+        if hit.any():
+            p.loc[hit, "reason"] = p.loc[hit, "reason"] + PERCENT_SIGN_HINT
+
+
 def _load_activity(raw: RawTable) -> _Loaded:
     spec = TABLES["activity"]
     _require_columns(raw, spec, spec.required)
@@ -1269,6 +1325,8 @@ def _load_activity(raw: RawTable) -> _Loaded:
             notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
         df, problems = _coerce(raw, spec, ["rep_id", "date", "metric", "value"])
         df["metric"] = _normalise_names(df["metric"])
+        _percent_sign_hints(problems, pd.Series(_isin(df["metric"], LEVEL_METRICS)),
+                            raw.frame["value"], column="value")
         unknown = sorted(set(pd.unique(df["metric"].dropna())) - set(METRICS))
         if unknown:
             notes.append(f"{raw.file}: unknown metric name(s) {_describe_unknown(unknown)}; "
@@ -1289,6 +1347,9 @@ def _load_activity(raw: RawTable) -> _Loaded:
         df, problems = _coerce(raw, TableSpec("activity", spec.schema, (), ("rep_id",),
                                               ("date",), tuple(metric_cols)),
                                ["rep_id", "date", *metric_cols])
+        for metric in sorted(LEVEL_METRICS & set(metric_cols)):
+            _percent_sign_hints(problems, pd.Series(True, index=raw.frame.index),
+                                raw.frame[metric], column=metric)
         wide = df[["rep_id", "date", *metric_cols]].assign(_row=df.index)
         df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
         df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")

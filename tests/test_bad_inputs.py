@@ -314,6 +314,29 @@ CATALOGUE = [
           .replace("R002,2026-04-01,2026-04-30,2000", "R002,2026-04-01,2026-04-30,2000.50")},
          "rejected", ("amount '43.000 €' is ambiguous", "write 43000 or 43"),
          {"quotas": rows(2, 1, 1)}),
+    # ------------------------------------------------------------ one true reason a row
+    Case("unreadable-period-start-is-its-only-reason", {"reps": REPS, "activity": ACT,
+                                                        "outcomes": OUT + (
+        "R003,someday,2026-04-30,1000,500,3\nR003,2026-05-01,never,1000,500,3\n")},
+         "rejected", ("period_start is not a date", "period_end is not a date"),
+         {"outcomes": rows(4, 2, 2)},
+         check=lambda b: sorted(b.quality.rejects.reason) == ["period_end is not a date",
+                                                              "period_start is not a date"]),
+    Case("level-with-a-percent-sign", {"reps": REPS, "activity": ACT + (
+        "R001,2026-01-05,profile_completeness,85%\nR002,2026-01-05,profile_completeness,0.6\n")},
+         "rejected", ("value is not a number (written with a percent sign", "0.85 for 85%"),
+         {"activity": rows(6, 5, 1)},
+         check=lambda b: ";" not in b.quality.rejects.reason[0]),      # one reason, no level one
+    # ------------------------------------------------------------ Excel serial dates
+    Case("excel-serial-date-in-a-csv", {"reps": REPS, "activity": ACT + "R001,46027,posts,1\n"},
+         "rejected", ("date '46027' looks like an Excel serial date number (46027 = 2026-01-05)",),
+         {"activity": rows(5, 4, 1)}),
+    Case("excel-serial-date-in-a-general-cell", {
+        "reps": lambda f: pd.DataFrame({"rep_id": ["R001", "R002", "R003"],
+                                        "hire_date": [46113, "2020-01-01", None]})
+        .to_excel(f / "reps.xlsx", index=False), "activity": ACT},
+         "flagged", ("hire_date '46113' looks like an Excel serial date number "
+                     "(46113 = 2026-04-01)",), {"reps": rows(3, 3, 0)}),
     # ------------------------------------------------------------ config and mapping files
     Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),

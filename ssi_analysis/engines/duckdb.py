@@ -52,7 +52,12 @@ import pandas as pd
 from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
+    EXCEL_EPOCH,
+    EXCEL_SERIAL_TEXT,
+    EXCEL_SERIALS,
     MISSING_TOKENS,
+    PERCENT_SIGN_HINT,
+    PERCENT_SIGN_TEXT,
     SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
@@ -645,6 +650,20 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
             "value_missing": value_missing, "date_given": date_given, "v": v, "d": d}
 
 
+def _date_reason_sql(raw: str) -> str:
+    """SQL of the reason :func:`ssi_analysis.io.date_reasons` gives a date that cannot be read:
+    a number that reads as an Excel serial date is said to be one, with the date it stands for."""
+    t = _strip(raw)
+    lo, hi = EXCEL_SERIALS
+    serial = f"floor(TRY_CAST({t} AS DOUBLE))"
+    epoch = _text(f"{EXCEL_EPOCH:%Y-%m-%d}")
+    return (f"CASE WHEN regexp_full_match({t}, {_text(EXCEL_SERIAL_TEXT)}) AND {serial} "
+            f"BETWEEN {lo} AND {hi} THEN 'date ''' || {t} || ''' looks like an Excel serial "
+            f"date number (' || CAST(CAST({serial} AS BIGINT) AS VARCHAR) || ' = ' || "
+            f"strftime(DATE {epoch} + CAST({serial} AS INTEGER), '%Y-%m-%d') || ')' "
+            "ELSE 'date is not a date' END")
+
+
 def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
                  date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
                  rep_fix: str | None = None) -> str:
@@ -675,22 +694,18 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     shown_date = "strftime(date, '%Y-%m-%d')"
 
     levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
-    first_col = ("CASE WHEN rep_id IS NOT NULL THEN 'rep_id' WHEN date IS NOT NULL THEN 'date' "
-                 "WHEN metric IS NOT NULL THEN 'metric' ELSE 'value' END")
-    first_val = ("CASE WHEN rep_id IS NOT NULL THEN rep_id WHEN date IS NOT NULL THEN "
-                 "strftime(date, '%Y-%m-%d') || ' 00:00:00' WHEN metric IS NOT NULL THEN metric "
-                 "ELSE CAST(value AS VARCHAR) END")
     date_bad = "(date_given AND date IS NULL)"
     checks = [  # in the order load_data reports them
-        (date_bad, "'date'", "date_raw", "'date is not a date'"),
+        (date_bad, "'date'", "date_raw", _date_reason_sql("date_raw")),
         (f"date > {late}", "'date'", shown_date,
          f"{_text(f'date {late_kind} (')} || {shown_date} || {_text(late_tail)}"),
         (f"date < {launch}", "'date'", shown_date,
          f"{_text(f'date {early_kind} (')} || {shown_date} || {_text(early_tail)}"),
-        ("value_bad", "'value'", "value_raw", "'value is not a number'"),
-        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)",
-         f"CASE WHEN value IS NULL THEN {first_col} ELSE 'value' END",
-         f"CASE WHEN value IS NULL THEN {first_val} ELSE CAST(value AS VARCHAR) END",
+        ("value_bad", "'value'", "value_raw",
+         f"CASE WHEN metric IN ({levels}) AND regexp_full_match({_strip('value_raw')}, "
+         f"{_text(PERCENT_SIGN_TEXT)}) THEN {_text('value is not a number' + PERCENT_SIGN_HINT)} "
+         "ELSE 'value is not a number' END"),
+        (f"metric IN ({levels}) AND value > 1", "'value'", "CAST(value AS VARCHAR)",
          "'a level must be within 0..1'"),
         ("isinf(value)", "'value'", "CAST(value AS VARCHAR)", "'value must be finite'"),
         ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
