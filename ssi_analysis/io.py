@@ -1259,6 +1259,62 @@ def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
     return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes))
 
 
+LABEL_COLUMNS = ("team", "industry", "region")
+"""The reps' category labels, by which reps are grouped (ranks, comparisons, controls)."""
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+"""Zero-width characters (and the soft hyphen): invisible, so never meant in a label."""
+
+
+def _shown_label(label: str) -> str:
+    """A label as a message shows it: invisible characters written out (``<U+200B>``)."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", label)
+
+
+def clean_labels(labels: pd.Series, *, file: str, column: str) -> tuple[pd.Series, str | None]:
+    """Category labels as one spelling each: spaces around them and zero-width characters
+    removed, and labels differing only in letter case read as the most frequent spelling (the
+    first in the file on a tie). Returns the labels and the warning of a repair (``None`` when
+    nothing changed but spaces around a label, which are trimmed as everywhere).
+
+    >>> out, warning = clean_labels(pd.Series(["Software", "software", "Software\\u200b", None,
+    ...                                        "Retail"]), file="reps.csv", column="industry")
+    >>> out.tolist()
+    ['Software', 'Software', 'Software', None, 'Retail']
+    >>> warning
+    "reps.csv: 2 industry label(s) written another way were merged: 'software' and 'Software<U+200B>' read as 'Software' (they differ only in letter case or invisible characters; the most frequent spelling is kept: write one spelling in the source to silence this)"
+    """
+    given = labels.notna()
+    if not given.any():
+        return labels, None
+    text = labels[given].astype(str)
+    clean = text.str.replace(_INVISIBLE, "", regex=True).str.strip()
+    key = clean.str.casefold()
+    counts = (pd.DataFrame({"clean": clean, "key": key, "pos": np.arange(len(clean))})
+              .groupby(["key", "clean"], sort=False).agg(n=("pos", "size"), first=("pos", "min"))
+              .reset_index().sort_values(["key", "n", "first"], ascending=[True, False, True],
+                                         kind="stable"))
+    spelling = counts.drop_duplicates("key").set_index("key")["clean"]
+    final = key.map(spelling)
+    cells = np.full(len(labels), None, dtype=object)
+    cells[given.to_numpy()] = final.to_numpy(dtype=object)
+    out = pd.Series(cells, index=labels.index, dtype=object, name=labels.name)
+    changed = pd.DataFrame({"raw": text.str.strip(), "final": final})
+    changed = changed[changed["raw"] != changed["final"]].drop_duplicates("raw")
+    if changed.empty:
+        return out, None
+    parts = []
+    for target, grp in changed.groupby("final", sort=True):
+        shown = [f"'{_shown_label(r)}'" for r in grp["raw"]]
+        names = " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]
+        parts.append(f"{names} read as '{_shown_label(target)}'")
+    more = f"; and {len(parts) - 5} more" if len(parts) > 5 else ""
+    return out, (f"{file}: {len(changed)} {column} label(s) written another way were merged: "
+                 f"{'; '.join(parts[:5])}{more} (they differ only in letter case or invisible "
+                 "characters; the most frequent spelling is kept: write one spelling in the "
+                 "source to silence this)")
+
+
 def _load_reps(raw: RawTable) -> _Loaded:
     """``reps``: a row without a usable ``rep_id`` is rejected; a bad cell in another column
     (``tenure_months`` that is not a number, a ``hire_date`` that is not a date) is left empty
@@ -1286,7 +1342,15 @@ def _load_reps(raw: RawTable) -> _Loaded:
             flags = _flags_frame(raw, "reps", cells, df["rep_id"])
         problems = [p[~p.index.isin(cells.index)]] if len(cells) < len(p) else []
     kept, rej = _collect(raw, spec.name, df, problems)
-    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags)
+    warnings = []
+    for col in LABEL_COLUMNS:
+        if col in kept:
+            labels, warning = clean_labels(kept[col], file=raw.file, column=col)
+            kept = kept.assign(**{col: labels})
+            if warning:
+                warnings.append(warning)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags,
+                   warnings=warnings)
 
 
 PERCENT_SIGN_TEXT = r"\d+(\.\d+)?\s*%"

@@ -337,6 +337,16 @@ CATALOGUE = [
         .to_excel(f / "reps.xlsx", index=False), "activity": ACT},
          "flagged", ("hire_date '46113' looks like an Excel serial date number "
                      "(46113 = 2026-04-01)",), {"reps": rows(3, 3, 0)}),
+    # ------------------------------------------------------------ category labels
+    Case("category-labels-in-another-case-or-with-invisible-characters", {
+        "reps": REPS + "R004,Eve Fox,t1,software\nR005,Gil Hu,T2,Software\u200b\n"
+                       "R006,Ida Jo, T2 ,\u200bRetail\n", "activity": ACT},
+         "repair", ("industry label(s) written another way were merged",
+                    "'software' and 'Software<U+200B>' read as 'Software'",
+                    "team label(s) written another way were merged"),
+         {"reps": rows(6, 6, 0)},
+         check=lambda b: b.reps.industry.value_counts().to_dict() == {"Software": 4, "Retail": 2}
+         and sorted(set(b.reps.team)) == ["T1", "T2"]),
     # ------------------------------------------------------------ config and mapping files
     Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),
