@@ -323,6 +323,80 @@ def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
     return [w if w.strip() else c for w, c in zip(written, columns, strict=True)]
 
 
+def _check_workbook(path: Path) -> None:
+    """Raise :class:`SSIInputError` when an ``.xlsx`` file is not an Excel workbook, saying what
+    it looks like instead (CSV text renamed, an old ``.xls``, another zip archive)."""
+    import zipfile
+
+    name = path.name
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] != b"PK\x03\x04":
+        if head[:4] == b"\xd0\xcf\x11\xe0":
+            raise SSIInputError("the file is not an .xlsx workbook (it looks like an old Excel "
+                                "97-2003 .xls file)", file=name,
+                                fix="open it in Excel and save it as .xlsx, or export CSV")
+        if head and b"\x00" not in head and _looks_like_text(head):
+            raise SSIInputError("the file is not an Excel workbook (it looks like CSV text)",
+                                file=name, fix=f"rename it to {path.stem}.csv")
+        raise SSIInputError("the file is not an Excel workbook", file=name,
+                            fix="export the table again as .xlsx or .csv")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower() for n in zf.namelist()}
+    except (zipfile.BadZipFile, OSError):
+        raise SSIInputError("the file is not a valid Excel workbook (a damaged zip archive)",
+                            file=name, fix="export the table again as .xlsx or .csv") from None
+    if "xl/workbook.xml" not in names:
+        raise SSIInputError("the file is not a valid Excel workbook (a zip archive without a "
+                            "workbook in it)", file=name,
+                            fix="export the table again as .xlsx or .csv")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether bytes read as text (UTF-8, else Latin-1 without control characters)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    return controls == 0 and sum(c.isprintable() or c in "\t\r\n" for c in text) >= 0.95 * len(text)
+
+
+_FOOTER_MAX = 20
+"""The most lines a report's footer is looked for in."""
+
+
+def _footer_rows(frame: pd.DataFrame, text: str) -> int:
+    """How many rows at the end of a CSV are a report's footer, not data.
+
+    Report exports (Salesforce's) end with lines after the data such as ``"Grand Totals (1198
+    records)"``, ``Confidential Information - Do Not Distribute`` and a copyright notice: after
+    a blank line, rows whose only non-empty cell is the first. Such rows are a footer when a
+    blank line separates them from the data (a data row with only its first cell filled is not
+    preceded by one), and the table has more than one column.
+    """
+    if frame.shape[1] < 2 or len(frame) < 2:
+        return 0
+    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].astype(str)   # a footer is short
+    single = (tail.iloc[:, 0].str.strip().ne("")
+              & tail.iloc[:, 1:].apply(lambda c: c.str.strip().eq("")).all(axis=1)).to_numpy()
+    k = 0                                    # trailing rows with only the first cell filled
+    while k < len(single) and single[len(single) - 1 - k]:
+        k += 1
+    if not k:
+        return 0
+    below_blank, seen = 0, 0                 # candidate rows below the topmost blank line
+    for line in reversed(text[-(1 << 16):].splitlines()):   # the end of the file is enough
+        if not line.strip():
+            below_blank = seen
+            continue
+        if seen == k:
+            break
+        seen += 1
+    return below_blank
+
+
 def read_raw(path: Path, table: str) -> RawTable:
     """Read one file without interpreting any cell. Raises SSIInputError if unreadable/empty."""
     name = path.name
@@ -346,11 +420,17 @@ def read_raw(path: Path, table: str) -> RawTable:
             frame.columns = _header_as_written(
                 pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
                             keep_default_na=False, na_filter=False).iloc[0], frame.columns)
+            footer = _footer_rows(frame, text)
+            if footer:
+                frame = frame.iloc[:-footer]
+                notes.append(f"{name}: {footer} footer line(s) after the data skipped (a report "
+                             "export's totals and notices, not data rows)")
             offset = 2
         elif suffix == ".parquet":
             frame = _read_parquet(path, table)
             offset = 1
         elif suffix == ".xlsx":
+            _check_workbook(path)
             sheets = pd.read_excel(path, sheet_name=None, dtype=object)
             nonempty = {k: v for k, v in sheets.items() if not v.dropna(how="all").empty}
             chosen = next((k for k in sheets if _normalise_name(k) == table), None)
@@ -391,8 +471,13 @@ def read_raw(path: Path, table: str) -> RawTable:
                             fix="give every column a distinct name")
     frame = frame.dropna(how="all") if suffix == ".xlsx" else frame
     if frame.empty:
-        raise SSIInputError("the file has a header but no rows", file=name,
-                            fix=f"export the {table} table again with its data")
+        spec = TABLES.get(table)
+        odd = suffix == ".csv" and spec is not None and not set(spec.required) & set(frame.columns)
+        raise SSIInputError("the file has a header but no rows"
+                            + (" (and its one line names none of the table's columns: the file "
+                               "may not be CSV text)" if odd else ""), file=name,
+                            fix=f"export the {table} table again with its data"
+                            + (" as CSV" if odd else ""))
     frame = frame.reset_index(drop=True)
     return RawTable(frame, name, offset, decimal, notes)
 

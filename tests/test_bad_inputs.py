@@ -85,6 +85,18 @@ def _xlsx_named(folder):
         pd.read_csv(pd.io.common.StringIO(REPS)).to_excel(xl, sheet_name="Reps", index=False)
 
 
+def _zip_not_a_workbook(folder):
+    import zipfile
+
+    with zipfile.ZipFile(folder / "reps.xlsx", "w") as zf:
+        zf.writestr("a.txt", "hi")
+
+
+SF_FOOTER = ('\n\n"Grand Totals (2 records)"\n\n"Confidential Information - Do Not Distribute"\n'
+             '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."\n')
+"""The lines a Salesforce report export ends with, after the data."""
+
+
 def _activity_value(b, rep, metric):
     a = b.activity
     return a.loc[(a.rep_id == rep) & (a.metric == metric), "value"].sum()
@@ -347,6 +359,23 @@ CATALOGUE = [
          {"reps": rows(6, 6, 0)},
          check=lambda b: b.reps.industry.value_counts().to_dict() == {"Software": 4, "Retail": 2}
          and sorted(set(b.reps.team)) == ["T1", "T2"]),
+    # ------------------------------------------------------------ files that are not what they say
+    Case("xlsx-that-is-csv-text", {"reps": lambda f: (f / "reps.xlsx").write_text(REPS),
+                                   "activity": ACT},
+         "error", ("reps.xlsx", "not an Excel workbook (it looks like CSV text)",
+                   "rename it to reps.csv")),
+    Case("xlsx-that-is-another-zip", {"reps": _zip_not_a_workbook, "activity": ACT},
+         "error", ("reps.xlsx", "not a valid Excel workbook (a zip archive without a workbook",)),
+    Case("binary-bytes-without-a-line-break", {"reps": bytes(range(160, 256)) * 3,
+                                               "activity": ACT},
+         "error", ("reps.csv", "has a header but no rows", "may not be CSV text")),
+    Case("salesforce-report-footer", {"reps": REPS, "activity": ACT, "quotas": QUOTAS,
+                                      "opportunities": OPPS + SF_FOOTER},
+         "accepted", ("opportunities.csv: 3 footer line(s) after the data skipped",),
+         {"opportunities": rows(2, 2, 0)}),
+    Case("last-row-with-only-its-first-cell-is-data", {"reps": REPS + "R004,,,\n",
+                                                       "activity": ACT},
+         "accepted", (), {"reps": rows(4, 4, 0)}),        # no blank line before it: a rep
     # ------------------------------------------------------------ config and mapping files
     Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),
@@ -534,3 +563,20 @@ def test_the_day_of_the_run_can_be_pinned(tmp_path, monkeypatch):
     monkeypatch.setenv("SSI_ANALYSIS_TODAY", "soon")
     with pytest.raises(SSIConfigError, match="SSI_ANALYSIS_TODAY must be a date"):
         load_data(folder)
+
+
+# ------------------------------------------------------------------ how the commands handle them
+def _run(capsys, *args) -> tuple[int, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    return code, text
+
+
+def test_a_stock_salesforce_export_passes_strict(tmp_path, capsys):
+    build(BY_ID["salesforce-report-footer"], tmp_path / "data")
+    code, text = _run(capsys, "outcomes", "--data", tmp_path / "data", "--out",
+                      tmp_path / "o.csv", "--strict")
+    assert code == 0 and "3 footer line(s) after the data skipped" in text, text
+    assert "opportunities.csv: read 2 rows, used 2" in text
