@@ -1722,6 +1722,40 @@ def _load_quotas(raw: RawTable) -> _Loaded:
                    currency=main)
 
 
+MONEY_COLUMNS = ("quota", "bookings")
+"""The money columns of ``outcomes``, read by the amount rule (:func:`parse_amounts`) as the
+quotas' are: ``$20,343.97`` is 20343.97."""
+
+
+def _load_outcomes(raw: RawTable) -> _Loaded:
+    """``outcomes``: ids, dates and counts as usual, ``quota`` and ``bookings`` read as amounts
+    (currency marks and thousands separators allowed, one currency)."""
+    spec = TABLES["outcomes"]
+    _require_columns(raw, spec, spec.required)
+    known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
+    df, problems = _coerce(raw, spec, [c for c in known if c not in MONEY_COLUMNS])
+    currencies = {}
+    for col in MONEY_COLUMNS:
+        amount, problem, currencies[col] = _amount_problems(raw, col)
+        df[col] = amount.where(problem.isna())
+        bad = problem.notna()
+        if bad.any():
+            problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
+                                          "value": raw.frame.loc[bad, col].astype(str),
+                                          "reason": problem[bad].to_numpy(dtype=object)}))
+    if currencies["quota"] and currencies["bookings"] and \
+            currencies["quota"] != currencies["bookings"]:
+        raise SSIInputError(f"bookings are in {currencies['bookings']} but quotas in "
+                            f"{currencies['quota']}: attainment would compare different "
+                            "currencies", file=raw.file, column="bookings",
+                            fix="convert one of them so both are in the same currency")
+    problems += _validate(df[[c for c in df.columns if c in known or c in spec.required]],
+                          spec.schema)
+    kept, rej = _collect(raw, spec.name, df, problems)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes),
+                   currency=currencies["quota"] or currencies["bookings"])
+
+
 _RANK_FIELDS = ("industry_rank", "network_rank")
 _OBSERVED_REQUIRED = ("ssi", "brand", "people", "insights", "relationships")
 
@@ -2115,8 +2149,8 @@ def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityRe
     return quality
 
 
-_LOADERS = {"reps": _load_reps, "activity": _load_activity, "quotas": _load_quotas,
-            "ssi_observed": _load_observed}
+_LOADERS = {"reps": _load_reps, "activity": _load_activity, "outcomes": _load_outcomes,
+            "quotas": _load_quotas, "ssi_observed": _load_observed}
 
 
 def _check_outcome_sources(folder: Path) -> None:

@@ -376,6 +376,17 @@ CATALOGUE = [
     Case("last-row-with-only-its-first-cell-is-data", {"reps": REPS + "R004,,,\n",
                                                        "activity": ACT},
          "accepted", (), {"reps": rows(4, 4, 0)}),        # no blank line before it: a rep
+    Case("outcome-amounts-with-currency-marks", {"reps": REPS, "activity": ACT, "outcomes": (
+        OUT_HEAD + "R001,2026-04-01,2026-04-30,\"$1,000\",\"$20,343.97\",3\n"
+                   "R002,2026-04-01,2026-04-30,1000,\"($1,200.00)\",4\n")},
+         "accepted", (), {"outcomes": rows(2, 2, 0)},
+         check=lambda b: b.outcomes.bookings.tolist() == [20343.97, -1200.0]
+         and b.outcomes.quota.tolist() == [1000.0, 1000.0]),
+    Case("outcome-bookings-and-quotas-in-two-currencies", {"reps": REPS, "activity": ACT,
+                                                           "outcomes": (
+        OUT_HEAD + "R001,2026-04-01,2026-04-30,$1000,€500,3\n"
+                   "R002,2026-04-01,2026-04-30,$1000,€1200,4\n")},
+         "error", ("outcomes.csv", "bookings are in EUR but quotas in USD",)),
     # ------------------------------------------------------------ config and mapping files
     Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),
