@@ -147,7 +147,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                           period=args.outcome_period)
+                           period=args.outcome_period, tables=SCORE_TABLES)
         _refuse(out, bundle, args)
         bar.step("scoring")
         try:
@@ -166,6 +166,13 @@ def cmd_score(args: argparse.Namespace) -> int:
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
+
+
+SCORE_TABLES = ("reps", "activity")
+"""The tables ``score`` reads: the others are not needed to score, so a problem in one of them
+does not stop it (``validate`` checks them)."""
+
+
 
 
 def _pseudonyms(args: argparse.Namespace, bundle):
@@ -430,6 +437,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except SSIError as exc:
+        quality = getattr(exc, "quality", None)
+        if quality is not None and quality.tables and args.command != "validate":
+            # the tables read before the run stopped (counts only: no cell of the data)
+            _print(*quality.lines()[:len(quality.tables)])
         _print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS if getattr(exc, "errors", None) and args.command == "validate" \
             else EXIT_USAGE

@@ -1950,13 +1950,30 @@ def _flag_observed_totals(ld: _Loaded, file: str) -> None:
 
 
 # ------------------------------------------------------------------ the folder
-def find_table_file(folder: Path, table: str) -> Path | None:
-    """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
+def check_data_folder(folder: Path) -> None:
+    """Raise :class:`SSIInputError` unless ``folder`` is a folder (said so when it is a file)."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise SSIInputError("this is a file, not a folder", file=str(folder),
+                            fix="pass the folder holding the reps and activity files to --data "
+                                f"(e.g. --data {folder.parent})")
+    raise SSIInputError("the data folder does not exist", file=str(folder),
+                        fix="pass a folder holding reps and activity files to --data")
+
+
+def _table_files(folder: Path, table: str) -> list[Path]:
+    """Every file of ``folder`` that holds ``table`` (any format, names in any letter case)."""
     suffixes = FORMATS + ((".json",) if table == "ssi_observed" else ())
     wanted = {f"{table}{s}" for s in suffixes}
     # names as exports write them: Reps.CSV is the reps table
-    found = (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
-             if folder.is_dir() else [])
+    return (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
+            if folder.is_dir() else [])
+
+
+def find_table_file(folder: Path, table: str) -> Path | None:
+    """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
+    found = _table_files(folder, table)
     if table == "activity" and found and (folder / "activity").is_dir():
         raise SSIInputError(f"the activity table is there twice: {found[0].name} and "
                             "activity/", file=str(folder), fix="keep one of them")
@@ -1973,7 +1990,7 @@ def find_table_file(folder: Path, table: str) -> Path | None:
 
 def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
               mapping: str | Path | crm.ColumnMapping | None = None,
-              period: str | None = None) -> Bundle:
+              period: str | None = None, tables: tuple[str, ...] | None = None) -> Bundle:
     """Load and validate a data folder.
 
     Parameters
@@ -1997,6 +2014,10 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     period : {None, 'month', 'quarter'}
         Outcome periods derived from ``quotas``: the quota rows' own (default) or calendar
         months/quarters with the quota rows summed (:func:`ssi_analysis.crm.quota_periods`).
+    tables : tuple of str, optional
+        Read only these tables (``reps`` and ``activity`` always): ``('reps', 'activity')``
+        is what scoring needs, and the other tables are then neither read nor checked (a note
+        names them). Default: every table of the folder.
 
     Returns
     -------
@@ -2006,30 +2027,38 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     Raises
     ------
     SSIInputError
-        A file-level problem; also a folder holding both ``outcomes`` and ``opportunities`` or
-        ``quotas`` (which to use would be a guess), or only one of ``opportunities`` and
-        ``quotas``.
+        A file-level problem; a table every row of which was rejected; also a folder holding
+        both ``outcomes`` and ``opportunities`` or ``quotas`` (which to use would be a guess),
+        or only one of ``opportunities`` and ``quotas``. The exception's ``quality`` holds the
+        :class:`QualityReport` of the tables read before it (the counts a command prints).
     """
     folder = resolve_data_dir(folder)
-    if not folder.is_dir():
-        raise SSIInputError("the data folder does not exist", file=str(folder),
-                            fix="pass a folder holding reps and activity files to --data")
+    check_data_folder(folder)
     chosen = crm.load_mapping(mapping) if mapping is not None else None
     if period is not None and period not in crm.PERIODS:
         raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
                              f"own periods), got {period!r}")
+    wanted = [n for n in TABLES if tables is None or n in tables or not TABLES[n].optional]
     aliases = (chosen or crm.ColumnMapping()).observed_aliases()
     errors: list[SSIError] = []
-    try:
-        _check_outcome_sources(folder)
-    except SSIInputError as exc:
-        if not lazy:
-            raise
-        errors.append(exc)
     loaded: dict[str, _Loaded] = {}
     files: dict[str, Path] = {}
+
+    def stop(exc: SSIError) -> None:
+        """Raise ``exc`` now (with the counts of the tables read so far), or collect it."""
+        if not lazy:
+            exc.quality = _quality_of(loaded, files)
+            raise exc
+        errors.append(exc)
+
+    if tables is None:
+        try:
+            _check_outcome_sources(folder)
+        except SSIInputError as exc:
+            stop(exc)
     prefetch = _Prefetch(folder / "activity.parquet")   # read meanwhile the small tables load
-    for name, spec in TABLES.items():
+    for name in wanted:
+        spec = TABLES[name]
         try:
             path = find_table_file(folder, name)
             if path is None:
@@ -2053,28 +2082,38 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         except SSIError as exc:
             if exc.file is None and name in files:
                 exc.file = files[name].name
-            if not lazy:
-                raise
-            errors.append(exc)
+            stop(exc)
     if "reps" in loaded:
         try:
             _check_unique_reps(loaded["reps"], files["reps"].name)
         except SSIInputError as exc:
-            if not lazy:
-                raise
-            errors.append(exc)
+            stop(exc)
     if errors:
         exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
-        if lazy:  # what the tables that could be read showed, row by row (for validate)
-            if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
-                _check_reps(loaded, files)
-            exc.quality = _quality_of(loaded, files)
+        # what the tables that could be read showed, row by row (for validate)
+        if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
+            _check_reps(loaded, files)
+        failed = {e.file for e in errors}
+        more = [e for e in all_rejected_errors(loaded, files) if e.file not in failed]
+        if more:
+            exc = SSIInputErrors([*errors, *more])
+        exc.quality = _quality_of(loaded, files)
         raise exc
 
     _check_reps(loaded, files)
+    for exc in all_rejected_errors(loaded, files):
+        stop(exc)
+    if errors:
+        exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        exc.quality = _quality_of(loaded, files)
+        raise exc
     derived = None
     if "opportunities" in loaded:
-        derived = _derive_outcomes(loaded, files, period)
+        try:
+            derived = _derive_outcomes(loaded, files, period)
+        except SSIError as exc:
+            exc.quality = _quality_of(loaded, files)
+            raise
     observed = None
     if "ssi_observed" in loaded:
         ld = loaded["ssi_observed"]
@@ -2086,6 +2125,12 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     quality = _quality_of(loaded, files)
     if derived is not None:
         quality.notes.extend(derived.notes)
+    if tables is not None:
+        unread = sorted({p.name for n in TABLES if n not in wanted
+                         for p in _table_files(folder, n)})
+        if unread:
+            quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
+                                 f"{' and '.join(wanted)} only; validate checks every table)")
     act = loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
@@ -2093,11 +2138,13 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
                              f"{', '.join(absent)}; left out of scoring and their pillar's "
                              "weights renormalised over the metrics present")
     if strict and not quality.rejects.empty:
-        raise SSIInputErrors([
+        exc = SSIInputErrors([
             SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
                           else None, rows=[int(r.row)],
                           fix="correct the row, or run without --strict to reject it")
             for r in quality.rejects.itertuples()])
+        exc.quality = quality
+        raise exc
     bundle = Bundle(
         reps=_finish(loaded["reps"].frame),
         activity=_finish_activity(act),
@@ -2111,6 +2158,59 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         bundle.quotas = _finish(loaded["quotas"].frame)
         bundle.crm = derived
     return bundle
+
+
+def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
+                       counts: pd.Series | None = None) -> SSIInputError:
+    """The error of a table every row of which was rejected: how many, the most common reason
+    (with an example row) and what to do about it.
+
+    ``counts`` (rows by :func:`reason_kind`) when ``rejects`` holds only some of the rejected
+    rows (the DuckDB engine keeps the first ones); else they are counted from ``rejects``.
+    """
+    kinds = reason_kind(rejects["reason"]) if not rejects.empty else pd.Series(dtype=object)
+    if counts is None:
+        counts = kinds.value_counts()
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    top, n = order[0] if order else ("unknown", rows_read)
+    shown = rejects[kinds == top] if not rejects.empty else rejects
+    shown = (shown if not shown.empty else rejects).sort_values("row", kind="stable")
+    example = ""
+    column = None
+    if not shown.empty:
+        first = shown.iloc[0]
+        example = f", e.g. row {int(first['row'])}: {first['reason']}"
+        column = first["column"] if isinstance(first["column"], str) else None
+    others = (f"; {len(order) - 1} other reason(s): validate lists them" if len(order) > 1
+              else "")
+    return SSIInputError(f"every row ({rows_read}) was rejected, so the table cannot be used; "
+                         f"most common reason: {top} ({n} row{'s' if n != 1 else ''}){example}",
+                         file=file, column=column, fix=fix_for(top) + others)
+
+
+REQUIRED_ROWS = ("reps", "activity", "outcomes")
+"""Tables that stop the run when every row of theirs is rejected."""
+
+
+def all_rejected_errors(loaded: dict[str, _Loaded], files: dict[str, Path]) -> list[SSIInputError]:
+    """An error for each required table every row of which was rejected: ``reps`` and
+    ``activity`` (nothing can be scored) and a tidy ``outcomes`` (nothing can be analysed).
+    It is said first, not what follows from it (metrics absent, a pillar without a metric, no
+    rep to score); when every rep was rejected, the other tables' rows naming a rep not in
+    reps are that consequence, not said again. (``ssi_observed`` is optional: with every row
+    rejected it is left out as its rows are, and they are listed.)"""
+    out = []
+    reps_gone = False
+    for name, ld in loaded.items():
+        if name not in REQUIRED_ROWS or ld.rows_read == 0 or len(ld.rejects) < ld.rows_read:
+            continue
+        kinds = reason_kind(ld.rejects["reason"]).value_counts()
+        top = sorted(kinds.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+        if reps_gone and top == "rep_id is not in reps":
+            continue
+        reps_gone = reps_gone or name == "reps"
+        out.append(all_rejected_error(files[name].name, ld.rows_read, ld.rejects))
+    return out
 
 
 def _check_reps(loaded: dict[str, _Loaded], files: dict[str, Path]) -> None:
@@ -2155,7 +2255,9 @@ _LOADERS = {"reps": _load_reps, "activity": _load_activity, "outcomes": _load_ou
 
 def _check_outcome_sources(folder: Path) -> None:
     """Outcomes come from one place: ``outcomes``, or ``opportunities`` with ``quotas``."""
-    has = {n: find_table_file(folder, n) for n in ("outcomes", "opportunities", "quotas")}
+    # a table in two files is reported where the table is read, not here as well
+    has = {n: next(iter(_table_files(folder, n)), None)
+           for n in ("outcomes", "opportunities", "quotas")}
     if has["outcomes"] and (has["opportunities"] or has["quotas"]):
         other = [has[n].name for n in ("opportunities", "quotas") if has[n]]
         raise SSIInputError(
@@ -2397,6 +2499,7 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
     (300, 0)
     """
     folder = resolve_data_dir(folder)
+    check_data_folder(folder)
     path = find_table_file(folder, "reps")
     if path is None:
         raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
@@ -2408,4 +2511,7 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
         exc.file = exc.file or path.name
         raise
     quality = _quality_of({"reps": ld}, {"reps": path})
+    for exc in all_rejected_errors({"reps": ld}, {"reps": path}):
+        exc.quality = quality
+        raise exc
     return _finish(ld.frame), quality

@@ -24,6 +24,7 @@ documented in data/README.md ("What happens to bad data").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -326,6 +327,18 @@ CATALOGUE = [
           .replace("R002,2026-04-01,2026-04-30,2000", "R002,2026-04-01,2026-04-30,2000.50")},
          "rejected", ("amount '43.000 €' is ambiguous", "write 43000 or 43"),
          {"quotas": rows(2, 1, 1)}),
+    # ------------------------------------------------------------ every row of a table rejected
+    Case("every-activity-row-rejected", {"reps": REPS, "activity": ACT.replace("2026-01-0", "2099-01-0")},
+         "error", ("activity.csv", "column 'date'", "every row (4) was rejected",
+                   "most common reason: date in the future (4 rows)", "e.g. row 2: date in the "
+                   "future (2099-01-05", "correct the date")),
+    Case("every-rep-rejected", {"reps": "rep_id,team\n,T1\n-,T2\n", "activity": ACT},
+         "error", ("reps.csv", "column 'rep_id'", "every row (2) was rejected",
+                   "most common reason: missing rep_id (2 rows)", "fill in the cell")),
+    Case("every-outcome-row-rejected", {"reps": REPS, "activity": ACT,
+                                        "outcomes": OUT.replace("2026-04-01", "someday")},
+         "error", ("outcomes.csv", "every row (2) was rejected",
+                   "most common reason: period_start is not a date (2 rows)")),
     # ------------------------------------------------------------ one true reason a row
     Case("unreadable-period-start-is-its-only-reason", {"reps": REPS, "activity": ACT,
                                                         "outcomes": OUT + (
@@ -360,6 +373,11 @@ CATALOGUE = [
          check=lambda b: b.reps.industry.value_counts().to_dict() == {"Software": 4, "Retail": 2}
          and sorted(set(b.reps.team)) == ["T1", "T2"]),
     # ------------------------------------------------------------ files that are not what they say
+    Case("table-in-csv-and-xlsx", {"reps": REPS, "activity": ACT, "outcomes": OUT,
+                                   "outcomes.xlsx": lambda f: pd.read_csv(f / "outcomes.csv")
+                                   .to_excel(f / "outcomes.xlsx", index=False)},
+         "error", ("the outcomes table is there in 2 files: outcomes.csv, outcomes.xlsx",
+                   "keep one file per table")),
     Case("xlsx-that-is-csv-text", {"reps": lambda f: (f / "reps.xlsx").write_text(REPS),
                                    "activity": ACT},
          "error", ("reps.xlsx", "not an Excel workbook (it looks like CSV text)",
@@ -583,6 +601,77 @@ def _run(capsys, *args) -> tuple[int, str]:
     text = captured.out + captured.err
     assert "Traceback" not in text
     return code, text
+
+
+def _parquet_folder(case: Case, tmp_path):
+    """The case's files with the activity as text cells in Parquet (for the DuckDB engine)."""
+    build(case, tmp_path / "csv")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for f in (tmp_path / "csv").iterdir():
+        if f.stem != "activity":
+            (folder / f.name).write_bytes(f.read_bytes())
+    pd.read_csv(tmp_path / "csv" / "activity.csv", dtype=str, keep_default_na=False) \
+        .to_parquet(folder / "activity.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("other", [
+    {"outcomes": OUT_HEAD},                                          # header only
+    {"ssi_observed": OBS_HEAD},
+    {"opportunities": OPPS + "R001,O9,someday,2026-04-21,Closed Won,5\n", "quotas": QUOTAS},
+], ids=["outcomes-header-only", "ssi-observed-header-only", "bad-opportunity-rows"])
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_score_reads_only_the_tables_it_scores_from(other, engine, tmp_path, capsys):
+    case = Case("score", {"reps": REPS, "activity": ACT, **other}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path) if engine == "duckdb" else tmp_path / "data"
+    if engine == "pandas":
+        build(case, folder)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--strict", "--engine", engine)
+    assert code == 0 and "wrote 3 scores for 3 reps" in text, text
+    if engine == "pandas":
+        assert "not read: " in text and "validate checks every table" in text
+    assert _run(capsys, "validate", "--data", folder)[0] == 1      # validate checks them all
+
+
+@pytest.mark.parametrize("case_id", ["every-activity-row-rejected", "every-rep-rejected",
+                                     "excel-serial-dates-everywhere"])
+@pytest.mark.parametrize("command", ["validate", "score", "duckdb"])
+def test_every_row_rejected_is_said_first(case_id, command, tmp_path, capsys):
+    case = BY_ID.get(case_id) or Case(case_id, {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,46027,posts,2\nR001,46027,people_searches,3\nR002,46028,comments,1\n")},
+                                     "error", ())
+    folder = _parquet_folder(case, tmp_path)
+    args = (["validate", "--data", folder] if command == "validate" else
+            ["score", "--data", folder, "--out", tmp_path / "s.csv",
+             "--engine", "duckdb" if command == "duckdb" else "pandas"])
+    code, text = _run(capsys, *args)
+    assert code == (1 if command == "validate" else 2)
+    assert "every row (" in text and "was rejected" in text and "most common reason: " in text
+    assert "e.g. row " in text and "fix: " in text
+    for consequence in ("absent from the data", "no metric of the", "no reps to score"):
+        assert consequence not in text, text
+    if case_id == "excel-serial-dates-everywhere":
+        assert "looks like an Excel serial date number (46027 = 2026-01-05)" in text
+        assert "format the column as a date in Excel" in text
+    if command != "validate":                     # the counts read before the run stopped
+        assert re.search(r"^reps\.csv: read \d+ rows", text, re.M), text
+
+
+def test_a_table_in_two_files_is_listed_once(tmp_path, capsys):
+    build(BY_ID["table-in-csv-and-xlsx"], tmp_path / "data")
+    code, text = _run(capsys, "validate", "--data", tmp_path / "data")
+    assert code == 1 and text.count("the outcomes table is there in 2 files") == 1, text
+
+
+def test_data_that_is_a_file(tmp_path, capsys):
+    build(Case("f", {"reps": REPS, "activity": ACT}, "accepted", ()), tmp_path / "data")
+    for command in (["validate"], ["score", "--out", tmp_path / "s.csv"],
+                    ["score", "--out", tmp_path / "s.csv", "--engine", "duckdb"]):
+        code, text = _run(capsys, *command, "--data", tmp_path / "data" / "reps.csv")
+        assert code in (1, 2) and "this is a file, not a folder" in text, text
+        assert "does not exist" not in text
 
 
 def test_a_stock_salesforce_export_passes_strict(tmp_path, capsys):

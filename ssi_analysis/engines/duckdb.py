@@ -63,6 +63,8 @@ from ..io import (
     TableQuality,
     _describe_unknown,
     _normalise_name,
+    all_rejected_error,
+    check_data_folder,
     date_limits,
     find_table_file,
     id_key,
@@ -785,9 +787,7 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
         config = load_config(config)
     config = config.with_options(window_days=window, mode=mode)
     folder = resolve_data_dir(data)
-    if not folder.is_dir():
-        raise SSIInputError("the data folder does not exist", file=str(folder),
-                            fix="pass a folder holding reps and activity files to --data")
+    check_data_folder(folder)
     steps = ["checking rows", "totalling days", "scoring"]
     with Progress(steps, enabled=progress) as bar:
         reps, quality = load_reps(folder)
@@ -955,6 +955,13 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         quality.notes.append(f"{shown}: metric(s) absent from the data: {', '.join(absent)}; "
                              "left out of scoring and their pillar's weights renormalised over "
                              "the metrics present")
+    if n_read and not n_used:        # every row rejected: said first, not what follows from it
+        counts = quality.reasons()
+        counts = counts[counts["table"] == "activity"].set_index("reason")["rows"]
+        rejects = quality.rejects[quality.rejects["table"] == "activity"]
+        exc = all_rejected_error(shown, n_read, rejects, counts)
+        exc.quality = quality
+        raise exc
     if strict and n_rejected:
         rows = quality.rejects.head(100)
         errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
