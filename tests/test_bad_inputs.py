@@ -635,6 +635,47 @@ def test_score_reads_only_the_tables_it_scores_from(other, engine, tmp_path, cap
     assert _run(capsys, "validate", "--data", folder)[0] == 1      # validate checks them all
 
 
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("asof, fragments", [
+    ("05/01/2026", ("--asof '05/01/2026' is not a date written YYYY-MM-DD",
+                    "2026-01-05 or 2026-05-01")),
+    ("2026-02-30", ("--asof '2026-02-30' is not a date", "YYYY-MM-DD")),
+])
+def test_asof_must_be_an_iso_calendar_day(asof, fragments, engine, tmp_path, capsys):
+    case = Case("asof", {"reps": REPS, "activity": ACT}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--asof", asof, "--engine", engine)
+    assert code == 2
+    for fragment in fragments:
+        assert fragment in text, text
+    assert "activity" not in text and not (tmp_path / "s.csv").exists()   # not a data error
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("asof, fragment", [
+    ("2025-12-01", "the as-of date 2025-12-01 is before the first activity date 2026-01-05: "
+                   "every count is 0"),
+    ("2026-01-20", "the as-of date 2026-01-20 is after the last activity date 2026-01-06: "
+                   "the 90-day window extends 14 day(s) past the data"),
+    ("2026-06-01", "starts after the last activity date 2026-01-06: every count is 0"),
+    ("2026-01-06", None),
+])
+def test_asof_outside_the_data_is_warned_of(asof, fragment, engine, tmp_path, capsys):
+    case = Case("asof", {"reps": REPS, "activity": ACT}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--asof", asof, "--engine", engine)
+    assert code == 0
+    if fragment is None:
+        assert "warning:" not in text
+    else:
+        line = next(t for t in text.splitlines() if fragment in t)
+        assert line.startswith("warning: the "), text
+    if "every count is 0" in text:
+        assert (pd.read_csv(tmp_path / "s.csv")["ssi"] == 0).all()
+
+
 @pytest.mark.parametrize("case_id", ["every-activity-row-rejected", "every-rep-rejected",
                                      "excel-serial-dates-everywhere"])
 @pytest.mark.parametrize("command", ["validate", "score", "duckdb"])

@@ -492,6 +492,9 @@ class ParquetScores:
     out: Path | None = None
     rejects_path: Path | None = None
     scores: pd.DataFrame | None = None
+    first_date: pd.Timestamp | None = None
+    """The first and last dates of the activity used (``None`` when none is)."""
+    last_date: pd.Timestamp | None = None
 
     @property
     def rows_rejected(self) -> int:
@@ -989,7 +992,9 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                       last=days[-1], ranks=ranks,
                       timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
-    result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
+    result = ParquetScores(quality, n_scores, len(universe_ids), score_notes,
+                           first_date=pd.Timestamp(first) if n_used else None,
+                           last_date=pd.Timestamp(last) if n_used else None)
     csv = out is not None and out.suffix.lower() == ".csv"
     if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
         shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))
