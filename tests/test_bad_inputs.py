@@ -721,3 +721,15 @@ def test_a_stock_salesforce_export_passes_strict(tmp_path, capsys):
                       tmp_path / "o.csv", "--strict")
     assert code == 0 and "3 footer line(s) after the data skipped" in text, text
     assert "opportunities.csv: read 2 rows, used 2" in text
+
+
+@pytest.mark.parametrize("problem", ["config", "no-data", "bad-data"])
+def test_report_creates_nothing_after_a_fatal_error(problem, tmp_path, capsys):
+    build(BY_ID["every-activity-row-rejected"], tmp_path / "bad")
+    (tmp_path / "c.toml").write_text("[scoring]\nwindow_dayz = 30\n")
+    data = {"config": "example", "no-data": tmp_path / "nowhere", "bad-data": tmp_path / "bad"}
+    args = ["report", "--data", data[problem], "--out", tmp_path / "out" / "deep" / "r.pdf"]
+    if problem == "config":
+        args += ["--config", tmp_path / "c.toml"]
+    code, _ = _run(capsys, *args)
+    assert code == 2 and not (tmp_path / "out").exists()
