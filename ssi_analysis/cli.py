@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import load_config
-from .errors import SSIError
+from .errors import SSIConfigError, SSIError
 from .io import find_table_file, load_data, resolve_data_dir
 from .outputs import refuse_overwriting_inputs, write_table
 
@@ -139,6 +139,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
                        fix="use --asof for one date or --daily for the whole series")
+    if args.asof is not None:
+        args.asof = parse_asof(args.asof)
+    config.with_options(window_days=args.window)    # a bad --window stops before loading
     if args.engine == "duckdb":
         return _score_duckdb(args, config, out)
     if args.memory_limit or args.temp_dir:
@@ -147,7 +150,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                           period=args.outcome_period)
+                           period=args.outcome_period, tables=SCORE_TABLES)
         _refuse(out, bundle, args)
         bar.step("scoring")
         try:
@@ -162,10 +165,73 @@ def cmd_score(args: argparse.Namespace) -> int:
         write_table(names.table(scores) if names else scores, out)
     _print(*_shown(names, bundle.quality.lines()))
     _print(*_shown(names, [f"note: {note}" for note in scores.attrs.get("notes", [])]))
+    dates = bundle.activity["date"]
+    _print(*(f"warning: {w}" for w in asof_warnings(
+        args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,
+        config.with_options(window_days=args.window).window_days)))
     _write_rejects(bundle.quality, out, names)
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
+
+
+SCORE_TABLES = ("reps", "activity")
+"""The tables ``score`` reads: the others are not needed to score, so a problem in one of them
+does not stop it (``validate`` checks them)."""
+
+
+def parse_asof(text: str) -> pd.Timestamp:
+    """``--asof`` as a day: written ``YYYY-MM-DD``, a real calendar day, else an error naming
+    the option (``05/01/2026`` could be 5 January or 1 May, and is not guessed).
+
+    >>> parse_asof("2026-05-01")
+    Timestamp('2026-05-01 00:00:00')
+    """
+    import datetime as _dt
+    import re
+
+    written = str(text).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", written):
+        parts = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", written)
+        example = "e.g. 2026-05-01"
+        if parts:
+            a, b, y = parts.groups()
+            readings = sorted({f"{y}-{int(m):02d}-{int(d):02d}" for d, m in ((a, b), (b, a))
+                               if 1 <= int(m) <= 12 and 1 <= int(d) <= 31})
+            if readings:
+                example = f"e.g. {' or '.join(readings)}: which one is meant cannot be told"
+        raise SSIConfigError(f"--asof '{text}' is not a date written YYYY-MM-DD",
+                             fix=f"write the day as YYYY-MM-DD ({example})")
+    try:
+        day = _dt.date.fromisoformat(written)
+    except ValueError as exc:
+        raise SSIConfigError(f"--asof '{text}' is not a date ({exc})",
+                             fix="give a day of the calendar as YYYY-MM-DD, e.g. 2026-02-28"
+                             ) from None
+    return pd.Timestamp(day)
+
+
+def asof_warnings(asof, first, last, window: int) -> list[str]:
+    """What to know about scores as of ``asof`` given the activity's first and last dates: a
+    day before every activity scores every rep 0, and a window reaching past the last date
+    counts the days after it as days without activity."""
+    if asof is None or first is None or pd.isna(first):
+        return []
+    day, first, last = (pd.Timestamp(x).normalize() for x in (asof, first, last))
+    span = f"the activity runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if day < first:
+        return [f"the as-of date {day:%Y-%m-%d} is before the first activity date "
+                f"{first:%Y-%m-%d}: every count is 0, so every score is 0 ({span})"]
+    if day > last:
+        start = day - pd.Timedelta(days=window - 1)
+        if start > last:
+            return [f"the {window}-day window to the as-of date {day:%Y-%m-%d} starts after "
+                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so every "
+                    f"score is 0 ({span})"]
+        return [f"the as-of date {day:%Y-%m-%d} is after the last activity date "
+                f"{last:%Y-%m-%d}: the {window}-day window extends {(day - last).days} day(s) "
+                f"past the data, counted as days without activity ({span})"]
+    return []
 
 
 def _pseudonyms(args: argparse.Namespace, bundle):
@@ -226,6 +292,9 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
                            aliases=run.quality.id_repairs)
     _print(*_shown(names, run.quality.lines()))
     _print(*_shown(names, [f"note: {note}" for note in run.notes]))
+    _print(*(f"warning: {w}" for w in asof_warnings(
+        args.asof, run.first_date, run.last_date,
+        config.with_options(window_days=args.window).window_days)))
     if run.rows_rejected:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
@@ -430,6 +499,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except SSIError as exc:
+        quality = getattr(exc, "quality", None)
+        if quality is not None and quality.tables and args.command != "validate":
+            # the tables read before the run stopped (counts only: no cell of the data)
+            _print(*quality.lines()[:len(quality.tables)])
         _print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS if getattr(exc, "errors", None) and args.command == "validate" \
             else EXIT_USAGE

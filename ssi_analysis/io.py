@@ -154,6 +154,8 @@ def reason_kind(reasons: pd.Series) -> pd.Series:
 
 _FIXES: tuple[tuple[str, str], ...] = (
     (r"is not a date$", "write the date as YYYY-MM-DD (e.g. 2026-03-31)"),
+    (r"looks like an Excel serial date number$", "format the column as a date in Excel before "
+                                                 "exporting (or write YYYY-MM-DD)"),
     (r"is not a number$", "write a plain number (12, 0.5; in a semicolon-delimited file 0,5), "
                           "or leave the cell empty if it is not known"),
     (r"^missing ", "fill in the cell, or remove the row if it is not known"),
@@ -321,6 +323,80 @@ def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
     return [w if w.strip() else c for w, c in zip(written, columns, strict=True)]
 
 
+def _check_workbook(path: Path) -> None:
+    """Raise :class:`SSIInputError` when an ``.xlsx`` file is not an Excel workbook, saying what
+    it looks like instead (CSV text renamed, an old ``.xls``, another zip archive)."""
+    import zipfile
+
+    name = path.name
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] != b"PK\x03\x04":
+        if head[:4] == b"\xd0\xcf\x11\xe0":
+            raise SSIInputError("the file is not an .xlsx workbook (it looks like an old Excel "
+                                "97-2003 .xls file)", file=name,
+                                fix="open it in Excel and save it as .xlsx, or export CSV")
+        if head and b"\x00" not in head and _looks_like_text(head):
+            raise SSIInputError("the file is not an Excel workbook (it looks like CSV text)",
+                                file=name, fix=f"rename it to {path.stem}.csv")
+        raise SSIInputError("the file is not an Excel workbook", file=name,
+                            fix="export the table again as .xlsx or .csv")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower() for n in zf.namelist()}
+    except (zipfile.BadZipFile, OSError):
+        raise SSIInputError("the file is not a valid Excel workbook (a damaged zip archive)",
+                            file=name, fix="export the table again as .xlsx or .csv") from None
+    if "xl/workbook.xml" not in names:
+        raise SSIInputError("the file is not a valid Excel workbook (a zip archive without a "
+                            "workbook in it)", file=name,
+                            fix="export the table again as .xlsx or .csv")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether bytes read as text (UTF-8, else Latin-1 without control characters)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    return controls == 0 and sum(c.isprintable() or c in "\t\r\n" for c in text) >= 0.95 * len(text)
+
+
+_FOOTER_MAX = 20
+"""The most lines a report's footer is looked for in."""
+
+
+def _footer_rows(frame: pd.DataFrame, text: str) -> int:
+    """How many rows at the end of a CSV are a report's footer, not data.
+
+    Report exports (Salesforce's) end with lines after the data such as ``"Grand Totals (1198
+    records)"``, ``Confidential Information - Do Not Distribute`` and a copyright notice: after
+    a blank line, rows whose only non-empty cell is the first. Such rows are a footer when a
+    blank line separates them from the data (a data row with only its first cell filled is not
+    preceded by one), and the table has more than one column.
+    """
+    if frame.shape[1] < 2 or len(frame) < 2:
+        return 0
+    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].astype(str)   # a footer is short
+    single = (tail.iloc[:, 0].str.strip().ne("")
+              & tail.iloc[:, 1:].apply(lambda c: c.str.strip().eq("")).all(axis=1)).to_numpy()
+    k = 0                                    # trailing rows with only the first cell filled
+    while k < len(single) and single[len(single) - 1 - k]:
+        k += 1
+    if not k:
+        return 0
+    below_blank, seen = 0, 0                 # candidate rows below the topmost blank line
+    for line in reversed(text[-(1 << 16):].splitlines()):   # the end of the file is enough
+        if not line.strip():
+            below_blank = seen
+            continue
+        if seen == k:
+            break
+        seen += 1
+    return below_blank
+
+
 def read_raw(path: Path, table: str) -> RawTable:
     """Read one file without interpreting any cell. Raises SSIInputError if unreadable/empty."""
     name = path.name
@@ -344,11 +420,17 @@ def read_raw(path: Path, table: str) -> RawTable:
             frame.columns = _header_as_written(
                 pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
                             keep_default_na=False, na_filter=False).iloc[0], frame.columns)
+            footer = _footer_rows(frame, text)
+            if footer:
+                frame = frame.iloc[:-footer]
+                notes.append(f"{name}: {footer} footer line(s) after the data skipped (a report "
+                             "export's totals and notices, not data rows)")
             offset = 2
         elif suffix == ".parquet":
             frame = _read_parquet(path, table)
             offset = 1
         elif suffix == ".xlsx":
+            _check_workbook(path)
             sheets = pd.read_excel(path, sheet_name=None, dtype=object)
             nonempty = {k: v for k, v in sheets.items() if not v.dropna(how="all").empty}
             chosen = next((k for k in sheets if _normalise_name(k) == table), None)
@@ -389,8 +471,13 @@ def read_raw(path: Path, table: str) -> RawTable:
                             fix="give every column a distinct name")
     frame = frame.dropna(how="all") if suffix == ".xlsx" else frame
     if frame.empty:
-        raise SSIInputError("the file has a header but no rows", file=name,
-                            fix=f"export the {table} table again with its data")
+        spec = TABLES.get(table)
+        odd = suffix == ".csv" and spec is not None and not set(spec.required) & set(frame.columns)
+        raise SSIInputError("the file has a header but no rows"
+                            + (" (and its one line names none of the table's columns: the file "
+                               "may not be CSV text)" if odd else ""), file=name,
+                            fix=f"export the {table} table again with its data"
+                            + (" as CSV" if odd else ""))
     frame = frame.reset_index(drop=True)
     return RawTable(frame, name, offset, decimal, notes)
 
@@ -693,6 +780,37 @@ def _parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
         out[rest] = day_first if n_day >= n_month else month_first
     bad = out.isna() & ~missing & (weights > 0)
     return out, bad
+
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's serial date numbers (``46113`` is 2026-04-01)."""
+EXCEL_SERIALS = (32874, 73050)
+"""The serial numbers said to look like Excel dates: 1990-01-01 to 2099-12-31."""
+EXCEL_SERIAL_TEXT = r"\d{5}(\.\d+)?"
+"""How a serial date number is written (a time of day is a fraction)."""
+
+
+def date_reasons(cells: pd.Series, col: str) -> pd.Series:
+    """Why each cell of ``col`` is not a date: a number that reads as an Excel serial date (a
+    date column exported as General, not Date) is said to be one, with the date it stands for;
+    any other cell is not a date.
+
+    >>> date_reasons(pd.Series(["46113", "someday"]), "date").tolist()
+    ["date '46113' looks like an Excel serial date number (46113 = 2026-04-01)", 'date is not a date']
+    """
+    reasons = pd.Series(f"{col} is not a date", index=cells.index, dtype=object)
+    text = cells.astype(str).str.strip()
+    shaped = text.str.fullmatch(EXCEL_SERIAL_TEXT).fillna(False).astype(bool)
+    if shaped.any():
+        serial = np.floor(text[shaped].astype(float))
+        lo, hi = EXCEL_SERIALS
+        ok = serial.between(lo, hi)
+        if ok.any():
+            n = serial[ok].astype(np.int64)
+            day = (EXCEL_EPOCH + pd.to_timedelta(n, unit="D")).dt.strftime("%Y-%m-%d")
+            reasons[n.index] = (f"{col} '" + text[n.index] + "' looks like an Excel serial date "
+                                "number (" + n.astype(str) + " = " + day + ")")
+    return reasons
 
 
 CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP",
@@ -1036,7 +1154,7 @@ def _coerce(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.Data
             if bad.any():
                 problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
                                               "value": cell[bad].astype(str),
-                                              "reason": f"{col} is not a date"}))
+                                              "reason": date_reasons(cell[bad], col)}))
             if col in EVENT_DATES.get(spec.name, ()):
                 problems.extend(_implausible_dates(df[col], col))
         elif col in spec.numbers:
@@ -1226,6 +1344,62 @@ def _load_generic(raw: RawTable, spec: TableSpec) -> _Loaded:
     return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes))
 
 
+LABEL_COLUMNS = ("team", "industry", "region")
+"""The reps' category labels, by which reps are grouped (ranks, comparisons, controls)."""
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+"""Zero-width characters (and the soft hyphen): invisible, so never meant in a label."""
+
+
+def _shown_label(label: str) -> str:
+    """A label as a message shows it: invisible characters written out (``<U+200B>``)."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", label)
+
+
+def clean_labels(labels: pd.Series, *, file: str, column: str) -> tuple[pd.Series, str | None]:
+    """Category labels as one spelling each: spaces around them and zero-width characters
+    removed, and labels differing only in letter case read as the most frequent spelling (the
+    first in the file on a tie). Returns the labels and the warning of a repair (``None`` when
+    nothing changed but spaces around a label, which are trimmed as everywhere).
+
+    >>> out, warning = clean_labels(pd.Series(["Software", "software", "Software\\u200b", None,
+    ...                                        "Retail"]), file="reps.csv", column="industry")
+    >>> out.tolist()
+    ['Software', 'Software', 'Software', None, 'Retail']
+    >>> warning
+    "reps.csv: 2 industry label(s) written another way were merged: 'software' and 'Software<U+200B>' read as 'Software' (they differ only in letter case or invisible characters; the most frequent spelling is kept: write one spelling in the source to silence this)"
+    """
+    given = labels.notna()
+    if not given.any():
+        return labels, None
+    text = labels[given].astype(str)
+    clean = text.str.replace(_INVISIBLE, "", regex=True).str.strip()
+    key = clean.str.casefold()
+    counts = (pd.DataFrame({"clean": clean, "key": key, "pos": np.arange(len(clean))})
+              .groupby(["key", "clean"], sort=False).agg(n=("pos", "size"), first=("pos", "min"))
+              .reset_index().sort_values(["key", "n", "first"], ascending=[True, False, True],
+                                         kind="stable"))
+    spelling = counts.drop_duplicates("key").set_index("key")["clean"]
+    final = key.map(spelling)
+    cells = np.full(len(labels), None, dtype=object)
+    cells[given.to_numpy()] = final.to_numpy(dtype=object)
+    out = pd.Series(cells, index=labels.index, dtype=object, name=labels.name)
+    changed = pd.DataFrame({"raw": text.str.strip(), "final": final})
+    changed = changed[changed["raw"] != changed["final"]].drop_duplicates("raw")
+    if changed.empty:
+        return out, None
+    parts = []
+    for target, grp in changed.groupby("final", sort=True):
+        shown = [f"'{_shown_label(r)}'" for r in grp["raw"]]
+        names = " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]
+        parts.append(f"{names} read as '{_shown_label(target)}'")
+    more = f"; and {len(parts) - 5} more" if len(parts) > 5 else ""
+    return out, (f"{file}: {len(changed)} {column} label(s) written another way were merged: "
+                 f"{'; '.join(parts[:5])}{more} (they differ only in letter case or invisible "
+                 "characters; the most frequent spelling is kept: write one spelling in the "
+                 "source to silence this)")
+
+
 def _load_reps(raw: RawTable) -> _Loaded:
     """``reps``: a row without a usable ``rep_id`` is rejected; a bad cell in another column
     (``tenure_months`` that is not a number, a ``hire_date`` that is not a date) is left empty
@@ -1253,7 +1427,38 @@ def _load_reps(raw: RawTable) -> _Loaded:
             flags = _flags_frame(raw, "reps", cells, df["rep_id"])
         problems = [p[~p.index.isin(cells.index)]] if len(cells) < len(p) else []
     kept, rej = _collect(raw, spec.name, df, problems)
-    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags)
+    warnings = []
+    for col in LABEL_COLUMNS:
+        if col in kept:
+            labels, warning = clean_labels(kept[col], file=raw.file, column=col)
+            kept = kept.assign(**{col: labels})
+            if warning:
+                warnings.append(warning)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags,
+                   warnings=warnings)
+
+
+PERCENT_SIGN_TEXT = r"\d+(\.\d+)?\s*%"
+"""A level written with a percent sign (``85%``): not read (which scale the column is on is
+told by its values, not guessed from one cell), said precisely."""
+PERCENT_SIGN_HINT = (" (written with a percent sign: write a level as a share from 0 to 1, "
+                     "0.85 for 85%)")
+
+
+def _percent_sign_hints(problems: list[pd.DataFrame], level_rows: pd.Series,
+                        cells: pd.Series, *, column: str) -> None:
+    """``<column> is not a number`` of a level cell written with a percent sign says so."""
+    text = cells.astype(str).str.strip()
+    sign = level_rows.to_numpy(dtype=bool) & text.str.fullmatch(PERCENT_SIGN_TEXT).fillna(
+        False).to_numpy(dtype=bool)
+    if not sign.any():
+        return
+    rows = set(np.flatnonzero(sign))
+    for p in problems:
+        hit = (p["column"].eq(column) & p["reason"].eq(f"{column} is not a number")
+               & p["idx"].isin(rows))
+        if hit.any():
+            p.loc[hit, "reason"] = p.loc[hit, "reason"] + PERCENT_SIGN_HINT
 
 
 def _load_activity(raw: RawTable) -> _Loaded:
@@ -1269,6 +1474,8 @@ def _load_activity(raw: RawTable) -> _Loaded:
             notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
         df, problems = _coerce(raw, spec, ["rep_id", "date", "metric", "value"])
         df["metric"] = _normalise_names(df["metric"])
+        _percent_sign_hints(problems, pd.Series(_isin(df["metric"], LEVEL_METRICS)),
+                            raw.frame["value"], column="value")
         unknown = sorted(set(pd.unique(df["metric"].dropna())) - set(METRICS))
         if unknown:
             notes.append(f"{raw.file}: unknown metric name(s) {_describe_unknown(unknown)}; "
@@ -1289,6 +1496,9 @@ def _load_activity(raw: RawTable) -> _Loaded:
         df, problems = _coerce(raw, TableSpec("activity", spec.schema, (), ("rep_id",),
                                               ("date",), tuple(metric_cols)),
                                ["rep_id", "date", *metric_cols])
+        for metric in sorted(LEVEL_METRICS & set(metric_cols)):
+            _percent_sign_hints(problems, pd.Series(True, index=raw.frame.index),
+                                raw.frame[metric], column=metric)
         wide = df[["rep_id", "date", *metric_cols]].assign(_row=df.index)
         df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
         df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")
@@ -1512,6 +1722,40 @@ def _load_quotas(raw: RawTable) -> _Loaded:
                    currency=main)
 
 
+MONEY_COLUMNS = ("quota", "bookings")
+"""The money columns of ``outcomes``, read by the amount rule (:func:`parse_amounts`) as the
+quotas' are: ``$20,343.97`` is 20343.97."""
+
+
+def _load_outcomes(raw: RawTable) -> _Loaded:
+    """``outcomes``: ids, dates and counts as usual, ``quota`` and ``bookings`` read as amounts
+    (currency marks and thousands separators allowed, one currency)."""
+    spec = TABLES["outcomes"]
+    _require_columns(raw, spec, spec.required)
+    known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
+    df, problems = _coerce(raw, spec, [c for c in known if c not in MONEY_COLUMNS])
+    currencies = {}
+    for col in MONEY_COLUMNS:
+        amount, problem, currencies[col] = _amount_problems(raw, col)
+        df[col] = amount.where(problem.isna())
+        bad = problem.notna()
+        if bad.any():
+            problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
+                                          "value": raw.frame.loc[bad, col].astype(str),
+                                          "reason": problem[bad].to_numpy(dtype=object)}))
+    if currencies["quota"] and currencies["bookings"] and \
+            currencies["quota"] != currencies["bookings"]:
+        raise SSIInputError(f"bookings are in {currencies['bookings']} but quotas in "
+                            f"{currencies['quota']}: attainment would compare different "
+                            "currencies", file=raw.file, column="bookings",
+                            fix="convert one of them so both are in the same currency")
+    problems += _validate(df[[c for c in df.columns if c in known or c in spec.required]],
+                          spec.schema)
+    kept, rej = _collect(raw, spec.name, df, problems)
+    return _Loaded(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes),
+                   currency=currencies["quota"] or currencies["bookings"])
+
+
 _RANK_FIELDS = ("industry_rank", "network_rank")
 _OBSERVED_REQUIRED = ("ssi", "brand", "people", "insights", "relationships")
 
@@ -1706,13 +1950,30 @@ def _flag_observed_totals(ld: _Loaded, file: str) -> None:
 
 
 # ------------------------------------------------------------------ the folder
-def find_table_file(folder: Path, table: str) -> Path | None:
-    """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
+def check_data_folder(folder: Path) -> None:
+    """Raise :class:`SSIInputError` unless ``folder`` is a folder (said so when it is a file)."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise SSIInputError("this is a file, not a folder", file=str(folder),
+                            fix="pass the folder holding the reps and activity files to --data "
+                                f"(e.g. --data {folder.parent})")
+    raise SSIInputError("the data folder does not exist", file=str(folder),
+                        fix="pass a folder holding reps and activity files to --data")
+
+
+def _table_files(folder: Path, table: str) -> list[Path]:
+    """Every file of ``folder`` that holds ``table`` (any format, names in any letter case)."""
     suffixes = FORMATS + ((".json",) if table == "ssi_observed" else ())
     wanted = {f"{table}{s}" for s in suffixes}
     # names as exports write them: Reps.CSV is the reps table
-    found = (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
-             if folder.is_dir() else [])
+    return (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
+            if folder.is_dir() else [])
+
+
+def find_table_file(folder: Path, table: str) -> Path | None:
+    """The file holding ``table`` in ``folder``, or ``None``; two formats of one table is an error."""
+    found = _table_files(folder, table)
     if table == "activity" and found and (folder / "activity").is_dir():
         raise SSIInputError(f"the activity table is there twice: {found[0].name} and "
                             "activity/", file=str(folder), fix="keep one of them")
@@ -1729,7 +1990,7 @@ def find_table_file(folder: Path, table: str) -> Path | None:
 
 def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
               mapping: str | Path | crm.ColumnMapping | None = None,
-              period: str | None = None) -> Bundle:
+              period: str | None = None, tables: tuple[str, ...] | None = None) -> Bundle:
     """Load and validate a data folder.
 
     Parameters
@@ -1753,6 +2014,10 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     period : {None, 'month', 'quarter'}
         Outcome periods derived from ``quotas``: the quota rows' own (default) or calendar
         months/quarters with the quota rows summed (:func:`ssi_analysis.crm.quota_periods`).
+    tables : tuple of str, optional
+        Read only these tables (``reps`` and ``activity`` always): ``('reps', 'activity')``
+        is what scoring needs, and the other tables are then neither read nor checked (a note
+        names them). Default: every table of the folder.
 
     Returns
     -------
@@ -1762,30 +2027,38 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     Raises
     ------
     SSIInputError
-        A file-level problem; also a folder holding both ``outcomes`` and ``opportunities`` or
-        ``quotas`` (which to use would be a guess), or only one of ``opportunities`` and
-        ``quotas``.
+        A file-level problem; a table every row of which was rejected; also a folder holding
+        both ``outcomes`` and ``opportunities`` or ``quotas`` (which to use would be a guess),
+        or only one of ``opportunities`` and ``quotas``. The exception's ``quality`` holds the
+        :class:`QualityReport` of the tables read before it (the counts a command prints).
     """
     folder = resolve_data_dir(folder)
-    if not folder.is_dir():
-        raise SSIInputError("the data folder does not exist", file=str(folder),
-                            fix="pass a folder holding reps and activity files to --data")
+    check_data_folder(folder)
     chosen = crm.load_mapping(mapping) if mapping is not None else None
     if period is not None and period not in crm.PERIODS:
         raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
                              f"own periods), got {period!r}")
+    wanted = [n for n in TABLES if tables is None or n in tables or not TABLES[n].optional]
     aliases = (chosen or crm.ColumnMapping()).observed_aliases()
     errors: list[SSIError] = []
-    try:
-        _check_outcome_sources(folder)
-    except SSIInputError as exc:
-        if not lazy:
-            raise
-        errors.append(exc)
     loaded: dict[str, _Loaded] = {}
     files: dict[str, Path] = {}
+
+    def stop(exc: SSIError) -> None:
+        """Raise ``exc`` now (with the counts of the tables read so far), or collect it."""
+        if not lazy:
+            exc.quality = _quality_of(loaded, files)
+            raise exc
+        errors.append(exc)
+
+    if tables is None:
+        try:
+            _check_outcome_sources(folder)
+        except SSIInputError as exc:
+            stop(exc)
     prefetch = _Prefetch(folder / "activity.parquet")   # read meanwhile the small tables load
-    for name, spec in TABLES.items():
+    for name in wanted:
+        spec = TABLES[name]
         try:
             path = find_table_file(folder, name)
             if path is None:
@@ -1809,28 +2082,38 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         except SSIError as exc:
             if exc.file is None and name in files:
                 exc.file = files[name].name
-            if not lazy:
-                raise
-            errors.append(exc)
+            stop(exc)
     if "reps" in loaded:
         try:
             _check_unique_reps(loaded["reps"], files["reps"].name)
         except SSIInputError as exc:
-            if not lazy:
-                raise
-            errors.append(exc)
+            stop(exc)
     if errors:
         exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
-        if lazy:  # what the tables that could be read showed, row by row (for validate)
-            if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
-                _check_reps(loaded, files)
-            exc.quality = _quality_of(loaded, files)
+        # what the tables that could be read showed, row by row (for validate)
+        if "reps" in loaded and not any(e.file == files["reps"].name for e in errors):
+            _check_reps(loaded, files)
+        failed = {e.file for e in errors}
+        more = [e for e in all_rejected_errors(loaded, files) if e.file not in failed]
+        if more:
+            exc = SSIInputErrors([*errors, *more])
+        exc.quality = _quality_of(loaded, files)
         raise exc
 
     _check_reps(loaded, files)
+    for exc in all_rejected_errors(loaded, files):
+        stop(exc)
+    if errors:
+        exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+        exc.quality = _quality_of(loaded, files)
+        raise exc
     derived = None
     if "opportunities" in loaded:
-        derived = _derive_outcomes(loaded, files, period)
+        try:
+            derived = _derive_outcomes(loaded, files, period)
+        except SSIError as exc:
+            exc.quality = _quality_of(loaded, files)
+            raise
     observed = None
     if "ssi_observed" in loaded:
         ld = loaded["ssi_observed"]
@@ -1842,6 +2125,12 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     quality = _quality_of(loaded, files)
     if derived is not None:
         quality.notes.extend(derived.notes)
+    if tables is not None:
+        unread = sorted({p.name for n in TABLES if n not in wanted
+                         for p in _table_files(folder, n)})
+        if unread:
+            quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
+                                 f"{' and '.join(wanted)} only; validate checks every table)")
     act = loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
@@ -1849,11 +2138,13 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
                              f"{', '.join(absent)}; left out of scoring and their pillar's "
                              "weights renormalised over the metrics present")
     if strict and not quality.rejects.empty:
-        raise SSIInputErrors([
+        exc = SSIInputErrors([
             SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
                           else None, rows=[int(r.row)],
                           fix="correct the row, or run without --strict to reject it")
             for r in quality.rejects.itertuples()])
+        exc.quality = quality
+        raise exc
     bundle = Bundle(
         reps=_finish(loaded["reps"].frame),
         activity=_finish_activity(act),
@@ -1867,6 +2158,59 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         bundle.quotas = _finish(loaded["quotas"].frame)
         bundle.crm = derived
     return bundle
+
+
+def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
+                       counts: pd.Series | None = None) -> SSIInputError:
+    """The error of a table every row of which was rejected: how many, the most common reason
+    (with an example row) and what to do about it.
+
+    ``counts`` (rows by :func:`reason_kind`) when ``rejects`` holds only some of the rejected
+    rows (the DuckDB engine keeps the first ones); else they are counted from ``rejects``.
+    """
+    kinds = reason_kind(rejects["reason"]) if not rejects.empty else pd.Series(dtype=object)
+    if counts is None:
+        counts = kinds.value_counts()
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    top, n = order[0] if order else ("unknown", rows_read)
+    shown = rejects[kinds == top] if not rejects.empty else rejects
+    shown = (shown if not shown.empty else rejects).sort_values("row", kind="stable")
+    example = ""
+    column = None
+    if not shown.empty:
+        first = shown.iloc[0]
+        example = f", e.g. row {int(first['row'])}: {first['reason']}"
+        column = first["column"] if isinstance(first["column"], str) else None
+    others = (f"; {len(order) - 1} other reason(s): validate lists them" if len(order) > 1
+              else "")
+    return SSIInputError(f"every row ({rows_read}) was rejected, so the table cannot be used; "
+                         f"most common reason: {top} ({n} row{'s' if n != 1 else ''}){example}",
+                         file=file, column=column, fix=fix_for(top) + others)
+
+
+REQUIRED_ROWS = ("reps", "activity", "outcomes")
+"""Tables that stop the run when every row of theirs is rejected."""
+
+
+def all_rejected_errors(loaded: dict[str, _Loaded], files: dict[str, Path]) -> list[SSIInputError]:
+    """An error for each required table every row of which was rejected: ``reps`` and
+    ``activity`` (nothing can be scored) and a tidy ``outcomes`` (nothing can be analysed).
+    It is said first, not what follows from it (metrics absent, a pillar without a metric, no
+    rep to score); when every rep was rejected, the other tables' rows naming a rep not in
+    reps are that consequence, not said again. (``ssi_observed`` is optional: with every row
+    rejected it is left out as its rows are, and they are listed.)"""
+    out = []
+    reps_gone = False
+    for name, ld in loaded.items():
+        if name not in REQUIRED_ROWS or ld.rows_read == 0 or len(ld.rejects) < ld.rows_read:
+            continue
+        kinds = reason_kind(ld.rejects["reason"]).value_counts()
+        top = sorted(kinds.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+        if reps_gone and top == "rep_id is not in reps":
+            continue
+        reps_gone = reps_gone or name == "reps"
+        out.append(all_rejected_error(files[name].name, ld.rows_read, ld.rejects))
+    return out
 
 
 def _check_reps(loaded: dict[str, _Loaded], files: dict[str, Path]) -> None:
@@ -1905,13 +2249,15 @@ def _quality_of(loaded: dict[str, _Loaded], files: dict[str, Path]) -> QualityRe
     return quality
 
 
-_LOADERS = {"reps": _load_reps, "activity": _load_activity, "quotas": _load_quotas,
-            "ssi_observed": _load_observed}
+_LOADERS = {"reps": _load_reps, "activity": _load_activity, "outcomes": _load_outcomes,
+            "quotas": _load_quotas, "ssi_observed": _load_observed}
 
 
 def _check_outcome_sources(folder: Path) -> None:
     """Outcomes come from one place: ``outcomes``, or ``opportunities`` with ``quotas``."""
-    has = {n: find_table_file(folder, n) for n in ("outcomes", "opportunities", "quotas")}
+    # a table in two files is reported where the table is read, not here as well
+    has = {n: next(iter(_table_files(folder, n)), None)
+           for n in ("outcomes", "opportunities", "quotas")}
     if has["outcomes"] and (has["opportunities"] or has["quotas"]):
         other = [has[n].name for n in ("opportunities", "quotas") if has[n]]
         raise SSIInputError(
@@ -2153,6 +2499,7 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
     (300, 0)
     """
     folder = resolve_data_dir(folder)
+    check_data_folder(folder)
     path = find_table_file(folder, "reps")
     if path is None:
         raise SSIInputError("no reps table: expected reps.csv, reps.parquet or reps.xlsx",
@@ -2164,4 +2511,7 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
         exc.file = exc.file or path.name
         raise
     quality = _quality_of({"reps": ld}, {"reps": path})
+    for exc in all_rejected_errors({"reps": ld}, {"reps": path}):
+        exc.quality = quality
+        raise exc
     return _finish(ld.frame), quality

@@ -160,7 +160,8 @@ class ActivitySchema(pa.DataFrameModel):
     @pa.dataframe_check(element_wise=False, error="a level must be within 0..1")
     @classmethod
     def levels_within_unit(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["metric"].isin(LEVEL_METRICS) | (df["value"] <= 1)
+        # a value that is missing or not a number is rejected for that alone
+        return ~df["metric"].isin(LEVEL_METRICS) | (df["value"] <= 1) | df["value"].isna()
 
     @pa.dataframe_check(error="value must be finite")
     @classmethod
@@ -186,7 +187,9 @@ class OutcomesSchema(pa.DataFrameModel):
     @pa.dataframe_check(error="period_end is before period_start")
     @classmethod
     def period_order(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["period_end"] >= df["period_start"]
+        # a date that could not be read is rejected for that alone, not also for the order
+        return (df["period_end"] >= df["period_start"]) | df["period_end"].isna() \
+            | df["period_start"].isna()
 
     @pa.dataframe_check(error="value must be finite")
     @classmethod
@@ -256,7 +259,9 @@ class QuotasSchema(pa.DataFrameModel):
     @pa.dataframe_check(error="period_end is before period_start")
     @classmethod
     def period_order(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["period_end"] >= df["period_start"]
+        # a date that could not be read is rejected for that alone, not also for the order
+        return (df["period_end"] >= df["period_start"]) | df["period_end"].isna() \
+            | df["period_start"].isna()
 
     @pa.dataframe_check(error="value must be finite")
     @classmethod

@@ -24,6 +24,7 @@ documented in data/README.md ("What happens to bad data").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,6 +84,18 @@ def _xlsx_named(folder):
     with pd.ExcelWriter(folder / "reps.xlsx") as xl:
         pd.DataFrame({"x": [1]}).to_excel(xl, sheet_name="Pivot", index=False)
         pd.read_csv(pd.io.common.StringIO(REPS)).to_excel(xl, sheet_name="Reps", index=False)
+
+
+def _zip_not_a_workbook(folder):
+    import zipfile
+
+    with zipfile.ZipFile(folder / "reps.xlsx", "w") as zf:
+        zf.writestr("a.txt", "hi")
+
+
+SF_FOOTER = ('\n\n"Grand Totals (2 records)"\n\n"Confidential Information - Do Not Distribute"\n'
+             '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."\n')
+"""The lines a Salesforce report export ends with, after the data."""
 
 
 def _activity_value(b, rep, metric):
@@ -314,6 +327,84 @@ CATALOGUE = [
           .replace("R002,2026-04-01,2026-04-30,2000", "R002,2026-04-01,2026-04-30,2000.50")},
          "rejected", ("amount '43.000 €' is ambiguous", "write 43000 or 43"),
          {"quotas": rows(2, 1, 1)}),
+    # ------------------------------------------------------------ every row of a table rejected
+    Case("every-activity-row-rejected", {"reps": REPS, "activity": ACT.replace("2026-01-0", "2099-01-0")},
+         "error", ("activity.csv", "column 'date'", "every row (4) was rejected",
+                   "most common reason: date in the future (4 rows)", "e.g. row 2: date in the "
+                   "future (2099-01-05", "correct the date")),
+    Case("every-rep-rejected", {"reps": "rep_id,team\n,T1\n-,T2\n", "activity": ACT},
+         "error", ("reps.csv", "column 'rep_id'", "every row (2) was rejected",
+                   "most common reason: missing rep_id (2 rows)", "fill in the cell")),
+    Case("every-outcome-row-rejected", {"reps": REPS, "activity": ACT,
+                                        "outcomes": OUT.replace("2026-04-01", "someday")},
+         "error", ("outcomes.csv", "every row (2) was rejected",
+                   "most common reason: period_start is not a date (2 rows)")),
+    # ------------------------------------------------------------ one true reason a row
+    Case("unreadable-period-start-is-its-only-reason", {"reps": REPS, "activity": ACT,
+                                                        "outcomes": OUT + (
+        "R003,someday,2026-04-30,1000,500,3\nR003,2026-05-01,never,1000,500,3\n")},
+         "rejected", ("period_start is not a date", "period_end is not a date"),
+         {"outcomes": rows(4, 2, 2)},
+         check=lambda b: sorted(b.quality.rejects.reason) == ["period_end is not a date",
+                                                              "period_start is not a date"]),
+    Case("level-with-a-percent-sign", {"reps": REPS, "activity": ACT + (
+        "R001,2026-01-05,profile_completeness,85%\nR002,2026-01-05,profile_completeness,0.6\n")},
+         "rejected", ("value is not a number (written with a percent sign", "0.85 for 85%"),
+         {"activity": rows(6, 5, 1)},
+         check=lambda b: ";" not in b.quality.rejects.reason[0]),      # one reason, no level one
+    # ------------------------------------------------------------ Excel serial dates
+    Case("excel-serial-date-in-a-csv", {"reps": REPS, "activity": ACT + "R001,46027,posts,1\n"},
+         "rejected", ("date '46027' looks like an Excel serial date number (46027 = 2026-01-05)",),
+         {"activity": rows(5, 4, 1)}),
+    Case("excel-serial-date-in-a-general-cell", {
+        "reps": lambda f: pd.DataFrame({"rep_id": ["R001", "R002", "R003"],
+                                        "hire_date": [46113, "2020-01-01", None]})
+        .to_excel(f / "reps.xlsx", index=False), "activity": ACT},
+         "flagged", ("hire_date '46113' looks like an Excel serial date number "
+                     "(46113 = 2026-04-01)",), {"reps": rows(3, 3, 0)}),
+    # ------------------------------------------------------------ category labels
+    Case("category-labels-in-another-case-or-with-invisible-characters", {
+        "reps": REPS + "R004,Eve Fox,t1,software\nR005,Gil Hu,T2,Software\u200b\n"
+                       "R006,Ida Jo, T2 ,\u200bRetail\n", "activity": ACT},
+         "repair", ("industry label(s) written another way were merged",
+                    "'software' and 'Software<U+200B>' read as 'Software'",
+                    "team label(s) written another way were merged"),
+         {"reps": rows(6, 6, 0)},
+         check=lambda b: b.reps.industry.value_counts().to_dict() == {"Software": 4, "Retail": 2}
+         and sorted(set(b.reps.team)) == ["T1", "T2"]),
+    # ------------------------------------------------------------ files that are not what they say
+    Case("table-in-csv-and-xlsx", {"reps": REPS, "activity": ACT, "outcomes": OUT,
+                                   "outcomes.xlsx": lambda f: pd.read_csv(f / "outcomes.csv")
+                                   .to_excel(f / "outcomes.xlsx", index=False)},
+         "error", ("the outcomes table is there in 2 files: outcomes.csv, outcomes.xlsx",
+                   "keep one file per table")),
+    Case("xlsx-that-is-csv-text", {"reps": lambda f: (f / "reps.xlsx").write_text(REPS),
+                                   "activity": ACT},
+         "error", ("reps.xlsx", "not an Excel workbook (it looks like CSV text)",
+                   "rename it to reps.csv")),
+    Case("xlsx-that-is-another-zip", {"reps": _zip_not_a_workbook, "activity": ACT},
+         "error", ("reps.xlsx", "not a valid Excel workbook (a zip archive without a workbook",)),
+    Case("binary-bytes-without-a-line-break", {"reps": bytes(range(160, 256)) * 3,
+                                               "activity": ACT},
+         "error", ("reps.csv", "has a header but no rows", "may not be CSV text")),
+    Case("salesforce-report-footer", {"reps": REPS, "activity": ACT, "quotas": QUOTAS,
+                                      "opportunities": OPPS + SF_FOOTER},
+         "accepted", ("opportunities.csv: 3 footer line(s) after the data skipped",),
+         {"opportunities": rows(2, 2, 0)}),
+    Case("last-row-with-only-its-first-cell-is-data", {"reps": REPS + "R004,,,\n",
+                                                       "activity": ACT},
+         "accepted", (), {"reps": rows(4, 4, 0)}),        # no blank line before it: a rep
+    Case("outcome-amounts-with-currency-marks", {"reps": REPS, "activity": ACT, "outcomes": (
+        OUT_HEAD + "R001,2026-04-01,2026-04-30,\"$1,000\",\"$20,343.97\",3\n"
+                   "R002,2026-04-01,2026-04-30,1000,\"($1,200.00)\",4\n")},
+         "accepted", (), {"outcomes": rows(2, 2, 0)},
+         check=lambda b: b.outcomes.bookings.tolist() == [20343.97, -1200.0]
+         and b.outcomes.quota.tolist() == [1000.0, 1000.0]),
+    Case("outcome-bookings-and-quotas-in-two-currencies", {"reps": REPS, "activity": ACT,
+                                                           "outcomes": (
+        OUT_HEAD + "R001,2026-04-01,2026-04-30,$1000,€500,3\n"
+                   "R002,2026-04-01,2026-04-30,$1000,€1200,4\n")},
+         "error", ("outcomes.csv", "bookings are in EUR but quotas in USD",)),
     # ------------------------------------------------------------ config and mapping files
     Case("config-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown key 'window_dayz' in [scoring]", "did you mean 'window_days'?"),
@@ -501,3 +592,144 @@ def test_the_day_of_the_run_can_be_pinned(tmp_path, monkeypatch):
     monkeypatch.setenv("SSI_ANALYSIS_TODAY", "soon")
     with pytest.raises(SSIConfigError, match="SSI_ANALYSIS_TODAY must be a date"):
         load_data(folder)
+
+
+# ------------------------------------------------------------------ how the commands handle them
+def _run(capsys, *args) -> tuple[int, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    return code, text
+
+
+def _parquet_folder(case: Case, tmp_path):
+    """The case's files with the activity as text cells in Parquet (for the DuckDB engine)."""
+    build(case, tmp_path / "csv")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for f in (tmp_path / "csv").iterdir():
+        if f.stem != "activity":
+            (folder / f.name).write_bytes(f.read_bytes())
+    pd.read_csv(tmp_path / "csv" / "activity.csv", dtype=str, keep_default_na=False) \
+        .to_parquet(folder / "activity.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("other", [
+    {"outcomes": OUT_HEAD},                                          # header only
+    {"ssi_observed": OBS_HEAD},
+    {"opportunities": OPPS + "R001,O9,someday,2026-04-21,Closed Won,5\n", "quotas": QUOTAS},
+], ids=["outcomes-header-only", "ssi-observed-header-only", "bad-opportunity-rows"])
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_score_reads_only_the_tables_it_scores_from(other, engine, tmp_path, capsys):
+    case = Case("score", {"reps": REPS, "activity": ACT, **other}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path) if engine == "duckdb" else tmp_path / "data"
+    if engine == "pandas":
+        build(case, folder)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--strict", "--engine", engine)
+    assert code == 0 and "wrote 3 scores for 3 reps" in text, text
+    if engine == "pandas":
+        assert "not read: " in text and "validate checks every table" in text
+    assert _run(capsys, "validate", "--data", folder)[0] == 1      # validate checks them all
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("asof, fragments", [
+    ("05/01/2026", ("--asof '05/01/2026' is not a date written YYYY-MM-DD",
+                    "2026-01-05 or 2026-05-01")),
+    ("2026-02-30", ("--asof '2026-02-30' is not a date", "YYYY-MM-DD")),
+])
+def test_asof_must_be_an_iso_calendar_day(asof, fragments, engine, tmp_path, capsys):
+    case = Case("asof", {"reps": REPS, "activity": ACT}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--asof", asof, "--engine", engine)
+    assert code == 2
+    for fragment in fragments:
+        assert fragment in text, text
+    assert "activity" not in text and not (tmp_path / "s.csv").exists()   # not a data error
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("asof, fragment", [
+    ("2025-12-01", "the as-of date 2025-12-01 is before the first activity date 2026-01-05: "
+                   "every count is 0"),
+    ("2026-01-20", "the as-of date 2026-01-20 is after the last activity date 2026-01-06: "
+                   "the 90-day window extends 14 day(s) past the data"),
+    ("2026-06-01", "starts after the last activity date 2026-01-06: every count is 0"),
+    ("2026-01-06", None),
+])
+def test_asof_outside_the_data_is_warned_of(asof, fragment, engine, tmp_path, capsys):
+    case = Case("asof", {"reps": REPS, "activity": ACT}, "accepted", ())
+    folder = _parquet_folder(case, tmp_path)
+    code, text = _run(capsys, "score", "--data", folder, "--out", tmp_path / "s.csv",
+                      "--asof", asof, "--engine", engine)
+    assert code == 0
+    if fragment is None:
+        assert "warning:" not in text
+    else:
+        line = next(t for t in text.splitlines() if fragment in t)
+        assert line.startswith("warning: the "), text
+    if "every count is 0" in text:
+        assert (pd.read_csv(tmp_path / "s.csv")["ssi"] == 0).all()
+
+
+@pytest.mark.parametrize("case_id", ["every-activity-row-rejected", "every-rep-rejected",
+                                     "excel-serial-dates-everywhere"])
+@pytest.mark.parametrize("command", ["validate", "score", "duckdb"])
+def test_every_row_rejected_is_said_first(case_id, command, tmp_path, capsys):
+    case = BY_ID.get(case_id) or Case(case_id, {"reps": REPS, "activity": ACT_HEAD + (
+        "R001,46027,posts,2\nR001,46027,people_searches,3\nR002,46028,comments,1\n")},
+                                     "error", ())
+    folder = _parquet_folder(case, tmp_path)
+    args = (["validate", "--data", folder] if command == "validate" else
+            ["score", "--data", folder, "--out", tmp_path / "s.csv",
+             "--engine", "duckdb" if command == "duckdb" else "pandas"])
+    code, text = _run(capsys, *args)
+    assert code == (1 if command == "validate" else 2)
+    assert "every row (" in text and "was rejected" in text and "most common reason: " in text
+    assert "e.g. row " in text and "fix: " in text
+    for consequence in ("absent from the data", "no metric of the", "no reps to score"):
+        assert consequence not in text, text
+    if case_id == "excel-serial-dates-everywhere":
+        assert "looks like an Excel serial date number (46027 = 2026-01-05)" in text
+        assert "format the column as a date in Excel" in text
+    if command != "validate":                     # the counts read before the run stopped
+        assert re.search(r"^reps\.csv: read \d+ rows", text, re.M), text
+
+
+def test_a_table_in_two_files_is_listed_once(tmp_path, capsys):
+    build(BY_ID["table-in-csv-and-xlsx"], tmp_path / "data")
+    code, text = _run(capsys, "validate", "--data", tmp_path / "data")
+    assert code == 1 and text.count("the outcomes table is there in 2 files") == 1, text
+
+
+def test_data_that_is_a_file(tmp_path, capsys):
+    build(Case("f", {"reps": REPS, "activity": ACT}, "accepted", ()), tmp_path / "data")
+    for command in (["validate"], ["score", "--out", tmp_path / "s.csv"],
+                    ["score", "--out", tmp_path / "s.csv", "--engine", "duckdb"]):
+        code, text = _run(capsys, *command, "--data", tmp_path / "data" / "reps.csv")
+        assert code in (1, 2) and "this is a file, not a folder" in text, text
+        assert "does not exist" not in text
+
+
+def test_a_stock_salesforce_export_passes_strict(tmp_path, capsys):
+    build(BY_ID["salesforce-report-footer"], tmp_path / "data")
+    code, text = _run(capsys, "outcomes", "--data", tmp_path / "data", "--out",
+                      tmp_path / "o.csv", "--strict")
+    assert code == 0 and "3 footer line(s) after the data skipped" in text, text
+    assert "opportunities.csv: read 2 rows, used 2" in text
+
+
+@pytest.mark.parametrize("problem", ["config", "no-data", "bad-data"])
+def test_report_creates_nothing_after_a_fatal_error(problem, tmp_path, capsys):
+    build(BY_ID["every-activity-row-rejected"], tmp_path / "bad")
+    (tmp_path / "c.toml").write_text("[scoring]\nwindow_dayz = 30\n")
+    data = {"config": "example", "no-data": tmp_path / "nowhere", "bad-data": tmp_path / "bad"}
+    args = ["report", "--data", data[problem], "--out", tmp_path / "out" / "deep" / "r.pdf"]
+    if problem == "config":
+        args += ["--config", tmp_path / "c.toml"]
+    code, _ = _run(capsys, *args)
+    assert code == 2 and not (tmp_path / "out").exists()

@@ -52,12 +52,19 @@ import pandas as pd
 from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
+    EXCEL_EPOCH,
+    EXCEL_SERIAL_TEXT,
+    EXCEL_SERIALS,
     MISSING_TOKENS,
+    PERCENT_SIGN_HINT,
+    PERCENT_SIGN_TEXT,
     SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
     _describe_unknown,
     _normalise_name,
+    all_rejected_error,
+    check_data_folder,
     date_limits,
     find_table_file,
     id_key,
@@ -485,6 +492,9 @@ class ParquetScores:
     out: Path | None = None
     rejects_path: Path | None = None
     scores: pd.DataFrame | None = None
+    first_date: pd.Timestamp | None = None
+    """The first and last dates of the activity used (``None`` when none is)."""
+    last_date: pd.Timestamp | None = None
 
     @property
     def rows_rejected(self) -> int:
@@ -645,6 +655,20 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
             "value_missing": value_missing, "date_given": date_given, "v": v, "d": d}
 
 
+def _date_reason_sql(raw: str) -> str:
+    """SQL of the reason :func:`ssi_analysis.io.date_reasons` gives a date that cannot be read:
+    a number that reads as an Excel serial date is said to be one, with the date it stands for."""
+    t = _strip(raw)
+    lo, hi = EXCEL_SERIALS
+    serial = f"floor(TRY_CAST({t} AS DOUBLE))"
+    epoch = _text(f"{EXCEL_EPOCH:%Y-%m-%d}")
+    return (f"CASE WHEN regexp_full_match({t}, {_text(EXCEL_SERIAL_TEXT)}) AND {serial} "
+            f"BETWEEN {lo} AND {hi} THEN 'date ''' || {t} || ''' looks like an Excel serial "
+            f"date number (' || CAST(CAST({serial} AS BIGINT) AS VARCHAR) || ' = ' || "
+            f"strftime(DATE {epoch} + CAST({serial} AS INTEGER), '%Y-%m-%d') || ')' "
+            "ELSE 'date is not a date' END")
+
+
 def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
                  date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
                  rep_fix: str | None = None) -> str:
@@ -675,22 +699,18 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
     shown_date = "strftime(date, '%Y-%m-%d')"
 
     levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
-    first_col = ("CASE WHEN rep_id IS NOT NULL THEN 'rep_id' WHEN date IS NOT NULL THEN 'date' "
-                 "WHEN metric IS NOT NULL THEN 'metric' ELSE 'value' END")
-    first_val = ("CASE WHEN rep_id IS NOT NULL THEN rep_id WHEN date IS NOT NULL THEN "
-                 "strftime(date, '%Y-%m-%d') || ' 00:00:00' WHEN metric IS NOT NULL THEN metric "
-                 "ELSE CAST(value AS VARCHAR) END")
     date_bad = "(date_given AND date IS NULL)"
     checks = [  # in the order load_data reports them
-        (date_bad, "'date'", "date_raw", "'date is not a date'"),
+        (date_bad, "'date'", "date_raw", _date_reason_sql("date_raw")),
         (f"date > {late}", "'date'", shown_date,
          f"{_text(f'date {late_kind} (')} || {shown_date} || {_text(late_tail)}"),
         (f"date < {launch}", "'date'", shown_date,
          f"{_text(f'date {early_kind} (')} || {shown_date} || {_text(early_tail)}"),
-        ("value_bad", "'value'", "value_raw", "'value is not a number'"),
-        (f"metric IN ({levels}) AND (value IS NULL OR value > 1)",
-         f"CASE WHEN value IS NULL THEN {first_col} ELSE 'value' END",
-         f"CASE WHEN value IS NULL THEN {first_val} ELSE CAST(value AS VARCHAR) END",
+        ("value_bad", "'value'", "value_raw",
+         f"CASE WHEN metric IN ({levels}) AND regexp_full_match({_strip('value_raw')}, "
+         f"{_text(PERCENT_SIGN_TEXT)}) THEN {_text('value is not a number' + PERCENT_SIGN_HINT)} "
+         "ELSE 'value is not a number' END"),
+        (f"metric IN ({levels}) AND value > 1", "'value'", "CAST(value AS VARCHAR)",
          "'a level must be within 0..1'"),
         ("isinf(value)", "'value'", "CAST(value AS VARCHAR)", "'value must be finite'"),
         ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
@@ -770,9 +790,7 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
         config = load_config(config)
     config = config.with_options(window_days=window, mode=mode)
     folder = resolve_data_dir(data)
-    if not folder.is_dir():
-        raise SSIInputError("the data folder does not exist", file=str(folder),
-                            fix="pass a folder holding reps and activity files to --data")
+    check_data_folder(folder)
     steps = ["checking rows", "totalling days", "scoring"]
     with Progress(steps, enabled=progress) as bar:
         reps, quality = load_reps(folder)
@@ -940,6 +958,13 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         quality.notes.append(f"{shown}: metric(s) absent from the data: {', '.join(absent)}; "
                              "left out of scoring and their pillar's weights renormalised over "
                              "the metrics present")
+    if n_read and not n_used:        # every row rejected: said first, not what follows from it
+        counts = quality.reasons()
+        counts = counts[counts["table"] == "activity"].set_index("reason")["rows"]
+        rejects = quality.rejects[quality.rejects["table"] == "activity"]
+        exc = all_rejected_error(shown, n_read, rejects, counts)
+        exc.quality = quality
+        raise exc
     if strict and n_rejected:
         rows = quality.rejects.head(100)
         errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
@@ -967,7 +992,9 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                       last=days[-1], ranks=ranks,
                       timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
-    result = ParquetScores(quality, n_scores, len(universe_ids), score_notes)
+    result = ParquetScores(quality, n_scores, len(universe_ids), score_notes,
+                           first_date=pd.Timestamp(first) if n_used else None,
+                           last_date=pd.Timestamp(last) if n_used else None)
     csv = out is not None and out.suffix.lower() == ".csv"
     if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
         shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))

@@ -193,15 +193,20 @@ def _team_label(folder: Path | None) -> str:
     return folder.name
 
 
-def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
-            options: ReportOptions = ReportOptions()) -> dict[str, Any]:
-    """Validate, score, analyse and draw into the folder ``work``; return the report context.
+@dataclass
+class Inputs:
+    """A report's inputs, read and validated: the config's sections and the data folder."""
 
-    Raises
-    ------
-    SSIError
-        Any problem with the input or the config, before anything is written.
-    """
+    scoring: Any
+    settings: Any
+    industry: Any
+    bundle: Any
+
+
+def load_inputs(data: str | Path, *, config: str | Path | None = None,
+                options: ReportOptions = ReportOptions()) -> Inputs:
+    """Read and validate the config and the data folder (raises :class:`SSIError`; writes
+    nothing)."""
     folder = resolve_data_dir(data)
     scoring = load_config(config)
     settings = load_analysis_config(config)
@@ -211,6 +216,25 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
+    return Inputs(scoring, settings, industry, bundle)
+
+
+def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
+            options: ReportOptions = ReportOptions(),
+            inputs: Inputs | None = None) -> dict[str, Any]:
+    """Validate, score, analyse and draw into the folder ``work``; return the report context.
+
+    ``inputs``: what :func:`load_inputs` gave, when the inputs were read already.
+
+    Raises
+    ------
+    SSIError
+        Any problem with the input or the config, before anything is written.
+    """
+    if inputs is None:
+        inputs = load_inputs(data, config=config, options=options)
+    scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
+                                           inputs.bundle)
     result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
                      industry=industry)
     scores = score(bundle.activity, bundle.reps, config=scoring)
@@ -326,6 +350,16 @@ def _refuse_early(pdf: Path, dest: Path, data: str | Path, config: str | Path | 
                            fix="write the report to another folder")
 
 
+def _missing_folders(dest: Path) -> list[Path]:
+    """The folders of ``dest`` that do not exist yet, deepest first (what a run creates)."""
+    out = []
+    path = dest.absolute()
+    while not path.exists() and path != path.parent:
+        out.append(path)
+        path = path.parent
+    return out
+
+
 def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
                  options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Build the PDF report from a data folder; figures and tables go beside it.
@@ -353,10 +387,13 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
                        fix="e.g. --out reports/ssi-report.pdf")
     dest = pdf.parent if str(pdf.parent) else Path(".")
     _refuse_early(pdf, dest, data, config)
+    loaded = load_inputs(data, config=config, options=options)   # before anything is created
+    made = _missing_folders(dest)
     dest.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest)).resolve()
+    done = False
     try:
-        context = prepare(data, work, config=config, options=options)
+        context = prepare(data, work, config=config, options=options, inputs=loaded)
         inputs = [Path(p) for p in context["inputs"]]
         refuse_overwriting_inputs(pdf, inputs)
         render(work, context, work / pdf.name)
@@ -367,8 +404,15 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(f, target)
         publish(work / pdf.name, pdf)
+        done = True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if not done:             # a failed run leaves no folder it created
+            for folder in made:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty: keep it
+                    break
     context["pdf"] = str(pdf)
     context["options"] = asdict(options)
     return context
