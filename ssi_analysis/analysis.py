@@ -51,7 +51,7 @@ from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
-from .stats.models import adjusted_models, pillar_model, time_order
+from .stats.models import adjusted_fits, pillar_fits, time_order_fits
 from .stats.robustness import robustness
 
 CAUSAL_WORDS = ("cause", "causes", "caused", "effect of", "impact", "drives", "driven by",
@@ -407,9 +407,9 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
                         adjust=a.adjust, min_n=a.min_group)
     claims = claim_check(data, leaders_above=a.leaders_above, laggards_below=a.laggards_below,
                          min_group=a.min_group, confidence=a.confidence, adjust=a.adjust)
-    adjusted, models = adjusted_models(data, return_models=True, **common)
-    order, order_models = time_order(data, return_models=True, **common)
-    pillars, pillar_models = pillar_model(data, return_models=True, **common)
+    adjusted, models = adjusted_fits(data, **common)
+    order, order_models = time_order_fits(data, **common)
+    pillars, pillar_models = pillar_fits(data, **common)
     rob = robustness(adjusted, models, data, alpha=a.alpha, power=a.power)
     industry = industry or industry_settings(a)
     current = score(bundle.activity, bundle.reps, config=config)

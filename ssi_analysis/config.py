@@ -299,11 +299,14 @@ class AnalysisConfig:
         Covariates of the adjusted models, among ``tenure``, ``industry``, ``region``; ``auto``
         uses every one the reps table has.
     cluster : {'auto', 'team', 'rep', 'none'}
-        Cluster of the robust standard errors. ``auto``: by team when there are at least
-        ``min_clusters`` teams, else by rep when reps have several periods, else HC3.
+        Cluster of the robust standard errors. ``auto``: by team whenever there are at least
+        ``min_clusters`` teams and some team has more than one rep, else by rep when reps have
+        several periods, else per row. OLS errors are CR2 with Bell–McCaffrey degrees of
+        freedom, valid with few clusters (:mod:`ssi_analysis.stats.cr2`).
     min_clusters : int
-        Fewest clusters for cluster-robust errors to be trusted (30: with fewer, the usual
-        cluster-robust errors are too small; Cameron & Miller 2015).
+        Fewest teams to cluster by team under ``auto`` (2: CR2 with Bell–McCaffrey degrees of
+        freedom stays near its nominal level with a handful of teams, and ignoring the teams
+        does not).
     observed_max_age_days : int
         With ``--ssi observed``: the latest LinkedIn snapshot at most this many days before
         the as-of date is used; older or none, and the rep-period has no SSI.
@@ -321,7 +324,7 @@ class AnalysisConfig:
     adjust: str = "holm"
     controls: tuple[str, ...] | str = "auto"
     cluster: str = "auto"
-    min_clusters: int = 30
+    min_clusters: int = 2
     observed_max_age_days: int = 14
     alpha: float = 0.05
     power: float = 0.8
