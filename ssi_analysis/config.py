@@ -310,6 +310,13 @@ class AnalysisConfig:
     observed_max_age_days : int
         With ``--ssi observed``: the latest LinkedIn snapshot at most this many days before
         the as-of date is used; older or none, and the rep-period has no SSI.
+    min_window_coverage : float
+        With computed SSI: the share of a rep-period's scoring window the rep's activity must
+        cover for it to be analysed (0.9); a window covered less than fully but at least this
+        much is kept and flagged (:mod:`ssi_analysis.panel`).
+    spline_df : int
+        Degrees of freedom of the natural cubic spline of a continuous control (4; see
+        :mod:`ssi_analysis.stats.models`).
     alpha, power : float
         Significance level and target power of the power analysis.
     """
@@ -326,6 +333,8 @@ class AnalysisConfig:
     cluster: str = "auto"
     min_clusters: int = 2
     observed_max_age_days: int = 14
+    min_window_coverage: float = 0.9
+    spline_df: int = 4
     alpha: float = 0.05
     power: float = 0.8
 
@@ -369,8 +378,8 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                 raise SSIConfigError(f"[analysis] {key} must be a whole number >= 0, got "
                                      f"{value!r}", file=source)
         else:
-            value = _number(value, key, where, source, unit=key in ("confidence", "alpha",
-                                                                       "power"))
+            value = _number(value, key, where, source, unit=key in (
+                "confidence", "alpha", "power", "min_window_coverage"))
         values[key] = value
     cfg = replace(defaults, **values)
     if not cfg.laggards_below < cfg.leaders_above:
@@ -379,6 +388,10 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
     if not 0 < cfg.confidence < 1 or not 0 < cfg.alpha < 1 or not 0 < cfg.power < 1:
         raise SSIConfigError("[analysis] confidence, alpha and power must be between 0 and 1",
                              file=source)
+    if cfg.spline_df < 3:
+        raise SSIConfigError(f"[analysis] spline_df = {cfg.spline_df} is too few for a "
+                             "natural cubic spline", file=source, fix="use 3 or more (4 is "
+                             "the default)")
     if cfg.n_boot < 100:
         raise SSIConfigError(f"[analysis] n_boot = {cfg.n_boot} is too few for a bootstrap "
                              "interval", file=source, fix="use at least 1000")
