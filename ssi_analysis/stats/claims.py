@@ -24,7 +24,9 @@ Verdicts (``ratio`` with ``[ci_low, ci_high]``, claimed value ``c``):
 condition                                  verdict
 =========================================  =============================================
 either group has fewer than ``min_group``  too few reps to say (with the n)
-reps, or a group mean is not positive
+reps
+the outcome does not vary in the groups,   not estimable (with the reason): no ratio, no
+or a group mean is not positive            verdict
 ``ci_low > 1`` and ``c`` within the CI     consistent with the claim
 ``ci_low > 1`` and ``ci_high < c``         smaller than claimed
 ``ci_low > c``                             larger than claimed
@@ -121,8 +123,9 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
     # the continuous estimate on every row of the data, and what it implies for the gap
     yc = data[outcome].to_numpy(dtype=float)
     # (cluster-robust errors need at least two reps)
-    if (np.nanmean(yc) > 0 and np.ptp(data[ssi]) > 0 and is_high.any() and (~is_high).any()
-            and data[cluster].nunique() >= 2):
+    varies = bool(np.nanmax(yc) > np.nanmin(yc)) if len(yc) else False
+    if (varies and np.nanmean(yc) > 0 and np.ptp(data[ssi]) > 0 and is_high.any()
+            and (~is_high).any() and data[cluster].nunique() >= 2):
         per10, c_lo, c_hi, _, _ = _ratio_fit(yc, data[ssi].to_numpy() / 10.0,
                                              data[cluster].to_numpy(), confidence)
         gap = (row["mean_ssi_high"] - row["mean_ssi_low"]) / 10.0
@@ -133,6 +136,15 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
     if few < min_group:
         reason = (f"too few reps to say: {row['n_high_reps']} {labels[0]} and "
                   f"{row['n_low_reps']} {labels[1]}; at least {min_group} of each are needed")
+        return {**row, "estimable": False, "reason": reason, "verdict": reason}
+    if len(y) and np.nanmax(y) == np.nanmin(y):
+        reason = (f"not estimable: {outcome} is {np.nanmax(y):g} for every rep-period in both "
+                  "groups, so there is no difference to estimate and no ratio")
+        return {**row, "estimable": False, "reason": reason, "verdict": reason}
+    if len(y) and np.ptp(y[is_high]) == 0 and np.ptp(y[~is_high]) == 0:
+        reason = (f"not estimable: {outcome} is the same for every rep-period within each "
+                  "group, so its uncertainty cannot be estimated and no interval or verdict "
+                  "can be given")
         return {**row, "estimable": False, "reason": reason, "verdict": reason}
     if not (row["mean_high"] > 0 and row["mean_low"] > 0):
         zero = labels[1] if not row["mean_low"] > 0 else labels[0]
