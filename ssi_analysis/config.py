@@ -317,6 +317,10 @@ class AnalysisConfig:
     spline_df : int
         Degrees of freedom of the natural cubic spline of a continuous control (4; see
         :mod:`ssi_analysis.stats.models`).
+    specification_curve : bool
+        Run the specification curve (:mod:`ssi_analysis.stats.specification`): the adjusted
+        association over every defensible analysis choice, re-scoring the activity once per
+        scoring window and mode.
     alpha, power : float
         Significance level and target power of the power analysis.
     """
@@ -335,6 +339,7 @@ class AnalysisConfig:
     observed_max_age_days: int = 14
     min_window_coverage: float = 0.9
     spline_df: int = 4
+    specification_curve: bool = True
     alpha: float = 0.05
     power: float = 0.8
 
@@ -373,6 +378,10 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                                      f"{', '.join(CONTROLS)}, got {value!r}", file=source,
                                      fix='e.g. controls = ["tenure", "region"]')
             value = value if value == "auto" else tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SSIConfigError(f"[analysis] {key} must be true or false, got {value!r}",
+                                     file=source)
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise SSIConfigError(f"[analysis] {key} must be a whole number >= 0, got "

@@ -175,3 +175,32 @@ def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
     table = results_table(rows, COLUMNS)
     table["warning"] = table["warning"].astype(object).where(table["warning"].notna(), "")
     return table
+
+
+def window_sensitivity(data: pd.DataFrame, *, flag: str = "window_partial",
+                       **model_kwargs) -> pd.DataFrame:
+    """The adjusted OLS again without the rep-periods whose scoring window is covered only in
+    part (``window_partial``, :mod:`ssi_analysis.panel`): does the estimate hang on them?
+
+    ``model_kwargs`` go to :func:`~ssi_analysis.stats.models.adjusted_models` (controls,
+    clustering, ``min_n`` ...). Returns one row with this module's columns.
+    """
+    from .models import adjusted_models
+
+    base = {"check": "sensitivity: without partly covered windows",
+            "applies_to": "OLS: attainment per 10 SSI points",
+            "unit": "attainment (share of quota) per 10 SSI points"}
+    flagged = (data[flag].astype("boolean").fillna(False).to_numpy(dtype=bool)
+               if flag in data else np.zeros(len(data), bool))
+    fit = adjusted_models(data[~flagged], which=["OLS"], **model_kwargs).iloc[0]
+    if not fit["estimable"]:
+        row = not_estimable(str(fit["reason"]), **base)
+    else:
+        detail = (f"{int(flagged.sum())} rep-period(s) with a partly covered window left out"
+                  if flagged.any() else
+                  "no rep-period has a partly covered window: the same rows as the main model")
+        row = {**base, **{k: fit[k] for k in ("n", "estimate", "ci_low", "ci_high", "p_val")},
+               "detail": detail}
+    table = results_table([row], COLUMNS)
+    table["warning"] = ""
+    return table
