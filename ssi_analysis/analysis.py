@@ -395,7 +395,7 @@ def curve_sentence(curve: pd.DataFrame) -> str:
     sign = f", all {signs[0]}" if len(signs) == 1 else ""
     def listed(choice: str) -> str:
         values = list(ok[choice].unique())
-        if choice == "window_days" and all(isinstance(v, int | float) for v in values):
+        if all(pd.api.types.is_number(v) for v in values):
             values = sorted(values)
         return " / ".join(str(v) for v in values)
 
