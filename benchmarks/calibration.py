@@ -48,7 +48,6 @@ METHODS: dict[str, dict] = {
     "linear tenure": {"continuous": "linear"},
     "spline, 3 df": {"spline_df": 3},
     "spline, 5 df": {"spline_df": 5},
-    "spline, 6 df": {"spline_df": 6},
     "spline, errors not clustered": {"cluster": "none"},
 }
 """Ways to fit the adjusted model: name -> keyword arguments of ``adjusted_models``."""
@@ -119,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     methods = {"spline (default)": {}} if args.quick else METHODS
     start = time.perf_counter()
-    results = pd.concat([run(s, methods, reps=args.reps, n_reps=args.n_reps,
-                             periods=args.periods, seed=1000 * i)
-                         for i, s in enumerate(SETTINGS)], ignore_index=True)
+    parts = []
+    for i, setting in enumerate(SETTINGS):
+        parts.append(run(setting, methods, reps=args.reps, n_reps=args.n_reps,
+                         periods=args.periods, seed=1000 * i))
+        print(markdown(summarise(parts[-1]), n_reps=args.n_reps, periods=args.periods,
+                       seconds=time.perf_counter() - start), flush=True)
+    results = pd.concat(parts, ignore_index=True)
     text = markdown(summarise(results), n_reps=args.n_reps, periods=args.periods,
                     seconds=time.perf_counter() - start)
     print(text)

@@ -242,10 +242,8 @@ def specification_curve(data: pd.DataFrame, *, choices=tuple(_CHOICE_LABELS), ax
     top.set_ylabel("Percentage points\nper 10 SSI points")
     n_out = len(data) - len(ok)
     top.set_title(f"Specification curve: {len(ok)} specifications, {int(clear.sum())} with a "
-                  f"95% CI excluding 0" + (f" ({n_out} not estimable)" if n_out else ""),
-                  pad=24)
-    top.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), frameon=False, ncol=3,
-               borderaxespad=0.2)
+                  f"95% CI excluding 0" + (f" ({n_out} not estimable)" if n_out else ""))
+    top.legend(loc="upper left", frameon=False, ncol=1)
     top.grid(axis="x", visible=False)
     labels, ypos, y = [], [], 0
     for choice in [c for c in choices if c in ok and ok[c].nunique() > 1]:

@@ -262,7 +262,8 @@ def curve_summary(curve: pd.DataFrame) -> dict[str, Any]:
                                     "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
     by_choice = []
     for choice in CHOICES:
-        for option, g in ok.groupby(choice, sort=False):
+        numeric = all(pd.api.types.is_number(v) for v in ok[choice].unique())
+        for option, g in ok.groupby(choice, sort=numeric):
             by_choice.append({"choice": choice, "option": option, "n": int(len(g)),
                               "share_ci_excludes_0": float((g["verdict"] != "unclear").mean())})
     return {**out, "share_ci_excludes_0": float(clear.mean()),
