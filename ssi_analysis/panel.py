@@ -67,7 +67,8 @@ from .scoring import score
 SSI_COLUMNS = ("ssi", *PILLARS)
 EXTREME_ATTAINMENT = 5.0
 """Attainment beyond 500% of quota is noted (a quota typo is the usual cause); kept."""
-_EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason"]
+_EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason", "window_coverage",
+                     "covered_from"]
 
 
 @dataclass
@@ -257,8 +258,6 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         out["window_coverage"] = share
         out["window_covered"] = share >= 1.0
         out["window_partial"] = (share < 1.0) & (share >= threshold)
-        from_day = cover_from.dt.strftime("%Y-%m-%d").fillna("never")
-        pct = pd.Series(np.floor(share * 1000) / 10).map("{:g}%".format)
         late_hire = (hired > out["period_start"]).to_numpy()
         beyond = (asof["start"] > last_day).to_numpy() & (share < threshold) \
             if pd.notna(last_day) else share < threshold
@@ -266,23 +265,23 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         thin = share < threshold
         no_score = at_start["ssi"].isna().to_numpy()
         end_day = last_day.strftime("%Y-%m-%d") if pd.notna(last_day) else "never"
+        # one reason per kind (the counts read well); the share and the day in columns
         why = np.select(
             [late_hire, beyond, starts_after, thin, no_score],
-            ["the rep was hired after the period started (hire date "
-             + hired.dt.strftime("%Y-%m-%d").fillna("") + "): no SSI before it",
-             f"the period starts after the activity data end ({end_day}): only " + pct
-             + f" of its {window_days}-day window is in the data",
-             "the rep's activity starts after the period started (first record covering "
-             + from_day + "): hired mid-period, or history missing from the export",
-             "only " + pct + f" of the {window_days}-day window before the period is covered "
-             "by the rep's activity (from " + from_day + "; a new hire, or history missing "
-             f"from the export): at least {threshold:.0%} is needed",
+            ["the rep was hired after the period started: no SSI before it",
+             f"the period starts after the activity data end ({end_day}): less than "
+             f"{threshold:.0%} of its {window_days}-day window is in the data",
+             "the rep's activity starts after the period started (hired mid-period, or "
+             "history missing from the export)",
+             f"the rep's activity covers less than {threshold:.0%} of the {window_days}-day "
+             "window before the period (a new hire, or history missing from the export)",
              "no SSI could be scored for the rep at the period start"],
             default="")
         bad = why != ""
         if bad.any():
             excluded.append(out.loc[bad, ["rep_id", "period_start", "period_end"]].assign(
-                reason=why[bad]))
+                reason=why[bad], window_coverage=share[bad],
+                covered_from=cover_from[bad].to_numpy()))
         flagged = out["window_partial"].to_numpy() & ~bad
         if flagged.any():
             notes.append(f"{int(flagged.sum())} rep-period(s) of "

@@ -113,7 +113,7 @@ def test_outcome_row_order_does_not_move_ssi_between_rows(example_bundle):
 def test_a_rep_whose_history_starts_late_is_left_out_per_period_with_the_reason(
         example_bundle):
     """Coverage is per rep: R0001's records start on 03-15, so its windows before April, May
-    and June are 18.8%, 52.2% and 86.6% covered (below 90%): those three rep-periods are left
+    and June are 18.9%, 52.2% and 86.7% covered (below 90%): those three rep-periods are left
     out with the share and the day, and no other rep loses a period (before: kept and only
     marked window_covered = False, which no model used)."""
     import copy
@@ -125,9 +125,12 @@ def test_a_rep_whose_history_starts_late_is_left_out_per_period_with_the_reason(
     assert "R0001" not in set(p.data.rep_id) and p.data.window_covered.all()
     out = p.excluded.set_index("period_start").sort_index()
     assert list(out.rep_id) == ["R0001"] * 3
-    assert out.reason.iloc[0].startswith("only 18.8% of the 90-day window before the period "
-                                         "is covered by the rep's activity (from 2026-03-15")
-    assert "86.6%" in out.reason.iloc[2] and "at least 90% is needed" in out.reason.iloc[2]
+    assert (out.reason == "the rep's activity covers less than 90% of the 90-day window "
+                          "before the period (a new hire, or history missing from the "
+                          "export)").all()
+    assert out.window_coverage.round(3).tolist() == [0.189, 0.522, 0.867]
+    assert (out.covered_from == pd.Timestamp("2026-03-15")).all()
+    assert "3 the rep's activity covers less than 90%" in p.lines()[0]
     assert p.rows_read == len(p.data) + len(p.excluded) == len(example_bundle.outcomes)
 
 
@@ -155,11 +158,12 @@ def test_hired_mid_period_and_periods_beyond_the_data_are_left_out(tmp_path):
 
     p = build_panel(b, config=default_config().with_options(window_days=7))
     reasons = p.excluded.set_index(["rep_id", "period_start"]).reason
-    assert reasons[("A2", pd.Timestamp("2026-01-11"))].startswith(
-        "the rep was hired after the period started (hire date 2026-01-15)")
-    assert reasons[("A1", pd.Timestamp("2026-03-01"))].startswith(
-        "the period starts after the activity data end (2026-01-28): only 0% of its 7-day "
-        "window")
+    assert reasons[("A2", pd.Timestamp("2026-01-11"))] == \
+        "the rep was hired after the period started: no SSI before it"
+    assert reasons[("A1", pd.Timestamp("2026-03-01"))] == (
+        "the period starts after the activity data end (2026-01-28): less than 90% of its "
+        "7-day window is in the data")
+    assert p.excluded.set_index("rep_id").loc["A2", "window_coverage"] == 0
     assert p.rows_read == len(p.data) + len(p.excluded)
 
 
