@@ -157,10 +157,11 @@ else:
 
 def run_timed(argv: list[str], log: Path) -> dict:
     """Run a job (``["module", name, *args]`` or ``["code", text, *args]``) in a fresh Python:
-    its wall and CPU seconds, peak memory (MB) and exit code."""
+    its wall and CPU seconds, peak memory (MB) and exit code. The job finds the time it was
+    started (seconds since the epoch) in ``$BENCH_T0``."""
     peak = log.with_suffix(".peak")
-    env = {**os.environ, "BENCH_PEAK": str(peak)}
     with open(log, "w") as out:
+        env = {**os.environ, "BENCH_PEAK": str(peak), "BENCH_T0": repr(time.time())}
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", PEAK, *argv], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)

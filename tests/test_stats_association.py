@@ -99,15 +99,20 @@ def test_p_adjust_skips_missing_and_matches_statsmodels():
         p_adjust(p, "tukey")
 
 
-def test_pearson_from_cluster_sums_equals_the_expanded_rows():
-    from ssi_analysis.stats.association import _cluster_statistic
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_cluster_statistic_equals_the_expanded_rows(method):
+    """The fast statistics (cluster sums; ranks from counts) equal scipy on the expanded rows."""
+    from ssi_analysis.stats.association import _pearson, _spearman
 
     rng = np.random.default_rng(8)
     codes = np.repeat(np.arange(40), rng.integers(1, 5, 40))         # unbalanced panel
-    x = rng.normal(size=len(codes))
+    x = rng.normal(size=len(codes)).round(1)                          # with ties
     y = 0.3 * x + rng.normal(size=len(codes))
-    stat, k = _cluster_statistic(x, y, codes, "pearson")
+    k = 40
+    stat, theta, _ = (_pearson if method == "pearson" else _spearman)(x, y, codes, k)
+    direct = sps.pearsonr if method == "pearson" else sps.spearmanr
+    assert theta == pytest.approx(direct(x, y).statistic, rel=1e-12)
     idx = rng.integers(0, k, (3, k))
-    for row, got in zip(idx, stat(idx), strict=True):
+    for row, got in zip(idx, stat(idx.astype(float)), strict=True):
         rows = np.concatenate([np.flatnonzero(codes == c) for c in row])
-        assert got == pytest.approx(sps.pearsonr(x[rows], y[rows]).statistic, rel=1e-10)
+        assert got == pytest.approx(direct(x[rows], y[rows]).statistic, rel=1e-10)

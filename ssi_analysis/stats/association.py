@@ -37,70 +37,128 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from ..config import PILLARS
-from ._common import CONFIDENCE, bootstrap_ci, not_estimable, p_adjust, results_table
+from ._bootstrap import (
+    SortedOnce,
+    bootstrap_intervals,
+    influence_acceleration,
+    int_dtype,
+    jackknife_acceleration,
+    resample_counts,
+)
+from ._common import CONFIDENCE, not_estimable, p_adjust, results_table
 
 COLUMNS = ["x", "y", "group_by", "group", "method", "n", "n_reps", "estimate", "ci_low",
            "ci_high", "ci_method", "p_val", "p_method", "p_adj", "adjust_method", "estimable",
            "reason"]
 METHODS = ("pearson", "spearman")
-BOOTSTRAP_CELLS = 2_000_000
-"""Rows x resamples per vectorised bootstrap step (about 16 MB per array)."""
 
 
-def _pearson_last_axis(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r along the last axis, ignoring NaN padding (x and y are NaN together)."""
-    n = np.sum(~np.isnan(x), axis=-1)
-    mx = np.nansum(x, axis=-1) / n
-    my = np.nansum(y, axis=-1) / n
-    dx = x - mx[..., None]
-    dy = y - my[..., None]
-    sxy = np.nansum(dx * dy, axis=-1)
-    sxx = np.nansum(dx * dx, axis=-1)
-    syy = np.nansum(dy * dy, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return sxy / np.sqrt(sxx * syy)
+def _pearson(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int):
+    """Pearson's r of resampled clusters from their rows' sums, and its exact jackknife.
 
-
-def _by_cluster(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Rows as a (cluster x slot) array padded with NaN, so whole clusters can be resampled."""
-    slot = pd.Series(codes).groupby(codes).cumcount().to_numpy()
-    out = np.full((n_clusters, int(slot.max()) + 1), np.nan)
-    out[codes, slot] = values
-    return out
-
-
-def _cluster_statistic(x: np.ndarray, y: np.ndarray, codes: np.ndarray, method: str):
-    """The correlation of the rows of resampled clusters, vectorised over resamples.
-
-    Pearson's r only needs each cluster's sums (n, x, y, x², y², xy), so a resample of
-    clusters is a sum of their rows of sums (centred on the overall means, for accuracy): fast
-    and small at any size. Spearman needs the ranks within each resample, so it expands the
-    resampled clusters' rows.
+    r only needs each cluster's sums (n, x, y, x², y², xy; centred on the overall means for
+    accuracy), so a resample is its counts times that table: O(clusters) per resample. The
+    leave-one-cluster-out values (BCa's acceleration) are the totals minus one cluster's row:
+    the numbers scipy's jackknife computes, in O(clusters) instead of O(clusters²).
     """
-    n_clusters = int(codes.max()) + 1
-    if method == "pearson":
-        xc, yc = x - x.mean(), y - y.mean()
-        sums = np.stack([np.bincount(codes, weights=w, minlength=n_clusters) for w in
-                         (np.ones_like(xc), xc, yc, xc * xc, yc * yc, xc * yc)], axis=1)
+    xc, yc = x - x.mean(), y - y.mean()
+    sums = np.stack([np.bincount(codes, weights=w, minlength=n_clusters) for w in
+                     (np.ones_like(xc), xc, yc, xc * xc, yc * yc, xc * yc)], axis=1)
 
-        def pearson(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-            idx = np.moveaxis(np.asarray(idx), axis, -1).astype(np.int64)
-            n, sx, sy, sxx, syy, sxy = np.moveaxis(sums[idx].sum(axis=-2), -1, 0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
-
-        return pearson, n_clusters
-    X, Y = _by_cluster(x, codes, n_clusters), _by_cluster(y, codes, n_clusters)
+    def from_sums(s: np.ndarray) -> np.ndarray:
+        n, sx, sy, sxx, syy, sxy = np.moveaxis(s, -1, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
 
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-        idx = np.moveaxis(np.asarray(idx), axis, -1).astype(np.int64)
-        xs = X[idx].reshape(*idx.shape[:-1], -1)
-        ys = Y[idx].reshape(*idx.shape[:-1], -1)
-        xs = sps.rankdata(xs, axis=-1, nan_policy="omit")
-        ys = sps.rankdata(ys, axis=-1, nan_policy="omit")
-        return _pearson_last_axis(xs, ys)
+        return from_sums(resample_counts(idx, n_clusters) @ sums)
 
-    return statistic, n_clusters
+    estimate = float(from_sums(sums.sum(axis=0)))
+    loo = from_sums(sums.sum(axis=0) - sums)
+    return statistic, estimate, float(jackknife_acceleration(loo))
+
+
+def _spearman(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int):
+    """Spearman's rho of resampled clusters, from ranks computed once; BCa's acceleration.
+
+    The data are sorted once by x and once by y. In a resample each row appears as often as
+    its cluster was drawn, and its mid-rank is the count of resampled rows below it plus half
+    its tie group (:meth:`SortedOnce.twice_ranks`): the ranks scipy's ``rankdata`` gives the
+    expanded resample, found with a cumulative sum instead of a sort (O(rows) per resample).
+    Rho is the Pearson correlation of those mid-ranks, from exact integer sums: its variance
+    terms Σ (R − mean)² = (M³ − M − Σ(t³ − t)) / 12 follow from the tie sizes alone.
+
+    The acceleration comes from the empirical influence function (the infinitesimal jackknife,
+    :func:`influence_acceleration`): the derivative of rho with respect to each cluster's
+    weight, in closed form, rank terms included (a weight moves every other row's rank) —
+    O(rows log rows), where leaving each cluster out and re-ranking costs O(clusters x rows).
+    """
+    sx, sy = SortedOnce(x), SortedOnce(y)
+    code_x, code_y = codes[sx.order], codes[sy.order]
+    y_to_x = sy.inverse[sx.order]            # y-sorted position of each x-sorted row
+    rows = np.bincount(codes, minlength=n_clusters).astype(float)
+    n_rows = len(x)
+
+    def rho(counts: np.ndarray) -> np.ndarray:
+        dtype = int_dtype((2.0 * n_rows * counts.max() + 1) * counts.max())
+        counts = counts.astype(dtype)
+        wx = np.take(counts, code_x, axis=1)
+        wy = np.take(counts, code_y, axis=1)
+        rx = sx.twice_ranks(wx)
+        ry = np.take(sy.twice_ranks(wy), y_to_x, axis=1)
+        rx *= wx
+        sxy = np.einsum("ij,ij->i", rx.astype(float), ry.astype(float))
+        c = counts.astype(float)
+        m = c @ rows
+        unit = (c ** 3 - c) @ rows
+        tx, ty = sx.tie_term(wx, unit), sy.tie_term(wy, unit)
+        # twice-ranks: cov = Σ w 2Rx 2Ry − M (M + 1)², var = (M³ − M − Σ(t³ − t)) / 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (sxy - m * (m + 1) ** 2) / np.sqrt((m ** 3 - m - tx) * (m ** 3 - m - ty)
+                                                      / 9.0)
+
+    def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        return rho(resample_counts(idx, n_clusters))
+
+    estimate = float(rho(np.ones((1, n_clusters), dtype=np.int32))[0])
+    return statistic, estimate, float(influence_acceleration(
+        _spearman_influence(x, y, codes, n_clusters)))
+
+
+def _spearman_influence(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int
+                        ) -> np.ndarray:
+    """Each cluster's empirical influence on Spearman's rho (up to a constant factor).
+
+    With row weights w, rho(w) is the weighted Pearson correlation of the weighted mid-ranks
+    R(r) = Σ_s w_s φ(x_r − x_s) + 1/2 (φ = 1 above, 1/2 tied, 0 below). Its derivative in w_q
+    at w = 1 is the direct term (the row's own weight in the sums) plus the rank terms
+    Σ_r ∂rho/∂R(r) φ(x_r − x_q), sums over the rows above q (half those tied) found from one
+    sort; a cluster's influence is the sum over its rows.
+    """
+    rx, ry = sps.rankdata(x), sps.rankdata(y)
+    dx, dy = rx - rx.mean(), ry - ry.mean()
+    sxx, syy, sxy = dx @ dx, dy @ dy, dx @ dy
+    norm = np.sqrt(sxx * syy)
+    r = sxy / norm
+    direct = dx * dy / norm - r / 2 * (dx * dx / sxx + dy * dy / syy)
+
+    def above(v: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """Σ coef over rows with a larger v, plus half over rows with an equal v."""
+        order = np.argsort(v, kind="stable")
+        sv, sc = v[order], coef[order]
+        _, first, counts = np.unique(sv, return_index=True, return_counts=True)
+        cum = np.cumsum(sc)
+        end = cum[first + counts - 1]                  # Σ through each tie group
+        group_sum = end - np.r_[0.0, end[:-1]]
+        group = np.repeat(np.arange(len(first)), counts)
+        out = np.empty_like(coef)
+        out[order] = cum[-1] - end[group] + group_sum[group] / 2
+        return out
+
+    alpha = dy / norm - r * dx / sxx                   # ∂rho / ∂Rx(r) at w = 1
+    beta = dx / norm - r * dy / syy
+    g = direct + above(x, alpha) + above(y, beta)
+    return np.bincount(codes, weights=g, minlength=n_clusters)
 
 
 def _cluster_p(x: np.ndarray, y: np.ndarray, codes: np.ndarray, method: str) -> float:
@@ -151,11 +209,14 @@ def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *
     else:
         p_val = float(direct.pvalue)
         p_method = "scipy.stats." + ("pearsonr" if method == "pearson" else "spearmanr")
-    statistic, n_clusters = _cluster_statistic(x, y, codes, method)
-    batch = max(1, int(BOOTSTRAP_CELLS // max(n, 1)))  # bounds memory on large panels
-    lo, hi, how = bootstrap_ci((np.arange(n_clusters, dtype=float),), statistic, paired=True,
-                               n_resamples=n_boot, confidence=confidence, method=ci_method,
-                               seed=seed, batch=batch)
+    n_clusters = int(codes.max()) + 1
+    statistic, theta, accel = (_pearson if method == "pearson" else _spearman)(
+        x, y, codes, n_clusters)
+    cells = n_clusters if method == "pearson" else n_clusters + 4 * n
+    (lo, hi, how), = bootstrap_intervals(
+        (np.arange(n_clusters, dtype=float),), statistic, estimate=theta, acceleration=accel,
+        n_resamples=n_boot, confidence=confidence, method=ci_method, seed=seed,
+        cells=cells)
     ci_name = f"{how} bootstrap over reps ({n_boot} resamples)" if how != "not estimable" else how
     return {**base, "estimate": estimate, "ci_low": lo, "ci_high": hi, "ci_method": ci_name,
             "p_val": p_val, "p_method": p_method}
