@@ -40,6 +40,7 @@ from ..config import PILLARS
 from ._bootstrap import (
     SortedOnce,
     bootstrap_intervals,
+    column_products,
     influence_acceleration,
     int_dtype,
     jackknife_acceleration,
@@ -71,7 +72,7 @@ def _pearson(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int):
             return (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
 
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-        return from_sums(resample_counts(idx, n_clusters) @ sums)
+        return from_sums(column_products(resample_counts(idx, n_clusters, float), sums))
 
     estimate = float(from_sums(sums.sum(axis=0)))
     loo = from_sums(sums.sum(axis=0) - sums)
@@ -100,18 +101,16 @@ def _spearman(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int):
     n_rows = len(x)
 
     def rho(counts: np.ndarray) -> np.ndarray:
-        dtype = int_dtype((2.0 * n_rows * counts.max() + 1) * counts.max())
-        counts = counts.astype(dtype)
-        wx = np.take(counts, code_x, axis=1)
-        wy = np.take(counts, code_y, axis=1)
-        rx = sx.twice_ranks(wx)
-        ry = np.take(sy.twice_ranks(wy), y_to_x, axis=1)
-        rx *= wx
-        sxy = np.einsum("ij,ij->i", rx.astype(float), ry.astype(float))
         c = counts.astype(float)
         m = c @ rows
         unit = (c ** 3 - c) @ rows
-        tx, ty = sx.tie_term(wx, unit), sy.tie_term(wy, unit)
+        counts = counts.astype(int_dtype((2.0 * n_rows * c.max() + 1) * c.max()), copy=False)
+        wx = np.take(counts, code_x, axis=1)
+        wy = np.take(counts, code_y, axis=1)
+        rx, tx = sx.twice_ranks(wx, unit)
+        ry, ty = sy.twice_ranks(wy, unit)
+        rx *= wx
+        sxy = np.einsum("ij,ij->i", rx, np.take(ry, y_to_x, axis=1), dtype=np.int64)
         # twice-ranks: cov = Σ w 2Rx 2Ry − M (M + 1)², var = (M³ − M − Σ(t³ − t)) / 3
         with np.errstate(invalid="ignore", divide="ignore"):
             return (sxy - m * (m + 1) ** 2) / np.sqrt((m ** 3 - m - tx) * (m ** 3 - m - ty)
@@ -212,7 +211,7 @@ def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *
     n_clusters = int(codes.max()) + 1
     statistic, theta, accel = (_pearson if method == "pearson" else _spearman)(
         x, y, codes, n_clusters)
-    cells = n_clusters if method == "pearson" else n_clusters + 4 * n
+    cells = n_clusters if method == "pearson" else n
     (lo, hi, how), = bootstrap_intervals(
         (np.arange(n_clusters, dtype=float),), statistic, estimate=theta, acceleration=accel,
         n_resamples=n_boot, confidence=confidence, method=ci_method, seed=seed,

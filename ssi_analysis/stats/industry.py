@@ -78,6 +78,7 @@ from ..scoring import top_pct
 from ._bootstrap import (
     SortedOnce,
     bootstrap_intervals,
+    column_products,
     jackknife_acceleration,
     resample_counts,
 )
@@ -427,11 +428,10 @@ def _kruskal_resampler(samples: list[np.ndarray]):
     def statistic(*idx: np.ndarray, axis: int = -1) -> np.ndarray:
         counts = resample_counts(np.concatenate(idx, axis=-1), n)
         ws = np.take(counts, srt.order, axis=1)
-        r2 = srt.twice_ranks(ws)
-        r2 *= ws
         c = counts.astype(float)
-        tie_sum = srt.tie_term(ws, (c ** 3 - c).sum(axis=1))
-        return epsilon(r2.astype(float) @ onehot / 2, tie_sum, sizes, n)
+        r2, tie_sum = srt.twice_ranks(ws, (c ** 3 - c).sum(axis=1))
+        r2 *= ws
+        return epsilon(column_products(r2, onehot) / 2, tie_sum, sizes, n)
 
     ranks = sps.rankdata(values)
     rank_sums = np.array([ranks[group == g].sum() for g in range(k)])
@@ -469,7 +469,7 @@ def _kruskal_row(samples: list[np.ndarray], base: dict[str, Any],
         (lo, hi, how), = bootstrap_intervals(
             data, statistic, estimate=theta, acceleration=accel, paired=False,
             n_resamples=cfg.n_resamples, confidence=cfg.confidence, seed=cfg.seed,
-            cells=4 * n)
+            cells=n)
         ci_method = _ci_text(how, cfg)
     else:
         lo = hi = float("nan")
@@ -624,7 +624,7 @@ def _cliffs_resampler(a: np.ndarray, b: np.ndarray):
     def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
         counts = resample_counts(np.concatenate([ia, ib], axis=-1), na + nb)
         ws = np.take(counts, srt.order, axis=1)
-        r2 = srt.twice_ranks(ws)
+        r2, _ = srt.twice_ranks(ws)
         r2 *= ws
         two_u = r2.astype(float) @ in_a - na * (na + 1)
         return two_u / (na * nb) - 1.0
@@ -722,7 +722,7 @@ def pairwise_groups(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                      np.arange(len(a), len(a) + len(b), dtype=float)), statistic,
                     estimate=theta, acceleration=accel, paired=False,
                     n_resamples=cfg.n_resamples, confidence=cfg.confidence, seed=cfg.seed,
-                    cells=4 * (len(a) + len(b)))
+                    cells=len(a) + len(b))
                 ci_method = _ci_text(how, cfg)
             else:
                 lo = hi = float("nan")

@@ -44,6 +44,7 @@ from ..errors import SSIConfigError, SSIDataError, SSIInputError
 from ._bootstrap import (
     SortedOnce,
     bootstrap_intervals,
+    column_products,
     jackknife_acceleration,
     quantiles_leaving_out,
     resample_counts,
@@ -230,7 +231,7 @@ def _change_resampler(mat: np.ndarray, crossing: np.ndarray, quantiles: Sequence
 
     def from_counts(counts: np.ndarray) -> np.ndarray:
         c = counts.astype(float)
-        shares = (c @ crossing) / (c @ weeks)[:, None]
+        shares = column_products(c, crossing) / (c @ weeks)[:, None]
         if not qs:
             return shares.T
         ws = np.take(counts, rep_sorted, axis=1)
@@ -311,7 +312,7 @@ def change_distribution(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 
         intervals = bootstrap_intervals((np.arange(n_reps, dtype=float),), statistic,
                                         estimate=theta, acceleration=accel,
                                         n_resamples=n_resamples, confidence=confidence,
-                                        seed=seed, cells=n_reps + 3 * n)
+                                        seed=seed, cells=n)
     rows = []
     for i, (name, thr, est, k) in enumerate(specs):
         row = {**base, "statistic": name, "threshold": thr, "n": n, "n_reps": n_reps,
