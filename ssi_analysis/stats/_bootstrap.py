@@ -158,7 +158,7 @@ class SortedOnce:
             if ties is not None:
                 w = ws[:, self.tied].astype(float)
                 big = (end - start).astype(float)
-                ties = ties - (w ** 3 - w).sum(axis=1) + (big ** 3 - big).sum(axis=1)
+                ties = ties - (w * w * w - w).sum(axis=1) + (big * big * big - big).sum(axis=1)
         return out, ties
 
 

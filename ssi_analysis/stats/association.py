@@ -20,7 +20,7 @@ Examples
 >>> from ssi_analysis import load_data, example_data_dir
 >>> from ssi_analysis.panel import build_panel
 >>> panel = build_panel(load_data(example_data_dir())).data
->>> t = correlations(panel, x=["ssi"], n_boot=500)
+>>> t = correlations(panel, x=["ssi"], n_resamples=500)
 >>> t[["x", "method", "n", "n_reps"]].to_dict("records")
 [{'x': 'ssi', 'method': 'pearson', 'n': 900, 'n_reps': 300}, {'x': 'ssi', 'method': 'spearman', 'n': 900, 'n_reps': 300}]
 >>> bool((t.ci_low < t.estimate).all() and (t.estimate < t.ci_high).all())
@@ -103,7 +103,7 @@ def _spearman(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int):
     def rho(counts: np.ndarray) -> np.ndarray:
         c = counts.astype(float)
         m = c @ rows
-        unit = (c ** 3 - c) @ rows
+        unit = (c * c * c - c) @ rows
         counts = counts.astype(int_dtype((2.0 * n_rows * c.max() + 1) * c.max()), copy=False)
         wx = np.take(counts, code_x, axis=1)
         wy = np.take(counts, code_y, axis=1)
@@ -171,7 +171,7 @@ def _cluster_p(x: np.ndarray, y: np.ndarray, codes: np.ndarray, method: str) -> 
 
 
 def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *,
-              method: str = "pearson", n_boot: int = 2000, ci_method: str = "BCa",
+              method: str = "pearson", n_resamples: int = 2000, ci_method: str = "BCa",
               confidence: float = CONFIDENCE, seed: int = 0, min_n: int = 10) -> dict:
     """One correlation with its cluster-bootstrap CI and p-value, as a results row (dict).
 
@@ -182,7 +182,7 @@ def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *
     cluster : array, optional
         Cluster of each row (the rep). ``None``: every row is its own cluster.
     method : {'pearson', 'spearman'}
-    n_boot, ci_method, confidence, seed
+    n_resamples, ci_method, confidence, seed
         Bootstrap settings (see :func:`~ssi_analysis.stats._common.bootstrap_ci`).
     min_n : int
         Fewest clusters for an estimate; fewer gives a not-estimable row.
@@ -214,16 +214,16 @@ def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *
     cells = n_clusters if method == "pearson" else n
     (lo, hi, how), = bootstrap_intervals(
         (np.arange(n_clusters, dtype=float),), statistic, estimate=theta, acceleration=accel,
-        n_resamples=n_boot, confidence=confidence, method=ci_method, seed=seed,
+        n_resamples=n_resamples, confidence=confidence, method=ci_method, seed=seed,
         cells=cells)
-    ci_name = f"{how} bootstrap over reps ({n_boot} resamples)" if how != "not estimable" else how
+    ci_name = f"{how} bootstrap over reps ({n_resamples} resamples)" if how != "not estimable" else how
     return {**base, "estimate": estimate, "ci_low": lo, "ci_high": hi, "ci_method": ci_name,
             "p_val": p_val, "p_method": p_method}
 
 
 def correlations(data: pd.DataFrame, *, x: Sequence[str] = ("ssi", *PILLARS),
                  y: str = "attainment", by: str | None = None, cluster: str = "rep_id",
-                 methods: Sequence[str] = METHODS, n_boot: int = 2000, ci_method: str = "BCa",
+                 methods: Sequence[str] = METHODS, n_resamples: int = 2000, ci_method: str = "BCa",
                  confidence: float = CONFIDENCE, seed: int = 0, adjust: str = "holm",
                  min_n: int = 10) -> pd.DataFrame:
     """Correlations of each ``x`` with ``y``, overall and (with ``by``) within each group.
@@ -241,7 +241,7 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] = ("ssi", *PILLARS),
     cluster : str
         Column identifying the rep, for the cluster bootstrap and the clustered p-value.
     methods : sequence of {'pearson', 'spearman'}
-    n_boot, ci_method, confidence, seed, min_n
+    n_resamples, ci_method, confidence, seed, min_n
         See :func:`correlate`; each row's bootstrap uses its own seed derived from ``seed``
         and the row's position, so rows do not share random draws.
     adjust : {'holm', 'bh', 'none'}
@@ -267,7 +267,7 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] = ("ssi", *PILLARS),
         for col in x:
             for method in methods:
                 row = correlate(sub[col].to_numpy(), sub[y].to_numpy(), sub[cluster].to_numpy(),
-                                method=method, n_boot=n_boot, ci_method=ci_method,
+                                method=method, n_resamples=n_resamples, ci_method=ci_method,
                                 confidence=confidence, seed=seed + k, min_n=min_n)
                 k += 1
                 rows.append({"x": col, "y": y, "group_by": group_by, "group": label, **row})

@@ -429,7 +429,7 @@ def _kruskal_resampler(samples: list[np.ndarray]):
         counts = resample_counts(np.concatenate(idx, axis=-1), n)
         ws = np.take(counts, srt.order, axis=1)
         c = counts.astype(float)
-        r2, tie_sum = srt.twice_ranks(ws, (c ** 3 - c).sum(axis=1))
+        r2, tie_sum = srt.twice_ranks(ws, (c * c * c - c).sum(axis=1))
         r2 *= ws
         return epsilon(column_products(r2, onehot) / 2, tie_sum, sizes, n)
 
