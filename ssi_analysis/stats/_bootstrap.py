@@ -43,7 +43,8 @@ from scipy.special import ndtr, ndtri
 INT32_LIMIT = 2**31 - 1
 
 
-def resample_counts(idx: np.ndarray, n: int, dtype: type = np.int32) -> np.ndarray:
+def resample_counts(idx: np.ndarray, n: int, dtype: type = np.int32,
+                    positions: np.ndarray | None = None) -> np.ndarray:
     """How many times each of ``n`` units is drawn in each resample.
 
     Parameters
@@ -53,8 +54,10 @@ def resample_counts(idx: np.ndarray, n: int, dtype: type = np.int32) -> np.ndarr
     n : int
         Number of units.
     dtype : numpy dtype
-        Of the counts (int32 by default; float64 for a product with a float table, which
-        then runs in BLAS).
+        Of the counts (int32 by default; float64 for a product with a float table).
+    positions : int array (n,), optional
+        Where to count each unit (e.g. its position in sorted order, ``SortedOnce.inverse``):
+        the counts come out in that order.
 
     Returns
     -------
@@ -66,6 +69,8 @@ def resample_counts(idx: np.ndarray, n: int, dtype: type = np.int32) -> np.ndarr
     [[2, 0, 1], [0, 1, 2]]
     """
     flat = np.asarray(idx).astype(np.intp)
+    if positions is not None:
+        flat = positions[flat]
     b = flat.shape[0]
     flat += n * np.arange(b, dtype=np.intp)[:, None]
     return np.bincount(flat.ravel(), minlength=b * n).reshape(b, n).astype(dtype, copy=False)

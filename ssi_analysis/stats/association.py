@@ -6,7 +6,13 @@ Treating those rows as independent would make every interval too narrow. So:
 * the **estimate** is the correlation over all rep-period rows (what
   :func:`scipy.stats.pearsonr` / :func:`scipy.stats.spearmanr` give on them);
 * the **confidence interval** is a bootstrap over reps (:func:`scipy.stats.bootstrap` resamples
-  whole reps with all their periods — a cluster bootstrap), BCa by default, seeded;
+  whole reps with all their periods — a cluster bootstrap), BCa by default, seeded. Each
+  resample is evaluated from how many times each rep was drawn: Pearson's r from the reps'
+  sums, Spearman's rho from ranks computed once (a resample's mid-ranks are cumulative counts
+  over the rows sorted once: exactly the ranks of the expanded resample, without a sort). BCa's
+  acceleration is the leave-one-rep-out jackknife's for Pearson (from the sums, exactly scipy's
+  value) and the empirical influence function's for Spearman (its closed-form derivative, the
+  limit the jackknife approximates): O(rows) per resample, O(rows log rows) for the rest;
 * the **p-value** is scipy's when every rep has one row, and otherwise the cluster-robust
   t-test of the slope of the standardised (Spearman: ranked) outcome on the standardised
   predictor (statsmodels OLS, errors clustered by rep), which tests the same correlation

@@ -9,6 +9,9 @@ Tests (one row per pillar and test in :func:`compare_groups`)
     epsilon² = H (n + 1) / (n² − 1) = H / (n − 1) (Tomczak & Tomczak 2014): the share of the
     variance of the ranks that lies between groups, from 0 (no difference) towards 1. Its
     interval is a seeded BCa bootstrap resampling reps within each group (group sizes fixed).
+    A resample's ranks come from cumulative counts over the scores sorted once, and BCa's
+    acceleration from closed-form leave-one-out values: scipy's interval, in O(n) per
+    resample (:mod:`ssi_analysis.stats._bootstrap`).
 
     **Welch's ANOVA** (:func:`statsmodels.stats.oneway.anova_oneway` with ``use_var="unequal"``)
     as the parametric companion, which does not assume equal variances. Its effect size is
@@ -25,7 +28,7 @@ Pairwise (one row per pillar and pair of groups in :func:`pairwise_groups`)
     without ties, otherwise the normal approximation with tie and continuity corrections) with
     **Cliff's delta** = 2 U / (n_a n_b) − 1 = P(a > b) − P(a < b), from −1 (every rep of
     ``group_a`` scores below every rep of ``group_b``) through 0 to 1. Its interval is a seeded
-    BCa bootstrap within groups.
+    BCa bootstrap within groups, computed the same way.
 
 Multiple comparisons
     ``p_adj`` of the omnibus table is adjusted across the family of outcomes of one test (the four
@@ -426,9 +429,8 @@ def _kruskal_resampler(samples: list[np.ndarray]):
             return h / ties / (total - 1)
 
     def statistic(*idx: np.ndarray, axis: int = -1) -> np.ndarray:
-        counts = resample_counts(np.concatenate(idx, axis=-1), n)
-        ws = np.take(counts, srt.order, axis=1)
-        c = counts.astype(float)
+        ws = resample_counts(np.concatenate(idx, axis=-1), n, positions=srt.inverse)
+        c = ws.astype(float)
         r2, tie_sum = srt.twice_ranks(ws, (c * c * c - c).sum(axis=1))
         r2 *= ws
         return epsilon(column_products(r2, onehot) / 2, tie_sum, sizes, n)
@@ -619,14 +621,13 @@ def _cliffs_resampler(a: np.ndarray, b: np.ndarray):
     """
     na, nb = len(a), len(b)
     srt = SortedOnce(np.concatenate([a, b]))
-    in_a = (srt.order < na).astype(float)
+    in_a = (srt.order < na).astype(np.int32)
 
     def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
-        counts = resample_counts(np.concatenate([ia, ib], axis=-1), na + nb)
-        ws = np.take(counts, srt.order, axis=1)
+        ws = resample_counts(np.concatenate([ia, ib], axis=-1), na + nb, positions=srt.inverse)
         r2, _ = srt.twice_ranks(ws)
         r2 *= ws
-        two_u = r2.astype(float) @ in_a - na * (na + 1)
+        two_u = np.einsum("ij,j->i", r2, in_a, dtype=np.int64) - na * (na + 1)
         return two_u / (na * nb) - 1.0
 
     sb, sa = np.sort(b), np.sort(a)
