@@ -39,7 +39,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_score import machine, run_timed  # noqa: E402
+from bench_score import machine, publish, run_timed  # noqa: E402
 
 STAGES_SCRIPT = Path(__file__).resolve().parent / "report_stages.py"
 STAGE_ORDER = ("start-up and imports", "load", "score", "panel", "analyze",
@@ -158,13 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append((n, result, (before, os.getloadavg())))
             if result["code"] != 0:
                 print(result["log"], file=sys.stderr)
-        text = report_markdown(args, info, runs)
-        print()
-        print(text)
-        if args.record:
-            with open(args.record, "a", encoding="utf-8") as f:
-                f.write("\n" + text)
-            print(f"recorded in {args.record}")
+        publish(report_markdown(args, info, runs), args.record)
         failed = [n for n, r, _ in runs if r["code"] != 0]
         if failed:
             print(f"failed: the report on {', '.join(map(str, failed))} reps", file=sys.stderr)

@@ -294,13 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             a = pd.read_parquet(work / "scores_pandas.parquet")
             agree = max(_difference(a, pd.read_parquet(work / name))
                         for name in ("scores_duckdb.parquet", "scores_spilled.parquet"))
-        report = _report(args, rows, info, jobs, api_steps, agree)
-        print()
-        print(report)
-        if args.record:
-            with open(args.record, "a", encoding="utf-8") as f:
-                f.write("\n" + report)
-            print(f"recorded in {args.record}")
+        publish(_report(args, rows, info, jobs, api_steps, agree), args.record)
         failed = [n for n, r in jobs if r["code"] != 0]
         if failed:
             print(f"failed: {', '.join(failed)}", file=sys.stderr)
@@ -312,6 +306,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def publish(text: str, record: str | None) -> None:
+    """Print a run's Markdown section, and append it to ``record`` (a file) if given."""
+    print()
+    print(text)
+    if record:
+        with open(record, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+        print(f"recorded in {record}")
 
 
 def _difference(a: pd.DataFrame, b: pd.DataFrame) -> float:

@@ -183,24 +183,14 @@ def weighted_quantiles(sorted_values: np.ndarray, ws: np.ndarray, q: Sequence[fl
     b, n = ws.shape
     cw = np.cumsum(ws, axis=1, dtype=np.int64)
     m = cw[:, -1]
-    flat = (cw + (np.arange(b, dtype=np.int64) * (int(m.max()) + 1))[:, None]).ravel()
-    base = np.arange(b, dtype=np.int64) * (int(m.max()) + 1)
+    base = np.arange(b, dtype=np.int64) * (int(m.max()) + 1)   # rows made one sorted array
+    flat = (cw + base[:, None]).ravel()
 
     def order_stat(k: np.ndarray) -> np.ndarray:   # the k-th smallest (0-based) per resample
         pos = np.searchsorted(flat, k + base, side="right") - np.arange(b) * n
         return sorted_values[np.minimum(pos, n - 1)]
 
-    out = np.empty((b, len(q)))
-    for j, qj in enumerate(q):
-        virtual = (m - 1) * np.float64(qj)
-        prev = np.floor(virtual)
-        above = virtual >= m - 1
-        k = np.where(above, m - 1, prev).astype(np.int64)
-        lo = order_stat(k)
-        hi = np.where(above, lo, order_stat(np.minimum(k + 1, m - 1)))
-        gamma = np.where(above, virtual + 1, virtual - prev)
-        out[:, j] = lerp(lo, hi, gamma)
-    return out
+    return np.stack([_linear_quantile(m, qj, order_stat) for qj in q], axis=1)
 
 
 def quantiles_leaving_out(sorted_values: np.ndarray, positions: np.ndarray, q: Sequence[float]
@@ -236,16 +226,21 @@ def quantiles_leaving_out(sorted_values: np.ndarray, positions: np.ndarray, q: S
             found[hit] = p[hit]
         return sorted_values[found]
 
-    out = np.empty((len(q), len(m)))
-    for i, qi in enumerate(q):
-        virtual = (left - 1) * np.float64(qi)
-        prev = np.floor(virtual)
-        above = virtual >= left - 1
-        k = np.where(above, left - 1, prev).astype(np.int64)
-        lo = order_stat(k)
-        hi = np.where(above, lo, order_stat(np.minimum(k + 1, left - 1)))
-        out[i] = lerp(lo, hi, np.where(above, virtual + 1, virtual - prev))
-    return out
+    return np.stack([_linear_quantile(left, qi, order_stat) for qi in q])
+
+
+def _linear_quantile(count: np.ndarray, q: float, order_stat: Callable[[np.ndarray], np.ndarray]
+                     ) -> np.ndarray:
+    """numpy's ``'linear'`` quantile ``q`` of samples of ``count`` values, from the samples'
+    order statistics (``order_stat(k)``: each sample's k-th smallest value, 0-based): numpy's
+    virtual index ``(count − 1) q``, its bounds and its interpolation (:func:`lerp`)."""
+    virtual = (count - 1) * np.float64(q)
+    prev = np.floor(virtual)
+    above = virtual >= count - 1
+    k = np.where(above, count - 1, prev).astype(np.int64)
+    lo = order_stat(k)
+    hi = np.where(above, lo, order_stat(np.minimum(k + 1, count - 1)))
+    return lerp(lo, hi, np.where(above, virtual + 1, virtual - prev))
 
 
 def lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
