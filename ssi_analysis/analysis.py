@@ -28,7 +28,7 @@ Examples
 --------
 >>> from ssi_analysis import load_data, example_data_dir
 >>> from ssi_analysis.config import AnalysisConfig
->>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_boot=500))
+>>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_resamples=500))
 >>> sorted(res.tables)
 ['claims', 'correlations', 'models', 'pillars', 'robustness', 'specification_curve', 'time_order']
 >>> len(res.summary) >= 4
@@ -478,7 +478,7 @@ def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: Ana
                                                      "false)"]
     panels, notes = specification_panels(bundle, panel, config=config, analysis=analysis,
                                          ssi=ssi)
-    curve = specification_curve(panels, min_n=analysis.min_group, spline_df=analysis.spline_df,
+    curve = specification_curve(panels, min_n=analysis.min_n, spline_df=analysis.spline_df,
                                 confidence=analysis.confidence)
     return curve, notes
 
@@ -513,13 +513,13 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     panel = build_panel(bundle, ssi=ssi, config=config, analysis=a)
     data = panel.data
     common = {"controls": a.controls, "cluster": a.cluster, "min_clusters": a.min_clusters,
-              "min_n": a.min_group, "confidence": a.confidence, "adjust": a.adjust,
+              "min_n": a.min_n, "confidence": a.confidence, "adjust": a.adjust,
               "spline_df": a.spline_df}
-    corr = correlations(data, by="industry" if "industry" in data else None, n_boot=a.n_boot,
-                        ci_method=a.ci_method, confidence=a.confidence, seed=a.seed,
-                        adjust=a.adjust, min_n=a.min_group)
+    corr = correlations(data, by="industry" if "industry" in data else None,
+                        n_resamples=a.n_resamples, ci_method=a.ci_method,
+                        confidence=a.confidence, seed=a.seed, adjust=a.adjust, min_n=a.min_n)
     claims = claim_check(data, leaders_above=a.leaders_above, laggards_below=a.laggards_below,
-                         min_group=a.min_group, confidence=a.confidence, adjust=a.adjust)
+                         min_n=a.min_n, confidence=a.confidence, adjust=a.adjust)
     adjusted, models = adjusted_fits(data, **common)
     order, order_models = time_order_fits(data, **common)
     pillars, pillar_models = pillar_fits(data, **common)

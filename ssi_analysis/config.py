@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -283,10 +284,13 @@ class AnalysisConfig:
     ----------
     leaders_above, laggards_below : float
         LinkedIn's extreme groups: "SSI leaders" score above 70, "laggards" below 30.
-    min_group : int
-        Fewest reps a comparison group needs before a ratio is reported ("too few reps to say").
-    n_boot : int
-        Bootstrap resamples for confidence intervals.
+    min_n : int
+        Fewest reps a comparison group needs before a ratio is reported ("too few reps to say"),
+        and a correlation (overall or within an industry) before it is estimated. Formerly
+        ``min_group`` (still read, with a note).
+    n_resamples : int
+        Bootstrap resamples for confidence intervals. Formerly ``n_boot`` (still read, with a
+        note).
     ci_method : {'BCa', 'percentile'}
         Bootstrap interval method (BCa falls back to percentile where undefined, and says so).
     confidence : float
@@ -327,8 +331,8 @@ class AnalysisConfig:
 
     leaders_above: float = 70.0
     laggards_below: float = 30.0
-    min_group: int = 10
-    n_boot: int = 2000
+    min_n: int = 10
+    n_resamples: int = 2000
     ci_method: str = "BCa"
     confidence: float = 0.95
     seed: int = 20140101
@@ -354,11 +358,33 @@ class AnalysisConfig:
 CONTROLS = ("tenure", "industry", "region")
 _ANALYSIS_CHOICES = {"ci_method": ("BCa", "percentile"), "adjust": ("holm", "bh"),
                      "cluster": ("auto", "team", "rep", "none")}
+RENAMED_ANALYSIS_KEYS = {"n_boot": "n_resamples", "min_group": "min_n"}
+"""Old ``[analysis]`` keys and their names now (the names the statistics functions use). A
+file with an old name still works: it is read as the new one, with a FutureWarning."""
+
+
+def _renamed_keys(table: dict[str, Any], source: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        return table
+    table = dict(table)
+    for old, new in RENAMED_ANALYSIS_KEYS.items():
+        if old not in table:
+            continue
+        if new in table:
+            raise SSIConfigError(f"[analysis] has both {old} and {new}: the same setting "
+                                 f"({old} is its old name)", file=source,
+                                 fix=f"keep only {new}")
+        table[new] = table.pop(old)
+        warnings.warn(f"{source}: [analysis] {old} is now called {new}; the old name is read "
+                      f"as {new} for now, rename it", FutureWarning, stacklevel=3)
+    return table
 
 
 def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                               ) -> AnalysisConfig:
-    """Build :class:`AnalysisConfig` from an ``[analysis]`` table, strictly."""
+    """Build :class:`AnalysisConfig` from an ``[analysis]`` table, strictly (old key names:
+    :data:`RENAMED_ANALYSIS_KEYS`)."""
+    table = _renamed_keys(table, source)
     fields = {f for f in AnalysisConfig.__dataclass_fields__}
     _check_keys(table, fields, "analysis", source)
     values: dict[str, Any] = {}
@@ -401,8 +427,9 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
         raise SSIConfigError(f"[analysis] spline_df = {cfg.spline_df} is too few for a "
                              "natural cubic spline", file=source, fix="use 3 or more (4 is "
                              "the default)")
-    if cfg.n_boot < 100:
-        raise SSIConfigError(f"[analysis] n_boot = {cfg.n_boot} is too few for a bootstrap "
+    if cfg.n_resamples < 100:
+        raise SSIConfigError(f"[analysis] n_resamples = {cfg.n_resamples} is too few for a "
+                             "bootstrap "
                              "interval", file=source, fix="use at least 1000")
     return cfg
 

@@ -15,7 +15,7 @@ from ssi_analysis.panel import build_panel
 from ssi_analysis.simulate import simulate
 from ssi_analysis.stats.models import adjusted_models
 
-FAST = AnalysisConfig(n_boot=300)
+FAST = AnalysisConfig(n_resamples=300)
 
 
 def bundle_of(tables: dict[str, pd.DataFrame]) -> Bundle:
@@ -157,7 +157,7 @@ def test_summary_gives_no_direction_when_the_ci_includes_zero():
 
 
 def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
-    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, leaders_above=50,
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_resamples=300, leaders_above=50,
                                                           laggards_below=25))
     # the claim stays LinkedIn's (70 / 30); the groups checked are the configured ones
     assert ("LinkedIn's claim that leaders (SSI > 70) are 51% more likely to hit quota than "
@@ -166,7 +166,7 @@ def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
 
 
 def test_the_configured_adjustment_applies_to_every_family(example_bundle):
-    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, adjust="bh"))
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_resamples=300, adjust="bh"))
     from ssi_analysis.stats._common import p_adjust
     for name in ("models", "pillars", "time_order"):
         t = res.tables[name]

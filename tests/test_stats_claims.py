@@ -66,7 +66,7 @@ def test_quartiles_and_continuous_estimate():
 
 def test_too_few_leaders_is_said_with_the_n():
     d = groups_panel(n_high=4)
-    t = claim_check(d, min_group=10)
+    t = claim_check(d, min_n=10)
     ext = t[t.comparison == "leaders vs laggards"]
     assert (~ext.estimable).all() and ext.estimate.isna().all()
     assert ext.verdict.str.startswith("too few reps to say: 4 leaders (SSI > 70) and 150").all()

@@ -102,7 +102,7 @@ def _thresholds(claims: dict[str, Any]) -> str:
     return f"SSI > {hi.group(1) if hi else '70'} vs < {lo.group(1) if lo else '30'}"
 
 
-def claims_table(claims: dict[str, Any], *, min_group: int = 10) -> str:
+def claims_table(claims: dict[str, Any], *, min_n: int = 10) -> str:
     """LinkedIn's claims: claimed, then observed for extreme groups and quartiles."""
     rows = []
     extreme = _thresholds(claims)
@@ -120,7 +120,7 @@ def claims_table(claims: dict[str, Any], *, min_group: int = 10) -> str:
                  caption="Observed ratio: the high-SSI group's mean (opportunities, share "
                          "hitting quota, bookings) over the low-SSI group's, with a 95% CI "
                          "from a Poisson model with errors clustered by rep. A ratio needs at "
-                         f"least {min_group} reps in each group.")
+                         f"least {min_n} reps in each group.")
 
 
 def continuous_note(claims: dict[str, Any]) -> str:
