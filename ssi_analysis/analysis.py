@@ -57,7 +57,7 @@ from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
-from .stats.models import adjusted_fits, pillar_fits, time_order_fits
+from .stats.models import adjusted_fits, design, pillar_fits, time_order_fits
 from .stats.robustness import robustness, window_sensitivity
 from .stats.specification import COLUMNS as CURVE_COLUMNS
 from .stats.specification import curve_summary, specification_curve
@@ -478,8 +478,10 @@ def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: Ana
                                                      "false)"]
     panels, notes = specification_panels(bundle, panel, config=config, analysis=analysis,
                                          ssi=ssi)
-    curve = specification_curve(panels, min_n=analysis.min_n, spline_df=analysis.spline_df,
-                                confidence=analysis.confidence)
+    extra = () if isinstance(analysis.controls, str) else tuple(
+        c for c in analysis.controls if c not in ("tenure", "industry", "region"))
+    curve = specification_curve(panels, controls=extra, min_n=analysis.min_n,
+                                spline_df=analysis.spline_df, confidence=analysis.confidence)
     return curve, notes
 
 
@@ -555,6 +557,9 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
         "as_of": (bundle.activity["date"].max().strftime("%Y-%m-%d")
                   if len(bundle.activity) else None),
         "covariates": list(panel.covariates),
+        "controls": design(data, **{k: common[k] for k in ("controls", "cluster",
+                                                          "min_clusters", "spline_df")}
+                           ).described(),
         "scoring": config.to_dict()["scoring"],
         "analysis": a.to_dict(),
     }

@@ -19,6 +19,11 @@ leaves part of the confounding in; a flexible one absorbs both (:mod:`ssi_analys
 Teams differ in attainment (territory, manager: ``team_sd``) and, with ``team_activity_sd``,
 in activity too (a team culture), which is what makes clustering by team matter.
 
+``territory_confounding`` (> 0) adds a reps column ``territory_size`` (accounts in the rep's
+territory, log-normal) that drives both activity and attainment through ``z(log territory)``
+with that strength (as tenure does in the ``confounded`` scenario): a confounder only a control
+the user names (``[analysis] controls``) can absorb.
+
 Industries differ in the brand, people and insights pillars by design; the relationships
 pillar is built equal across industries (``truth["pillar_multipliers"]``).
 
@@ -107,8 +112,8 @@ SCENARIO_PARAMS = {
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
              observed_share: float = 0.4, shape: str = "tidy", confounding: str = "concave",
-             team_sd: float = TEAM_SD, team_activity_sd: float = 0.0, n_teams: int | None = None
-             ) -> tuple[dict[str, pd.DataFrame], dict]:
+             team_sd: float = TEAM_SD, team_activity_sd: float = 0.0, n_teams: int | None = None,
+             territory_confounding: float = 0.0) -> tuple[dict[str, pd.DataFrame], dict]:
     """Simulate a team's data folder.
 
     Parameters
@@ -141,6 +146,11 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         stream, so the other tables do not change with it).
     n_teams : int, optional
         Number of teams (default: one per 20 reps, at least 2).
+    territory_confounding : float
+        Strength of a confounder in an extra reps column, ``territory_size`` (0: no such
+        column): ``z(log territory_size)`` adds ``0.55 * territory_confounding`` SDs to log
+        activity intensity and ``0.25 * territory_confounding`` to log attainment. Drawn from
+        its own random stream.
 
     Returns
     -------
@@ -188,6 +198,13 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # ---- activity intensity: person level x monthly drift, optionally driven by tenure
     n_months = int(np.ceil(days / 30.4)) + 1
     person = rng.normal(-0.3, 0.55, n_reps) + params["gamma_tenure_activity"] * 0.55 * tenure_z
+    territory_z = np.zeros(n_reps)
+    if territory_confounding:
+        territory = np.round(np.random.default_rng([seed, 3]).lognormal(np.log(120), 0.6,
+                                                                         n_reps))
+        territory_z = (np.log(territory) - np.log(territory).mean()) / np.log(territory).std()
+        reps["territory_size"] = territory.astype(int)
+        person = person + territory_confounding * 0.55 * territory_z
     if team_activity_sd:
         person = person + np.random.default_rng([seed, 2]).normal(0, team_activity_sd,
                                                                   n_teams)[team]
@@ -245,6 +262,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         act_level = np.log(intensity[:, max(0, d_end - 90):d_end].mean(axis=1))
         a_z = (act_level - act_level.mean()) / act_level.std()
         log_att = (np.log(0.9) + params["beta_activity"] * a_z + params["tau_tenure"] * tenure_z
+                   + 0.25 * territory_confounding * territory_z
                    + team_effect[team] + rng.normal(0, 0.35, n_reps))
         attainment = np.exp(log_att)
         mu_opp = 6.0 * np.exp(params["beta_opportunities"] * a_z + 0.5 * params["tau_tenure"]
@@ -303,8 +321,10 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     }
     # settings away from their defaults (the bundled example's truth.json stays as it was)
     truth.update({k: v for k, v in (("confounding", confounding),
-                                    ("team_activity_sd", team_activity_sd))
-                  if v != {"confounding": "concave", "team_activity_sd": 0.0}[k]})
+                                    ("team_activity_sd", team_activity_sd),
+                                    ("territory_confounding", territory_confounding))
+                  if v != {"confounding": "concave", "team_activity_sd": 0.0,
+                           "territory_confounding": 0.0}[k]})
     tables = {"reps": reps, "activity": activity, "outcomes": outcomes,
               "ssi_observed": ssi_observed}
     if shape == "raw":
