@@ -298,7 +298,7 @@ def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
         if len(distinct) < 2:
             raise _control_error(f"it has one value only ({distinct[0]}) for the reps with "
                                  "outcomes, so there is nothing to adjust for", bundle, name,
-                                 f"remove it from controls in the [analysis] section of the "
+                                 "remove it from controls in the [analysis] section of the "
                                  "config file")
         if kind == "labels" and int(present.sum()) < MIN_REPS_PER_LABEL * len(distinct):
             raise _control_error(
