@@ -313,8 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             text = markdown(summarise(pd.concat(parts)), n_reps=args.n_reps,
                             periods=args.periods, seconds=time.perf_counter() - start,
                             draws=args.draws)
-        print(text, flush=True)
-    print(text)
+        print(text, flush=True)        # the table so far, each setting as it ends
     if args.record:
         command = "benchmarks/calibration.py " + " ".join(
             a for a in (argv if argv is not None else sys.argv[1:])
