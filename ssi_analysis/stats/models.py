@@ -13,11 +13,12 @@ reps and 93% of 800 reps, and a linear control let it through in 12.5% at 800 re
 tenure's pay-off flattens (concave). A **continuous** control (more than ``spline_df + 1``
 distinct values) enters as a natural cubic regression spline, patsy's ``cr(x, df=SPLINE_DF,
 constraints="center")`` (knots at quantiles); ``SPLINE_DF`` = 4 absorbed both a linear and a
-concave confounder in the simulations that chose it (false-positive rates 3.5% and 3.0% over
-200 datasets each; 3 and 5 df did as well, more df only cost precision): see
-``benchmarks/calibration.py`` and ``benchmarks/CALIBRATION.md``. A numeric control with few values
-enters as categories, a **categorical** one as ``C(column)``; a control with one level, or one
-the others determine, is left out with a note. ``continuous='linear'`` or ``'log'`` fixes the
+concave confounder in the simulations that chose it (expected false-positive rates 4.7% with
+200 reps in 10 teams, 4.9–5.0% with 800 reps in 40 teams; 3 and 5 df did as well, more df only
+cost precision): see ``benchmarks/calibration.py`` and ``benchmarks/CALIBRATION.md``. Any
+numeric control enters so, tenure or a reps column named in ``controls`` (``territory_size``).
+A numeric control with few values enters as categories, a **categorical** one as
+``C(column)``; a control with one level, or one the others determine, is left out with a note. ``continuous='linear'`` or ``'log'`` fixes the
 shape instead (the specification curve, :mod:`ssi_analysis.stats.specification`, compares them).
 With two or more outcome periods the pooled models also have period fixed effects
 (``C(period)``, listed as the control ``period``), so a quarter that was good for everyone is
