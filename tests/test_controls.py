@@ -69,7 +69,8 @@ def test_the_planted_confounder_is_absorbed_when_named_and_matches_statsmodels(
     named = adjusted_models(data, which=["OLS"], controls=NAMED).iloc[0]
     # truth: no SSI effect. The built-in controls leave the territory's confounding in
     assert builtin.estimate > 0.05 and builtin.ci_low > 0
-    assert named.ci_low < 0 < named.ci_high and abs(named.estimate) < 0.03
+    # named, it is absorbed (how often the CI still excludes 0: the repeated-datasets test)
+    assert abs(named.estimate) < builtin.estimate / 4
     assert "territory_size" in named.controls
     # the same formula fitted directly with statsmodels (OLS estimate and n)
     direct = smf.ols("attainment ~ I(ssi / 10) + cr(tenure_months, df=4, constraints='center')"
