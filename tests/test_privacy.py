@@ -209,7 +209,7 @@ def test_no_figure_shows_a_rep_id_or_name(monkeypatch, tmp_path):
 
     import ssi_analysis.report as report
     from ssi_analysis import analyze, load_data, score
-    from ssi_analysis.config import AnalysisConfig, default_config
+    from ssi_analysis.config import AnalysisConfig
 
     texts: dict[str, list[str]] = {}
 
@@ -219,10 +219,10 @@ def test_no_figure_shows_a_rep_id_or_name(monkeypatch, tmp_path):
 
     monkeypatch.setattr(report, "save_figure", collect)
     bundle = load_data(example_data_dir())
-    result = analyze(bundle, analysis=AnalysisConfig(n_boot=200))
-    scores = score(bundle.activity, bundle.reps)
-    extras, _ = report._extras(bundle, scores, default_config())
-    made = report._figures(result, scores, extras, bundle.reps, tmp_path)
+    daily = score(bundle.activity, bundle.reps, daily=True)
+    result = analyze(bundle, scores=daily, analysis=AnalysisConfig(n_boot=200))
+    extras, _ = report._extras(bundle, daily)
+    made = report._figures(result, daily.on(), extras, bundle.reps, tmp_path)
     assert set(made) == set(texts) and len(texts) >= 8
     ids = set(bundle.reps.rep_id)
     names = {w for n in bundle.reps.rep_name for w in n.split()}
