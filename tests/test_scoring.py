@@ -311,3 +311,44 @@ def test_categorical_activity_scores_as_text_does(example_bundle):
         pd.testing.assert_frame_equal(a.table, b.table)
         assert a.notes == b.notes and "R0001" not in set(a.table.rep_id)
         assert any("articles" in n for n in a.notes)
+
+
+# ------------------------------------------------------------------ the SQL of the spec
+def test_the_sql_differs_between_engines_only_through_the_dialect():
+    """A third SQL engine is a Dialect: every engine-specific spelling comes from its methods."""
+    from ssi_analysis.scoring.spec import ScoringSpec
+    from ssi_analysis.scoring.sql import Dialect, pivot_sql, scoring_sql
+
+    class Marked(Dialect):
+        def ident(self, name):
+            return f"`{name}`"
+
+        def days(self, first, last):
+            return f"DAYS({first}, {last})"
+
+        def last_ignore_nulls(self, expr):
+            return f"LAST_NN({expr})"
+
+        def arg_max(self, value, key):
+            return f"ARGMAX({value}, {key})"
+
+        def metric_bit(self, code):
+            return f"BIT({code})"
+
+        def timestamp(self, expr):
+            return f"TS({expr})"
+
+    for mode in ("absolute", "relative"):
+        spec = ScoringSpec.build(default_config().with_options(mode=mode), present=set(METRICS),
+                                 any_rows=True)
+        sql = scoring_sql(spec, daily="d", universe="u", targets="t", grid_reps="u",
+                          day0=np.datetime64("2026-01-01"), last=np.datetime64("2026-02-01"),
+                          details=True, timestamps=True, dialect=Marked())
+        sql += pivot_sql("rows", {m: i for i, m in enumerate(sorted(METRICS))},
+                         counts=spec.counts, levels=spec.levels, active_codes=[0, 1],
+                         dialect=Marked())
+        for duckdb_only in ("generate_series", "IGNORE NULLS", "arg_max", "UBIGINT",
+                            "TIMESTAMP_NS", '"'):
+            assert duckdb_only not in sql, duckdb_only
+        for hook in ("DAYS(", "LAST_NN(", "ARGMAX(", "BIT(mi)", "TS(q.date)", "`n:posts`"):
+            assert hook in sql, hook
