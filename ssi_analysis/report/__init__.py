@@ -3,8 +3,10 @@
 :func:`build_report` runs the whole pipeline — validate -> score -> analyse -> figures -> PDF:
 
 1. :func:`prepare` loads and validates the data folder (a fatal input problem stops here,
-   before any file is written), scores, analyses, and writes ``results.json``, the analysis
-   tables (CSV) and the figures (PNG and SVG) into a working folder;
+   before any file is written), scores the activity once (every rep, every day: the panel,
+   the analysis, the benchmarks and the trends all read these scores), analyses, and writes
+   ``results.json``, the analysis tables (CSV) and the figures (PNG and SVG) into a working
+   folder;
 2. :func:`render` executes the parameterised report notebook (``04-report.ipynb``, shipped in
    this package and linked from ``notebooks/``) with papermill, exports it without code cells
    through nbconvert's HTML exporter, and lays the HTML out as A4 pages with WeasyPrint and the
