@@ -3,11 +3,17 @@ example report (built once per run), and a tiny activity builder."""
 
 from __future__ import annotations
 
-import matplotlib
+import os
+
+# One BLAS thread per test process (set before numpy loads): on a shared 2-core machine
+# OpenBLAS's threads contend, and the many small least-squares fits of the statistics tests
+# run ten times slower with them than without.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-import os  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -63,8 +69,8 @@ class ExampleReport:
     """The example report built once for the whole run, and what was seen while it was built."""
 
     pdf: Path
-    scorings: int
-    """How many times the activity was scored while the report was built."""
+    scorings: list[tuple[int, str, bool]]
+    """Every scoring of the activity while the report was built: (window, mode, daily)."""
     figure_texts: dict[str, list[str]]
     """Every text drawn on each figure (by figure name), as the figures were saved."""
     context: dict
@@ -81,6 +87,7 @@ def example_report(tmp_path_factory) -> ExampleReport:
     import ssi_analysis.report as report
     import ssi_analysis.scoring as scoring
     from ssi_analysis.cli import main
+    from ssi_analysis.config import default_config
 
     texts: dict[str, list[str]] = {}
     scorings, rendered = [], {}
@@ -91,7 +98,9 @@ def example_report(tmp_path_factory) -> ExampleReport:
         return save_figure(fig, path, **kwargs)
 
     def preparing(*args, **kwargs):          # every scoring, on either engine, starts here
-        scorings.append(kwargs)
+        cfg = (kwargs.get("config") or default_config()).with_options(
+            window_days=kwargs.get("window"), mode=kwargs.get("mode"))
+        scorings.append((cfg.window_days, cfg.mode, bool(kwargs.get("daily"))))
         return prepare(*args, **kwargs)
 
     def rendering(work, context, pdf):
@@ -110,7 +119,7 @@ def example_report(tmp_path_factory) -> ExampleReport:
             assert main(REPORT_ARGS) == 0
         finally:
             os.chdir(old_cwd)
-    return ExampleReport(base / "reports" / "ssi-report.pdf", len(scorings), texts, rendered)
+    return ExampleReport(base / "reports" / "ssi-report.pdf", scorings, texts, rendered)
 
 
 @pytest.fixture(scope="session")

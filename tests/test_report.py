@@ -82,8 +82,11 @@ def test_figures_and_tables_beside_the_pdf(built):
 
 
 def test_the_report_scores_the_activity_once(example_report):
-    """One daily scoring serves the panel, the analysis, the benchmarks and the trends."""
-    assert example_report.scorings == 1
+    """One daily scoring serves the panel, the analysis, the benchmarks and the trends; the
+    specification curve scores each other window and mode it compares once."""
+    runs = example_report.scorings
+    assert [r for r in runs if r[:2] == (90, "absolute")] == [(90, "absolute", True)]
+    assert len(runs) == len(set(runs)) == 6          # 60 / 90 / 120 days x absolute / relative
 
 
 def test_same_data_same_pdf_and_creation_date(example_report, built, tmp_path, monkeypatch):
@@ -115,7 +118,7 @@ def test_anonymized_tables_show_pseudonyms_only(tmp_path):
     """Two runs of the anonymized report's first step (with fewer resamples than the default:
     nothing checked here depends on them)."""
     fast = tmp_path / "fast.toml"
-    fast.write_text("[analysis]\nn_boot = 200\n\n[industry]\nn_resamples = 200\n")
+    fast.write_text("[analysis]\nn_resamples = 200\n\n[industry]\nn_resamples = 200\n")
     options = ReportOptions(anonymize=True, salt="s")
     first, again = tmp_path / "first", tmp_path / "again"
     prepare("example", first, config=fast, options=options)
