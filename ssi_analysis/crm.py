@@ -53,7 +53,7 @@ import pandas as pd
 
 from .config import _check_keys, _suggest
 from .errors import SSIConfigError, SSIInputError
-from .schemas import OBSERVED_FIELD_ALIASES, TABLES
+from .schemas import OBSERVED_FIELD_ALIASES, TABLES, normalise_name
 
 FIELDS: tuple[str, ...] = ("owner", "opportunity_id", "created_date", "close_date", "stage",
                            "amount", "currency")
@@ -88,12 +88,6 @@ _MAPPING_KEYS = {"name", "description", "base"}
 _STAGE_KEYS = {"won", "lost", "open"}
 _OBSERVED_FIELDS = frozenset(TABLES["ssi_observed"].numbers)
 _CLOSED_WORDS = re.compile(r"\b(?:closed?|won|lost)\b|closed(?:won|lost)")
-
-
-def _norm(name: object) -> str:
-    """Column-name rule of :mod:`ssi_analysis.io`: lower case, spaces/hyphens/dots as ``_``."""
-    text = str(name).replace("\ufeff", "").strip().lower()
-    return re.sub(r"[\s\-/.]+", "_", text).strip("_")
 
 
 def _key(s: pd.Series | Sequence[str]) -> pd.Series:
@@ -135,8 +129,8 @@ class ColumnMapping:
         found: dict[str, str] = {}
         for name in FIELDS:
             for cand in self.candidates(name):
-                if _norm(cand) in present:
-                    found[name] = _norm(cand)
+                if normalise_name(cand) in present:
+                    found[name] = normalise_name(cand)
                     break
         missing = [f for f in REQUIRED_FIELDS if f not in found]
         return found, missing
@@ -158,7 +152,7 @@ class ColumnMapping:
 
     def observed_aliases(self) -> dict[str, str]:
         """Field names of long-form ``ssi_observed`` (normalised) -> ours."""
-        return {**OBSERVED_FIELD_ALIASES, **{_norm(k): v for k, v in self.ssi_fields}}
+        return {**OBSERVED_FIELD_ALIASES, **{normalise_name(k): v for k, v in self.ssi_fields}}
 
     def to_dict(self) -> dict[str, Any]:
         """The mapping in its TOML file's shape."""

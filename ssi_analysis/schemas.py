@@ -19,11 +19,24 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+
+def normalise_name(name: object) -> str:
+    """How a column, metric or field name in a file is read: lower case, spaces, hyphens,
+    slashes and dots as ``_``, a byte-order mark and surrounding ``_`` removed.
+
+    >>> normalise_name(" Profile Completeness "), normalise_name("Close-Date"), normalise_name("a/b.c")
+    ('profile_completeness', 'close_date', 'a_b_c')
+    """
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-/.]+", "_", text).strip("_")
+
 
 # ------------------------------------------------------------------ the metric catalogue
 METRICS: dict[str, str] = {

@@ -61,8 +61,6 @@ from ..io import (
     SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
-    _describe_unknown,
-    _normalise_name,
     all_rejected_error,
     check_data_folder,
     date_limits,
@@ -76,10 +74,11 @@ from ..io import (
     repair_warning,
     resolve_data_dir,
 )
+from ..io.tables.activity import describe_unknown
 from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
-from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
+from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING, normalise_name
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
 from . import require_duckdb
 
@@ -824,10 +823,10 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
                             f"{str(exc).splitlines()[0]})", file=shown,
                             fix="check that the files are valid, uncorrupted Parquet") from None
-    columns = {_normalise_name(n): (n, _kind(t)) for n, t, *_ in described
+    columns = {normalise_name(n): (n, _kind(t)) for n, t, *_ in described
                if n not in ("filename", "file_row_number")}
     actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
-    dupes = sorted({c for c in columns if [_normalise_name(a) for a in actual].count(c) > 1})
+    dupes = sorted({c for c in columns if [normalise_name(a) for a in actual].count(c) > 1})
     if dupes:
         raise SSIInputError(f"column names repeat: {', '.join(dupes)}", file=shown,
                             fix="give every column a distinct name")
@@ -951,7 +950,7 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
                           f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
     if unknown:
-        quality.notes.append(f"{shown}: unknown metric name(s) {_describe_unknown(unknown)}; "
+        quality.notes.append(f"{shown}: unknown metric name(s) {describe_unknown(unknown)}; "
                              "their rows are rejected (see data/README.md for the metric names)")
     absent = sorted(set(METRICS) - present)
     if absent:
