@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+from ..rules import fix_for
 from .cells.amounts import CURRENCY_SYMBOLS, one_currency, parse_amounts
 from .cells.common import MISSING_TOKENS
 from .cells.dates import (
@@ -68,13 +69,13 @@ from .files import (
 )
 from .load import Bundle, load_data, load_reps
 from .quality import (
+    REJECT_COLUMNS,
     REQUIRED_ROWS,
+    ROW_COLUMNS,
     QualityReport,
     TableQuality,
     all_rejected_error,
     all_rejected_errors,
-    fix_for,
-    reason_kind,
 )
 from .relations import SHARED_KEY_HINT, repair_warning
 from .tables.observed import observed_wide
@@ -83,11 +84,12 @@ from .tables.outcomes import MONEY_COLUMNS
 __all__ = [
     "CURRENCY_SYMBOLS", "EVENT_DATES", "EXCEL_EPOCH", "EXCEL_SERIALS", "EXCEL_SERIAL_TEXT",
     "FORMATS", "LABEL_COLUMNS", "LINKEDIN_LAUNCH", "MISSING_TOKENS", "MONEY_COLUMNS",
-    "PERCENT_SIGN_HINT", "PERCENT_SIGN_TEXT", "REQUIRED_ROWS", "SHARED_KEY_HINT", "TODAY_ENV",
+    "PERCENT_SIGN_HINT", "PERCENT_SIGN_TEXT", "REJECT_COLUMNS", "REQUIRED_ROWS", "ROW_COLUMNS",
+    "SHARED_KEY_HINT", "TODAY_ENV",
     "Bundle", "QualityReport", "RawTable", "TableQuality", "all_rejected_error",
     "all_rejected_errors", "check_data_folder", "clean_labels", "date_limits", "date_reasons",
     "example_data_dir", "find_table_file", "fix_for", "id_key", "id_repairs", "load_data",
     "load_reps", "observed_wide", "one_currency", "parse_amounts", "parse_dates", "parse_ids",
     "parse_numbers", "percent_scale", "percent_scale_of", "percent_warning", "read_raw",
-    "reason_kind", "repair_warning", "resolve_data_dir", "run_day",
+    "repair_warning", "resolve_data_dir", "run_day",
 ]

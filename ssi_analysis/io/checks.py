@@ -1,9 +1,13 @@
-"""A table's cells typed and checked by its rules, as ``idx, column, value, reason`` problems.
+"""A table's cells typed and checked by its rules (:mod:`ssi_analysis.rules`), as problem rows.
 
-:func:`type_columns` types the known columns (:mod:`ssi_analysis.io.cells`) and says why a cell
-could not be read; :func:`schema_problems` validates the typed rows with the table's pandera
-schema and turns each failure into a reason; :func:`check_table` does both for a table without
-rules of its own.
+:func:`type_columns` types the known columns (:mod:`ssi_analysis.io.cells`);
+:func:`cell_problems` says why a cell could not be read, or an event date is not plausible, by
+the typing rules of each column (:func:`typing_rules`); :func:`schema_problems` validates the
+typed rows with the table's pandera schema (made from its rules,
+:data:`ssi_analysis.schemas.TABLE_RULES`) and turns each failure into the reason of the rule
+whose key it carries; :func:`activity_schema_problems` does so on millions of rows by
+validating only the rows the same rules' vectorised screen finds; :func:`check_table` runs it
+all for a table without rules of its own.
 """
 
 from __future__ import annotations
@@ -15,40 +19,29 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import SSIInputError
-from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, TABLES, VALUE_CEILING, TableSpec
-from .cells.common import isin_array, plain_text
-from .cells.dates import EVENT_DATES, date_reasons, implausible_dates, parse_dates
+from ..rules import Cells, Rule, any_of, isin_array, sql_names
+from ..schemas import LEVEL_METRICS, TABLES, TableSpec
+from .cells.common import plain_text
+from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
-from .cells.numbers import number_reasons, parse_numbers
+from .cells.numbers import number_rules, parse_numbers
 from .files import RawTable
 from .quality import LoadedTable, split_rejects
 
-
-def _reason_from_check(check: str, column: str | None, value: object) -> str:
-    col = column or "row"
-    if check == "not_nullable":
-        return f"missing {col}"
-    if check.startswith("greater_than_or_equal_to(0"):
-        return f"negative {col} ({value})"
-    if check.startswith("greater_than(0"):
-        return f"{col} must be above 0 ({value})"
-    if check.startswith("greater_than_or_equal_to"):
-        return f"{col} below {check.split('(')[1].rstrip(')')} ({value})"
-    if check.startswith("less_than_or_equal_to"):
-        return f"{col} above {check.split('(')[1].rstrip(')')} ({value})"
-    if check.startswith("isin"):
-        return f"unknown {col} '{value}'"
-    if check.startswith("str_length"):
-        return f"empty {col}"
-    if check == CEILING_ERROR:
-        return f"{check} ({value})"
-    return check
+LONG_LEVELS = (lambda cells: isin_array(cells.typed["metric"], LEVEL_METRICS),
+               f"metric IN ({sql_names(LEVEL_METRICS)})")
+"""The rows of long-form activity that hold a level (and the same in SQL)."""
+ACTIVITY_COLUMNS = ("rep_id", "date", "metric", "value")
+"""The columns of long-form activity."""
+WIDE_LEVELS = (lambda cells: np.ones(len(cells.typed), dtype=bool), "true")
+"""Every row of a wide activity's level column holds a level."""
 
 
-def type_columns(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd.DataFrame, list]:
-    """Type the known columns; return the typed frame and (index, column, value, reason) rows."""
+def type_columns(raw: RawTable, spec: TableSpec, columns: list[str]) -> Cells:
+    """Type ``columns`` of ``raw`` (ids, dates and numbers as ``spec`` says): the typed frame,
+    the cells as read, and for each date and number column the cells given but not read."""
     df = raw.frame.copy(deep=False)  # columns are replaced, never written into
-    problems: list[pd.DataFrame] = []
+    unread: dict[str, np.ndarray] = {}
     for col in columns:
         if col not in df:
             continue
@@ -57,114 +50,126 @@ def type_columns(raw: RawTable, spec: TableSpec, columns: list[str]) -> tuple[pd
             df[col] = parse_ids(cell)
         elif col in spec.dates:
             df[col], bad = parse_dates(cell, file=raw.file, column=col)
-            if bad.any():
-                problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
-                                              "value": cell[bad].astype(str),
-                                              "reason": date_reasons(cell[bad], col)}))
-            if col in EVENT_DATES.get(spec.name, ()):
-                problems.extend(implausible_dates(df[col], col))
+            unread[col] = bad.to_numpy(dtype=bool)
         elif col in spec.numbers:
             df[col], bad = parse_numbers(cell, raw.decimal)
-            if bad.any():
-                problems.append(pd.DataFrame({"idx": df.index[bad], "column": col,
-                                              "value": cell[bad].astype(str),
-                                              "reason": number_reasons(cell[bad], col,
-                                                                        raw.decimal)}))
-    return df, problems
+            unread[col] = bad.to_numpy(dtype=bool)
+    return Cells(df, raw.frame, unread)
 
 
-_ROW_CHECK_COLUMNS = {"a level must be within 0..1": "value",
-                      "period_end is before period_start": "period_end",
-                      "value must be finite": None}
-"""The cell a row-wise check of a schema is about (``None``: the cells that are not finite)."""
+def typing_rules(spec: TableSpec, columns: list[str], *, decimal: str = ".",
+                 levels: dict[str, tuple] | None = None) -> list[Rule]:
+    """The typing rules of ``columns``, column by column: a date not read (or, for an event
+    date, not plausible), a number not read (``levels``: the number columns whose rows may hold
+    a level written with a percent sign, with those rows)."""
+    out: list[Rule] = []
+    for col in columns:
+        if col in spec.ids:
+            continue
+        if col in spec.dates:
+            out += date_rules(col, event=col in EVENT_DATES.get(spec.name, ()))
+        elif col in spec.numbers:
+            out += number_rules(col, decimal=decimal, levels=(levels or {}).get(col))
+    return out
 
 
-def _attribute_row_checks(fc: pd.DataFrame) -> pd.DataFrame:
-    """Pandera reports a failed row-wise (DataFrame) check once per column of the row: keep the
-    cell the check is about, so a rejected row names that column and its value."""
-    table_level = fc["schema_context"].eq("DataFrameSchema")
-    if not table_level.any():
-        return fc
-    check = fc["check"].astype(str)
-    preferred = check.map(_ROW_CHECK_COLUMNS)
-    not_finite = fc["failure_case"].map(
-        lambda v: isinstance(v, float | np.floating) and bool(np.isinf(v))).astype(bool)
-    hit = table_level & (preferred.eq(fc["column"]).fillna(False).astype(bool)
-                         | (check.isin([k for k, v in _ROW_CHECK_COLUMNS.items() if v is None])
-                            & not_finite))
-    found = hit.groupby([fc["index"], check]).transform("any")
-    return fc[~table_level | hit | ~found]
+def activity_rules(decimal: str = ".") -> list[Rule]:
+    """Every rule of long-form activity in the order a row's reasons are given: each column's
+    typing rules, then the table's own (:data:`ssi_analysis.schemas.TABLE_RULES`). The pandas
+    loader checks them in two steps (typing, then pandera); the DuckDB engine in one query."""
+    spec = TABLES["activity"]
+    return [*typing_rules(spec, list(ACTIVITY_COLUMNS), decimal=decimal,
+                          levels={"value": LONG_LEVELS}), *spec.rules.rules]
 
 
-def schema_problems(df: pd.DataFrame, schema: type[pa.DataFrameModel]) -> list[pd.DataFrame]:
+def cell_problems(cells: Cells, rules: list[Rule]) -> list[pd.DataFrame]:
+    """The problem rows of each rule, in the rules' order."""
+    out = []
+    for rule in rules:
+        rows = np.flatnonzero(rule.test(cells))
+        if len(rows):
+            out.append(rule.problems(cells, rows))
+    return out
+
+
+def check_cells(raw: RawTable, spec: TableSpec, columns: list[str], *,
+                levels: dict[str, tuple] | None = None) -> tuple[pd.DataFrame, list]:
+    """:func:`type_columns` and the problems of its typing rules: ``(typed frame, problems)``."""
+    cells = type_columns(raw, spec, columns)
+    present = [c for c in columns if c in raw.frame]
+    return cells.typed, cell_problems(cells, typing_rules(spec, present, decimal=raw.decimal,
+                                                          levels=levels))
+
+
+def schema_problems(df: pd.DataFrame, spec: TableSpec) -> list[pd.DataFrame]:
+    """``df`` validated by the table's pandera schema: the problem rows of the rules it breaks,
+    in pandera's order. A problem of the table's columns themselves (a type) stops the run."""
     try:
-        schema.validate(df, lazy=True)
+        spec.schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        fc = _attribute_row_checks(fc[fc["index"].notna()])
+        fc = fc[fc["index"].notna()]
         if fc.empty:
             # table-level problems only (types); surface the first clearly
             first = exc.failure_cases.iloc[0]
             raise SSIInputError(f"{first['check']}: {first['failure_case']}",
                                 column=first["column"]) from None
-        reasons = [_reason_from_check(str(c), col if isinstance(col, str) else None, v)
-                   for c, col, v in zip(fc["check"], fc["column"], fc["failure_case"],
-                                        strict=True)]
-        return [pd.DataFrame({"idx": fc["index"].astype(int).to_numpy(),
-                              "column": fc["column"].to_numpy(),
-                              "value": fc["failure_case"].astype(str).to_numpy(),
-                              "reason": reasons})]
+        return [_failures(df, fc.reset_index(drop=True), {r.key: r for r in spec.rules.rules})]
     return []
 
 
-def activity_screen_applies() -> bool:
-    """Whether :func:`activity_suspects` screens for every check of ``ActivitySchema``.
-
-    It does for the schema as written (not-null columns, metric in the catalogue, value >= 0
-    and within the ceiling, levels within 0..1, finite values). If the schema gains a check, this turns false and every
-    row is validated by pandera again, until the screen learns the new check.
-    """
-    s = TABLES["activity"].schema.to_schema()
-    shape = {name: (col.nullable, col.unique, [(c.name, c.statistics) for c in col.checks])
-             for name, col in s.columns.items()}
-    expected = {
-        "rep_id": (False, False, []), "date": (False, False, []),
-        "metric": (False, False, [("isin", {"allowed_values": sorted(METRICS)})]),
-        "value": (False, False, [("greater_than_or_equal_to", {"min_value": 0}),
-                                 ("within_ceiling", {})]),
-    }
-    return (shape == expected and [c.name for c in s.checks] == ["levels_within_unit", "finite"]
-            and not s.unique)
-
-
-def activity_suspects(df: pd.DataFrame) -> np.ndarray:
-    """Rows that may fail ``ActivitySchema``; every row the schema rejects is among them."""
-    v = df["value"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        sure = (df["rep_id"].notna().to_numpy() & df["date"].notna().to_numpy()
-                & isin_array(df["metric"], METRICS) & np.isfinite(v) & (v >= 0)
-                & (v <= VALUE_CEILING) & ~(isin_array(df["metric"], LEVEL_METRICS) & (v > 1)))
-    return ~sure
+def _failures(df: pd.DataFrame, fc: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
+    """Pandera's failure cases as problem rows. A check's ``error`` is its rule's key (pandera's
+    own ``not_nullable`` is the column's ``missing`` rule); a check across the row, reported
+    once per column, is about the first cell (in the frame's order) the rule names."""
+    check = fc["check"].astype(str)
+    key = check.where(check.ne("not_nullable"), fc["column"].astype(str) + ":missing")
+    rule = key.map(rules)
+    across = fc["schema_context"].eq("DataFrameSchema").to_numpy()
+    about = np.array([not a or (c in r.columns and (r.about is None or r.about(v)))
+                      for a, r, c, v in zip(across, rule, fc["column"], fc["failure_case"],
+                                            strict=True)])
+    fc = fc.assign(_key=key, _pos=np.arange(len(fc)))
+    cells, rows = fc[~across], fc[across]
+    if not rows.empty:
+        first = rows[about[across]].drop_duplicates(["index", "_key"])
+        seen = pd.MultiIndex.from_frame(first[["index", "_key"]])
+        lost = rows.drop_duplicates(["index", "_key"])
+        lost = lost[~pd.MultiIndex.from_frame(lost[["index", "_key"]]).isin(seen)]
+        rows = pd.concat([first, lost.assign(column=lost["_key"].map(
+            lambda k: rules[k].column))])
+    fc = pd.concat([rows, cells]).sort_values("_pos", kind="stable")
+    found = Cells(df)
+    parts = []
+    for (k, column), grp in fc.groupby(["_key", "column"], sort=False):
+        positions = df.index.get_indexer(grp["index"].astype(df.index.dtype))
+        parts.append(rules[k].problems(found, positions, column).assign(_pos=grp["_pos"].to_numpy()))
+    return pd.concat(parts).sort_values("_pos", kind="stable").drop(columns="_pos") \
+        .reset_index(drop=True)
 
 
 def activity_schema_problems(df: pd.DataFrame) -> list[pd.DataFrame]:
-    """``schema_problems`` against ``ActivitySchema``, fast on millions of rows.
+    """:func:`schema_problems` of long activity, fast on millions of rows: the vectorised screen
+    (every rule of the table, :func:`ssi_analysis.rules.any_of`) finds the rows that break one,
+    and pandera validates those (for the reasons) and a first row (for the column types)."""
+    spec = TABLES["activity"]
+    rows = any_of(spec.rules.rules, Cells(df))
+    rows[:1] = True
+    sub = df[rows]
+    return schema_problems(sub.assign(**{c: plain_text(sub[c]) for c in sub.columns}), spec)
 
-    A vectorised screen finds the rows that can fail; pandera validates those (for the reasons)
-    and the column types, instead of every row. Same problems as validating every row.
-    """
-    schema = TABLES["activity"].schema
-    if activity_screen_applies():
-        rows = activity_suspects(df)
-        rows[:1] = True  # and a first row, so that the column types are checked on values
-        df = df[rows]
-    return schema_problems(df.assign(**{c: plain_text(df[c]) for c in df.columns}), schema)
+
+def missing_columns(missing: list[str], found: list[str]) -> str:
+    """The problem of required columns missing, with the (first dozen) columns found."""
+    return (f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing "
+            f"(columns found: {', '.join(map(str, found[:12]))})")
 
 
 def require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) -> None:
+    """Raise :class:`SSIInputError` naming the required columns missing, with a column of the
+    file to rename where one is close."""
     missing = [c for c in required if c not in raw.frame.columns]
     if missing:
-        present = ", ".join(map(str, raw.frame.columns[:12]))
         known = {*spec.required, *spec.ids, *spec.dates, *spec.numbers, *required}
         spare = [c for c in raw.frame.columns if c not in known]  # not already used as such
         hints, rest = [], []
@@ -178,17 +183,16 @@ def require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) -
         if rest:
             hints.append(f"add the column{'s' if len(rest) > 1 else ''} {', '.join(rest)} "
                          f"(see data/README.md for the {spec.name} table)")
-        raise SSIInputError(
-            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing (columns found: {present})", file=raw.file, column=missing[0],
-            fix="; ".join(hints))
+        raise SSIInputError(missing_columns(missing, list(raw.frame.columns)), file=raw.file,
+                            column=missing[0], fix="; ".join(hints))
 
 
 def check_table(raw: RawTable, spec: TableSpec) -> LoadedTable:
+    """A table typed and checked by its rules, its rows split into kept and rejected."""
     require_columns(raw, spec, spec.required)
     known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
-    df, problems = type_columns(raw, spec, known)
+    df, problems = check_cells(raw, spec, known)
     problems += schema_problems(df[[c for c in df.columns if c in known or c in spec.required]],
-                          spec.schema)
+                                spec)
     kept, rej = split_rejects(raw, spec.name, df, problems)
     return LoadedTable(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes))

@@ -189,10 +189,7 @@ def read_raw(path: Path, table: str) -> RawTable:
                             fix="check that it is a valid, uncorrupted file") from None
     frame = frame.copy() if suffix != ".parquet" else frame  # a Parquet frame is already ours
     frame.columns = [normalise_name(c) for c in frame.columns]
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if dupes:
-        raise SSIInputError(f"column names repeat: {', '.join(dupes)}", file=name,
-                            fix="give every column a distinct name")
+    check_distinct_columns(list(frame.columns), name)
     frame = frame.dropna(how="all") if suffix == ".xlsx" else frame
     if frame.empty:
         spec = TABLES.get(table)
@@ -204,6 +201,14 @@ def read_raw(path: Path, table: str) -> RawTable:
                             + (" as CSV" if odd else ""))
     frame = frame.reset_index(drop=True)
     return RawTable(frame, name, offset, decimal, notes)
+
+
+def check_distinct_columns(names: list[str], file: str) -> None:
+    """Raise :class:`SSIInputError` when normalised column names repeat."""
+    dupes = sorted({c for c in names if names.count(c) > 1})
+    if dupes:
+        raise SSIInputError(f"column names repeat: {', '.join(dupes)}", file=file,
+                            fix="give every column a distinct name")
 
 
 def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, str]:

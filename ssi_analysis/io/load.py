@@ -25,6 +25,7 @@ from .files import (
 from .quality import LoadedTable, QualityReport, all_rejected_errors, quality_report
 from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
 from .tables import load_table
+from .tables.activity import absent_metrics_note
 from .tables.observed import flag_observed_totals, observed_wide
 from .tables.reps import load_reps_table
 
@@ -239,9 +240,7 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
     act = run.loaded["activity"].frame
     absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
     if absent:
-        quality.notes.append(f"{run.files['activity'].name}: metric(s) absent from the data: "
-                             f"{', '.join(absent)}; left out of scoring and their pillar's "
-                             "weights renormalised over the metrics present")
+        quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
 
 
 def bundle_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,14 +1,14 @@
 """The row accounting: rejected and flagged rows, their counts by kind, and the quality report.
 
 Every loader returns a :class:`LoadedTable`: the rows kept, one reject line per source row that
-could not be used (with the reason, its kind and its fix), the rows read. From them
-:func:`quality_report` builds the :class:`QualityReport` a :class:`~ssi_analysis.io.Bundle`
-carries, in which **rows read = rows used + rows rejected** for every table.
+could not be used (with the reason, its kind and its fix: :mod:`ssi_analysis.rules`), the rows
+read. From them :func:`quality_report` builds the :class:`QualityReport` a
+:class:`~ssi_analysis.io.Bundle` carries, in which **rows read = rows used + rows rejected** for
+every table.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SSIInputError
+from ..rules import DEFAULT_FIX, KINDS
 from .files import RawTable
 
 REJECT_COLUMNS = ["table", "file", "row", "rep_id", "column", "value", "reason"]
+"""The columns of a rejects file."""
+ROW_COLUMNS = [*REJECT_COLUMNS, "kind", "fix"]
+"""The columns of ``QualityReport.rejects`` and ``.flags``: a rejects file's, and each row's
+kind of problem (as ``validate`` groups rows) and what to do about it."""
 
 
 @dataclass
@@ -27,6 +32,8 @@ class TableQuality:
 
     ``rows_flagged`` counts used rows kept under a documented rule that the analyst should
     know about (e.g. an observed SSI total off its pillar sum); they are in ``rows_used``.
+    ``rejected_kinds`` counts the rejected rows by kind (a row with several problems counts
+    under its first).
     """
 
     table: str
@@ -35,10 +42,13 @@ class TableQuality:
     rows_used: int
     rows_rejected: int
     rows_flagged: int = 0
+    rejected_kinds: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rows_read != self.rows_used + self.rows_rejected:  # a bug, not a user error
             raise RuntimeError(f"row accounting broken for {self.file}: {self}")
+        if self.rejected_kinds and sum(self.rejected_kinds.values()) != self.rows_rejected:
+            raise RuntimeError(f"rejected rows counted by kind do not add up for {self.file}")
 
 
 @dataclass
@@ -46,9 +56,11 @@ class QualityReport:
     """What loading found: per-table counts, every rejected row with its reason, and notes."""
 
     tables: dict[str, TableQuality] = field(default_factory=dict)
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
+    """The rejected rows (:data:`ROW_COLUMNS`); an engine that keeps only the first ones says
+    so in a note, and counts every one in ``tables``."""
     notes: list[str] = field(default_factory=list)
-    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
     """Rows kept but flagged, one line per flag, in the shape of ``rejects``."""
     warnings: list[str] = field(default_factory=list)
     """Documented repairs made while loading (a percent scale read as 0..1, an id matched in
@@ -62,12 +74,17 @@ class QualityReport:
         return pd.DataFrame([vars(t) for t in self.tables.values()], columns=cols)
 
     def reasons(self) -> pd.DataFrame:
-        """Rejected rows counted by table and reason (most frequent first)."""
-        return count_reasons(self.rejects)
+        """Rejected rows counted by table and kind of problem (most frequent first)."""
+        counts = [(t.table, kind, n) for t in self.tables.values()
+                  for kind, n in t.rejected_kinds.items()]
+        return _sorted_counts(pd.DataFrame(counts, columns=["table", "reason", "rows"]))
 
     def flag_reasons(self) -> pd.DataFrame:
-        """Flagged rows counted by table and flag (most frequent first)."""
-        return count_reasons(self.flags)
+        """Flagged rows counted by table and kind of flag (most frequent first)."""
+        if self.flags.empty:
+            return pd.DataFrame(columns=["table", "reason", "rows"])
+        return _sorted_counts(self.flags.groupby(["table", "kind"], sort=True).size()
+                              .rename("rows").reset_index().rename(columns={"kind": "reason"}))
 
     def lines(self) -> list[str]:
         """Plain-language summary lines, as the command line prints them."""
@@ -92,200 +109,108 @@ class QualityReport:
         return out
 
 
-_KIND_RULES = (
-    (r"\s*\([^()]*\)", ""),                               # (-1.0), (rows 2, 4), (a hint)
-    (r": .*$", ""),                                        # amount ... is ambiguous: ...
-    (r" '.*'", ""),                                        # the value itself: 'r001', 'post'
-    (r"\brows? \d+(?:, \d+)*(?: \.\.\.)?", "another row"),  # duplicate of row 7
-    (r"^\d{4}(?:Q\d|-\d\d)\b", "a period"),                 # 2026Q3 only partly covered
-)
-
-
-def reason_kind(reasons: pd.Series) -> pd.Series:
-    """The kind of each reason: its words without the values in it, to group rows by.
-
-    Values (quoted cells, numbers in parentheses, row numbers) are left out, so that every
-    row with an unknown rep, say, is one group however many ids there are; no cell of the
-    data is in a kind. A row with several problems counts under its first.
-
-    >>> reason_kind(pd.Series(["rep_id 'r001' is not in reps", "negative value (-1.0)",
-    ...                        "duplicate of row 7 (same rep and period)",
-    ...                        "amount '1,250' is ambiguous: a thousands separator?"])).tolist()
-    ['rep_id is not in reps', 'negative value', 'duplicate of another row', 'amount is ambiguous']
-    """
-    kind = reasons.astype(str)
-    for i, (pattern, repl) in enumerate(_KIND_RULES):
-        kind = kind.str.replace(pattern, repl, regex=True)
-        if i == 0:                                           # a row's first problem
-            kind = kind.str.split("; ", n=1).str[0]
-    return kind.str.strip()
-
-
-_FIXES: tuple[tuple[str, str], ...] = (
-    (r"is not a date$", "write the date as YYYY-MM-DD (e.g. 2026-03-31)"),
-    (r"looks like an Excel serial date number$", "format the column as a date in Excel before "
-                                                 "exporting (or write YYYY-MM-DD)"),
-    (r"is not a number$", "write a plain number (12, 0.5; in a semicolon-delimited file 0,5), "
-                          "or leave the cell empty if it is not known"),
-    (r"^missing ", "fill in the cell, or remove the row if it is not known"),
-    (r"^negative ", "counts cannot be negative: correct the value, or remove the row"),
-    (r"must be above 0$", "give the period's quota as an amount above 0, or remove the row"),
-    (r" (?:below|above) -?[\d.]+$", "correct the value: it is outside the range the column "
-                                    "allows (see data/README.md)"),
-    (r"^empty ", "fill in the cell, or remove the row"),
-    (r"^unknown metric$", "use a metric name of data/README.md (the reason suggests the closest); "
-                          "rows of other metrics can be removed"),
-    (r"^a level must be within 0\.\.1$", "write profile_completeness as a share from 0 to 1 "
-                                         "(0.85 for 85%); a whole column written 0-100 is read "
-                                         "as percentages"),
-    (r"must be finite$", "replace inf with the real value, or remove the row"),
-    (r"^value above the ceiling", "one row cannot hold more than 10,000,000: check the unit "
-                                  "and that the column holds counts, not ids or timestamps"),
-    (r"in the future$", "correct the date (often a typo in the year); things that happened "
-                        "cannot be dated after today"),
-    (r"before LinkedIn existed$", "correct the date; a placeholder such as 1900-01-01 means "
-                                  "unknown: remove the row"),
-    (r"^rep_id is not in reps$", "add the rep to reps, or correct the id so it matches reps "
-                                 "exactly"),
-    (r"^owner matches no rep$", "add a crm_owner column to reps naming each rep as the CRM "
-                                "does, or add the missing reps"),
-    (r"^duplicate of another row$", "remove the repeated row"),
-    (r"overlaps another of the same rep$", "give each rep one period per day: correct the "
-                                           "dates, or remove the wrong row"),
-    (r"^period_end is before period_start$", "correct the dates (are they swapped?)"),
-    (r"^unknown stage$", "add the stage to the mapping's [stages] won, lost or open lists "
-                         "(see data/README.md)"),
-    (r"^(?:amount|\w+) is ambiguous$", "write the number without a thousands separator "
-                                       "(12500), or with one decimal mark throughout the column"),
-    (r"^amount (?:is not an amount|has two different currencies)$",
-     "write the amount as a number, optionally with one currency mark ($1,200.50)"),
-    (r"^amount in [A-Z]{3} while", "convert the amounts to one currency, or export one"),
-    (r"without an amount$", "fill in the deal's amount"),
-    (r"without a close_date$", "fill in the close date of the closed opportunity"),
-    (r"repeats with different values$", "keep the right copy of the opportunity and remove "
-                                        "the others"),
-    (r"^unknown field$", "name the field in a mapping file's [ssi_fields] (see data/README.md)"),
-    (r"^different values for ", "keep the right value of the snapshot and remove the others"),
-    (r"^snapshot ", "complete the snapshot (ssi and every pillar, within range), or remove it"),
-    (r"only partly covered by quota rows$", "add quota rows for the rest of the period, or "
-                                            "run without --outcome-period"),
-    (r"spans more than one ", "give one quota row per month (or quarter)"),
-    (r" is marked [A-Z]{3} but the currency column says ", "make the amount's mark and the "
-                                                            "currency column agree"),
-)
-"""What to do about each kind of rejected row (first match wins), as ``validate`` prints it."""
-
-
-def fix_for(kind: str) -> str:
-    """What to do about a kind of rejected row (a :func:`reason_kind`).
-
-    >>> fix_for("rep_id is not in reps")
-    'add the rep to reps, or correct the id so it matches reps exactly'
-    """
-    for pattern, fix in _FIXES:
-        if re.search(pattern, kind):
-            return fix
-    return "correct the rows in the source, or remove them (see data/README.md)"
-
-
-def count_reasons(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a rejects/flags frame counted by table and kind of reason."""
-    if rows.empty:
+def _sorted_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``table, reason, rows`` summed by table and kind: by table, the most frequent first
+    (ties by kind)."""
+    if counts.empty:
         return pd.DataFrame(columns=["table", "reason", "rows"])
-    kind = reason_kind(rows["reason"])
-    out = (rows.assign(reason=kind).groupby(["table", "reason"], sort=True)
-           .size().rename("rows").reset_index())
+    out = counts.groupby(["table", "reason"], sort=True)["rows"].sum().reset_index()
     return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
+
+
+def kind_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """Rows of a rejects frame counted by kind."""
+    return {k: int(n) for k, n in rows["kind"].value_counts(sort=False).items()} \
+        if not rows.empty else {}
 
 
 @dataclass
 class LoadedTable:
+    """One table as its loader left it."""
+
     frame: pd.DataFrame           # typed, validated rows; column "_row" = 0-based source position
-    rejects: pd.DataFrame
+    rejects: pd.DataFrame         # one line per rejected source row: ROW_COLUMNS
     rows_read: int
     notes: list[str]
-    flags: pd.DataFrame | None = None   # kept rows with a flag: REJECT_COLUMNS + "_row"
+    flags: pd.DataFrame | None = None   # kept rows with a flag: ROW_COLUMNS + "_row"
     currency: str | None = None         # the one currency of the amounts, when marked
     warnings: list[str] = field(default_factory=list)   # documented repairs made
     id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
 
 
-def rejects_frame(raw: RawTable, table: str, idx: pd.Index, reasons: pd.Series,
-                   rep_ids: pd.Series, column: pd.Series | str | None = None,
-                   value: pd.Series | None = None) -> pd.DataFrame:
+def rejects_frame(raw: RawTable, table: str, problems: pd.DataFrame,
+                  rep_ids: pd.Series) -> pd.DataFrame:
+    """Reject (or flag) lines (:data:`ROW_COLUMNS`) of ``table`` from problem rows (``idx,
+    column, value, reason, kind, fix``, one per source row); ``rep_ids`` by row position."""
+    idx = pd.Index(problems["idx"].astype(np.int64))
     return pd.DataFrame({
         "table": table, "file": raw.file,
-        "row": (np.asarray(idx, dtype=int) + raw.row_offset),
+        "row": idx.to_numpy(dtype=int) + raw.row_offset,
         "rep_id": rep_ids.reindex(idx).to_numpy(dtype=object),
-        "column": column if not isinstance(column, pd.Series) else column.to_numpy(),
-        "value": (value.astype(str).to_numpy() if value is not None else None),
-        "reason": reasons.to_numpy(dtype=object),
+        "column": problems["column"].to_numpy(),
+        "value": problems["value"].astype(str).to_numpy(),
+        "reason": problems["reason"].to_numpy(dtype=object),
+        "kind": problems["kind"].to_numpy(dtype=object),
+        "fix": problems["fix"].to_numpy(dtype=object),
     })
 
 
 def split_rejects(raw: RawTable, table: str, df: pd.DataFrame,
-             problems: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split ``df`` into kept rows and a rejects frame (one line per rejected source row)."""
-    if problems:
-        p = pd.concat(problems, ignore_index=True)
-        # a missing value reported by pandera after a failed parse is the same problem
-        parse_fail = set(zip(p.loc[~p.reason.str.startswith("missing"), "idx"],
-                             p.loc[~p.reason.str.startswith("missing"), "column"], strict=True))
-        keep = [not (r.startswith("missing") and (i, c) in parse_fail)
-                for i, c, r in zip(p.idx, p.column, p.reason, strict=True)]
-        p = p[keep].drop_duplicates(["idx", "reason"])
-        p = p.sort_values(["idx"], kind="stable")
-        first = p.groupby("idx", sort=True).agg(
-            column=("column", "first"), value=("value", "first"),
-            reason=("reason", lambda r: "; ".join(dict.fromkeys(r))))
-        rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
-        rej = rejects_frame(raw, table, first.index, first["reason"], rep_ids,
-                             first["column"], first["value"])
-        kept = df.drop(index=first.index)
-    else:
-        rej = pd.DataFrame(columns=REJECT_COLUMNS)
-        kept = df
-    return kept, rej
+                  problems: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` into kept rows and a rejects frame (one line per rejected source row: its
+    reasons joined, the column, value, kind and fix of its first)."""
+    if not problems:
+        return df, pd.DataFrame(columns=ROW_COLUMNS)
+    p = pd.concat(problems, ignore_index=True)
+    # a cell reported missing after it was given but could not be read is the same problem
+    missing = p["kind"].eq("missing " + p["column"].astype(str)).to_numpy()
+    said = set(zip(p.loc[~missing, "idx"], p.loc[~missing, "column"], strict=True))
+    repeated = [m and (i, c) in said for m, i, c in zip(missing, p.idx, p.column, strict=True)]
+    p = p[~np.asarray(repeated, dtype=bool)].drop_duplicates(["idx", "reason"])
+    p = p.sort_values(["idx"], kind="stable")
+    first = p.groupby("idx", sort=True).agg(
+        column=("column", "first"), value=("value", "first"),
+        reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
+        kind=("kind", "first"), fix=("fix", "first")).reset_index()
+    rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
+    return df.drop(index=first["idx"]), rejects_frame(raw, table, first, rep_ids)
 
 
 def flags_frame(raw: RawTable, table: str, problems: pd.DataFrame,
-                 rep_ids: pd.Series | None = None) -> pd.DataFrame:
-    """Flag lines (``REJECT_COLUMNS`` + ``_row``) from ``idx, column, value, reason`` rows."""
+                rep_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Flag lines (:data:`ROW_COLUMNS` + ``_row``) from problem rows."""
     if problems.empty:
-        return pd.DataFrame(columns=[*REJECT_COLUMNS, "_row"])
+        return pd.DataFrame(columns=[*ROW_COLUMNS, "_row"])
     idx = pd.Index(problems["idx"].astype(int))
     reps = rep_ids if rep_ids is not None else pd.Series(None, index=idx, dtype=object)
-    out = rejects_frame(raw, table, idx, problems["reason"], reps, problems["column"],
-                         problems["value"])
-    return out.assign(_row=idx.to_numpy())
+    return rejects_frame(raw, table, problems, reps).assign(_row=idx.to_numpy())
 
 
 def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
-                       counts: pd.Series | None = None) -> SSIInputError:
-    """The error of a table every row of which was rejected: how many, the most common reason
-    (with an example row) and what to do about it.
+                       counts: pd.Series | dict[str, int] | None = None) -> SSIInputError:
+    """The error of a table every row of which was rejected: how many, the most common kind of
+    problem (with an example row) and what to do about it.
 
-    ``counts`` (rows by :func:`reason_kind`) when ``rejects`` holds only some of the rejected
-    rows (the DuckDB engine keeps the first ones); else they are counted from ``rejects``.
+    ``counts`` (rows by kind) when ``rejects`` holds only some of the rejected rows (the DuckDB
+    engine keeps the first ones); else they are counted from ``rejects``.
     """
-    kinds = reason_kind(rejects["reason"]) if not rejects.empty else pd.Series(dtype=object)
-    if counts is None:
-        counts = kinds.value_counts()
+    kinds = rejects["kind"] if not rejects.empty else pd.Series(dtype=object)
+    counts = kinds.value_counts() if counts is None else pd.Series(counts)
     order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     top, n = order[0] if order else ("unknown", rows_read)
     shown = rejects[kinds == top] if not rejects.empty else rejects
     shown = (shown if not shown.empty else rejects).sort_values("row", kind="stable")
-    example = ""
-    column = None
+    example, column, fix = "", None, None
     if not shown.empty:
         first = shown.iloc[0]
         example = f", e.g. row {int(first['row'])}: {first['reason']}"
         column = first["column"] if isinstance(first["column"], str) else None
+        fix = first["fix"]
     others = (f"; {len(order) - 1} other reason(s): validate lists them" if len(order) > 1
               else "")
     return SSIInputError(f"every row ({rows_read}) was rejected, so the table cannot be used; "
                          f"most common reason: {top} ({n} row{'s' if n != 1 else ''}){example}",
-                         file=file, column=column, fix=fix_for(top) + others)
+                         file=file, column=column, fix=(fix or DEFAULT_FIX) + others)
 
 
 REQUIRED_ROWS = ("reps", "activity", "outcomes")
@@ -304,9 +229,9 @@ def all_rejected_errors(loaded: dict[str, LoadedTable], files: dict[str, Path]) 
     for name, ld in loaded.items():
         if name not in REQUIRED_ROWS or ld.rows_read == 0 or len(ld.rejects) < ld.rows_read:
             continue
-        kinds = reason_kind(ld.rejects["reason"]).value_counts()
+        kinds = ld.rejects["kind"].value_counts()
         top = sorted(kinds.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
-        if reps_gone and top == "rep_id is not in reps":
+        if reps_gone and top == KINDS["not_in_reps"].label:
             continue
         reps_gone = reps_gone or name == "reps"
         out.append(all_rejected_error(files[name].name, ld.rows_read, ld.rejects))
@@ -322,7 +247,8 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
                       if ld.flags is not None and not ld.flags.empty else None)
         quality.tables[name] = TableQuality(
             name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
-            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()))
+            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()),
+            kind_counts(ld.rejects))
         rejects.append(ld.rejects)
         if kept_flags is not None:
             flags.append(kept_flags)
@@ -331,15 +257,16 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
         quality.id_repairs.update(ld.id_repairs)
     quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
                        if any(not r.empty for r in rejects)
-                       else pd.DataFrame(columns=REJECT_COLUMNS))
+                       else pd.DataFrame(columns=ROW_COLUMNS))
     if flags:
         quality.flags = pd.concat(flags, ignore_index=True)
     return quality
 
 
-def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, reasons: pd.Series,
-               column: str) -> None:
-    """Move rows of ``ld.frame`` (by mask) into ``ld.rejects`` with the given reasons."""
+def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd.DataFrame,
+                column: str) -> None:
+    """Move rows of ``ld.frame`` (by mask) into ``ld.rejects``; ``why`` holds each row's
+    ``reason, kind, fix`` (:func:`ssi_analysis.rules.kinded`), indexed like ``ld.frame``."""
     if not mask.any():
         return
     bad = ld.frame[mask]
@@ -349,6 +276,7 @@ def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, reasons
     rej = pd.DataFrame({"table": table, "file": file, "row": first["_row"].to_numpy() + offset,
                         "rep_id": first["rep_id"].to_numpy(dtype=object), "column": column,
                         "value": first[column].astype(str).to_numpy(),
-                        "reason": reasons.reindex(first.index).to_numpy(dtype=object)})
+                        **{c: why[c].reindex(first.index).to_numpy(dtype=object)
+                           for c in ("reason", "kind", "fix")}})
     ld.rejects = pd.concat([r for r in (ld.rejects, rej) if not r.empty], ignore_index=True)
     ld.frame = ld.frame[~ld.frame["_row"].isin(first["_row"])]

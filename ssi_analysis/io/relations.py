@@ -15,7 +15,8 @@ import pandas as pd
 
 from .. import crm
 from ..errors import SSIInputError
-from .cells.common import isin_array, recode_categories
+from ..rules import fill, isin_array, kinded
+from .cells.common import recode_categories
 from .cells.ids import id_key, id_repairs
 from .files import table_files
 from .quality import LoadedTable, reject_rows
@@ -54,6 +55,13 @@ def check_outcome_sources(folder: Path) -> None:
             fix=f"add {absent}.csv (see data/README.md), or remove {has[present].name}")
 
 
+def _first_problem(found: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Problem rows (``idx`` into ``index``) as ``reason, kind, fix`` indexed like ``index``:
+    the first problem of each row."""
+    by_row = found.set_index("idx")[["reason", "kind", "fix"]]
+    return by_row.groupby(level=0).first().reindex(index)
+
+
 def derive_outcomes(loaded: dict[str, LoadedTable], files: dict[str, Path],
                      period: str | None) -> crm.CRMOutcomes:
     """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted)."""
@@ -73,21 +81,20 @@ def derive_outcomes(loaded: dict[str, LoadedTable], files: dict[str, Path],
     lost_owners = opps.frame[unmatched]
     reasons = ("owner '" + opps.frame["owner"].astype(str)
                + "' matches no rep (by rep_id or the crm_owner column of reps)")
-    reject_rows(opps, unmatched, "opportunities", opp_file, reasons, "owner")
+    reject_rows(opps, unmatched, "opportunities", opp_file,
+                kinded(reasons, "owner_unmatched"), "owner")
     offset = 1 if quota_file.endswith(".parquet") else 2
     over = crm.quota_problems(quotas.frame, row_offset=offset)
     if not over.empty:
         mask = quotas.frame.index.isin(over["idx"])
-        why = pd.Series(over["reason"].to_numpy(), index=over["idx"].to_numpy())
         reject_rows(quotas, pd.Series(mask, index=quotas.frame.index), "quotas", quota_file,
-                   why.groupby(level=0).first().reindex(quotas.frame.index), "period_start")
+                    _first_problem(over, quotas.frame.index), "period_start")
     result = crm.derive_outcomes(opps.frame, quotas.frame, reps=reps, period=period)
     if not result.quota_rejects.empty:
         qr = result.quota_rejects
         mask = quotas.frame.index.isin(qr["idx"])
-        why = pd.Series(qr["reason"].to_numpy(), index=qr["idx"].to_numpy())
         reject_rows(quotas, pd.Series(mask, index=quotas.frame.index), "quotas", quota_file,
-                   why.groupby(level=0).first().reindex(quotas.frame.index), "period_start")
+                    _first_problem(qr, quotas.frame.index), "period_start")
     if not lost_owners.empty:
         won = lost_owners["status"].eq("won")
         table = (lost_owners.assign(won=won, won_amount=lost_owners["amount"].where(won, 0.0))
@@ -141,10 +148,14 @@ def _reject_unknown_reps(ld: LoadedTable, reps_ids: set[str], file: str, table: 
     text = ld.frame.loc[mask, "rep_id"].astype(str)
     shared = (text.map(lambda u: id_key(u) in repairs and repairs[id_key(u)] is None)
               if repairs else pd.Series(False, index=text.index))
-    reasons = ("rep_id '" + text + "' is not in reps"
+    reasons = (fill(NOT_IN_REPS, value=text)
                + np.where(shared.to_numpy(dtype=bool), SHARED_KEY_HINT, ""))
-    reject_rows(ld, mask, table, file, reasons, "rep_id")
+    reject_rows(ld, mask, table, file, kinded(reasons, "not_in_reps"), "rep_id")
 
+
+NOT_IN_REPS = "rep_id '{value}' is not in reps"
+"""The reason of a row whose rep is not in ``reps`` (filled with the id as written; both
+engines give it, with :data:`SHARED_KEY_HINT` when several reps fit)."""
 
 SHARED_KEY_HINT = (" (several reps differ from it only in letter case or leading zeros: which "
                    "one is meant cannot be told)")
@@ -167,7 +178,7 @@ def _reject_duplicate_periods(ld: LoadedTable, file: str) -> None:
     if dup.any():
         first_row = ld.frame.groupby(key)["_row"].transform("min") + offset
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and period)"
-        reject_rows(ld, dup, "outcomes", file, reasons, "period_start")
+        reject_rows(ld, dup, "outcomes", file, kinded(reasons, "duplicate"), "period_start")
     q = ld.frame.sort_values(["rep_id", "period_start", "period_end"], kind="stable")
     if q.empty:
         return
@@ -181,4 +192,5 @@ def _reject_duplicate_periods(ld: LoadedTable, file: str) -> None:
         reasons = ("period overlaps another of the same rep (rows "
                    + block[over].map(rows) + ")").reindex(ld.frame.index)
         mask = pd.Series(ld.frame.index.isin(q.index[over]), index=ld.frame.index)
-        reject_rows(ld, mask, "outcomes", file, reasons, "period_start")
+        reject_rows(ld, mask, "outcomes", file, kinded(reasons, "overlap", what="period"),
+                    "period_start")

@@ -57,8 +57,9 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``amount`` (float; NaN when missing or not read), ``currency`` (code or ``None``) and
-        ``problem`` (why a cell was not read, ``None`` otherwise), indexed like ``s``.
+        ``amount`` (float; NaN when missing or not read), ``currency`` (code or ``None``),
+        ``problem`` (why a cell was not read, ``None`` otherwise) and its ``kind`` (a code of
+        :data:`ssi_analysis.rules.KINDS`), indexed like ``s``.
 
     Examples
     --------
@@ -83,6 +84,7 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     amount = pd.Series(np.nan, index=index, dtype=float)
     currency = pd.Series(None, index=index, dtype=object)
     problem = pd.Series(None, index=index, dtype=object)
+    kind = pd.Series(None, index=index, dtype=object)
     missing = is_missing(s)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         is_num = pd.Series(True, index=index)
@@ -113,7 +115,9 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
                             != parts["c2"].map(lambda c: CURRENCY_SYMBOLS.get(c, str(c).upper())))
         raw_text = text.astype(str)
         reason = pd.Series(None, index=text.index, dtype=object)
+        why = pd.Series(None, index=text.index, dtype=object)
         reason[bad_shape] = "amount '" + raw_text[bad_shape] + "' is not an amount"
+        why[bad_shape] = "not_an_amount"
         amb = ~bad_shape & form.eq("single_ambiguous")
         if amb.any():
             sep_word = sep[amb].map({",": "comma", ".": "point"})
@@ -122,18 +126,22 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
                            + num[amb].str.replace(r"[.,]", "", regex=True) + " or "
                            + num[amb].str.replace(",", ".", regex=False).str.replace(
                                r"\.0+$|(\.\d*?)0+$", r"\1", regex=True) + ")")
-        reason[~bad_shape & clash.fillna(False).astype(bool)] = (
-            "amount '" + raw_text + "' has two different currencies")
+            why[amb] = "ambiguous"
+        two = ~bad_shape & clash.fillna(False).astype(bool)
+        reason[two] = "amount '" + raw_text + "' has two different currencies"
+        why[two] = "two_currencies"
         ok = reason.isna()
         amount[text.index[ok]] = value[ok]
         currency[text.index[ok]] = cur[ok]
         problem[text.index[~ok]] = reason[~ok]
+        kind[text.index[~ok]] = why[~ok]
     inf = np.isinf(amount)
     if inf.any():
         problem[inf] = "amount is not finite"
+        kind[inf] = "amount_not_finite"
         amount[inf] = np.nan
     return pd.DataFrame({"amount": amount, "currency": nones(currency),
-                         "problem": nones(problem)})
+                         "problem": nones(problem), "kind": nones(kind)})
 
 
 def one_currency(currency: pd.Series, *, what: str = "amount") -> tuple[str | None, pd.Series]:

@@ -72,11 +72,3 @@ def plain_text(s: pd.Series) -> pd.Series:
         return s
     cats = np.append(s.cat.categories.to_numpy(dtype=object), None)  # code -1 -> None
     return pd.Series(cats[s.cat.codes.to_numpy()], index=s.index, dtype=object, copy=False)
-
-
-def isin_array(s: pd.Series, values: object) -> np.ndarray:
-    """``s.isin(values)`` as an array; for a categorical, one lookup per category."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        hit = np.append(s.cat.categories.isin(list(values)), False)  # code -1: missing
-        return hit[s.cat.codes.to_numpy()]
-    return s.isin(list(values)).to_numpy()

@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SSIConfigError, SSIInputError
+from ...rules import KINDS, Cells, Field, Rule, otherwise, sql_strip, sql_text
 from .common import distinct_values, is_missing, take_by_code
 
-ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
-
-
+ISO_DATE_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
+"""How an ISO date starts (a time or an offset may follow: the date written is kept)."""
+ISO_DATE = re.compile(f"^{ISO_DATE_TEXT}")
 DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-
-
+"""The day-first formats read (the same in Python's ``strptime`` and DuckDB's)."""
 MONTH_FIRST = ("%m/%d/%Y",)
+"""The month-first formats read."""
 
 
 def parse_dates(s: pd.Series, *, file: str = "", column: str = "") -> tuple[pd.Series, pd.Series]:
@@ -97,8 +98,8 @@ def parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
             else pd.Timestamp(v))).dt.normalize())
     iso = text.str.match(ISO_DATE).fillna(False).astype(bool) & ~is_ts
     if iso.any():
-        out[iso] = as_ns(pd.to_datetime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0],
-                                      format="%Y-%m-%d", errors="coerce"))
+        out[iso] = as_ns(pd.to_datetime(text[iso].str.extract(f"^({ISO_DATE_TEXT})")[0],
+                                        format="%Y-%m-%d", errors="coerce"))
     rest = ~iso & ~is_ts & ~missing & (weights > 0)
     if rest.any():
         vals = text[rest]
@@ -111,15 +112,13 @@ def parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
             return res
 
         day_first, month_first = attempt(DAY_FIRST), attempt(MONTH_FIRST)
-        n_day, n_month = w[day_first.notna()].sum(), w[month_first.notna()].sum()
-        slash = vals.str.contains("/", regex=False)
         ambiguous = (day_first.notna() & month_first.notna() & (day_first != month_first))
-        if ambiguous.any() and n_day == n_month and slash.all():
-            raise SSIInputError(
-                f"dates such as '{vals[ambiguous].iloc[0]}' read both as day/month and "
-                "month/day, and no value in the column settles which", file=file, column=column,
-                fix="write dates as YYYY-MM-DD (ISO 8601)")
-        out[rest] = day_first if n_day >= n_month else month_first
+        first = reads_day_first(
+            int(w[day_first.notna()].sum()), int(w[month_first.notna()].sum()),
+            all_slashes=bool(vals.str.contains("/", regex=False).all()),
+            example=vals[ambiguous].iloc[0] if ambiguous.any() else None,
+            file=file, column=column)
+        out[rest] = day_first if first else month_first
     bad = out.isna() & ~missing & (weights > 0)
     return out, bad
 
@@ -136,26 +135,113 @@ EXCEL_SERIAL_TEXT = r"\d{5}(\.\d+)?"
 """How a serial date number is written (a time of day is a fraction)."""
 
 
-def date_reasons(cells: pd.Series, col: str) -> pd.Series:
-    """Why each cell of ``col`` is not a date: a number that reads as an Excel serial date (a
+def reads_day_first(n_day: int, n_month: int, *, all_slashes: bool, example: str | None,
+                    file: str, column: str) -> bool:
+    """Whether a column's dates that are not ISO read day-first (else month-first), from how
+    many cells read each way (a tie: day-first); ``example`` is a cell that reads both ways
+    differently (``None``: there is none). A column whose cells read both ways equally often,
+    all written with slashes, raises :class:`SSIInputError` rather than guessing. Both engines
+    decide with it.
+
+    >>> reads_day_first(3, 1, all_slashes=True, example="05/01/2026", file="a.csv", column="date")
+    True
+    """
+    if example is not None and n_day == n_month and all_slashes:
+        raise SSIInputError(
+            f"dates such as '{example}' read both as day/month and month/day, and no value "
+            "in the column settles which", file=file, column=column,
+            fix="write dates as YYYY-MM-DD (ISO 8601)")
+    return n_day >= n_month
+
+
+def _serials(text: pd.Series) -> pd.Series:
+    """The serial day number each text stands for, where it reads as an Excel serial date
+    (``<NA>`` elsewhere)."""
+    shaped = text.str.fullmatch(EXCEL_SERIAL_TEXT).fillna(False).astype(bool)
+    serial = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    if shaped.any():
+        n = np.floor(text[shaped].astype(float))
+        lo, hi = EXCEL_SERIALS
+        ok = n.between(lo, hi)
+        serial[ok[ok].index] = n[ok].astype(np.int64)
+    return serial
+
+
+def _serial_sql(column: str) -> str:
+    return f"floor(TRY_CAST({sql_strip(f'{column}_raw')} AS DOUBLE))"
+
+
+_SERIAL_FIELDS = {
+    "serial": Field(lambda c, col, rows: _serials(c.text(col, rows).str.strip()).astype(str),
+                    lambda col: f"CAST(CAST({_serial_sql(col)} AS BIGINT) AS VARCHAR)"),
+    "serial_day": Field(
+        lambda c, col, rows: (EXCEL_EPOCH + pd.to_timedelta(
+            _serials(c.text(col, rows).str.strip()).astype(np.int64), unit="D")
+                              ).dt.strftime("%Y-%m-%d"),
+        lambda col: f"strftime(DATE {sql_text(f'{EXCEL_EPOCH:%Y-%m-%d}')} + "
+                    f"CAST({_serial_sql(col)} AS INTEGER), '%Y-%m-%d')"),
+}
+
+
+def date_rules(column: str, *, event: bool = False) -> list[Rule]:
+    """Why a cell of a date column is rejected: a number that reads as an Excel serial date (a
     date column exported as General, not Date) is said to be one, with the date it stands for;
-    any other cell is not a date.
+    any other cell given but not read is not a date; an ``event`` date (of a thing that
+    happened, :data:`EVENT_DATES`) after the day of the run or before LinkedIn existed is not
+    plausible (:func:`date_limits`)."""
+    def serial(cells: Cells) -> np.ndarray:
+        out = cells.unread_of(column).copy()
+        rows = np.flatnonzero(out)
+        if len(rows):
+            out[rows] = _serials(cells.text(column, rows).str.strip()).notna().to_numpy()
+        return out
+
+    lo, hi = EXCEL_SERIALS
+    excel = Rule(
+        f"{column}:excel_serial", "excel_serial", column,
+        KINDS["excel_serial"].label.format(column=column), serial,
+        f"{column}_unread AND regexp_full_match({sql_strip(f'{column}_raw')}, "
+        f"{sql_text(EXCEL_SERIAL_TEXT)}) AND {_serial_sql(column)} BETWEEN {lo} AND {hi}",
+        f"{column} '{{raw}}' looks like an Excel serial date number ({{serial}} = "
+        "{serial_day})", shown="cell", fields=_SERIAL_FIELDS)
+    not_a_date = otherwise(f"{column}:not_a_date", "not_a_date", column,
+                           lambda cells: cells.unread_of(column), f"{column}_unread", [excel],
+                           message=f"{column} is not a date", shown="cell")
+    return [excel, not_a_date, *(_event_date_rules(column) if event else [])]
+
+
+def _event_date_rules(column: str) -> list[Rule]:
+    (latest, late, late_tail), (earliest, early, early_tail) = date_limits()
+
+    def after(bound: pd.Timestamp, sign: int):
+        def test(cells: Cells) -> np.ndarray:
+            values = cells.typed[column].to_numpy()
+            with np.errstate(invalid="ignore"):
+                return (values > bound.to_datetime64()) if sign > 0 else \
+                    (values < bound.to_datetime64())
+        return test
+
+    return [Rule(f"{column}:{kind}", kind, column, f"{column} {words}", after(bound, sign),
+                 f"{column} {'>' if sign > 0 else '<'} DATE '{bound:%Y-%m-%d}'",
+                 f"{column} {words} ({{date}}{tail}", shown="date")
+            for kind, words, tail, bound, sign in (("future", late, late_tail, latest, 1),
+                                                    ("before_launch", early, early_tail,
+                                                     earliest, -1))]
+
+
+def date_reasons(cells: pd.Series, col: str) -> pd.Series:
+    """Why each cell of ``col`` is not a date (by :func:`date_rules`): an Excel serial date
+    number is said to be one, with the date it stands for; any other cell is not a date.
 
     >>> date_reasons(pd.Series(["46113", "someday"]), "date").tolist()
     ["date '46113' looks like an Excel serial date number (46113 = 2026-04-01)", 'date is not a date']
     """
-    reasons = pd.Series(f"{col} is not a date", index=cells.index, dtype=object)
-    text = cells.astype(str).str.strip()
-    shaped = text.str.fullmatch(EXCEL_SERIAL_TEXT).fillna(False).astype(bool)
-    if shaped.any():
-        serial = np.floor(text[shaped].astype(float))
-        lo, hi = EXCEL_SERIALS
-        ok = serial.between(lo, hi)
-        if ok.any():
-            n = serial[ok].astype(np.int64)
-            day = (EXCEL_EPOCH + pd.to_timedelta(n, unit="D")).dt.strftime("%Y-%m-%d")
-            reasons[n.index] = (f"{col} '" + text[n.index] + "' looks like an Excel serial date "
-                                "number (" + n.astype(str) + " = " + day + ")")
+    cells = Cells(pd.DataFrame(index=cells.index), pd.DataFrame({col: cells}),
+                  {col: np.ones(len(cells), dtype=bool)})
+    reasons = pd.Series(None, index=cells.raw.index, dtype=object)
+    for rule in date_rules(col):
+        rows = np.flatnonzero(rule.test(cells))
+        reasons.iloc[rows] = rule.reasons(cells, rows).to_numpy(dtype=object)
     return reasons
 
 
@@ -207,24 +293,3 @@ def date_limits() -> tuple[tuple[pd.Timestamp, str, str], tuple[pd.Timestamp, st
              f", after the day of the run, {today:%Y-%m-%d}: a typo?)"),
             (LINKEDIN_LAUNCH, "before LinkedIn existed",
              f", before LinkedIn's launch on {LINKEDIN_LAUNCH:%Y-%m-%d}: a typo?)"))
-
-
-def implausible_dates(dates: pd.Series, col: str) -> list[pd.DataFrame]:
-    """Problems for event dates in the future or before LinkedIn existed."""
-    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
-    values = dates.to_numpy()
-    ticks = values.view(np.int64)       # NaT is the smallest: a min above the earliest has none
-    if len(ticks) and earliest.to_datetime64().astype(values.dtype).view(np.int64) <= \
-            ticks.min() and ticks.max() <= latest.to_datetime64().astype(values.dtype).view(
-            np.int64):
-        return []
-    with np.errstate(invalid="ignore"):
-        late = values > latest.to_datetime64()
-        early = values < earliest.to_datetime64()
-    out = []
-    for mask, kind, tail in ((late, late_kind, late_tail), (early, early_kind, early_tail)):
-        if mask.any():
-            shown = dates[mask].dt.strftime("%Y-%m-%d")
-            out.append(pd.DataFrame({"idx": dates.index[mask], "column": col, "value": shown,
-                                     "reason": f"{col} {kind} (" + shown + tail}))
-    return out

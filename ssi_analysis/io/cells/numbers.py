@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from ...rules import KINDS, Cells, Field, Rule, otherwise, sql_strip, sql_text
 from .common import distinct_values, is_missing, take_by_code
 
 
@@ -125,21 +127,6 @@ def separated_numbers(num: pd.Series, decimal: str | None, *, money: bool = Fals
     return value, form, sep
 
 
-def number_reasons(cells: pd.Series, col: str, decimal: str) -> pd.Series:
-    """Why each cell is not a number: in a decimal-comma file, ``1.250`` in a column that
-    writes both marks is ambiguous (said so, with the two readings); else not a number."""
-    reasons = pd.Series(f"{col} is not a number", index=cells.index, dtype=object)
-    if decimal == ",":
-        text = cells.astype(str).str.strip()
-        amb = text.str.fullmatch(r"[-+]?[1-9]\d{0,2}[.,]\d{3}").fillna(False).astype(bool)
-        if amb.any():
-            num = text[amb].str.lstrip("+-")
-            reasons[amb] = (f"{col} '" + text[amb] + "' is ambiguous: the column writes both "
-                            "decimal marks, so is it " + num.str.replace(r"[.,]", "", regex=True)
-                            + " or " + num.str.replace(",", ".", regex=False) + "?")
-    return reasons
-
-
 PERCENT_SIGN_TEXT = r"\d+(\.\d+)?\s*%"
 """A level written with a percent sign (``85%``): not read (which scale the column is on is
 told by its values, not guessed from one cell), said precisely."""
@@ -147,6 +134,69 @@ told by its values, not guessed from one cell), said precisely."""
 
 PERCENT_SIGN_HINT = (" (written with a percent sign: write a level as a share from 0 to 1, "
                      "0.85 for 85%)")
+
+
+AMBIGUOUS_TEXT = r"[-+]?[1-9]\d{0,2}[.,]\d{3}"
+"""A number with one separator before exactly three digits (``1.250``): in a decimal-comma
+file whose column writes both marks, a thousands separator or a decimal mark cannot be told."""
+
+
+def _shaped(column: str, pattern: str, rows: Callable[[Cells], np.ndarray] | None = None):
+    """A test: the cells of ``column`` given but not read (and of ``rows``) whose text, trimmed,
+    is written as ``pattern`` (the text is looked at for those cells only)."""
+    def test(cells: Cells) -> np.ndarray:
+        out = cells.unread_of(column).copy()
+        if rows is not None and out.any():
+            out &= rows(cells)
+        hit = np.flatnonzero(out)
+        if len(hit):
+            out[hit] = cells.text(column, hit).str.strip().str.fullmatch(pattern).fillna(
+                False).to_numpy(dtype=bool)
+        return out
+    return test
+
+
+def _unsigned_sql(column: str) -> str:
+    return f"ltrim({sql_strip(f'{column}_raw')}, '+-')"
+
+
+_AMBIGUOUS_FIELDS = {
+    "grouped": Field(lambda c, col, rows: c.text(col, rows).str.strip().str.lstrip("+-")
+                     .str.replace(r"[.,]", "", regex=True),
+                     lambda col: f"regexp_replace({_unsigned_sql(col)}, '[.,]', '', 'g')"),
+    "pointed": Field(lambda c, col, rows: c.text(col, rows).str.strip().str.lstrip("+-")
+                     .str.replace(",", ".", regex=False),
+                     lambda col: f"replace({_unsigned_sql(col)}, ',', '.')"),
+}
+
+
+def number_rules(column: str, *, decimal: str = ".",
+                 levels: tuple[Callable[[Cells], np.ndarray], str] | None = None) -> list[Rule]:
+    """Why a cell of a number column is rejected: in a decimal-comma file (``decimal=','``),
+    ``1.250`` in a column that writes both marks is ambiguous (said so, with the two readings);
+    a level (``levels``: the rows that hold one, and the same in SQL) written with a percent
+    sign is said to be one; any other cell given but not read is not a number."""
+    specific = []
+    if decimal == ",":
+        specific.append(Rule(
+            f"{column}:ambiguous", "ambiguous", column,
+            KINDS["ambiguous"].label.format(column=column), _shaped(column, AMBIGUOUS_TEXT),
+            f"{column}_unread AND regexp_full_match({sql_strip(f'{column}_raw')}, "
+            f"{sql_text(AMBIGUOUS_TEXT)})",
+            f"{column} '{{raw}}' is ambiguous: the column writes both decimal marks, so is it "
+            "{grouped} or {pointed}?", shown="cell", fields=_AMBIGUOUS_FIELDS))
+    if levels is not None:
+        rows, rows_sql = levels
+        specific.append(Rule(
+            f"{column}:percent_sign", "not_a_number", column,
+            KINDS["not_a_number"].label.format(column=column),
+            _shaped(column, PERCENT_SIGN_TEXT, rows),
+            f"{column}_unread AND {rows_sql} AND regexp_full_match("
+            f"{sql_strip(f'{column}_raw')}, {sql_text(PERCENT_SIGN_TEXT)})",
+            f"{column} is not a number{PERCENT_SIGN_HINT}", shown="cell"))
+    return [*specific, otherwise(f"{column}:not_a_number", "not_a_number", column,
+                                 lambda cells: cells.unread_of(column), f"{column}_unread",
+                                 specific, message=f"{column} is not a number", shown="cell")]
 
 
 def percent_scale(values: np.ndarray) -> bool:

@@ -8,32 +8,30 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SSIInputError
+from ...rules import isin_array
 from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
-from ..cells.common import isin_array, plain_text
+from ..cells.common import plain_text
 from ..cells.ids import normalise_names, parse_ids
-from ..cells.numbers import PERCENT_SIGN_HINT, PERCENT_SIGN_TEXT, percent_scale, percent_warning
-from ..checks import activity_schema_problems, require_columns, type_columns
+from ..cells.numbers import percent_scale, percent_warning
+from ..checks import (
+    ACTIVITY_COLUMNS,
+    LONG_LEVELS,
+    WIDE_LEVELS,
+    activity_schema_problems,
+    cell_problems,
+    check_cells,
+    require_columns,
+    type_columns,
+    typing_rules,
+)
 from ..files import RawTable
 from ..quality import LoadedTable, split_rejects
 
 
-def _percent_sign_hints(problems: list[pd.DataFrame], level_rows: pd.Series,
-                        cells: pd.Series, *, column: str) -> None:
-    """``<column> is not a number`` of a level cell written with a percent sign says so."""
-    text = cells.astype(str).str.strip()
-    sign = level_rows.to_numpy(dtype=bool) & text.str.fullmatch(PERCENT_SIGN_TEXT).fillna(
-        False).to_numpy(dtype=bool)
-    if not sign.any():
-        return
-    rows = set(np.flatnonzero(sign))
-    for p in problems:
-        hit = (p["column"].eq(column) & p["reason"].eq(f"{column} is not a number")
-               & p["idx"].isin(rows))
-        if hit.any():
-            p.loc[hit, "reason"] = p.loc[hit, "reason"] + PERCENT_SIGN_HINT
-
-
 def load_activity_table(raw: RawTable) -> LoadedTable:
+    """``activity`` as long rows: a wide file (one column per metric) is melted; each row is
+    typed and checked, and a level written 0-100 is read as percentages (a warning says so).
+    A source row with a problem in any of its cells is rejected whole."""
     spec = TABLES["activity"]
     require_columns(raw, spec, spec.required)
     notes = list(raw.notes)
@@ -43,15 +41,16 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         require_columns(raw, spec, ("rep_id", "date", "metric", "value"))
         extra = [c for c in cols if c not in ("rep_id", "date", "metric", "value")]
         if extra:
-            notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
-        df, problems = type_columns(raw, spec, ["rep_id", "date", "metric", "value"])
-        df["metric"] = normalise_names(df["metric"])
-        _percent_sign_hints(problems, pd.Series(isin_array(df["metric"], LEVEL_METRICS)),
-                            raw.frame["value"], column="value")
+            notes.append(extra_columns_note(raw.file, extra))
+        columns = list(ACTIVITY_COLUMNS)
+        cells = type_columns(raw, spec, columns)
+        cells.typed["metric"] = normalise_names(cells.typed["metric"])
+        problems = cell_problems(cells, typing_rules(spec, columns, decimal=raw.decimal,
+                                                     levels={"value": LONG_LEVELS}))
+        df = cells.typed
         unknown = sorted(set(pd.unique(df["metric"].dropna())) - set(METRICS))
         if unknown:
-            notes.append(f"{raw.file}: unknown metric name(s) {describe_unknown(unknown)}; "
-                         "their rows are rejected (see data/README.md for the metric names)")
+            notes.append(unknown_metrics_note(raw.file, unknown))
         df = df[["rep_id", "date", "metric", "value"]]
         df["_row"] = df.index
     else:
@@ -65,12 +64,10 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
                 "no metric columns found: expected long form (rep_id, date, metric, value) or "
                 "wide form (rep_id, date, one column per metric)", file=raw.file,
                 fix="name the columns after the metrics in data/README.md")
-        df, problems = type_columns(raw, TableSpec("activity", spec.schema, (), ("rep_id",),
-                                              ("date",), tuple(metric_cols)),
-                               ["rep_id", "date", *metric_cols])
-        for metric in sorted(LEVEL_METRICS & set(metric_cols)):
-            _percent_sign_hints(problems, pd.Series(True, index=raw.frame.index),
-                                raw.frame[metric], column=metric)
+        df, problems = check_cells(
+            raw, TableSpec("activity", spec.schema, (), ("rep_id",), ("date",),
+                           tuple(metric_cols)), ["rep_id", "date", *metric_cols],
+            levels={m: WIDE_LEVELS for m in LEVEL_METRICS & set(metric_cols)})
         wide = df[["rep_id", "date", *metric_cols]].assign(_row=df.index)
         df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
         df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")
@@ -111,7 +108,25 @@ def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
     return out
 
 
+def extra_columns_note(file: str, extra: list[str]) -> str:
+    """The note of columns a long table does not use."""
+    return f"{file}: extra column(s) {', '.join(extra)} not used"
+
+
+def unknown_metrics_note(file: str, names: list[str]) -> str:
+    """The note of metric names not in the catalogue (their rows are rejected)."""
+    return (f"{file}: unknown metric name(s) {describe_unknown(names)}; their rows are "
+            "rejected (see data/README.md for the metric names)")
+
+
+def absent_metrics_note(file: str, absent: list[str]) -> str:
+    """The note of catalogue metrics with no row in the data."""
+    return (f"{file}: metric(s) absent from the data: {', '.join(absent)}; left out of "
+            "scoring and their pillar's weights renormalised over the metrics present")
+
+
 def describe_unknown(names: list[str]) -> str:
+    """Unknown metric names as a note shows them: the first ten, each with the closest metric."""
     parts = []
     for n in names[:10]:
         close = difflib.get_close_matches(n, list(METRICS), n=1, cutoff=0.75)

@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SSIInputError
+from ...rules import Cells, kinded
+from ...rules import problems as problems_of
 from ...schemas import TABLES, TableSpec, normalise_name
-from ..cells.numbers import number_reasons, parse_numbers
-from ..checks import check_table, require_columns, schema_problems, type_columns
+from ..cells.numbers import number_rules, parse_numbers
+from ..checks import cell_problems, check_cells, check_table, require_columns, schema_problems
 from ..files import RawTable
 from ..quality import LoadedTable, reject_rows, split_rejects
+from .activity import extra_columns_note
 
 _RANK_FIELDS = ("industry_rank", "network_rank")
 
@@ -66,7 +69,7 @@ def _load_observed_long(raw: RawTable, aliases: dict[str, str]) -> LoadedTable:
     cols = list(raw.frame.columns)
     extra = [c for c in cols if c not in ("rep_id", "date", "field", "value")]
     if extra:
-        notes.append(f"{raw.file}: extra column(s) {', '.join(extra)} not used")
+        notes.append(extra_columns_note(raw.file, extra))
     df, problems = _typed_fields(raw, aliases, notes)
     long = df[["rep_id", "date", "field", "value"]]
     kept, rej = split_rejects(raw, "ssi_observed", long, problems)
@@ -85,16 +88,15 @@ def _typed_fields(raw: RawTable, aliases: dict[str, str],
     numbers), and the problems of each row: an unknown field, a cell not read or missing."""
     spec = TABLES["ssi_observed"]
     known = set(spec.numbers)
-    df, problems = type_columns(raw, TableSpec("ssi_observed", spec.schema, (), ("rep_id",),
-                                               ("date",), ()), ["rep_id", "date"])
+    df, problems = check_cells(raw, TableSpec("ssi_observed", spec.schema, (), ("rep_id",),
+                                              ("date",), ()), ["rep_id", "date"])
     names = raw.frame["field"].map(lambda f: normalise_name(f) if isinstance(f, str) else None)
     df["field"] = names.map(lambda f: f if f in known else aliases.get(f))
     unknown = names.notna() & df["field"].isna()
     if unknown.any():
-        problems.append(pd.DataFrame({"idx": df.index[unknown], "column": "field",
-                                      "value": raw.frame.loc[unknown, "field"].astype(str),
-                                      "reason": "unknown field '"
-                                      + raw.frame.loc[unknown, "field"].astype(str) + "'"}))
+        written = raw.frame.loc[unknown, "field"].astype(str)
+        problems.append(problems_of(df.index[unknown], "field", written,
+                                    "unknown field '" + written + "'", "unknown_field"))
         odd = sorted(set(names[unknown]))
         shown = []
         for n in odd[:10]:
@@ -105,16 +107,12 @@ def _typed_fields(raw: RawTable, aliases: dict[str, str],
     value_cells = raw.frame["value"].where(~df["field"].isin(_RANK_FIELDS),
                                            _rank_text(raw.frame["value"]))
     df["value"], bad = parse_numbers(value_cells, raw.decimal)
-    if bad.any():
-        problems.append(pd.DataFrame({"idx": df.index[bad], "column": "value",
-                                      "value": raw.frame.loc[bad, "value"].astype(str),
-                                      "reason": number_reasons(raw.frame.loc[bad, "value"],
-                                                               "value", raw.decimal)}))
+    cells = Cells(df, raw.frame, {"value": bad.to_numpy(dtype=bool)})
+    problems += cell_problems(cells, number_rules("value", decimal=raw.decimal))
     for col in ("rep_id", "date", "field", "value"):  # a failed parse is reported once
         gone = df[col].isna()
         if gone.any():
-            problems.append(pd.DataFrame({"idx": df.index[gone], "column": col, "value": "",
-                                          "reason": f"missing {col}"}))
+            problems.append(problems_of(df.index[gone], col, "", f"missing {col}", "missing"))
     return df, problems
 
 
@@ -132,16 +130,16 @@ def _repeated_fields(kept: pd.DataFrame, row_offset: int) -> list[pd.DataFrame]:
         clash = variants > 1
         later = ~clash & rep.index.to_series().ne(first)
         if clash.any():
-            more.append(pd.DataFrame({"idx": rep.index[clash], "column": "value",
-                                      "value": rep.loc[clash, "value"].astype(str),
-                                      "reason": "different values for " + rep.loc[clash, "field"]
-                                      + " on the same rep and date (rows " + rows[clash] + ")"}))
+            field = rep.loc[clash, "field"]
+            more.append(problems_of(rep.index[clash], "value",
+                                    rep.loc[clash, "value"].astype(str),
+                                    "different values for " + field
+                                    + " on the same rep and date (rows " + rows[clash] + ")",
+                                    "different_values", field=field))
         if later.any():
-            more.append(pd.DataFrame({"idx": rep.index[later], "column": "field",
-                                      "value": rep.loc[later, "field"],
-                                      "reason": "duplicate of row " + (first[later]
-                                                                       + row_offset)
-                                      .astype(str) + " (same rep, date and field)"}))
+            more.append(problems_of(rep.index[later], "field", rep.loc[later, "field"],
+                                    "duplicate of row " + (first[later] + row_offset)
+                                    .astype(str) + " (same rep, date and field)", "duplicate"))
     return more
 
 
@@ -160,23 +158,30 @@ def _rejected_snapshots(ok: pd.DataFrame) -> list[pd.DataFrame]:
         wide[c] = np.nan
     incomplete = wide[list(_OBSERVED_REQUIRED)].isna()
     snap_reason = pd.Series(None, index=wide.index, dtype=object)
+    snap_kind = pd.Series(None, index=wide.index, dtype=object)
     if incomplete.any(axis=None):
         miss = incomplete.apply(lambda r: ", ".join(c for c, v in r.items() if v), axis=1)
         has = miss.ne("")
         snap_reason[has] = "snapshot incomplete: no " + miss[has]
+        snap_kind[has] = "snapshot_incomplete"
     to_check = wide[~snap_reason.notna()][["rep_id", "date",
                                             *[c for c in spec.numbers if c in wide]]]
-    checked = schema_problems(to_check, spec.schema) if not to_check.empty else []
+    checked = schema_problems(to_check, spec) if not to_check.empty else []
     for prob in checked:
         first_reason = prob.groupby("idx")["reason"].first()
         snap_reason[first_reason.index] = "snapshot rejected: " + first_reason
+        snap_kind[first_reason.index] = "snapshot_rejected"
     bad_snaps = snap_reason.dropna()
     if bad_snaps.empty:
         return []
-    hit = snap.isin(bad_snaps.index)
-    return [pd.DataFrame({"idx": ok.index[hit], "column": "field",
-                          "value": ok.loc[hit, "field"].astype(str),
-                          "reason": snap[hit].map(bad_snaps).to_numpy(dtype=object)})]
+    hit = snap.isin(bad_snaps.index).to_numpy()
+    out = []
+    for kind in ("snapshot_incomplete", "snapshot_rejected"):
+        rows = hit & snap.map(snap_kind).eq(kind).to_numpy()
+        if rows.any():
+            out.append(problems_of(ok.index[rows], "field", ok.loc[rows, "field"].astype(str),
+                                   snap[rows].map(bad_snaps).to_numpy(dtype=object), kind))
+    return [pd.concat(out).sort_values("idx", kind="stable")]
 
 
 def _reject_duplicate_snapshots(ld: LoadedTable, raw: RawTable) -> None:
@@ -186,7 +191,7 @@ def _reject_duplicate_snapshots(ld: LoadedTable, raw: RawTable) -> None:
     if dup.any():
         first_row = ld.frame.groupby(key)["_row"].transform("min") + raw.row_offset
         reasons = "duplicate of row " + first_row.astype(str) + " (same rep and date)"
-        reject_rows(ld, dup, "ssi_observed", raw.file, reasons, "date")
+        reject_rows(ld, dup, "ssi_observed", raw.file, kinded(reasons, "duplicate"), "date")
 
 
 def observed_wide(long: pd.DataFrame) -> pd.DataFrame:
@@ -220,12 +225,13 @@ def flag_observed_totals(ld: LoadedTable, file: str) -> None:
         return
     bad = df[off]
     offset = 1 if file.endswith((".parquet", ".json")) else 2
+    why = kinded("ssi differs from the pillar sum by more than 0.5 (kept; the pillars sum "
+                 "to " + total[off].round(3).astype(str) + ")", "total_off")
     flags = pd.DataFrame({
         "table": "ssi_observed", "file": file, "row": bad["_row"].to_numpy() + offset,
         "rep_id": bad["rep_id"].to_numpy(dtype=object), "column": "ssi",
         "value": bad["ssi"].astype(str).to_numpy(),
-        "reason": ("ssi differs from the pillar sum by more than 0.5 (kept; the pillars sum "
-                   "to " + total[off].round(3).astype(str) + ")").to_numpy(dtype=object),
+        **{c: why[c].to_numpy(dtype=object) for c in ("reason", "kind", "fix")},
         "_row": bad["_row"].to_numpy()})
     ld.flags = flags if ld.flags is None or ld.flags.empty else pd.concat([ld.flags, flags],
                                                                           ignore_index=True)

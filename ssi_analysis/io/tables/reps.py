@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...schemas import TABLES
 from ..cells.ids import LABEL_COLUMNS, clean_labels
-from ..checks import require_columns, schema_problems, type_columns
+from ..checks import check_cells, require_columns, schema_problems
 from ..files import RawTable
 from ..quality import LoadedTable, flags_frame, split_rejects
 
@@ -20,9 +20,9 @@ def load_reps_table(raw: RawTable) -> LoadedTable:
     spec = TABLES["reps"]
     require_columns(raw, spec, spec.required)
     known = [c for c in (*spec.ids, *spec.dates, *spec.numbers) if c in raw.frame]
-    df, problems = type_columns(raw, spec, known)
+    df, problems = check_cells(raw, spec, known)
     problems += schema_problems(df[[c for c in df.columns if c in known or c in spec.required]],
-                          spec.schema)
+                                spec)
     flags = None
     if problems:
         p = pd.concat(problems, ignore_index=True)
@@ -46,5 +46,5 @@ def load_reps_table(raw: RawTable) -> LoadedTable:
             kept = kept.assign(**{col: labels})
             if warning:
                 warnings.append(warning)
-    return LoadedTable(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes), flags,
-                   warnings=warnings)
+    return LoadedTable(kept.assign(_row=kept.index), rej, len(raw.frame), list(raw.notes),
+                       flags, warnings=warnings)
