@@ -373,7 +373,8 @@ def otherwise(key: str, kind: str, column: str, base: Callable[[Cells], np.ndarr
         hit = np.asarray(base(cells), dtype=bool)
         return hit & ~any_of(others, cells) if others and hit.any() else hit
 
-    sql = " AND ".join([f"({base_sql})", *(f"NOT ({o.sql})" for o in others)])
+    # SQL's NULL (a missing metric, say) is not true: a rule it leaves unsure claims nothing
+    sql = " AND ".join([f"({base_sql})", *(f"NOT coalesce({o.sql}, false)" for o in others)])
     label = KINDS[kind].label.format(column=column)
     return Rule(key, kind, column, label, test, sql, **rule)  # type: ignore[arg-type]
 
