@@ -247,9 +247,9 @@ def sql_names(values: Iterable[str]) -> str:
 # ------------------------------------------------------------------ rules
 @dataclass
 class Cells:
-    """What a table's rules look at: ``typed`` cells (a frame), the cells as ``raw``-ly read
-    (a frame, or ``None`` when the rules need none), and per typed column which cells were
-    given but could not be read (``unread``)."""
+    """What a table's rules look at: the ``typed`` cells (a frame), the cells as read (``raw``,
+    a frame; ``None`` when the rules need none), and per typed column which cells were given
+    but could not be read (``unread``)."""
 
     typed: pd.DataFrame
     raw: pd.DataFrame | None = None
@@ -309,6 +309,10 @@ class Rule:
     columns: tuple[str, ...] = ()
     about: Callable[[object], bool] | None = None
     fields: Mapping[str, Field] = field(default_factory=dict)
+    claims: tuple[str, ...] = ()
+    """A fallback rule (:func:`otherwise`): the keys of the rules it falls back from; with
+    them it holds exactly where ``base_sql`` does."""
+    base_sql: str | None = None
 
     @property
     def fix(self) -> str:
@@ -376,7 +380,18 @@ def otherwise(key: str, kind: str, column: str, base: Callable[[Cells], np.ndarr
     # SQL's NULL (a missing metric, say) is not true: a rule it leaves unsure claims nothing
     sql = " AND ".join([f"({base_sql})", *(f"NOT coalesce({o.sql}, false)" for o in others)])
     label = KINDS[kind].label.format(column=column)
-    return Rule(key, kind, column, label, test, sql, **rule)  # type: ignore[arg-type]
+    return Rule(key, kind, column, label, test, sql, claims=tuple(o.key for o in others),
+                base_sql=base_sql, **rule)  # type: ignore[arg-type]
+
+
+def screen_sql(rules: Iterable[Rule]) -> str:
+    """SQL true where a row breaks any of ``rules`` (the SQL screen): a fallback and the rules
+    it falls back from hold, together, exactly where its base does, so the group is screened
+    by its (cheap) base, not by each rule's test of the cell's text."""
+    rules = list(rules)
+    claimed = {k for r in rules for k in r.claims}
+    parts = [r.base_sql if r.claims else r.sql for r in rules if r.key not in claimed]
+    return "coalesce(" + " OR ".join(f"({p})" for p in parts) + ", false)"
 
 
 # ------------------------------------------------------------------ the rules of a column

@@ -75,7 +75,7 @@ from ..io.tables.activity import absent_metrics_note, extra_columns_note, unknow
 from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
-from ..rules import KINDS, sql_fill, sql_names, sql_strip
+from ..rules import KINDS, screen_sql, sql_fill, sql_names, sql_strip
 from ..schemas import LEVEL_METRICS, METRICS, normalise_name
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
 from . import require_duckdb
@@ -596,9 +596,9 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
     value_col, value_kind = names["value"]
 
     rep = _clean_text(_ident(rep_col), rep_kind)
-    metric_id = _clean_text(_ident(metric_col), metric_kind)
-    no_bom = f"replace({metric_id}, chr(65279), '')"
-    metric = f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    # a metric's name is read once per distinct cell (the table ``metric_names``)
+    metric = (f"(SELECT n.name_read FROM metric_names n "
+              f"WHERE n.name_written = {_text_of(_ident(metric_col), metric_kind)})")
 
     d = _ident(date_col)
     if date_kind in ("date", "timestamp", "timestamptz"):
@@ -627,6 +627,28 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
     return {"rep_id": rep, "metric": metric, "value": value, "date": date,
             "value_missing": value_missing, "date_given": date_given,
             "value_raw": f"CAST({v} AS VARCHAR)", "date_raw": f"CAST({d} AS VARCHAR)"}
+
+
+def _metric_names(con, source: str, col: str, kind: str) -> None:
+    """The tables ``metric_names(name_written, name_read)``, each distinct metric cell as
+    written and its name as ``load_data`` reads it (normalised: read once per distinct cell,
+    not per row), and ``metrics(metric, mi)``, the catalogue and each metric's code. Names are
+    of the ENUM type ``metric_name`` (the catalogue's and the names read), so that the rules'
+    tests of a name compare integers, not text."""
+    no_bom = f"replace({_clean_text('w', 'text')}, chr(65279), '')"
+    name = f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    con.execute(f"CREATE TEMP TABLE names_read AS SELECT w AS name_written, {name} AS "
+                f"name_read FROM (SELECT DISTINCT {_text_of(_ident(col), kind)} AS w "
+                f"FROM {source}) WHERE w IS NOT NULL")
+    catalogue = ", ".join(f"({_text(m)}, {i})" for i, m in enumerate(_CATALOGUE))
+    con.execute(f"CREATE TEMP TABLE catalogue AS SELECT * FROM (VALUES {catalogue}) "
+                "AS t(metric, mi)")
+    con.execute("CREATE TYPE metric_name AS ENUM (SELECT name_read FROM names_read WHERE "
+                "name_read IS NOT NULL UNION SELECT metric FROM catalogue)")
+    con.execute("CREATE TEMP TABLE metric_names AS SELECT name_written, CAST(name_read AS "
+                "metric_name) AS name_read FROM names_read")
+    con.execute("CREATE TEMP TABLE metrics AS SELECT CAST(metric AS metric_name) AS metric, mi "
+                "FROM catalogue")
 
 
 def _typed_sql(source: str, cells: dict[str, str], percent: frozenset[str]) -> str:
@@ -662,7 +684,7 @@ def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None) -> st
     when several reps fit; adds ``repaired_to`` (that rep's id) and ``shared_key``.
     """
     rules = activity_rules()
-    bad = "coalesce(" + " OR ".join(f"({r.sql})" for r in rules) + ", false)"
+    bad = screen_sql(rules)
     problems = ("list_filter([" + ", ".join(
         f"CASE WHEN {r.sql} THEN {{'c': {_text(r.column)}, 'v': {r.shown_sql()}, "
         f"'r': {r.reason_sql()}, 'k': {_text(r.label)}, 'f': {_text(r.fix)}}} END"
@@ -720,9 +742,7 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
     order = None
     if date_kind not in ("date", "timestamp", "timestamptz"):
         order = _date_order(con, source, _ident(date_col), date_kind, shown)
-    con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
-                + ", ".join(f"({_text(m)}, {i})" for i, m in enumerate(_CATALOGUE))
-                + ") AS t(metric, mi)")
+    _metric_names(con, source, *columns["metric"])
     cells = _cells(columns, order, tz)
     percent, warnings, rep_fix = _before_checks(con, source, cells, shown, universe_ids)
     checked = _checked_sql(_typed_sql(source, cells, frozenset(percent)), "universe",
@@ -1077,8 +1097,8 @@ def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
 
 def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) -> None:
     """The notes of the activity: metric names not known, metrics absent from the data."""
-    unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
-                          f"AND metric NOT IN ({sql_names(METRICS)})").fetchone()[0] or []
+    unknown = sorted(con.execute(f"SELECT list(DISTINCT metric) FROM checked WHERE bad AND "
+                                 f"metric NOT IN ({sql_names(METRICS)})").fetchone()[0] or [])
     if unknown:
         quality.notes.append(unknown_metrics_note(shown, unknown))
     absent = sorted(set(METRICS) - present)

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import crm
 from ..errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
 from ..schemas import METRICS, TABLES
-from .cells.common import plain_text
+from .cells.common import plain_text, values_present
 from .files import (
     ActivityPrefetch,
     check_data_folder,
@@ -238,7 +238,7 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
             quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
                                  f"{' and '.join(wanted)} only; validate checks every table)")
     act = run.loaded["activity"].frame
-    absent = sorted(set(METRICS) - set(pd.unique(act["metric"])))
+    absent = sorted(set(METRICS) - values_present(act["metric"]))
     if absent:
         quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
 

@@ -72,3 +72,17 @@ def plain_text(s: pd.Series) -> pd.Series:
         return s
     cats = np.append(s.cat.categories.to_numpy(dtype=object), None)  # code -1 -> None
     return pd.Series(cats[s.cat.codes.to_numpy()], index=s.index, dtype=object, copy=False)
+
+
+def values_present(s: pd.Series) -> set:
+    """The distinct values a column holds (missing left out); for a categorical, the categories
+    its cells use, without a pass over the values.
+
+    >>> sorted(values_present(pd.Series(["b", "a", None, "b"], dtype="category")))
+    ['a', 'b']
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        return set(s.cat.categories[used])
+    return set(pd.unique(s.dropna()))

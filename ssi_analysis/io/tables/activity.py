@@ -10,7 +10,7 @@ import pandas as pd
 from ...errors import SSIInputError
 from ...rules import isin_array
 from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
-from ..cells.common import plain_text
+from ..cells.common import plain_text, values_present
 from ..cells.ids import normalise_names, parse_ids
 from ..cells.numbers import percent_scale, percent_warning
 from ..checks import (
@@ -48,7 +48,7 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         problems = cell_problems(cells, typing_rules(spec, columns, decimal=raw.decimal,
                                                      levels={"value": LONG_LEVELS}))
         df = cells.typed
-        unknown = sorted(set(pd.unique(df["metric"].dropna())) - set(METRICS))
+        unknown = sorted(values_present(df["metric"]) - set(METRICS))
         if unknown:
             notes.append(unknown_metrics_note(raw.file, unknown))
         df = df[["rep_id", "date", "metric", "value"]]
