@@ -535,7 +535,8 @@ def _text_of(col: str, kind: str) -> str:
     return f"CAST({col} AS VARCHAR)"
 
 
-def _kind(sql_type: str) -> str:
+def _sql_kind(sql_type: str) -> str:
+    """How a column of a SQL type is read: float, number, date, timestamp(tz), bool or text."""
     t = sql_type.upper()
     if t in ("FLOAT", "DOUBLE", "REAL"):
         return "float"
@@ -712,7 +713,7 @@ def _activity_columns(con, source: str, shown: str, notes: list[str]
         raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
                             f"{str(exc).splitlines()[0]})", file=shown,
                             fix="check that the files are valid, uncorrupted Parquet") from None
-    columns = {normalise_name(n): (n, _kind(t)) for n, t, *_ in described
+    columns = {normalise_name(n): (n, _sql_kind(t)) for n, t, *_ in described
                if n not in ("filename", "file_row_number")}
     actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
     check_distinct_columns([normalise_name(a) for a in actual], shown)
