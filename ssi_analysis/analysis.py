@@ -51,7 +51,7 @@ import pandas as pd
 from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
-from .io import Bundle, QualityReport
+from .io import REJECT_COLUMNS, Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
 from .privacy import Pseudonyms
@@ -178,7 +178,8 @@ class Analysis:
                  for name, table in {**self.tables, **self.extra_tables}.items()}
         files["panel.csv"] = self.panel.data
         files["panel_excluded.csv"] = self.panel.excluded
-        rejects = self.quality.rejects if self.quality is not None else pd.DataFrame()
+        rejects = (self.quality.rejects[REJECT_COLUMNS] if self.quality is not None
+                   else pd.DataFrame())
         if not rejects.empty:
             files["rejects.csv"] = rejects
         for name in [*files, "results.json"]:

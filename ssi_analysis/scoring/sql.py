@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..config import PILLARS
+from ..rules import sql_text
 from .spec import RANKS, Expr, ScoringSpec, var
 
 
@@ -57,8 +58,8 @@ class Dialect:
         return '"' + name.replace('"', '""') + '"'
 
     def text(self, value: object) -> str:
-        """A string literal."""
-        return "'" + str(value).replace("'", "''") + "'"
+        """A string literal (as the row rules write them, :func:`ssi_analysis.rules.sql_text`)."""
+        return sql_text(value)
 
     def num(self, value: float) -> str:
         """A DOUBLE literal that reads back exactly the Python float."""
@@ -68,9 +69,6 @@ class Dialect:
         """A DATE literal."""
         return f"DATE '{np.datetime_as_string(np.datetime64(value, 'D'))}'"
 
-    def names(self, values: Iterable[str]) -> str:
-        """A list of string literals, sorted (for ``IN (...)``)."""
-        return ", ".join(self.text(v) for v in sorted(values))
 
     # constructs engines write differently
     def days(self, first: str, last: str) -> str:
