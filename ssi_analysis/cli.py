@@ -17,7 +17,7 @@ import pandas as pd
 
 from .config import load_config
 from .errors import SSIConfigError, SSIError
-from .io import find_table_file, load_data, resolve_data_dir
+from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
 from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -96,8 +96,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> None:
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
-    from .io import fix_for
-
     for (_table, kind), grp in _group_reasons(rows):
         shown = ", ".join(str(r) for r in grp["row"].head(5))
         more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
@@ -109,7 +107,7 @@ def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> N
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
             _print(f"    row {r.row}: {who}{r.reason}")
         if fixes:
-            _print(f"    fix: {fix_for(kind)}")
+            _print(f"    fix: {grp['fix'].iloc[0]}")
 
 
 def _print_flags(flags: pd.DataFrame) -> None:
@@ -122,9 +120,8 @@ def _print_flags(flags: pd.DataFrame) -> None:
 
 
 def _group_reasons(rej: pd.DataFrame):
-    from .io import reason_kind
-
-    return rej.assign(kind=reason_kind(rej["reason"])).groupby(["table", "kind"], sort=True)
+    """Rows grouped by table and kind of problem (each row carries its kind and fix)."""
+    return rej.groupby(["table", "kind"], sort=True)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -161,10 +158,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             raise
         bar.step("writing")
         names = _pseudonyms(args, bundle)
-        n_reps = scores.rep_id.nunique()
-        write_table(names.table(scores) if names else scores, out)
+        n_reps = scores.table["rep_id"].nunique()
+        write_table(names.table(scores.table) if names else scores.table, out)
     _print(*_shown(names, bundle.quality.lines()))
-    _print(*_shown(names, [f"note: {note}" for note in scores.attrs.get("notes", [])]))
+    _print(*_shown(names, [f"note: {note}" for note in scores.notes]))
     dates = bundle.activity["date"]
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,
@@ -266,7 +263,8 @@ def _write_rejects(quality, out: Path, names) -> None:
     """The rejected rows beside ``out`` (anonymised with ``--anonymize``), and the count."""
     rejects = _rejects_path(out)
     if not quality.rejects.empty:
-        write_table(names.rejects(quality.rejects) if names else quality.rejects, rejects)
+        rows = quality.rejects[REJECT_COLUMNS]
+        write_table(names.rejects(rows) if names else rows, rejects)
         total = sum(t.rows_read for t in quality.tables.values())
         _print(f"rejected {len(quality.rejects)} of {total} rows; reasons in {rejects}")
     elif rejects.exists():

@@ -237,3 +237,15 @@ def test_results_and_methods_name_the_controls_used(tmp_path):
     assert ols.controls == "tenure, territory_size, period"
     assert any("Adjusted for tenure, territory_size and period" in s for s in res.summary)
     assert np.isfinite(ols.estimate)
+
+
+def test_a_panel_built_without_a_named_control_is_refused_by_analyze():
+    from ssi_analysis.analysis import analyze
+
+    tables, _ = simulate(60, seed=3, scenario="null", days=150, outcome_months=2,
+                         territory_confounding=1.0)
+    panel = build_panel(_bundle(tables))                 # controls "auto": no territory_size
+    with pytest.raises(SSIConfigError, match="territory_size, which the panel was built "
+                                             "without") as exc:
+        analyze(panel, analysis=AnalysisConfig(controls=("tenure", "territory_size")))
+    assert "build_panel(bundle, analysis=...)" in str(exc.value)
