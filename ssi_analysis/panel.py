@@ -67,6 +67,7 @@ import pandas as pd
 from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import Bundle, parse_ids, parse_numbers
+from .io.cells.numbers import AMBIGUOUS_TEXT
 from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
@@ -241,7 +242,8 @@ def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
     NaN where missing) or ``'labels'`` (text, None where missing), for the reps that have
     outcomes, and a note on how the values were read (or ``''``).
     A built-in control (tenure, industry, region, team) named explicitly must be in the reps
-    table too. Numbers written with a decimal comma are read as such.
+    table too. Numbers written with a decimal comma are read as such when the column shows the
+    mark (``12,5``); a lone ``1,234`` (1.234 or 1234?) is refused, not guessed.
 
     Raises
     ------
@@ -295,7 +297,20 @@ def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
         else:
             values, bad = parse_numbers(cells)
             if bad.any():
-                comma, bad_comma = parse_numbers(cells, ",")
+                # the reps file's decimal mark is not known here: the column's own values
+                # must show it, else '1,234' (1.234 or 1234?) is refused rather than guessed
+                comma, bad_comma = parse_numbers(cells, None)
+                ambiguous = bad_comma & cells.astype("string").str.strip().str.fullmatch(
+                    AMBIGUOUS_TEXT).fillna(False).astype(bool)
+                if ambiguous.any() and not (bad_comma & ~ambiguous).any():
+                    examples = ", ".join(f"'{cells[r]}' (rep {r})"
+                                         for r in cells.index[ambiguous][:3])
+                    raise _control_error(
+                        f"{int(ambiguous.sum())} of its values have one separator before "
+                        f"three digits, which could be a thousands separator or a decimal "
+                        f"mark, e.g. {examples}", bundle, name,
+                        f"write {name} without thousands separators (1234, or 1.234 for a "
+                        f"decimal) in {file}")
                 if not bad_comma.any():
                     values, bad = comma, bad_comma
                     note = (f"control '{name}' is read with a decimal comma (e.g. "
