@@ -43,7 +43,7 @@ import pandas as pd
 from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
 from .io import Bundle, QualityReport
-from .outputs import refuse_overwriting_inputs, write_table, write_text
+from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
 from .panel import Panel, build_panel
 from .privacy import Pseudonyms
 from .scoring import score
@@ -180,7 +180,8 @@ class Analysis:
             written.append(write_table(table, out / name))
         stale = out / "rejects.csv"
         if "rejects.csv" not in files and stale.exists():
-            stale.unlink()  # a rejects file from an earlier run would mislead
+            with writing(stale):
+                stale.unlink()  # a rejects file from an earlier run would mislead
         content = self.to_dict()
         if pseudonyms is not None:
             content = _scrub(content, pseudonyms)
