@@ -13,11 +13,8 @@ Every numeric option is checked when the command line is read (:func:`whole_numb
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,10 +25,12 @@ from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import find_table_file, load_data, resolve_data_dir
 from .outputs import (
+    Terminated,
     check_run_folder,
     output_error,
     refuse_overwriting_inputs,
     replace_run,
+    terminate_cleanly,
     uninterrupted,
     write_table,
     writing,
@@ -39,28 +38,6 @@ from .outputs import (
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that every ``finally`` runs: temporary files and
-    the report's staging folder are removed before the process ends (exit 143)."""
-
-
-@contextlib.contextmanager
-def _terminate_cleanly():
-    """While the block runs, SIGTERM raises :class:`Terminated` (in the main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminated(signum, frame):
-        raise Terminated
-
-    before = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 # ------------------------------------------------------------------ option values
@@ -601,7 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "data", None) is not None:
         args.data = resolve_data_dir(args.data)
     try:
-        with _terminate_cleanly():
+        with terminate_cleanly():
             _print(*(f"note: {n}" for n in _text_notes(args)))
             return args.func(args)
     except SSIError as exc:
@@ -615,12 +592,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:     # a file the system refused (the writers name theirs already)
         _print(f"error: {_os_error_text(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except Terminated:
         _print("terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        _print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _text_notes(args: argparse.Namespace) -> list[str]:

@@ -144,8 +144,64 @@ def writing(path: str | Path) -> Iterator[None]:
         raise output_error(exc, path) from exc
 
 
+# ------------------------------------------------------------------ stopping cleanly
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs: temporary files and
+    the report's staging folder are removed before the process ends. It is a kind of
+    ``KeyboardInterrupt`` because libraries that run an event loop (the report's kernel client)
+    pass that on rather than keep it in a task."""
+
+
+_TERMINATION = {"requested": False}
+"""Whether SIGTERM arrived while :func:`terminate_cleanly` was in force."""
+
+
+def check_terminated() -> None:
+    """Raise :class:`Terminated` if SIGTERM arrived and its exception was lost on the way (a
+    signal's exception raised inside a callback whose errors are ignored, such as a weakref's
+    or a garbage collector's): called before a file is moved into place."""
+    if _TERMINATION["requested"]:
+        raise Terminated
+
+
+@contextlib.contextmanager
+def terminate_cleanly() -> Iterator[None]:
+    """While the block runs (in the main thread), SIGTERM raises :class:`Terminated`, so that
+    the run stops with every temporary file removed. A termination that a library swallowed is
+    raised again before the next file is moved into place (:func:`check_terminated`), and at
+    the end of the block; it is not printed as an "ignored" exception."""
+    import signal
+    import sys
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum, frame):
+        _TERMINATION["requested"] = True
+        raise Terminated
+
+    def unraisable(info, print_it=sys.unraisablehook):
+        if not isinstance(info.exc_value, Terminated):
+            print_it(info)
+
+    before = signal.signal(signal.SIGTERM, terminated)
+    hook = sys.unraisablehook
+    sys.unraisablehook = unraisable
+    _TERMINATION["requested"] = False
+    try:
+        yield
+        check_terminated()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        sys.unraisablehook = hook
+        _TERMINATION["requested"] = False
+
+
 def publish(tmp: str | Path, path: Path) -> None:
     """Give a finished temporary file the usual permissions and move it into place."""
+    check_terminated()
     umask = os.umask(0)
     os.umask(umask)
     with writing(path):
@@ -483,6 +539,7 @@ def uninterrupted() -> Iterator[None]:
     import signal
     import threading
 
+    check_terminated()
     if not hasattr(signal, "pthread_sigmask") \
             or threading.current_thread() is not threading.main_thread():
         yield

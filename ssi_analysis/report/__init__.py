@@ -290,7 +290,11 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
 
 # ------------------------------------------------------------------ step 2: notebook -> PDF
 def _kernel_manager_class(sockets: Path):
-    """A kernel manager talking over local IPC sockets in ``sockets``, not over TCP."""
+    """A kernel manager talking over local IPC sockets in ``sockets``, not over TCP. The
+    kernel process writes its own output (not the notebook's) to ``sockets/kernel.log``, not
+    to the terminal: a kernel stopped with the run (SIGTERM, Ctrl-C) prints no traceback."""
+    import subprocess
+
     from jupyter_client.manager import KernelManager
 
     class LocalKernelManager(KernelManager):
@@ -298,6 +302,12 @@ def _kernel_manager_class(sockets: Path):
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = str(sockets / "kernel")
+
+        def start_kernel(self, **kw: Any) -> None:
+            with open(sockets / "kernel.log", "ab") as log:
+                kw.setdefault("stdout", subprocess.DEVNULL)
+                kw.setdefault("stderr", log)
+                return super().start_kernel(**kw)
 
     return LocalKernelManager
 
@@ -338,6 +348,11 @@ def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
     except papermill.PapermillExecutionError as exc:
         raise RuntimeError(f"the report notebook failed in cell {exc.cell_index}: "
                            f"{exc.ename}: {exc.evalue}") from None
+    except Exception as exc:          # the kernel did not start or died: say what it wrote
+        log = sockets / "kernel.log"
+        said = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"the report kernel failed ({exc})"
+                           + (f"; it wrote:\n{said}" if said.strip() else "")) from exc
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     nb = nbformat.read(executed, as_version=4)
