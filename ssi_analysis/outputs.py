@@ -434,17 +434,18 @@ def table_of(path: Path, folder: Path) -> str | None:
 # ------------------------------------------------------------------ one run per output folder
 RUN_RECORD = ".ssi-analysis-run.json"
 """The file in an output folder (``analyze --out``, the report's folder) that lists what the
-last run wrote there, so that the next run replaces exactly those files."""
+last run wrote there, with each file's SHA-256, so that the next run replaces exactly those
+files."""
 
 
 @dataclass(frozen=True)
 class RunRecord:
     """What a run wrote into its output folder: the command, the report's PDF (``main``) and
-    every file, as paths relative to the folder."""
+    every file (a path relative to the folder) with the SHA-256 of what was written."""
 
     command: str
     main: str | None
-    files: tuple[str, ...]
+    files: dict[str, str]
 
 
 def _inside(name: object) -> str | None:
@@ -458,13 +459,24 @@ def _inside(name: object) -> str | None:
     return Path(*parts).as_posix()
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def read_run_record(folder: str | Path) -> RunRecord | None:
     """The record of the last run in ``folder``; ``None`` when there is none or it cannot be
     read (then no file is taken for an earlier run's)."""
     path = Path(folder) / RUN_RECORD
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        files = tuple(f for f in (_inside(n) for n in data["files"]) if f is not None)
+        files = {_inside(k): v for k, v in data["files"].items() if isinstance(v, str)}
+        files.pop(None, None)
         main = data.get("main")
         return RunRecord(str(data["command"]), main if isinstance(main, str) else None, files)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -485,7 +497,7 @@ def check_run_folder(folder: str | Path, *, command: str, main: str | None = Non
     record = read_run_record(folder)
     if record is None:
         return
-    present = [f for f in record.files if (folder / f).is_file()]
+    present = [f for f in sorted(record.files) if (folder / f).is_file()]
     if not present:
         return
     shown = ", ".join(present[:3]) + (f" and {len(present) - 3} more" if len(present) > 3
@@ -508,25 +520,26 @@ def replace_run(folder: str | Path, *, command: str, written: Sequence[str | Pat
     """Make ``folder`` hold this run's files only: remove the files the earlier run recorded
     that this run did not write again, and record this run's.
 
-    Only files an earlier run recorded are removed (never a file of ``keep``, an input, nor
-    one a person put there); a folder without a record has nothing removed. Returns the
-    removed files.
+    A file is removed only if the earlier run recorded it and it is still what that run wrote
+    (its SHA-256): never a file a person put there or changed since, never one of ``keep`` (the
+    inputs). A folder without a record has nothing removed. Returns the removed files.
     """
     folder = Path(folder)
     base = folder.resolve()
-    new = sorted({Path(p).resolve().relative_to(base).as_posix() for p in written})
+    new = {Path(p).resolve().relative_to(base).as_posix(): Path(p) for p in written}
     record = read_run_record(folder)
     removed = []
     protected = {Path(p).resolve() for p in keep}
-    for name in (record.files if record is not None else ()):
+    for name, digest in (record.files.items() if record is not None else ()):
         target = folder / name
         if name in new or target.is_symlink() or not target.is_file() \
-                or target.resolve() in protected:
+                or target.resolve() in protected or _sha256(target) != digest:
             continue
         with writing(target):
             target.unlink()
         removed.append(target)
-    text = json.dumps({"command": command, "main": main, "files": new}, indent=1)
+    files = {name: _sha256(path) for name, path in sorted(new.items())}
+    text = json.dumps({"command": command, "main": main, "files": files}, indent=1)
     write_text(text + "\n", folder / RUN_RECORD)
     return removed
 

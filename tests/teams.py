@@ -21,7 +21,8 @@ METRICS = ("posts", "people_searches", "comments", "connection_requests_sent",
 class Shape:
     """A team's shape. ``activity``: ``varied`` (counts differ by rep), ``identical`` (every
     rep the same: identical scores), ``zero`` (every count 0: every score 0), ``none`` (a header
-    and no row)."""
+    and no row). ``outcomes``: ``varied`` (bookings differ by rep and period) or ``identical``
+    (every rep-period the same attainment)."""
 
     reps: int
     industries: int = 1
@@ -31,12 +32,14 @@ class Shape:
     observed: bool = False
     raw: bool = False               # opportunities and quotas in place of outcomes
     industry_column: bool = True
+    outcomes: str = "varied"
 
     @property
     def name(self) -> str:
         return (f"r{self.reps}-i{self.industries if self.industry_column else 'x'}"
                 f"-t{self.teams}-p{self.periods}-{self.activity}"
-                + ("-obs" if self.observed else "") + ("-raw" if self.raw else ""))
+                + ("-obs" if self.observed else "") + ("-raw" if self.raw else "")
+                + ("-same-outcomes" if self.outcomes == "identical" else ""))
 
 
 def team_folder(path: Path, shape: Shape) -> Path:
@@ -77,8 +80,11 @@ def team_folder(path: Path, shape: Shape) -> Path:
                      columns=["rep_id", "period_start", "period_end", "quota"]
                      ).to_csv(path / "quotas.csv", index=False)
     else:
-        pd.DataFrame([(rep, s.date(), e, 10000.0, 5000.0 + 1000 * i, 3 + i, 1)
-                      for i, rep in enumerate(ids) for s, e in zip(starts, ends, strict=True)],
+        same = shape.outcomes == "identical"
+        pd.DataFrame([(rep, s.date(), e, 10000.0,
+                       8000.0 if same else 5000.0 + 1000 * i + 700 * k, 3 if same else 3 + i, 1)
+                      for i, rep in enumerate(ids)
+                      for k, (s, e) in enumerate(zip(starts, ends, strict=True))],
                      columns=["rep_id", "period_start", "period_end", "quota", "bookings",
                               "opportunities", "deals_won"]).to_csv(path / "outcomes.csv",
                                                                     index=False)

@@ -304,6 +304,18 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
                                  confidence=confidence, **common))
             elif name == "logistic":
                 fit, bad = _fit(smf.logit(formula, f), d, f, disp=0, maxiter=200)
+                with np.errstate(over="ignore"):
+                    finite = np.isfinite(np.exp(fit.conf_int().loc["ssi_10"])).all()
+                if not finite or any("separation" in b.lower() for b in bad):
+                    reason = ("SSI separates the rep-periods that hit quota from those that "
+                              "did not (perfect separation): the odds ratio has no finite "
+                              "estimate")
+                    rows.append(not_estimable(reason, **common, term="ssi_10"))
+                    rows.append(not_estimable(reason, **{
+                        **common, "model": "logistic (average marginal effect)",
+                        "effect_type": "difference in probability of hitting quota"},
+                        term="ssi_10"))
+                    continue
                 rows.append(_row(fit, "ssi_10", transform=np.exp, frame=f, cluster=d.cluster,
                                  confidence=confidence, **common))
                 with warnings.catch_warnings():
@@ -408,6 +420,10 @@ def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
         w = _within(pd.concat([multi, periods], axis=1), "attainment", xs)
         if w["ssi_10"].abs().max() < 1e-12:
             rows.append(not_estimable("SSI does not change within any rep", **common,
+                                      term="ssi_10"))
+        elif w["attainment"].abs().max() < 1e-12:
+            rows.append(not_estimable("attainment does not change within any rep, so nothing "
+                                      "can go with a rep's SSI changes", **common,
                                       term="ssi_10"))
         elif _determined(w[xs].to_numpy(dtype=float), xs, "ssi_10"):
             rows.append(not_estimable("SSI changes within reps only as the period does (every "
