@@ -50,7 +50,11 @@ def layout_problems(pdf: str | Path, margins: dict[str, float] = MARGINS) -> lis
 
 
 def _footer_problems(chars: list[tuple[float, float, float, float, str]]) -> list[str]:
-    """The footer is one line and no two of its characters overlap."""
+    """The footer is one line and no two of its letters overlap by more than half (marks and
+    the joined letters of a script such as Arabic touch; text written over text covers)."""
+    import unicodedata
+
+    chars = [c for c in chars if c[4].strip() and not unicodedata.combining(c[4])]
     if not chars:
         return []
     out = []
@@ -60,7 +64,24 @@ def _footer_problems(chars: list[tuple[float, float, float, float, str]]) -> lis
                    f"{''.join(c[4] for c in chars)[:80]!r}")
     ordered = sorted(chars)
     for a, b in zip(ordered, ordered[1:], strict=False):
-        if b[0] < a[2] - SLACK:
+        narrower = min(a[2] - a[0], b[2] - b[0])
+        if a[2] - b[0] > max(SLACK, 0.5 * narrower):
             out.append(f"footer characters overlap: {a[4]!r} and {b[4]!r}")
             break
     return out
+
+
+def page_text(pdf: str | Path, number: int) -> str:
+    """The text of page ``number`` (from 1), as pdfium reads it (any script)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[number - 1]
+        text = page.get_textpage()
+        out = text.get_text_range()
+        text.close()
+        page.close()
+        return out
+    finally:
+        doc.close()

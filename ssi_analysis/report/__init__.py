@@ -126,10 +126,18 @@ def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFram
 
 @contextlib.contextmanager
 def _closing_new_figures():
-    """Close the figures the block opens, also when it fails (none is left open)."""
+    """Close the figures the block opens, also when it fails (none is left open). Quiet about
+    what names from the data do to a figure: a script the figures' font lacks (Chinese, say)
+    is drawn as boxes, and a layout that long names defeat is made again once they are
+    shortened (:func:`.layout.shorten_labels`)."""
     before = set(plt.get_fignums())
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font",
+                                    category=UserWarning)
+            warnings.filterwarnings("ignore", message="Tight layout not applied",
+                                    category=UserWarning)
+            yield
     finally:
         for number in set(plt.get_fignums()) - before:
             plt.close(number)

@@ -57,6 +57,12 @@ def esc(text: Any) -> str:
                    if k % 2 else html.escape(part) for k, part in enumerate(parts))
 
 
+def _num_class(value: Any) -> str:
+    """A numeric column's cell: kept on one line (``num``), unless it holds words, such as the
+    reason an estimate is missing (``num words``: it wraps, or it would run off the page)."""
+    return "num words" if len(str(value).split()) > 3 else "num"
+
+
 def table(rows: Iterable[Sequence[Any]], header: Sequence[str], *,
           numeric: Sequence[int] = (), caption: str | None = None) -> str:
     """A plain report table; ``numeric`` are the column positions to right-align."""
@@ -64,7 +70,7 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str], *,
                    for i, h in enumerate(header))
     body = []
     for row in rows:
-        cells = "".join(f'<td class="num">{esc(v)}</td>' if i in numeric else
+        cells = "".join(f'<td class="{_num_class(v)}">{esc(v)}</td>' if i in numeric else
                         f"<td>{esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
