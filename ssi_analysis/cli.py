@@ -60,6 +60,7 @@ def whole_number(option: str, low: int, high: int):
         return value
 
     parse.__name__ = f"{option} value"
+    parse.low, parse.high = low, high        # what the option takes, for its help and tests
     return parse
 
 
@@ -483,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("simulate", help="write an example data folder with known truth")
     s.add_argument("--out", required=True, help="folder to write")
     s.add_argument("--reps", type=whole_number("--reps", 2, 100_000), default=300,
-                   help="number of reps, 2 to 100 000 (default 300)")
+                   help="number of reps, 2 to 100,000 (default 300)")
     s.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX), default=0,
                    help="random seed (default 0)")
     s.add_argument("--days", type=whole_number("--days", 91, 3660), default=181,
