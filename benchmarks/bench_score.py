@@ -157,10 +157,11 @@ else:
 
 def run_timed(argv: list[str], log: Path) -> dict:
     """Run a job (``["module", name, *args]`` or ``["code", text, *args]``) in a fresh Python:
-    its wall and CPU seconds, peak memory (MB) and exit code."""
+    its wall and CPU seconds, peak memory (MB) and exit code. The job finds the time it was
+    started (seconds since the epoch) in ``$BENCH_T0``."""
     peak = log.with_suffix(".peak")
-    env = {**os.environ, "BENCH_PEAK": str(peak)}
     with open(log, "w") as out:
+        env = {**os.environ, "BENCH_PEAK": str(peak), "BENCH_T0": repr(time.time())}
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", PEAK, *argv], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
@@ -293,13 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             a = pd.read_parquet(work / "scores_pandas.parquet")
             agree = max(_difference(a, pd.read_parquet(work / name))
                         for name in ("scores_duckdb.parquet", "scores_spilled.parquet"))
-        report = _report(args, rows, info, jobs, api_steps, agree)
-        print()
-        print(report)
-        if args.record:
-            with open(args.record, "a", encoding="utf-8") as f:
-                f.write("\n" + report)
-            print(f"recorded in {args.record}")
+        publish(_report(args, rows, info, jobs, api_steps, agree), args.record)
         failed = [n for n, r in jobs if r["code"] != 0]
         if failed:
             print(f"failed: {', '.join(failed)}", file=sys.stderr)
@@ -311,6 +306,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def publish(text: str, record: str | None) -> None:
+    """Print a run's Markdown section, and append it to ``record`` (a file) if given."""
+    print()
+    print(text)
+    if record:
+        with open(record, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+        print(f"recorded in {record}")
 
 
 def _difference(a: pd.DataFrame, b: pd.DataFrame) -> float:

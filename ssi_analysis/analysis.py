@@ -12,8 +12,13 @@ day before each period starts):
    with controls and clustered errors (:mod:`ssi_analysis.stats.models`);
 4. **time order** — within-rep change and the reverse direction;
 5. **pillars** — all four in one model, with VIFs;
-6. **robustness** — E-values and power (:mod:`ssi_analysis.stats.robustness`);
-7. a **plain-language summary**: sentences built from those tables, every number with its CI
+6. **robustness** — E-values, power, and the adjusted model without rep-periods whose scoring
+   window is covered only in part (:mod:`ssi_analysis.stats.robustness`);
+7. the **specification curve** — the adjusted association over every defensible choice
+   (tenure's shape, region, window 60 / 90 / 120 days, absolute / relative score, attainment /
+   hitting quota, clustering), each window and mode scored once
+   (:mod:`ssi_analysis.stats.specification`);
+8. a **plain-language summary**: sentences built from those tables, every number with its CI
    and n, in associational words only (the data are observational).
 
 The result holds every table (tidy DataFrames), the fitted statsmodels objects and the summary;
@@ -23,9 +28,9 @@ Examples
 --------
 >>> from ssi_analysis import load_data, example_data_dir
 >>> from ssi_analysis.config import AnalysisConfig
->>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_boot=500))
+>>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_resamples=500))
 >>> sorted(res.tables)
-['claims', 'correlations', 'models', 'pillars', 'robustness', 'time_order']
+['claims', 'correlations', 'models', 'pillars', 'robustness', 'specification_curve', 'time_order']
 >>> len(res.summary) >= 4
 True
 """
@@ -42,7 +47,8 @@ import pandas as pd
 
 from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
-from .io import Bundle, QualityReport
+from .errors import SSIDataError
+from .io import REJECT_COLUMNS, Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
 from .panel import Panel, build_panel
 from .privacy import Pseudonyms
@@ -51,8 +57,10 @@ from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
-from .stats.models import adjusted_models, pillar_model, time_order
-from .stats.robustness import robustness
+from .stats.models import adjusted_fits, pillar_fits, time_order_fits
+from .stats.robustness import robustness, window_sensitivity
+from .stats.specification import COLUMNS as CURVE_COLUMNS
+from .stats.specification import curve_summary, specification_curve
 
 CAUSAL_WORDS = ("cause", "causes", "caused", "effect of", "impact", "drives", "driven by",
                 "leads to", "increase sales", "boost", "because of")
@@ -167,7 +175,8 @@ class Analysis:
                  for name, table in {**self.tables, **self.extra_tables}.items()}
         files["panel.csv"] = self.panel.data
         files["panel_excluded.csv"] = self.panel.excluded
-        rejects = self.quality.rejects if self.quality is not None else pd.DataFrame()
+        rejects = (self.quality.rejects[REJECT_COLUMNS] if self.quality is not None
+                   else pd.DataFrame())
         if not rejects.empty:
             files["rejects.csv"] = rejects
         for name in [*files, "results.json"]:
@@ -333,6 +342,10 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
         out.append(f"Whether SSI changes come before attainment changes cannot be told from "
                    f"these data: {within.reason}.")
 
+    curve = tables.get("specification_curve")
+    if curve is not None and len(curve):
+        out.append(curve_sentence(curve))
+
     caveat = ("These are associations in observational data: they do not show that raising "
               "SSI would raise sales.")
     rob = tables["robustness"]
@@ -346,8 +359,63 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     warn = rob.loc[rob.warning.astype(bool), "warning"]
     if len(warn):
         caveat += f" Note: {warn.iloc[0]}."
+    sens = rob[rob.check.str.startswith("sensitivity: without partly")]
+    if len(sens) and sens.iloc[0].estimable and "left out" in str(sens.iloc[0].detail):
+        r = sens.iloc[0]
+        words, interval = _difference(r, _pp, "percentage points", ci)
+        caveat += (f" Without the {str(r.detail).split(' ')[0]} rep-period(s) whose scoring "
+                   f"window the activity data cover only in part, 10 more SSI points went "
+                   f"with {words}{'' if _clear(r) else ' of'} attainment ({interval}; n = "
+                   f"{r.n} rep-periods).")
+    nb = tables["models"]
+    if (nb.model == "Poisson (robust errors)").any():
+        caveat += (" The negative binomial model of opportunities did not converge; a Poisson "
+                   "model with robust errors stands in its place.")
     out.append(caveat)
     return out
+
+
+_VERDICT_WORDS = {"positive": "higher SSI going with higher attainment",
+                  "negative": "higher SSI going with lower attainment",
+                  "unclear": "no clear association"}
+_CHOICE_WORDS = {"tenure": "tenure entered {}", "region": "{} the region control",
+                 "window_days": "a {}-day scoring window", "score": "the {} score",
+                 "outcome": "{} as the outcome", "cluster": "errors clustered by {}"}
+
+
+def curve_sentence(curve: pd.DataFrame) -> str:
+    """The specification curve in one sentence: how many specifications, the share whose
+    95% CI excludes 0, and whether the main verdict depends on a single choice."""
+    s = curve_summary(curve)
+    n = s["n_specifications"]
+    if not s["n_estimable"]:
+        return f"None of the {n} specifications of the adjusted analysis could be estimated: " \
+            f"{s['reason']}."
+    ok = curve[curve.estimable]
+    k = int((ok.verdict != "unclear").sum())
+    signs = sorted(set(ok.loc[ok.verdict != "unclear", "verdict"]))
+    sign = f", all {signs[0]}" if len(signs) == 1 else ""
+    def listed(choice: str) -> str:
+        values = list(ok[choice].unique())
+        if all(pd.api.types.is_number(v) for v in values):
+            values = sorted(values)
+        return " / ".join(str(v) for v in values)
+
+    options = "; ".join(f"{choice.replace('_days', ' days')} {listed(choice)}"
+                        for choice in ("tenure", "region", "window_days", "score", "outcome",
+                                       "cluster") if ok[choice].nunique() > 1)
+    text = (f"Across {s['n_estimable']} specifications of the adjusted analysis ({options}; "
+            f"up to {int(ok.n.max())} rep-periods of {int(ok.n_reps.max())} reps), {k} "
+            f"({k / s['n_estimable']:.0%}) had a 95% CI excluding 0{sign}")
+    if s["main_verdict"] is None:
+        return text + "."
+    verdict = _VERDICT_WORDS[s["main_verdict"]]
+    if not s["depends_on"]:
+        return text + (f"; the main result ({verdict}) holds whichever single choice is "
+                       "changed.")
+    changes = "; ".join(f"{_CHOICE_WORDS[d['choice']].format(d['option'])} gives "
+                        f"{_VERDICT_WORDS[d['verdict']]}" for d in s["depends_on"])
+    return text + f"; the main result ({verdict}) depends on the choices: {changes}."
 
 
 # ------------------------------------------------------------------ the pipeline
@@ -370,6 +438,51 @@ def industry_settings(analysis: AnalysisConfig, section: dict[str, Any] | None =
     base = {"seed": analysis.seed, "confidence": analysis.confidence,
             "adjust": analysis.adjust}
     return ComparisonSettings.from_dict({**base, **(section or {})}, source=source)
+
+
+SPEC_WINDOWS = (60, 90, 120)
+"""Scoring windows (days) the specification curve compares."""
+SPEC_MODES = ("absolute", "relative")
+"""Scoring modes the specification curve compares."""
+
+
+def specification_panels(bundle: Bundle, main: Panel, *, config: ScoringConfig,
+                         analysis: AnalysisConfig, ssi: str = "computed"
+                         ) -> tuple[dict[tuple[Any, str], pd.DataFrame], list[str]]:
+    """The panels of the specification curve: one per scoring window and mode, each scored
+    once (with the public :func:`~ssi_analysis.panel.build_panel`), the main one reused.
+
+    With LinkedIn's own SSI (``ssi='observed'``) there is nothing to re-score: one panel.
+    Returns the panels, main first, and notes on any window that gave no usable panel.
+    """
+    if ssi == "observed":
+        return {("as reported", "LinkedIn"): main.data}, []
+    panels = {(config.window_days, config.mode): main.data}
+    notes = []
+    for window in sorted({*SPEC_WINDOWS, config.window_days}):
+        for mode in SPEC_MODES:
+            if (window, mode) in panels:
+                continue
+            try:
+                panels[(window, mode)] = build_panel(
+                    bundle, config=config.with_options(window_days=window, mode=mode),
+                    analysis=analysis).data
+            except SSIDataError as exc:
+                notes.append(f"{window}-day window, {mode} score: no specification ({exc})")
+    return panels, notes
+
+
+def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: AnalysisConfig,
+           ssi: str) -> tuple[pd.DataFrame, list[str]]:
+    if not analysis.specification_curve:
+        return pd.DataFrame(columns=CURVE_COLUMNS), ["the specification curve was not run "
+                                                     "([analysis] specification_curve = "
+                                                     "false)"]
+    panels, notes = specification_panels(bundle, panel, config=config, analysis=analysis,
+                                         ssi=ssi)
+    curve = specification_curve(panels, min_n=analysis.min_n, spline_df=analysis.spline_df,
+                                confidence=analysis.confidence)
+    return curve, notes
 
 
 def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
@@ -402,16 +515,20 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
     panel = build_panel(bundle, ssi=ssi, config=config, analysis=a)
     data = panel.data
     common = {"controls": a.controls, "cluster": a.cluster, "min_clusters": a.min_clusters,
-              "min_n": a.min_group, "confidence": a.confidence, "adjust": a.adjust}
-    corr = correlations(data, by="industry" if "industry" in data else None, n_boot=a.n_boot,
-                        ci_method=a.ci_method, confidence=a.confidence, seed=a.seed,
-                        adjust=a.adjust, min_n=a.min_group)
+              "min_n": a.min_n, "confidence": a.confidence, "adjust": a.adjust,
+              "spline_df": a.spline_df}
+    corr = correlations(data, by="industry" if "industry" in data else None,
+                        n_resamples=a.n_resamples, ci_method=a.ci_method,
+                        confidence=a.confidence, seed=a.seed, adjust=a.adjust, min_n=a.min_n)
     claims = claim_check(data, leaders_above=a.leaders_above, laggards_below=a.laggards_below,
-                         min_group=a.min_group, confidence=a.confidence, adjust=a.adjust)
-    adjusted, models = adjusted_models(data, return_models=True, **common)
-    order, order_models = time_order(data, return_models=True, **common)
-    pillars, pillar_models = pillar_model(data, return_models=True, **common)
-    rob = robustness(adjusted, models, data, alpha=a.alpha, power=a.power)
+                         min_n=a.min_n, confidence=a.confidence, adjust=a.adjust)
+    adjusted, models = adjusted_fits(data, **common)
+    order, order_models = time_order_fits(data, **common)
+    pillars, pillar_models = pillar_fits(data, **common)
+    rob = pd.concat([robustness(adjusted, models, data, alpha=a.alpha, power=a.power),
+                     window_sensitivity(data, **{k: v for k, v in common.items()
+                                                 if k != "adjust"})], ignore_index=True)
+    curve, curve_notes = _curve(bundle, panel, config=config, analysis=a, ssi=ssi)
     industry = industry or industry_settings(a)
     current = score(bundle.activity, bundle.reps, config=config)
     if industry.by in bundle.reps:
@@ -424,7 +541,8 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
         settings_note = f"no industry comparison: the reps table has no '{industry.by}' column"
         panel.notes.append(settings_note)
     tables = {"correlations": corr, "claims": claims, "models": adjusted,
-              "time_order": order, "pillars": pillars, "robustness": rob}
+              "time_order": order, "pillars": pillars, "robustness": rob,
+              "specification_curve": curve}
     periods = sorted(data["period_start"].unique())
     settings = {
         "toolkit": f"ssi-analysis {__version__}",
@@ -446,6 +564,9 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
                     models={**models, **order_models, **pillar_models},
                     summary=summarize(tables, confidence=a.confidence), settings=settings,
                     quality=bundle.quality,
-                    extra={"industry": entries, "industry_settings": industry.to_dict(),
+                    extra={"specification_curve": {**curve_summary(curve),
+                                                    "notes": curve_notes,
+                                                    "specifications": _records(curve)},
+                           "industry": entries, "industry_settings": industry.to_dict(),
                            "scoring_config": config.to_dict(), "crm": _crm_summary(bundle)},
                     extra_tables={"industry": omnibus, "industry_pairwise": pairwise})

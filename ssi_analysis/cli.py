@@ -23,7 +23,7 @@ import pandas as pd
 
 from .config import load_config
 from .errors import SSIConfigError, SSIError
-from .io import find_table_file, load_data, resolve_data_dir
+from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
 from .outputs import (
     Terminated,
     check_run_folder,
@@ -157,8 +157,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> None:
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
-    from .io import fix_for
-
     for (_table, kind), grp in _group_reasons(rows):
         shown = ", ".join(str(r) for r in grp["row"].head(5))
         more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
@@ -170,7 +168,7 @@ def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> N
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
             _print(f"    row {r.row}: {who}{r.reason}")
         if fixes:
-            _print(f"    fix: {fix_for(kind)}")
+            _print(f"    fix: {grp['fix'].iloc[0]}")
 
 
 def _print_flags(flags: pd.DataFrame) -> None:
@@ -183,9 +181,8 @@ def _print_flags(flags: pd.DataFrame) -> None:
 
 
 def _group_reasons(rej: pd.DataFrame):
-    from .io import reason_kind
-
-    return rej.assign(kind=reason_kind(rej["reason"])).groupby(["table", "kind"], sort=True)
+    """Rows grouped by table and kind of problem (each row carries its kind and fix)."""
+    return rej.groupby(["table", "kind"], sort=True)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -327,7 +324,8 @@ def _write_rejects(quality, out: Path, names) -> None:
     """The rejected rows beside ``out`` (anonymised with ``--anonymize``), and the count."""
     rejects = _rejects_path(out)
     if not quality.rejects.empty:
-        write_table(names.rejects(quality.rejects) if names else quality.rejects, rejects)
+        rows = quality.rejects[REJECT_COLUMNS]
+        write_table(names.rejects(rows) if names else rows, rejects)
         total = sum(t.rows_read for t in quality.tables.values())
         _print(f"rejected {len(quality.rejects)} of {total} rows; reasons in {rejects}")
     elif rejects.exists():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -283,10 +284,13 @@ class AnalysisConfig:
     ----------
     leaders_above, laggards_below : float
         LinkedIn's extreme groups: "SSI leaders" score above 70, "laggards" below 30.
-    min_group : int
-        Fewest reps a comparison group needs before a ratio is reported ("too few reps to say").
-    n_boot : int
-        Bootstrap resamples for confidence intervals.
+    min_n : int
+        Fewest reps a comparison group needs before a ratio is reported ("too few reps to say"),
+        and a correlation (overall or within an industry) before it is estimated. Formerly
+        ``min_group`` (still read, with a note).
+    n_resamples : int
+        Bootstrap resamples for confidence intervals. Formerly ``n_boot`` (still read, with a
+        note).
     ci_method : {'BCa', 'percentile'}
         Bootstrap interval method (BCa falls back to percentile where undefined, and says so).
     confidence : float
@@ -299,30 +303,47 @@ class AnalysisConfig:
         Covariates of the adjusted models, among ``tenure``, ``industry``, ``region``; ``auto``
         uses every one the reps table has.
     cluster : {'auto', 'team', 'rep', 'none'}
-        Cluster of the robust standard errors. ``auto``: by team when there are at least
-        ``min_clusters`` teams, else by rep when reps have several periods, else HC3.
+        Cluster of the robust standard errors. ``auto``: by team whenever there are at least
+        ``min_clusters`` teams and some team has more than one rep, else by rep when reps have
+        several periods, else per row. OLS errors are CR2 with Bell–McCaffrey degrees of
+        freedom, valid with few clusters (:mod:`ssi_analysis.stats.cr2`).
     min_clusters : int
-        Fewest clusters for cluster-robust errors to be trusted (30: with fewer, the usual
-        cluster-robust errors are too small; Cameron & Miller 2015).
+        Fewest teams to cluster by team under ``auto`` (2: CR2 with Bell–McCaffrey degrees of
+        freedom stays near its nominal level with a handful of teams, and ignoring the teams
+        does not).
     observed_max_age_days : int
         With ``--ssi observed``: the latest LinkedIn snapshot at most this many days before
         the as-of date is used; older or none, and the rep-period has no SSI.
+    min_window_coverage : float
+        With computed SSI: the share of a rep-period's scoring window the rep's activity must
+        cover for it to be analysed (0.9); a window covered less than fully but at least this
+        much is kept and flagged (:mod:`ssi_analysis.panel`).
+    spline_df : int
+        Degrees of freedom of the natural cubic spline of a continuous control (4; see
+        :mod:`ssi_analysis.stats.models`).
+    specification_curve : bool
+        Run the specification curve (:mod:`ssi_analysis.stats.specification`): the adjusted
+        association over every defensible analysis choice, re-scoring the activity once per
+        scoring window and mode.
     alpha, power : float
         Significance level and target power of the power analysis.
     """
 
     leaders_above: float = 70.0
     laggards_below: float = 30.0
-    min_group: int = 10
-    n_boot: int = 2000
+    min_n: int = 10
+    n_resamples: int = 2000
     ci_method: str = "BCa"
     confidence: float = 0.95
     seed: int = 20140101
     adjust: str = "holm"
     controls: tuple[str, ...] | str = "auto"
     cluster: str = "auto"
-    min_clusters: int = 30
+    min_clusters: int = 2
     observed_max_age_days: int = 14
+    min_window_coverage: float = 0.9
+    spline_df: int = 4
+    specification_curve: bool = True
     alpha: float = 0.05
     power: float = 0.8
 
@@ -337,11 +358,33 @@ class AnalysisConfig:
 CONTROLS = ("tenure", "industry", "region")
 _ANALYSIS_CHOICES = {"ci_method": ("BCa", "percentile"), "adjust": ("holm", "bh"),
                      "cluster": ("auto", "team", "rep", "none")}
+RENAMED_ANALYSIS_KEYS = {"n_boot": "n_resamples", "min_group": "min_n"}
+"""Old ``[analysis]`` keys and their names now (the names the statistics functions use). A
+file with an old name still works: it is read as the new one, with a FutureWarning."""
+
+
+def _renamed_keys(table: dict[str, Any], source: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        return table
+    table = dict(table)
+    for old, new in RENAMED_ANALYSIS_KEYS.items():
+        if old not in table:
+            continue
+        if new in table:
+            raise SSIConfigError(f"[analysis] has both {old} and {new}: the same setting "
+                                 f"({old} is its old name)", file=source,
+                                 fix=f"keep only {new}")
+        table[new] = table.pop(old)
+        warnings.warn(f"{source}: [analysis] {old} is now called {new}; the old name is read "
+                      f"as {new} for now, rename it", FutureWarning, stacklevel=3)
+    return table
 
 
 def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                               ) -> AnalysisConfig:
-    """Build :class:`AnalysisConfig` from an ``[analysis]`` table, strictly."""
+    """Build :class:`AnalysisConfig` from an ``[analysis]`` table, strictly (old key names:
+    :data:`RENAMED_ANALYSIS_KEYS`)."""
+    table = _renamed_keys(table, source)
     fields = {f for f in AnalysisConfig.__dataclass_fields__}
     _check_keys(table, fields, "analysis", source)
     values: dict[str, Any] = {}
@@ -361,13 +404,17 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                                      f"{', '.join(CONTROLS)}, got {value!r}", file=source,
                                      fix='e.g. controls = ["tenure", "region"]')
             value = value if value == "auto" else tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SSIConfigError(f"[analysis] {key} must be true or false, got {value!r}",
+                                     file=source)
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise SSIConfigError(f"[analysis] {key} must be a whole number >= 0, got "
                                      f"{value!r}", file=source)
         else:
-            value = _number(value, key, where, source, unit=key in ("confidence", "alpha",
-                                                                       "power"))
+            value = _number(value, key, where, source, unit=key in (
+                "confidence", "alpha", "power", "min_window_coverage"))
         values[key] = value
     cfg = replace(defaults, **values)
     if not cfg.laggards_below < cfg.leaders_above:
@@ -376,8 +423,13 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
     if not 0 < cfg.confidence < 1 or not 0 < cfg.alpha < 1 or not 0 < cfg.power < 1:
         raise SSIConfigError("[analysis] confidence, alpha and power must be between 0 and 1",
                              file=source)
-    if cfg.n_boot < 100:
-        raise SSIConfigError(f"[analysis] n_boot = {cfg.n_boot} is too few for a bootstrap "
+    if cfg.spline_df < 3:
+        raise SSIConfigError(f"[analysis] spline_df = {cfg.spline_df} is too few for a "
+                             "natural cubic spline", file=source, fix="use 3 or more (4 is "
+                             "the default)")
+    if cfg.n_resamples < 100:
+        raise SSIConfigError(f"[analysis] n_resamples = {cfg.n_resamples} is too few for a "
+                             "bootstrap "
                              "interval", file=source, fix="use at least 1000")
     return cfg
 

@@ -53,7 +53,8 @@ import pandas as pd
 
 from .config import _check_keys, _suggest
 from .errors import SSIConfigError, SSIInputError
-from .schemas import OBSERVED_FIELD_ALIASES, TABLES
+from .rules import PROBLEM_COLUMNS, problem_frame, problems
+from .schemas import OBSERVED_FIELD_ALIASES, TABLES, normalise_name
 
 FIELDS: tuple[str, ...] = ("owner", "opportunity_id", "created_date", "close_date", "stage",
                            "amount", "currency")
@@ -88,12 +89,6 @@ _MAPPING_KEYS = {"name", "description", "base"}
 _STAGE_KEYS = {"won", "lost", "open"}
 _OBSERVED_FIELDS = frozenset(TABLES["ssi_observed"].numbers)
 _CLOSED_WORDS = re.compile(r"\b(?:closed?|won|lost)\b|closed(?:won|lost)")
-
-
-def _norm(name: object) -> str:
-    """Column-name rule of :mod:`ssi_analysis.io`: lower case, spaces/hyphens/dots as ``_``."""
-    text = str(name).replace("\ufeff", "").strip().lower()
-    return re.sub(r"[\s\-/.]+", "_", text).strip("_")
 
 
 def _key(s: pd.Series | Sequence[str]) -> pd.Series:
@@ -135,8 +130,8 @@ class ColumnMapping:
         found: dict[str, str] = {}
         for name in FIELDS:
             for cand in self.candidates(name):
-                if _norm(cand) in present:
-                    found[name] = _norm(cand)
+                if normalise_name(cand) in present:
+                    found[name] = normalise_name(cand)
                     break
         missing = [f for f in REQUIRED_FIELDS if f not in found]
         return found, missing
@@ -158,7 +153,7 @@ class ColumnMapping:
 
     def observed_aliases(self) -> dict[str, str]:
         """Field names of long-form ``ssi_observed`` (normalised) -> ours."""
-        return {**OBSERVED_FIELD_ALIASES, **{_norm(k): v for k, v in self.ssi_fields}}
+        return {**OBSERVED_FIELD_ALIASES, **{normalise_name(k): v for k, v in self.ssi_fields}}
 
     def to_dict(self) -> dict[str, Any]:
         """The mapping in its TOML file's shape."""
@@ -360,23 +355,8 @@ def _rows_text(rows: Sequence[int]) -> str:
     return ", ".join(map(str, rows[:6])) + (" ..." if len(rows) > 6 else "")
 
 
-def _frame(idx, column: str, value, reason) -> pd.DataFrame:
-    """Problem rows ``idx, column, value, reason``; ``value``/``reason`` are scalars or
-    sequences aligned by position with ``idx``."""
-    idx = np.asarray(idx, dtype=int)
-
-    def cells(v: object, as_text: bool) -> object:
-        if isinstance(v, str) or np.isscalar(v):
-            return v
-        arr = pd.Series(v).reset_index(drop=True)
-        return (arr.astype(str) if as_text else arr).to_numpy(dtype=object)
-
-    return pd.DataFrame({"idx": idx, "column": column, "value": cells(value, True),
-                         "reason": cells(reason, False)})
-
-
 def opportunity_problems(df: pd.DataFrame, mapping: ColumnMapping, *, row_offset: int = 2,
-                         amount_problems: pd.Series | None = None,
+                         amount_problems: pd.DataFrame | None = None,
                          amount_text: pd.Series | None = None
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Apply the stage, amount, date and duplicate rules to typed opportunity rows.
@@ -390,16 +370,17 @@ def opportunity_problems(df: pd.DataFrame, mapping: ColumnMapping, *, row_offset
         Its stages decide won, lost and open.
     row_offset : int
         Added to the index to give the row number a user sees (2 for a CSV with a header).
-    amount_problems : Series of str, optional
-        Why an amount could not be read (``None`` where it could), from
-        :func:`ssi_analysis.io.parse_amounts`.
+    amount_problems : DataFrame, optional
+        Why an amount could not be read: ``reason, kind, fix`` (missing where it could be),
+        indexed like ``df``, from :func:`ssi_analysis.io.parse_amounts`.
     amount_text : Series, optional
         The amount cells as written, shown in the rejects (default: ``df.amount``).
 
     Returns
     -------
     rejects, flags : DataFrame
-        ``idx, column, value, reason`` of rows rejected, and of rows kept with a flag.
+        Problem rows (``idx, column, value, reason, kind, fix``) of rows rejected, and of rows
+        kept with a flag.
     status : Series
         ``'won'``, ``'lost'``, ``'open'`` (``None`` for rejected unknown stages).
 
@@ -422,35 +403,41 @@ def opportunity_problems(df: pd.DataFrame, mapping: ColumnMapping, *, row_offset
         closed_like = _key(stage).str.contains(_CLOSED_WORDS, regex=True).fillna(False)
         hint = np.where(closed_like, " (it reads as closed: add it to [stages] won or lost)",
                         " (not in [stages] open: add it there)" if mapping.open else "")
-        rej.append(_frame(stage.index, "stage", stage,
-                          "unknown stage '" + stage + "'" + pd.Series(hint, index=stage.index)))
+        rej.append(problems(stage.index, "stage", stage,
+                            "unknown stage '" + stage + "'" + pd.Series(hint, index=stage.index),
+                            "unknown_stage"))
     won = status.eq("won")
     shown = df["amount"] if amount_text is None else amount_text
     if amount_problems is not None:
-        bad = amount_problems.notna()
+        bad = amount_problems["reason"].notna()
+        why = amount_problems
         if (bad & won).any():
             i = df.index[bad & won]
-            rej.append(_frame(i, "amount", shown[i], amount_problems[i]))
+            rej.append(problem_frame(i, "amount", shown[i], why.loc[i, "reason"],
+                                     why.loc[i, "kind"], why.loc[i, "fix"]))
         if (bad & ~won & ~unknown).any():
             i = df.index[bad & ~won & ~unknown]
-            flags.append(_frame(i, "amount", shown[i], amount_problems[i] +
-                                " (kept: not a won opportunity, the amount is not used)"))
+            flags.append(problem_frame(
+                i, "amount", shown[i],
+                why.loc[i, "reason"] + " (kept: not a won opportunity, the amount is not used)",
+                why.loc[i, "kind"], why.loc[i, "fix"]))
         no_amount = won & df["amount"].isna() & ~bad
     else:
         no_amount = won & df["amount"].isna()
     if no_amount.any():
-        rej.append(_frame(df.index[no_amount], "amount", "", "won opportunity without an amount"))
+        rej.append(problems(df.index[no_amount], "amount", "",
+                            "won opportunity without an amount", "without_amount"))
     closed = status.isin(["won", "lost"])
     no_close = closed & df["close_date"].isna()
     if no_close.any():
-        rej.append(_frame(df.index[no_close], "close_date", "",
-                          "closed opportunity without a close_date"))
+        rej.append(problems(df.index[no_close], "close_date", "",
+                            "closed opportunity without a close_date", "without_close_date"))
     early = closed & (df["close_date"] < df["created_date"]).fillna(False)
     if early.any():
         i = df.index[early]
-        flags.append(_frame(i, "close_date", df.loc[i, "close_date"].dt.strftime("%Y-%m-%d"),
-                            "close_date before created_date: kept, left out of "
-                            "sales_cycle_days"))
+        flags.append(problems(i, "close_date", df.loc[i, "close_date"].dt.strftime("%Y-%m-%d"),
+                              "close_date before created_date: kept, left out of "
+                              "sales_cycle_days", "close_before_created"))
     rejected = pd.Index(pd.concat(rej)["idx"]) if rej else pd.Index([])
     if "opportunity_id" in df:
         ok = df[~df.index.isin(rejected) & df["opportunity_id"].notna()]
@@ -464,19 +451,20 @@ def opportunity_problems(df: pd.DataFrame, mapping: ColumnMapping, *, row_offset
             if not conf.empty:
                 rows = (conf.index.to_series() + row_offset).groupby(conf["opportunity_id"])
                 listing = conf["opportunity_id"].map(rows.agg(lambda r: _rows_text(r)))
-                rej.append(_frame(conf.index, "opportunity_id", conf["opportunity_id"],
-                                  "opportunity_id '" + conf["opportunity_id"].astype(str)
-                                  + "' repeats with different values (rows " + listing + ")"))
+                rej.append(problems(conf.index, "opportunity_id", conf["opportunity_id"],
+                                    "opportunity_id '" + conf["opportunity_id"].astype(str)
+                                    + "' repeats with different values (rows " + listing + ")",
+                                    "conflicting_copies"))
             same = rep[~rep["opportunity_id"].isin(conflict_ids)]
             later = same["opportunity_id"].duplicated(keep="first")
             if later.any():
                 first = (same.index.to_series().groupby(same["opportunity_id"]).transform("min")
                          + row_offset)
                 i = same.index[later]
-                rej.append(_frame(i, "opportunity_id", same.loc[i, "opportunity_id"],
-                                  "duplicate of row " + first[i].astype(str)
-                                  + " (same opportunity_id)"))
-    empty = pd.DataFrame(columns=["idx", "column", "value", "reason"])
+                rej.append(problems(i, "opportunity_id", same.loc[i, "opportunity_id"],
+                                    "duplicate of row " + first[i].astype(str)
+                                    + " (same opportunity_id)", "duplicate"))
+    empty = pd.DataFrame(columns=PROBLEM_COLUMNS)
     return (pd.concat(rej, ignore_index=True) if rej else empty,
             pd.concat(flags, ignore_index=True) if flags else empty, status)
 
@@ -521,7 +509,7 @@ def quota_problems(quotas: pd.DataFrame, *, row_offset: int = 2) -> pd.DataFrame
 
     An exact repeat (same rep, period and quota) after the first is a duplicate; rows whose
     periods overlap (share at least a day) are all rejected: which one is right cannot be told.
-    Returns ``idx, column, value, reason`` (index of ``quotas``).
+    Returns problem rows ``idx, column, value, reason, kind, fix`` (index of ``quotas``).
 
     Examples
     --------
@@ -539,10 +527,10 @@ def quota_problems(quotas: pd.DataFrame, *, row_offset: int = 2) -> pd.DataFrame
     dup = quotas.duplicated(key, keep="first")
     if dup.any():
         first = quotas.index.to_series().groupby([quotas[k] for k in key]).transform("min")
-        out.append(_frame(quotas.index[dup], "period_start",
-                          quotas.loc[dup, "period_start"].dt.strftime("%Y-%m-%d"),
-                          "duplicate of row " + (first[dup] + row_offset).astype(str)
-                          + " (same rep, period and quota)"))
+        out.append(problems(quotas.index[dup], "period_start",
+                            quotas.loc[dup, "period_start"].dt.strftime("%Y-%m-%d"),
+                            "duplicate of row " + (first[dup] + row_offset).astype(str)
+                            + " (same rep, period and quota)", "duplicate"))
     q = quotas[~dup].sort_values(["rep_id", "period_start", "period_end"], kind="stable")
     if len(q):
         prev_end = q.groupby("rep_id")["period_end"].cummax().groupby(q["rep_id"]).shift()
@@ -553,12 +541,12 @@ def quota_problems(quotas: pd.DataFrame, *, row_offset: int = 2) -> pd.DataFrame
         if not over.empty:
             rows = (over.index.to_series() + row_offset).groupby(block[size > 1])
             listing = block[size > 1].map(rows.agg(lambda r: _rows_text(sorted(r))))
-            out.append(_frame(over.index, "period_start",
-                              over["period_start"].dt.strftime("%Y-%m-%d"),
-                              "quota period overlaps another of the same rep (rows "
-                              + listing + ")"))
+            out.append(problems(over.index, "period_start",
+                                over["period_start"].dt.strftime("%Y-%m-%d"),
+                                "quota period overlaps another of the same rep (rows "
+                                + listing + ")", "overlap", what="quota period"))
     if not out:
-        return pd.DataFrame(columns=["idx", "column", "value", "reason"])
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
     return pd.concat(out, ignore_index=True)
 
 
@@ -574,7 +562,8 @@ class CRMOutcomes:
     period : str or None
         ``'month'``, ``'quarter'``, or ``None`` (the quota rows' own periods).
     quota_rejects : DataFrame
-        Quota rows not used because of the period rule (``idx, column, value, reason``).
+        Quota rows not used because of the period rule (problem rows: ``idx, column, value,
+        reason, kind, fix``).
     gaps : DataFrame
         ``rep_id, gap_start, gap_end, days``: stretches between a rep's quota periods.
     reps_without_opportunities : DataFrame
@@ -591,7 +580,7 @@ class CRMOutcomes:
     outcomes: pd.DataFrame
     period: str | None = None
     quota_rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["idx", "column", "value", "reason"]))
+        columns=PROBLEM_COLUMNS))
     gaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["rep_id", "gap_start", "gap_end", "days"]))
     reps_without_opportunities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
@@ -625,7 +614,7 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
     periods : DataFrame
         ``rep_id, period_start, period_end, quota, quota_rows``, sorted by rep and start.
     rejects : DataFrame
-        ``idx, column, value, reason`` of quota rows not used.
+        Problem rows (``idx, column, value, reason, kind, fix``) of quota rows not used.
 
     Examples
     --------
@@ -642,7 +631,7 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
     ['2026Q3 only partly covered by quota rows (31 of 92 days)']
     """
     cols = ["rep_id", "period_start", "period_end", "quota"]
-    empty = pd.DataFrame(columns=["idx", "column", "value", "reason"])
+    empty = pd.DataFrame(columns=PROBLEM_COLUMNS)
     if period is None:
         out = quotas[cols].assign(quota_rows=1)
         return out.sort_values(["rep_id", "period_start"], kind="stable").reset_index(
@@ -657,12 +646,13 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
     rejects = []
     spans = start_p != end_p
     if spans.any():
-        rejects.append(_frame(quotas.index[spans], "period_end",
-                              quotas.loc[spans, "period_end"].dt.strftime("%Y-%m-%d"),
-                              f"quota period spans more than one {period} ("
-                              + start_p[spans].astype(str) + " to " + end_p[spans].astype(str)
-                              + "); give one row per " + ("month" if period == "month"
-                                                          else "month or quarter")))
+        rejects.append(problems(quotas.index[spans], "period_end",
+                                quotas.loc[spans, "period_end"].dt.strftime("%Y-%m-%d"),
+                                f"quota period spans more than one {period} ("
+                                + start_p[spans].astype(str) + " to "
+                                + end_p[spans].astype(str) + "); give one row per "
+                                + ("month" if period == "month" else "month or quarter"),
+                                "spans_periods", period=period))
     q = quotas[~spans].assign(_p=start_p[~spans],
                               _days=(quotas["period_end"] - quotas["period_start"]).dt.days + 1)
     g = q.groupby(["rep_id", "_p"], sort=True)
@@ -675,11 +665,11 @@ def quota_periods(quotas: pd.DataFrame, period: str | None = None
     if not partial.empty:
         bad = q.reset_index().merge(partial[["rep_id", "_p", "_days", "_need"]],
                                     on=["rep_id", "_p"], suffixes=("_row", ""))
-        rejects.append(_frame(bad["index"], "period_start",
-                              bad["period_start"].dt.strftime("%Y-%m-%d"),
-                              bad["_p"].astype(str) + " only partly covered by quota rows ("
-                              + bad["_days"].astype(str) + " of " + bad["_need"].astype(str)
-                              + " days)"))
+        rejects.append(problems(bad["index"], "period_start",
+                                bad["period_start"].dt.strftime("%Y-%m-%d"),
+                                bad["_p"].astype(str) + " only partly covered by quota rows ("
+                                + bad["_days"].astype(str) + " of " + bad["_need"].astype(str)
+                                + " days)", "partly_covered"))
     out = agg[agg["_days"] >= agg["_need"]][[*cols, "quota_rows"]]
     return (out.sort_values(["rep_id", "period_start"], kind="stable").reset_index(drop=True),
             pd.concat(rejects, ignore_index=True) if rejects else empty)

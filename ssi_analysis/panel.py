@@ -18,9 +18,29 @@ time order
     day of the period) and ``ssi_after`` (as of one period length after that, when the
     activity data reach that far), so the change in SSI *after* an outcome can be related to it.
 
+**Window coverage, rep by rep.** A computed SSI is only as good as the activity its window
+holds. For every rep-period the panel measures ``window_coverage``: the share of the
+``window_days`` before the period that the rep's records cover, from the rep's coverage start
+to the period start (and no further than the data's last day). A rep's coverage starts at their
+first activity record *less the data's reporting interval* (the most common gap between the
+data's distinct activity dates: 1 day for daily data, 7 for weekly exports, whose record dated
+Sunday counts the seven days ending that Sunday), or at their ``hire_date`` when that is
+later; a rep with no activity rows at all is covered from the data's first record. The rule:
+
+* coverage of at least ``min_window_coverage`` (``[analysis]``, default 0.9) and below 1: kept
+  and **flagged** (``window_partial = True``), not prorated (the score is what the activity
+  in the window gives); the analysis reports a sensitivity run without the flagged rows;
+* coverage below the threshold: left out with the reason (the rep's history starts inside the
+  window: a new hire, or history missing from the export; or the period starts after the
+  activity data end);
+* a rep hired after the period started, and a rep-period with no score, are left out with
+  the reason.
+
+So a window that starts a few days before the first *weekly* record is fully covered, and one
+rep's late start no longer costs every rep the period.
+
 Rep-periods that cannot be used are never dropped silently: they are listed in
-``Panel.excluded`` with a reason (no SSI at the period start, a window that is not yet full),
-and ``rows_read == len(data) + len(excluded)``.
+``Panel.excluded`` with a reason, and ``rows_read == len(data) + len(excluded)``.
 
 Examples
 --------
@@ -47,7 +67,8 @@ from .scoring import score
 SSI_COLUMNS = ("ssi", *PILLARS)
 EXTREME_ATTAINMENT = 5.0
 """Attainment beyond 500% of quota is noted (a quota typo is the usual cause); kept."""
-_EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason"]
+_EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason", "window_coverage",
+                     "covered_from"]
 
 
 @dataclass
@@ -119,6 +140,57 @@ def _one_period_after(start: pd.Series, end: pd.Series) -> pd.Series:
     return days.where(~calendar, first + pd.offsets.MonthEnd(0))
 
 
+def reporting_interval(dates: pd.Series) -> int:
+    """The data's reporting interval in days: the most common gap between its distinct dates
+    (1 for daily activity, 7 for weekly exports; at most 31).
+
+    >>> reporting_interval(pd.Series(pd.date_range("2026-01-04", periods=5, freq="7D")))
+    7
+    >>> reporting_interval(pd.Series(pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-05"])))
+    1
+    """
+    days = np.unique(pd.to_datetime(dates.dropna().unique()).to_numpy().astype("datetime64[D]"))
+    gaps = np.diff(days).astype(int)
+    if not len(gaps):
+        return 1
+    values, counts = np.unique(gaps, return_counts=True)
+    return int(min(values[np.argmax(counts)], 31))
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    share: np.ndarray          # covered share of each rep-period's window
+    cover_from: pd.Series      # the day each rep-period's coverage starts (NaT: never)
+    interval: int              # the data's reporting interval, days
+    own_first: pd.Series       # each rep-period's rep's first activity date (NaT: none)
+    hired: pd.Series           # hire date (NaT: unknown)
+
+
+def _coverage(out: pd.DataFrame, bundle: Bundle, window_start: pd.Series,
+              window_end: pd.Series, window_days: int) -> _Coverage:
+    """Per rep-period: the covered share of the window, and where coverage starts."""
+    act = bundle.activity
+    interval = reporting_interval(act["date"]) if len(act) else 1
+    back = pd.Timedelta(days=interval - 1)
+    last_day = act["date"].max() if len(act) else pd.NaT
+    data_from = act["date"].min() - back if len(act) else pd.NaT
+    own_first = out["rep_id"].map(act.groupby("rep_id", observed=True)["date"].min())
+    cover_from = (own_first - back).fillna(data_from)
+    hired = (pd.to_datetime(out["rep_id"].map(bundle.reps.set_index("rep_id")["hire_date"]),
+                            errors="coerce") if "hire_date" in bundle.reps
+             else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]"))
+    cover_from = cover_from.where(~(hired > cover_from), hired)
+    start = np.maximum(window_start.to_numpy(), cover_from.to_numpy())
+    end = np.minimum(window_end.to_numpy(), np.datetime64(last_day, "ns") if pd.notna(last_day)
+                     else window_end.to_numpy())
+    with np.errstate(invalid="ignore"):
+        days = (end - start).astype("timedelta64[D]").astype(float) + 1
+    days = np.where(np.isnan(days) | pd.isna(cover_from).to_numpy(), 0.0, days)
+    share = np.clip(days, 0, window_days) / window_days
+    return _Coverage(share, cover_from.reset_index(drop=True), interval,
+                     own_first.reset_index(drop=True), hired.reset_index(drop=True))
+
+
 def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig | None = None,
                 analysis: AnalysisConfig | None = None) -> Panel:
     """Build the rep x period panel from a loaded data folder.
@@ -133,7 +205,7 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
     config : ScoringConfig, optional
         Scoring settings (defaults: the shipped ``scoring.toml``).
     analysis : AnalysisConfig, optional
-        For ``observed_max_age_days``.
+        For ``observed_max_age_days`` and ``min_window_coverage``.
 
     Returns
     -------
@@ -177,28 +249,51 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         at_start = key.iloc[:n].reset_index(drop=True)
         at_end = key["ssi"].iloc[n:2 * n].to_numpy()
         at_after = key["ssi"].iloc[2 * n:].to_numpy()
-        first_day = bundle.activity["date"].min() if len(bundle.activity) else pd.NaT
         last_day = bundle.activity["date"].max() if len(bundle.activity) else pd.NaT
-        window_start = asof["start"] - pd.Timedelta(days=config.window_days - 1)
-        not_full = (window_start < first_day).to_numpy() if pd.notna(first_day) else \
-            np.ones(n, bool)
-        if not_full.any():
-            excluded.append(out.loc[not_full, ["rep_id", "period_start", "period_end"]].assign(
-                reason=f"the {config.window_days}-day window before the period starts before "
-                       "the first activity date, so SSI would be understated"))
-        # a rep whose own activity starts inside the window: a new hire, or history missing
-        # from the export; kept (a new hire's low score is real) but counted and marked
-        own_first = out["rep_id"].map(bundle.activity.groupby("rep_id", observed=True)["date"]
-                                      .min())
-        out["window_covered"] = ~(own_first > window_start).to_numpy()
-        late = (~out["window_covered"].to_numpy()) & ~not_full
-        if late.any():
-            notes.append(f"{int(late.sum())} rep-period(s) of {out.loc[late, 'rep_id'].nunique()} "
-                         f"rep(s) whose own activity starts inside the {config.window_days}-day "
-                         "window before the period (new hires, or history missing from the "
-                         "export): their SSI may be understated; they are marked "
-                         "window_covered = False in the panel")
-        no_activity = own_first.isna().to_numpy() & ~not_full
+        window_days = config.window_days
+        window_start = asof["start"] - pd.Timedelta(days=window_days - 1)
+        cov = _coverage(out, bundle, window_start, asof["start"], window_days)
+        share, cover_from, hired = cov.share, cov.cover_from, cov.hired
+        threshold = analysis.min_window_coverage
+        out["window_coverage"] = share
+        out["window_covered"] = share >= 1.0
+        out["window_partial"] = (share < 1.0) & (share >= threshold)
+        late_hire = (hired > out["period_start"]).to_numpy()
+        beyond = (asof["start"] > last_day).to_numpy() & (share < threshold) \
+            if pd.notna(last_day) else share < threshold
+        starts_after = (cover_from > asof["start"]).to_numpy() & (share < threshold)
+        thin = share < threshold
+        no_score = at_start["ssi"].isna().to_numpy()
+        end_day = last_day.strftime("%Y-%m-%d") if pd.notna(last_day) else "never"
+        # one reason per kind (the counts read well); the share and the day in columns
+        why = np.select(
+            [late_hire, beyond, starts_after, thin, no_score],
+            ["the rep was hired after the period started: no SSI before it",
+             f"the period starts after the activity data end ({end_day}): less than "
+             f"{threshold:.0%} of its {window_days}-day window is in the data",
+             "the rep's activity starts after the period started (hired mid-period, or "
+             "history missing from the export)",
+             f"the rep's activity covers less than {threshold:.0%} of the {window_days}-day "
+             "window before the period (a new hire, or history missing from the export)",
+             "no SSI could be scored for the rep at the period start"],
+            default="")
+        bad = why != ""
+        if bad.any():
+            excluded.append(out.loc[bad, ["rep_id", "period_start", "period_end"]].assign(
+                reason=why[bad], window_coverage=share[bad],
+                covered_from=cover_from[bad].to_numpy()))
+        flagged = out["window_partial"].to_numpy() & ~bad
+        if flagged.any():
+            notes.append(f"{int(flagged.sum())} rep-period(s) of "
+                         f"{out.loc[flagged, 'rep_id'].nunique()} rep(s) have a "
+                         f"{window_days}-day window covered only in part (at least "
+                         f"{threshold:.0%}, less than all): kept and flagged window_partial; "
+                         "the analysis reports a sensitivity run without them")
+        if cov.interval > 1:
+            notes.append(f"activity is reported every {cov.interval} days: each record counts "
+                         f"the {cov.interval} days ending on its date, so a window is covered "
+                         f"from {cov.interval - 1} days before a rep's first record")
+        no_activity = cov.own_first.isna().to_numpy() & ~bad
         if no_activity.any():
             notes.append(f"{out.loc[no_activity, 'rep_id'].nunique()} rep(s) have no activity "
                          "rows at all: scored 0 on every activity metric")
@@ -207,7 +302,7 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         at_after = np.where(asof["after"].to_numpy() <= last_day, at_after, np.nan)
         for col in SSI_COLUMNS:
             out[col] = at_start[col].to_numpy()
-        keep = ~not_full
+        keep = ~bad
     else:
         max_age = analysis.observed_max_age_days
         pairs = pd.DataFrame({"rep_id": out["rep_id"], "date": asof["start"]})
@@ -265,8 +360,10 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
     excl = (pd.concat(excluded, ignore_index=True) if excluded
             else pd.DataFrame(columns=_EXCLUDED_COLUMNS))
     if data.empty:
+        reasons = excl["reason"].value_counts()
         raise SSIDataError("no rep-period has an SSI measured before it: "
-                           + "; ".join(sorted(set(excl["reason"]))), file="outcomes",
+                           + "; ".join(f"{n} x {r}" for r, n in reasons.head(3).items()),
+                           file="outcomes",
                            fix="outcome periods must start at least one scoring window after "
                                "the first activity date (or have LinkedIn snapshots before them)")
     return Panel(data=data, excluded=excl, ssi_source=ssi, rows_read=rows_read,

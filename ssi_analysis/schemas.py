@@ -1,9 +1,13 @@
-"""The input contract: the metric catalogue and a pandera model for every table.
+"""The input contract: how names are read, the metric catalogue, and every table's row rules.
 
-The loaders in :mod:`ssi_analysis.io` turn raw files into typed frames and then validate them
-against these models with ``lazy=True``, so every failing row is found in one pass. Row-level
-failures become rejected rows with a reason; table-level ones (a missing column, duplicate
-``rep_id``) stop the run with :class:`~ssi_analysis.errors.SSIInputError`.
+Each table's columns and row rules (:data:`TABLE_RULES`, rules of :mod:`ssi_analysis.rules`)
+make its pandera schema (``RepsSchema``, ``ActivitySchema``...: a check per rule, whose
+``error`` is the rule's key), the vectorised screen the loader runs on millions of rows, and
+the checks the DuckDB engine runs in SQL. The loaders in :mod:`ssi_analysis.io` turn raw files
+into typed frames and validate them with ``lazy=True``, so every failing row is found in one
+pass. Row-level failures become rejected rows with a reason, its kind and its fix; table-level
+ones (a missing column, duplicate ``rep_id``) stop the run with
+:class:`~ssi_analysis.errors.SSIInputError`.
 
 Examples
 --------
@@ -19,11 +23,40 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
+
+from .rules import (
+    KINDS,
+    Cells,
+    Rule,
+    above_zero,
+    at_least,
+    at_most,
+    finite,
+    floats,
+    isin_array,
+    missing,
+    not_empty,
+    one_of,
+    sql_names,
+)
+
+
+def normalise_name(name: object) -> str:
+    """How a column, metric or field name in a file is read: lower case, spaces, hyphens,
+    slashes and dots as ``_``, a byte-order mark and surrounding ``_`` removed.
+
+    >>> normalise_name(" Profile Completeness "), normalise_name("Close-Date"), normalise_name("a/b.c")
+    ('profile_completeness', 'close_date', 'a_b_c')
+    """
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-/.]+", "_", text).strip("_")
+
 
 # ------------------------------------------------------------------ the metric catalogue
 METRICS: dict[str, str] = {
@@ -127,150 +160,155 @@ spaces as underscores), mapped to ours: LinkedIn's internal pillar names
 A mapping file's ``[ssi_fields]`` adds more."""
 
 
-# ------------------------------------------------------------------ pandera models
-class RepsSchema(pa.DataFrameModel):
-    """``reps``: one row per rep. Extra columns are kept."""
+# ------------------------------------------------------------------ the row rules of each table
+@dataclass(frozen=True)
+class Column:
+    """A column of a table's schema: its type, whether a cell may be missing, whether the
+    column must be there."""
 
-    rep_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    team: Series[str] | None = pa.Field(nullable=True)
-    industry: Series[str] | None = pa.Field(nullable=True)
-    region: Series[str] | None = pa.Field(nullable=True)
-    tenure_months: Series[float] | None = pa.Field(nullable=True, ge=0, le=1200)
-    hire_date: Series[pd.Timestamp] | None = pa.Field(nullable=True)
-    manager_id: Series[str] | None = pa.Field(nullable=True)
-
-    class Config:
-        strict = False
-        coerce = False
+    dtype: object
+    nullable: bool = True
+    required: bool = True
 
 
-class ActivitySchema(pa.DataFrameModel):
-    """``activity`` in long form (wide files are melted to this shape first)."""
+TEXT, NUMBER, DATE = str, float, "datetime64[ns]"
 
-    rep_id: Series[str] = pa.Field(nullable=False)
-    date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    metric: Series[str] = pa.Field(nullable=False, isin=sorted(METRICS))
-    value: Series[float] = pa.Field(nullable=False, ge=0)
-
-    @pa.check("value", error=CEILING_ERROR)
-    @classmethod
-    def within_ceiling(cls, value: Series[float]) -> Series[bool]:
-        return ~(value > VALUE_CEILING) | value.abs().eq(float("inf"))  # inf: not finite
-
-    @pa.dataframe_check(element_wise=False, error="a level must be within 0..1")
-    @classmethod
-    def levels_within_unit(cls, df: pd.DataFrame) -> Series[bool]:
-        # a value that is missing or not a number is rejected for that alone
-        return ~df["metric"].isin(LEVEL_METRICS) | (df["value"] <= 1) | df["value"].isna()
-
-    @pa.dataframe_check(error="value must be finite")
-    @classmethod
-    def finite(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["value"].abs().eq(float("inf"))
-
-    class Config:
-        strict = True
-        coerce = False
+_PILLARS = ("brand", "people", "insights", "relationships")
 
 
-class OutcomesSchema(pa.DataFrameModel):
-    """``outcomes``: one row per rep and outcome period."""
+def _ceiling() -> Rule:
+    def test(cells: Cells) -> np.ndarray:
+        v = floats(cells.typed["value"])
+        with np.errstate(invalid="ignore"):
+            return (v > VALUE_CEILING) & ~np.isinf(v)            # inf: not finite
 
-    rep_id: Series[str] = pa.Field(nullable=False)
-    period_start: Series[pd.Timestamp] = pa.Field(nullable=False)
-    period_end: Series[pd.Timestamp] = pa.Field(nullable=False)
-    quota: Series[float] = pa.Field(nullable=False, gt=0)
-    bookings: Series[float] = pa.Field(nullable=False)  # negative allowed: refunds
-    opportunities: Series[float] = pa.Field(nullable=False, ge=0)
-    deals_won: Series[float] | None = pa.Field(nullable=True, ge=0)
+    return Rule("value:ceiling", "ceiling", "value", CEILING_ERROR, test,
+                f"value > {VALUE_CEILING!r} AND NOT isinf(value)", f"{CEILING_ERROR} ({{value}})")
 
-    @pa.dataframe_check(error="period_end is before period_start")
-    @classmethod
-    def period_order(cls, df: pd.DataFrame) -> Series[bool]:
+
+def _levels_within_unit() -> Rule:
+    def test(cells: Cells) -> np.ndarray:
+        v = floats(cells.typed["value"])
+        with np.errstate(invalid="ignore"):                    # missing: rejected for that alone
+            return isin_array(cells.typed["metric"], LEVEL_METRICS) & (v > 1)
+
+    label = KINDS["level_range"].label
+    return Rule("levels", "level_range", "value", label, test,
+                f"metric IN ({sql_names(LEVEL_METRICS)}) AND value > 1", label,
+                columns=("value",))
+
+
+def _period_order() -> Rule:
+    def test(cells: Cells) -> np.ndarray:
         # a date that could not be read is rejected for that alone, not also for the order
-        return (df["period_end"] >= df["period_start"]) | df["period_end"].isna() \
-            | df["period_start"].isna()
+        return (cells.typed["period_end"] < cells.typed["period_start"]).to_numpy(dtype=bool)
 
-    @pa.dataframe_check(error="value must be finite")
-    @classmethod
-    def finite(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df[["quota", "bookings", "opportunities"]].abs().eq(float("inf")).any(axis=1)
-
-    class Config:
-        strict = False
-        coerce = False
+    label = KINDS["period_order"].label
+    return Rule("period_order", "period_order", "period_end", label, test,
+                "period_end < period_start", label, columns=("period_end",))
 
 
-class SSIObservedSchema(pa.DataFrameModel):
-    """``ssi_observed``: the SSI values LinkedIn reported."""
+@dataclass(frozen=True)
+class TableRules:
+    """A table's schema: its columns, and its row rules in the order they are checked (rules
+    across the row first, then each column's: missing first, then the column's own)."""
 
-    rep_id: Series[str] = pa.Field(nullable=False)
-    date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    ssi: Series[float] = pa.Field(nullable=False, ge=0, le=100)
-    brand: Series[float] = pa.Field(nullable=False, ge=0, le=25)
-    people: Series[float] = pa.Field(nullable=False, ge=0, le=25)
-    insights: Series[float] = pa.Field(nullable=False, ge=0, le=25)
-    relationships: Series[float] = pa.Field(nullable=False, ge=0, le=25)
-    industry_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
-    network_rank: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
-    industry_ssi: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
-    network_ssi: Series[float] | None = pa.Field(nullable=True, ge=0, le=100)
-    industry_brand: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    industry_people: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    industry_insights: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    industry_relationships: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    network_brand: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    network_people: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    network_insights: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
-    network_relationships: Series[float] | None = pa.Field(nullable=True, ge=0, le=25)
+    name: str
+    columns: dict[str, Column]
+    checks: tuple[Rule, ...] = ()
+    cells: dict[str, tuple[Rule, ...]] = field(default_factory=dict)
+    strict: bool = False
 
-    class Config:
-        strict = False
-        coerce = False
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        out = list(self.checks)
+        for name, col in self.columns.items():
+            if not col.nullable:
+                out.append(missing(name, typed=col.dtype in (NUMBER, DATE)))
+            out.extend(self.cells.get(name, ()))
+        return tuple(out)
 
+    def schema(self) -> pa.DataFrameSchema:
+        """The pandera schema: each rule a check whose ``error`` is the rule's key."""
+        def check(rule: Rule) -> pa.Check:
+            if rule.row_check:
+                return pa.Check(lambda df, r=rule: pd.Series(~r.test(Cells(df)), index=df.index),
+                                error=rule.key)
+            return pa.Check(lambda s, r=rule: pd.Series(~r.test(Cells(s.to_frame())),
+                                                        index=s.index), error=rule.key)
 
-class OpportunitiesSchema(pa.DataFrameModel):
-    """``opportunities``: one row per CRM opportunity, after the column mapping.
-
-    Stage rules (won, lost, open, unknown), amounts and duplicate ids are checked by
-    :mod:`ssi_analysis.crm`; this model checks the cells every row needs.
-    """
-
-    owner: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    opportunity_id: Series[str] | None = pa.Field(nullable=True)
-    created_date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    close_date: Series[pd.Timestamp] = pa.Field(nullable=True)
-    stage: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    amount: Series[float] = pa.Field(nullable=True)
-
-    class Config:
-        strict = False
-        coerce = False
+        columns = {name: pa.Column(col.dtype, nullable=col.nullable, required=col.required,
+                                   checks=[check(r) for r in self.cells.get(name, ())],
+                                   name=name)
+                   for name, col in self.columns.items()}
+        return pa.DataFrameSchema(columns, checks=[check(r) for r in self.checks],
+                                  strict=self.strict, coerce=False, name=self.name)
 
 
-class QuotasSchema(pa.DataFrameModel):
-    """``quotas``: one row per rep and quota period (often a month), from finance."""
+def _ranged(columns: tuple[str, ...], top: float) -> dict[str, tuple[Rule, ...]]:
+    return {c: (at_least(c, 0), at_most(c, top)) for c in columns}
 
-    rep_id: Series[str] = pa.Field(nullable=False)
-    period_start: Series[pd.Timestamp] = pa.Field(nullable=False)
-    period_end: Series[pd.Timestamp] = pa.Field(nullable=False)
-    quota: Series[float] = pa.Field(nullable=False, gt=0)
 
-    @pa.dataframe_check(error="period_end is before period_start")
-    @classmethod
-    def period_order(cls, df: pd.DataFrame) -> Series[bool]:
-        # a date that could not be read is rejected for that alone, not also for the order
-        return (df["period_end"] >= df["period_start"]) | df["period_end"].isna() \
-            | df["period_start"].isna()
+TABLE_RULES: dict[str, TableRules] = {t.name: t for t in (
+    TableRules("reps", {
+        "rep_id": Column(TEXT, nullable=False), "team": Column(TEXT, required=False),
+        "industry": Column(TEXT, required=False), "region": Column(TEXT, required=False),
+        "tenure_months": Column(NUMBER, required=False),
+        "hire_date": Column(DATE, required=False), "manager_id": Column(TEXT, required=False)},
+        cells={"rep_id": (not_empty("rep_id"),),
+               "tenure_months": (at_least("tenure_months", 0),
+                                 at_most("tenure_months", 1200))}),
+    TableRules("activity", {   # long form (wide files are melted to this shape first)
+        "rep_id": Column(TEXT, nullable=False), "date": Column(DATE, nullable=False),
+        "metric": Column(TEXT, nullable=False), "value": Column(NUMBER, nullable=False)},
+        checks=(_levels_within_unit(), finite(("value",))),
+        cells={"metric": (one_of("metric", METRICS, "unknown_metric"),),
+               "value": (at_least("value", 0), _ceiling())}, strict=True),
+    TableRules("outcomes", {
+        "rep_id": Column(TEXT, nullable=False), "period_start": Column(DATE, nullable=False),
+        "period_end": Column(DATE, nullable=False), "quota": Column(NUMBER, nullable=False),
+        "bookings": Column(NUMBER, nullable=False),             # negative allowed: refunds
+        "opportunities": Column(NUMBER, nullable=False),
+        "deals_won": Column(NUMBER, required=False)},
+        checks=(_period_order(), finite(("quota", "bookings", "opportunities"))),
+        cells={"quota": (above_zero("quota"),), "opportunities": (at_least("opportunities", 0),),
+               "deals_won": (at_least("deals_won", 0),)}),
+    TableRules("ssi_observed", {
+        "rep_id": Column(TEXT, nullable=False), "date": Column(DATE, nullable=False),
+        **{c: Column(NUMBER, nullable=False) for c in ("ssi", *_PILLARS)},
+        **{c: Column(NUMBER, required=False) for c in ("industry_rank", "network_rank",
+                                                        *OBSERVED_BENCHMARKS)}},
+        cells={**_ranged(("ssi", "industry_rank", "network_rank", "industry_ssi",
+                          "network_ssi"), 100),
+               **_ranged((*_PILLARS, *(f"{g}_{p}" for g in ("industry", "network")
+                                       for p in _PILLARS)), 25)}),
+    TableRules("opportunities", {   # stages, amounts and repeated ids: ssi_analysis.crm
+        "owner": Column(TEXT, nullable=False), "opportunity_id": Column(TEXT, required=False),
+        "created_date": Column(DATE, nullable=False), "close_date": Column(DATE),
+        "stage": Column(TEXT, nullable=False), "amount": Column(NUMBER)},
+        cells={"owner": (not_empty("owner"),), "stage": (not_empty("stage"),)}),
+    TableRules("quotas", {
+        "rep_id": Column(TEXT, nullable=False), "period_start": Column(DATE, nullable=False),
+        "period_end": Column(DATE, nullable=False), "quota": Column(NUMBER, nullable=False)},
+        checks=(_period_order(), finite(("quota",))), cells={"quota": (above_zero("quota"),)}),
+)}
+"""Every table's columns and row rules; its pandera schema, its screen and its SQL checks are
+made from them."""
 
-    @pa.dataframe_check(error="value must be finite")
-    @classmethod
-    def finite(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["quota"].abs().eq(float("inf"))
-
-    class Config:
-        strict = False
-        coerce = False
+RepsSchema = TABLE_RULES["reps"].schema()
+"""``reps``: one row per rep. Extra columns are kept."""
+ActivitySchema = TABLE_RULES["activity"].schema()
+"""``activity`` in long form (wide files are melted to this shape first)."""
+OutcomesSchema = TABLE_RULES["outcomes"].schema()
+"""``outcomes``: one row per rep and outcome period."""
+SSIObservedSchema = TABLE_RULES["ssi_observed"].schema()
+"""``ssi_observed``: the SSI values LinkedIn reported."""
+OpportunitiesSchema = TABLE_RULES["opportunities"].schema()
+"""``opportunities``: one row per CRM opportunity, after the column mapping (stage rules
+(won, lost, open, unknown), amounts and duplicate ids are checked by :mod:`ssi_analysis.crm`;
+this schema checks the cells every row needs)."""
+QuotasSchema = TABLE_RULES["quotas"].schema()
+"""``quotas``: one row per rep and quota period (often a month), from finance."""
 
 
 # ------------------------------------------------------------------ table descriptions
@@ -279,12 +317,17 @@ class TableSpec:
     """What the loader needs to know about a table: required columns and how to type each."""
 
     name: str
-    schema: type[pa.DataFrameModel]
+    schema: pa.DataFrameSchema
     required: tuple[str, ...]
     ids: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     optional: bool = True
+
+    @property
+    def rules(self) -> TableRules:
+        """The table's columns and row rules."""
+        return TABLE_RULES[self.name]
 
 
 TABLES: dict[str, TableSpec] = {

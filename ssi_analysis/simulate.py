@@ -12,6 +12,13 @@ outcomes depend on activity as the scenario sets:
     Tenure drives both activity and attainment; activity itself has no effect. A naive
     correlation of SSI with attainment is positive, the tenure-adjusted effect is zero.
 
+Tenure enters every scenario through ``z(tenure)``; ``confounding`` sets its shape:
+``'concave'`` (the default) standardises ``log(tenure_months)``, a pay-off that flattens with
+time, ``'linear'`` standardises the months themselves. A control of the wrong fixed shape
+leaves part of the confounding in; a flexible one absorbs both (:mod:`ssi_analysis.stats.models`).
+Teams differ in attainment (territory, manager: ``team_sd``) and, with ``team_activity_sd``,
+in activity too (a team culture), which is what makes clustering by team matter.
+
 Industries differ in the brand, people and insights pillars by design; the relationships
 pillar is built equal across industries (``truth["pillar_multipliers"]``).
 
@@ -45,6 +52,7 @@ from .schemas import METRICS
 
 SCENARIOS = ("effect", "null", "confounded")
 SHAPES = ("tidy", "raw")
+CONFOUNDING = ("concave", "linear")
 
 INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Healthcare",
               "Professional Services")
@@ -98,7 +106,8 @@ SCENARIO_PARAMS = {
 
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
-             observed_share: float = 0.4, shape: str = "tidy"
+             observed_share: float = 0.4, shape: str = "tidy", confounding: str = "concave",
+             team_sd: float = TEAM_SD, team_activity_sd: float = 0.0, n_teams: int | None = None
              ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Simulate a team's data folder.
 
@@ -122,6 +131,16 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         ``'tidy'``: the tables of the input contract. ``'raw'``: opportunities and quotas in
         place of outcomes, snapshots in long form (:func:`raw_shape`); the other tables and
         the random draws behind them are the same.
+    confounding : {'concave', 'linear'}
+        The shape in which tenure drives activity and attainment: through ``log(tenure)``
+        (concave) or the months themselves (linear).
+    team_sd : float
+        SD of the team effect on log attainment.
+    team_activity_sd : float
+        SD of a team effect on log activity intensity (0: none; drawn from its own random
+        stream, so the other tables do not change with it).
+    n_teams : int, optional
+        Number of teams (default: one per 20 reps, at least 2).
 
     Returns
     -------
@@ -139,20 +158,23 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         raise ValueError("n_reps must be at least 2")
     if days < 91:
         raise ValueError("days must be at least 91")
+    if confounding not in CONFOUNDING:
+        raise ValueError(f"confounding must be one of {CONFOUNDING}, got {confounding!r}")
     params = SCENARIO_PARAMS[scenario]
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start)
     dates = pd.date_range(start_ts, periods=days, freq="D")
 
     # ---- reps
-    n_teams = max(2, int(round(n_reps / 20)))
+    n_teams = max(2, int(round(n_reps / 20))) if n_teams is None else int(n_teams)
     team_ind = [INDUSTRIES[i % len(INDUSTRIES)] for i in range(n_teams)]
     team_reg = [REGIONS[(i // len(INDUSTRIES)) % len(REGIONS)] for i in range(n_teams)]  # every
     # industry in every region, so region and industry are not collinear
     team = rng.integers(0, n_teams, n_reps)
     team[:n_teams] = np.arange(min(n_teams, n_reps))  # every team has a rep
     tenure = np.round(rng.gamma(2.0, 18.0, n_reps) + 2).clip(2, 240)
-    tenure_z = (np.log(tenure) - np.log(tenure).mean()) / np.log(tenure).std()
+    shaped = np.log(tenure) if confounding == "concave" else tenure
+    tenure_z = (shaped - shaped.mean()) / shaped.std()
     reps = pd.DataFrame({
         "rep_id": [f"R{i + 1:04d}" for i in range(n_reps)],
         "rep_name": [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(n_reps)],
@@ -166,6 +188,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # ---- activity intensity: person level x monthly drift, optionally driven by tenure
     n_months = int(np.ceil(days / 30.4)) + 1
     person = rng.normal(-0.3, 0.55, n_reps) + params["gamma_tenure_activity"] * 0.55 * tenure_z
+    if team_activity_sd:
+        person = person + np.random.default_rng([seed, 2]).normal(0, team_activity_sd,
+                                                                  n_teams)[team]
     drift = np.cumsum(rng.normal(0, 0.18, (n_reps, n_months)), axis=1)
     month_idx = np.minimum(((dates - start_ts).days / 30.4).astype(int), n_months - 1)
     log_int = person[:, None] + drift[:, month_idx]                         # reps x days
@@ -210,7 +235,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     month_starts = month_starts[month_starts - pd.Timedelta(days=90) >= start_ts - pd.Timedelta(days=1)]
     # territory and manager: a team effect on attainment, unrelated to activity (its own
     # random stream, so the rest of the data do not depend on it)
-    team_effect = np.random.default_rng([seed, 1]).normal(0, TEAM_SD, n_teams)
+    team_effect = np.random.default_rng([seed, 1]).normal(0, team_sd, n_teams)
     quota_base = np.round(50_000 * np.exp(0.25 * rng.normal(size=n_reps) + 0.1 * tenure_z), -3)
     rows = []
     intensity = np.exp(log_int)
@@ -255,25 +280,31 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     ssi_observed["date"] = ssi_observed["date"].dt.date
     activity["date"] = activity["date"].dt.date
 
+    z_name = "z(log tenure)" if confounding == "concave" else "z(tenure months)"
     truth = {
         "scenario": scenario, "seed": seed, "n_reps": n_reps, "start": str(start_ts.date()),
         "days": days, "periods": [str(p.date()) for p in month_starts],
         "outcome_model": {
             "log_attainment": "log(0.9) + beta_activity * z(log mean activity intensity over the "
-                              "90 days before the period) + tau_tenure * z(log tenure) + "
+                              f"90 days before the period) + tau_tenure * {z_name} + "
                               "team effect N(0, team_sd) + N(0, 0.35)",
-            "team_sd": TEAM_SD,
+            "team_sd": team_sd,
             "opportunities": "NegBin(size 8, mean 6 * exp(beta_opportunities * z_activity + "
                              "0.5 * tau_tenure * z_tenure))",
             **params,
         },
         "activity_model": "daily Poisson counts: base rate x exp(person + monthly drift) x "
                           "industry pillar multiplier x weekday factor (weekends 0.15); person "
-                          "~ N(-0.3, 0.55) + gamma_tenure_activity * 0.55 * z(log tenure)",
+                          f"~ N(-0.3, 0.55) + gamma_tenure_activity * 0.55 * {z_name}"
+                          + (" + team effect N(0, team_activity_sd)" if team_activity_sd else ""),
         "pillar_multipliers": PILLAR_MULTIPLIERS,
         "equal_pillars": ["relationships"],
         "different_pillars": ["brand", "people", "insights"],
     }
+    # settings away from their defaults (the bundled example's truth.json stays as it was)
+    truth.update({k: v for k, v in (("confounding", confounding),
+                                    ("team_activity_sd", team_activity_sd))
+                  if v != {"confounding": "concave", "team_activity_sd": 0.0}[k]})
     tables = {"reps": reps, "activity": activity, "outcomes": outcomes,
               "ssi_observed": ssi_observed}
     if shape == "raw":

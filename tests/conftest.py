@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
+import os
+
+# One BLAS thread per test process (set before numpy loads): on a shared 2-core machine
+# OpenBLAS's threads contend, and the many small least-squares fits of the statistics tests
+# run ten times slower with them than without.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-
-import os  # noqa: E402
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

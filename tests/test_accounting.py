@@ -116,7 +116,7 @@ def test_analyze(tmp_path, capsys):
         fh.write("GHOST,2026-04-01,2026-04-30,1000,500,3\nR0001,2026-06-30,2026-06-01,1,1,1\n")
     with open(data / "ssi_observed.csv", "a") as fh:
         fh.write("R0002,2026-03-02,130,30,30,30,30,\n")
-    (tmp_path / "c.toml").write_text("[analysis]\nn_boot = 200\n")
+    (tmp_path / "c.toml").write_text("[analysis]\nn_resamples = 200\n")
     assert main(["analyze", "--data", str(data), "--out", str(tmp_path / "a"), "--config",
                  str(tmp_path / "c.toml")]) == 0
     text = capsys.readouterr().out

@@ -15,7 +15,7 @@ from ssi_analysis.panel import build_panel
 from ssi_analysis.simulate import simulate
 from ssi_analysis.stats.models import adjusted_models
 
-FAST = AnalysisConfig(n_boot=300)
+FAST = AnalysisConfig(n_resamples=300)
 
 
 def bundle_of(tables: dict[str, pd.DataFrame]) -> Bundle:
@@ -157,7 +157,7 @@ def test_summary_gives_no_direction_when_the_ci_includes_zero():
 
 
 def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
-    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, leaders_above=50,
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_resamples=300, leaders_above=50,
                                                           laggards_below=25))
     # the claim stays LinkedIn's (70 / 30); the groups checked are the configured ones
     assert ("LinkedIn's claim that leaders (SSI > 70) are 51% more likely to hit quota than "
@@ -166,7 +166,7 @@ def test_summary_uses_the_configured_thresholds_and_reasons(example_bundle):
 
 
 def test_the_configured_adjustment_applies_to_every_family(example_bundle):
-    res = analyze(example_bundle, analysis=AnalysisConfig(n_boot=300, adjust="bh"))
+    res = analyze(example_bundle, analysis=AnalysisConfig(n_resamples=300, adjust="bh"))
     from ssi_analysis.stats._common import p_adjust
     for name in ("models", "pillars", "time_order"):
         t = res.tables[name]
@@ -197,3 +197,57 @@ def test_outcomes_of_a_single_rep_give_reasons_not_tracebacks(example_bundle):
         assert (~t.estimable).all() and t.reason.str.len().gt(0).all(), name
     assert "too few reps" in res.summary[0]
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_a_constant_outcome_is_not_estimable_everywhere_it_appears():
+    """Every rep books exactly its quota and has the same opportunities: no model, claim,
+    specification or sentence may give a number or a verdict for those outcomes."""
+    from ssi_analysis.report import sections as s
+
+    tables, _ = simulate(80, seed=5, days=120, outcome_months=1)
+    out = tables["outcomes"]
+    tables["outcomes"] = out.assign(quota=50_000.0, bookings=50_000.0, opportunities=4,
+                                    deals_won=1)
+    res = analyze(bundle_of(tables), analysis=FAST)
+    models = res.tables["models"]
+    assert (~models.estimable).all() and models.estimate.isna().all()
+    assert models.reason.str.contains("is the same for every rep-period").all()
+    claims = res.tables["claims"]
+    assert (~claims.estimable).all() and claims.estimate.isna().all()
+    assert claims.verdict.str.startswith(("not estimable", "too few reps")).all()
+    quartiles = claims[claims.comparison == "top vs bottom quartile"]
+    assert quartiles.reason.str.contains("for every rep-period in both groups").all()
+    curve = res.tables["specification_curve"]
+    assert (~curve.estimable).all() and curve.estimate.isna().all()
+    d = res.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["adjusted"]["estimate"] is None and "the same" in d["adjusted"]["reason"]
+    assert all(c["ratio"] is None and c["quartiles"]["ratio"] is None
+               and c["quartiles"]["verdict"].startswith("not estimable")
+               for c in d["claims"].values())
+    assert d["specification_curve"]["share_ci_excludes_0"] is None
+    text = " ".join(res.summary)
+    assert "The adjusted model could not be estimated: attainment is the same" in text
+    assert "None of the" in text and "could be estimated" in text
+    # the report's pieces say so too
+    assert "could not be estimated: attainment is the same" in s.adjusted_sentence(
+        d["adjusted"])
+    assert s.models_table(d["models"]).count("not estimable") == len(d["models"])
+    assert s.claims_table(d["claims"]).count("not estimable") >= 3
+    assert "None of the" in s.specification_text(d["specification_curve"])
+
+
+def test_the_specification_curve_is_in_the_results(example_analysis):
+    d = example_analysis.to_dict()["specification_curve"]
+    curve = example_analysis.tables["specification_curve"]
+    assert d["n_specifications"] == len(curve) == 144       # 3 x 2 x 3 x 2 x 2 x 2
+    assert d["share_ci_excludes_0"] == pytest.approx(
+        (curve[curve.estimable].verdict != "unclear").mean())
+    assert d["main_verdict"] in ("positive", "negative", "unclear")
+    assert isinstance(d["depends_on"], list) and len(d["specifications"]) == 144
+    main = curve[curve.main].iloc[0]
+    ols = example_analysis.tables["models"].set_index("model").loc["OLS"]
+    assert main.estimate == pytest.approx(ols.estimate) and main.ci_low == pytest.approx(
+        ols.ci_low)
+    assert any(sentence.startswith("Across 144 specifications")
+               for sentence in example_analysis.summary)

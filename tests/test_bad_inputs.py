@@ -414,7 +414,7 @@ CATALOGUE = [
          config="[metrics.posts]\nhalff = 3\n"),
     Case("config-section-typo", {"reps": REPS, "activity": ACT}, "error",
          ("unknown section [analyis]", "did you mean 'analysis'?"),
-         config="[analyis]\nn_boot = 500\n"),
+         config="[analyis]\nn_resamples = 500\n"),
     Case("config-section-not-a-table", {"reps": REPS, "activity": ACT}, "error",
          ("[scoring] must be a table",), config="scoring = 90\n"),
     Case("mapping-typo", {"reps": REPS, "activity": ACT, "opportunities": OPPS,

@@ -40,3 +40,26 @@ def pq_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def test_report_stage_clock_counts_calls_and_times_each_stage_without_its_inner_stages():
+    import time
+
+    spec = importlib.util.spec_from_file_location(
+        "report_stages", Path(__file__).parents[1] / "benchmarks" / "report_stages.py")
+    stages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stages)
+    clock = stages.Clock()
+    inner = clock.wrap("inner", lambda: time.sleep(0.02) or 1)
+
+    def work():
+        time.sleep(0.01)
+        return inner() + inner()
+
+    assert clock.wrap("outer", work)() == 2
+    outer, inn = clock.totals["outer"], clock.totals["inner"]
+    assert (outer["calls"], inn["calls"]) == (1, 2)
+    assert inn["wall"] >= 0.04 and outer["wall"] >= 0.01
+    # exclusive: the outer stage's own time plus its inner stages' is its whole time
+    assert outer["wall"] + inn["wall"] == pytest.approx(outer["wall_inclusive"])
+    assert outer["wall"] < outer["wall_inclusive"] - 0.039

@@ -100,12 +100,12 @@ OUTCOMES = ("rep_id,period_start,period_end,quota,bookings,opportunities\n"
 def test_analyze_writes_results_and_tables(tmp_path, capsys):
     out = tmp_path / "analysis"
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[analysis]\nn_boot = 300\n")
+    cfg.write_text("[analysis]\nn_resamples = 300\n")
     assert main(["analyze", "--data", "example", "--out", str(out), "--config", str(cfg)]) == 0
     text = capsys.readouterr().out
     assert "Summary:" in text and "panel: 900 rep-periods read, 900 used" in text
     res = json.loads((out / "results.json").read_text())
-    assert res["meta"]["analysis"]["n_boot"] == 300
+    assert res["meta"]["analysis"]["n_resamples"] == 300
     for name in ("correlations", "claims", "models", "time_order", "pillars", "robustness",
                  "panel", "panel_excluded", "industry", "industry_pairwise"):
         assert (out / f"{name}.csv").exists()

@@ -67,3 +67,25 @@ def test_to_dict_round_trips():
 
     cfg = default_config()
     assert config_from_dict(cfg.to_dict()) == cfg
+
+
+def test_old_analysis_key_names_still_work_with_a_note(tmp_path):
+    """n_boot and min_group were renamed n_resamples and min_n (the statistics' own names)."""
+    from ssi_analysis.config import AnalysisConfig, load_analysis_config
+
+    f = tmp_path / "old.toml"
+    f.write_text("[analysis]\nn_boot = 300\nmin_group = 7\n")
+    with pytest.warns(FutureWarning) as notes:
+        cfg = load_analysis_config(f)
+    assert sorted(str(w.message).split(": ", 1)[1] for w in notes) == [
+        "[analysis] min_group is now called min_n; the old name is read as min_n for now, "
+        "rename it",
+        "[analysis] n_boot is now called n_resamples; the old name is read as n_resamples for "
+        "now, rename it"]
+    assert all(str(w.message).startswith(str(f)) for w in notes)
+    assert (cfg.n_resamples, cfg.min_n) == (300, 7)
+    assert cfg == AnalysisConfig(n_resamples=300, min_n=7)
+    assert "n_boot" not in cfg.to_dict() and cfg.to_dict()["n_resamples"] == 300
+    f.write_text("[analysis]\nn_boot = 300\nn_resamples = 400\n")
+    with pytest.raises(SSIConfigError, match="both n_boot and n_resamples"):
+        load_analysis_config(f)

@@ -55,7 +55,7 @@ DRIVER = textwrap.dedent("""
     run("outcomes", "--data", out / "raw", "--out", out / "o.csv")
     run("outcomes", "--data", out / "raw", "--out", out / "oq.parquet", "--outcome-period",
         "quarter", "--anonymize")
-    (out / "c.toml").write_text("[analysis]\\nn_boot = 200\\n")
+    (out / "c.toml").write_text("[analysis]\\nn_resamples = 200\\n")
     run("analyze", "--data", messy, "--out", out / "analysis", "--config", out / "c.toml",
         "--anonymize")
     (out / "printed.txt").write_text(log.getvalue().replace(str(out), "<out>"))

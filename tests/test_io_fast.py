@@ -10,20 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssi_analysis import load_data
-from ssi_analysis.io import (
-    _activity_screen_applies,
-    _all_midnight,
-    _distinct,
-    _parse_date_cells,
-    _parse_id_cells,
-    _parse_number_cells,
-    _validate,
-    _validate_activity,
-    parse_dates,
-    parse_ids,
-    parse_numbers,
-)
-from ssi_analysis.schemas import ActivitySchema
+from ssi_analysis.io import parse_dates, parse_ids, parse_numbers
+from ssi_analysis.io.cells.common import distinct_values
+from ssi_analysis.io.cells.dates import all_midnight, parse_date_cells
+from ssi_analysis.io.cells.ids import parse_id_cells
+from ssi_analysis.io.cells.numbers import parse_number_cells
+from ssi_analysis.io.checks import activity_schema_problems, schema_problems
+from ssi_analysis.schemas import TABLES, ActivitySchema
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,11 +40,11 @@ def as_list(s: pd.Series) -> list:
 @given(repeated(TEXT_CELLS))
 def test_ids_and_numbers_per_distinct_value_equal_cell_by_cell(cells):
     s = pd.Series(cells, dtype="str")
-    assert _distinct(s) is not None
-    assert as_list(parse_ids(s)) == as_list(_parse_id_cells(s))
-    assert as_list(parse_ids(s.astype("category"))) == as_list(_parse_id_cells(s))
+    assert distinct_values(s) is not None
+    assert as_list(parse_ids(s)) == as_list(parse_id_cells(s))
+    assert as_list(parse_ids(s.astype("category"))) == as_list(parse_id_cells(s))
     values, bad = parse_numbers(s)
-    ref_values, ref_bad = _parse_number_cells(s, ".")
+    ref_values, ref_bad = parse_number_cells(s, ".")
     assert as_list(values) == as_list(ref_values) and bad.tolist() == ref_bad.tolist()
 
 
@@ -66,7 +59,7 @@ def test_decimal_comma_numbers_per_distinct_value_equal_cell_by_cell(cells):
     # same as all the cells, so the fast path gives the cell-by-cell result
     s = pd.Series(cells, dtype="str")
     values, bad = parse_numbers(s, ",")
-    ref_values, ref_bad = _parse_number_cells(s, ",")
+    ref_values, ref_bad = parse_number_cells(s, ",")
     assert as_list(values) == as_list(ref_values) and bad.tolist() == ref_bad.tolist()
     clean = [c for c in cells if c not in ("1.250", "20.998", "12.500", "lots")]
     if clean and "2.5" not in clean and "1,234.5" not in clean:   # one mark: comma groups none
@@ -78,18 +71,18 @@ def test_decimal_comma_numbers_per_distinct_value_equal_cell_by_cell(cells):
 @given(repeated([1.0, 12.0, 2.5, np.nan, 7.0, -3.0]))
 def test_float_ids_per_distinct_value(cells):
     s = pd.Series(cells, dtype=float)
-    assert as_list(parse_ids(s)) == as_list(_parse_id_cells(s))
+    assert as_list(parse_ids(s)) == as_list(parse_id_cells(s))
 
 
 @pytest.mark.parametrize("cells", [[1, 2, 1, 2, 1, 7], [True, False, True, True, True],
                                    [20260101, 20260101, 20260102, 20260101, 20260101]])
 def test_integer_and_boolean_cells(cells):
     s = pd.Series(cells)
-    assert as_list(parse_ids(s)) == as_list(_parse_id_cells(s))
-    ref = _parse_number_cells(s, ".") if s.dtype == bool else (s.astype(float), None)
+    assert as_list(parse_ids(s)) == as_list(parse_id_cells(s))
+    ref = parse_number_cells(s, ".") if s.dtype == bool else (s.astype(float), None)
     assert as_list(parse_numbers(s)[0]) == as_list(ref[0])
     d, bad = parse_dates(s)
-    ref_d, ref_bad = _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file="", column="")
+    ref_d, ref_bad = parse_date_cells(s, np.ones(len(s), dtype=np.int64), file="", column="")
     assert as_list(d) == as_list(ref_d) and bad.tolist() == ref_bad.tolist()
 
 
@@ -98,7 +91,7 @@ def test_integer_and_boolean_cells(cells):
 def test_dates_per_distinct_value_equal_cell_by_cell(cells):
     s = pd.Series(cells, dtype="str")
     try:
-        ref = _parse_date_cells(s, np.ones(len(s), dtype=np.int64), file="f", column="date")
+        ref = parse_date_cells(s, np.ones(len(s), dtype=np.int64), file="f", column="date")
     except Exception as exc:          # an ambiguous column stops both ways
         try:
             parse_dates(s, file="f", column="date")
@@ -111,9 +104,9 @@ def test_dates_per_distinct_value_equal_cell_by_cell(cells):
 
 def test_dates_already_at_midnight_are_not_normalised_again():
     days = np.array(["2026-01-01", "NaT", "1969-12-31"], dtype="datetime64[ms]")
-    assert _all_midnight(days) and _all_midnight(days.astype("datetime64[ns]"))
-    assert not _all_midnight(days + np.timedelta64(1, "ms"))
-    assert not _all_midnight(days.astype("datetime64[ns]") + np.timedelta64(1, "ns"))
+    assert all_midnight(days) and all_midnight(days.astype("datetime64[ns]"))
+    assert not all_midnight(days + np.timedelta64(1, "ms"))
+    assert not all_midnight(days.astype("datetime64[ns]") + np.timedelta64(1, "ns"))
     d, bad = parse_dates(pd.Series(days + np.timedelta64(90, "m")))
     assert d.dt.strftime("%Y-%m-%d").tolist()[::2] == ["2026-01-01", "1969-12-31"]
     assert not bad.any()
@@ -140,11 +133,16 @@ def test_screened_validation_finds_what_pandera_finds_on_every_row(rows):
     df["date"] = pd.to_datetime(df["date"])
     for col in ("rep_id", "metric"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
-    assert _activity_screen_applies()
-    assert _problems(_validate_activity(df)) == _problems(_validate(df, ActivitySchema))
+    # the screen runs every check of the schema: both are made from the same rules
+    checks = {c.error for c in ActivitySchema.checks} | {
+        c.error for col in ActivitySchema.columns.values() for c in col.checks}
+    assert checks <= {r.key for r in TABLES["activity"].rules.rules}
+    spec = TABLES["activity"]
+    assert _problems(activity_schema_problems(df)) == _problems(schema_problems(df, spec))
     as_categories = df.assign(rep_id=df.rep_id.astype("category"),
                               metric=df.metric.astype("category"))
-    assert _problems(_validate_activity(as_categories)) == _problems(_validate(df, ActivitySchema))
+    assert _problems(activity_schema_problems(as_categories)) == _problems(schema_problems(df,
+                                                                                        spec))
 
 
 def test_parquet_activity_is_read_as_categoricals_and_reconciles(tmp_path):

@@ -110,17 +110,87 @@ def test_outcome_row_order_does_not_move_ssi_between_rows(example_bundle):
                                        got.set_index(key).ssi.sort_index())
 
 
-def test_a_rep_whose_history_starts_late_is_marked_and_noted(example_bundle):
+def test_a_rep_whose_history_starts_late_is_left_out_per_period_with_the_reason(
+        example_bundle):
+    """Coverage is per rep: R0001's records start on 03-15, so its windows before April, May
+    and June are 18.9%, 52.2% and 86.7% covered (below 90%): those three rep-periods are left
+    out with the share and the day, and no other rep loses a period (before: kept and only
+    marked window_covered = False, which no model used)."""
     import copy
 
     late = copy.copy(example_bundle)
     act = example_bundle.activity
     late.activity = act[~((act.rep_id == "R0001") & (act.date < "2026-03-15"))]
     p = build_panel(late)
-    marked = p.data[~p.data.window_covered]
-    assert set(marked.rep_id) == {"R0001"} and len(marked) == 3
-    assert any("own activity starts inside the 90-day window" in n for n in p.notes)
+    assert "R0001" not in set(p.data.rep_id) and p.data.window_covered.all()
+    out = p.excluded.set_index("period_start").sort_index()
+    assert list(out.rep_id) == ["R0001"] * 3
+    assert (out.reason == "the rep's activity covers less than 90% of the 90-day window "
+                          "before the period (a new hire, or history missing from the "
+                          "export)").all()
+    assert out.window_coverage.round(3).tolist() == [0.189, 0.522, 0.867]
+    assert (out.covered_from == pd.Timestamp("2026-03-15")).all()
+    assert "3 the rep's activity covers less than 90%" in p.lines()[0]
+    assert p.rows_read == len(p.data) + len(p.excluded) == len(example_bundle.outcomes)
+
+
+def test_a_window_covered_in_part_is_kept_and_flagged(example_bundle):
+    import copy
+
+    late = copy.copy(example_bundle)
+    act = example_bundle.activity
+    # R0002 starts on 01-06: the window before April (01-01 to 03-31) is 85 / 90 covered
+    late.activity = act[~((act.rep_id == "R0002") & (act.date < "2026-01-06"))]
+    p = build_panel(late)
+    row = p.data.set_index(["rep_id", "period"]).loc[("R0002", 1)]
+    assert row.window_partial and not row.window_covered
+    assert row.window_coverage == pytest.approx(85 / 90)
+    assert p.data.window_partial.sum() == 1 and len(p.excluded) == 0
+    assert any("1 rep-period(s) of 1 rep(s) have a 90-day window covered only in part" in n
+               for n in p.notes)
+
+
+def test_hired_mid_period_and_periods_beyond_the_data_are_left_out(tmp_path):
+    reps = "rep_id,team,industry,hire_date\nA1,t1,Software,2025-01-11\nA2,t1,Software,2026-01-15\n"
+    out = OUT + ("A1,2026-03-01,2026-03-31,100,90,2\n")        # activity ends 01-28
+    b = load_data(write_folder(tmp_path, reps=reps, activity=ACT, outcomes=out))
+    from ssi_analysis.config import default_config
+
+    p = build_panel(b, config=default_config().with_options(window_days=7))
+    reasons = p.excluded.set_index(["rep_id", "period_start"]).reason
+    assert reasons[("A2", pd.Timestamp("2026-01-11"))] == \
+        "the rep was hired after the period started: no SSI before it"
+    assert reasons[("A1", pd.Timestamp("2026-03-01"))] == (
+        "the period starts after the activity data end (2026-01-28): less than 90% of its "
+        "7-day window is in the data")
+    assert p.excluded.set_index("rep_id").loc["A2", "window_coverage"] == 0
     assert p.rows_read == len(p.data) + len(p.excluded)
+
+
+def test_weekly_activity_covers_a_window_starting_days_before_its_first_record():
+    """Two monthly periods; activity in weekly totals dated Sundays, the first on 01-04. The
+    window before April starts on 01-01, 3 days before it: the first record covers 12-29 to
+    01-04, so both periods are analysed (before: the whole first period was dropped for every
+    rep because its window starts before the data's first date)."""
+    from ssi_analysis.io import Bundle
+    from ssi_analysis.simulate import simulate
+
+    tables, _ = simulate(60, seed=4, days=150, outcome_months=2)
+    act = tables["activity"].assign(date=pd.to_datetime(tables["activity"]["date"]))
+    week_end = act["date"] + pd.to_timedelta((6 - act["date"].dt.day_of_week) % 7, unit="D")
+    weekly = (act.assign(date=week_end).groupby(["rep_id", "date", "metric"], as_index=False)
+              ["value"].sum())
+    level = act.metric == "profile_completeness"                   # a level, not a count
+    weekly = pd.concat([weekly[weekly.metric != "profile_completeness"],
+                        act[level].assign(date=week_end[level])], ignore_index=True)
+    assert weekly.date.min() == pd.Timestamp("2026-01-04")
+    outcomes = tables["outcomes"].assign(
+        period_start=lambda d: pd.to_datetime(d.period_start),
+        period_end=lambda d: pd.to_datetime(d.period_end))
+    p = build_panel(Bundle(reps=tables["reps"], activity=weekly, outcomes=outcomes))
+    assert p.n_periods == 2 and len(p.excluded) == 0 and len(p.data) == 120
+    assert p.data.window_covered.all()
+    assert any("reported every 7 days" in n for n in p.notes)
 
 
 def test_extreme_attainment_is_noted_not_dropped(example_bundle):

@@ -99,3 +99,22 @@ def test_save_figure_is_byte_reproducible(tmp_path):
         plt.close(ax.figure)
     for pa, pb in zip(*paths, strict=True):
         assert pa.read_bytes() == pb.read_bytes()
+
+
+def test_specification_curve_plot_draws_every_estimable_specification_sorted():
+    from ssi_analysis.stats.specification import specification_curve
+
+    d = synthetic_panel(200, periods=2, beta=0.03, seed=5)
+    curve = specification_curve({(90, "absolute"): d, (60, "absolute"): d})
+    curve.loc[3, ["estimable", "estimate"]] = [False, np.nan]          # one not estimable
+    top, bottom = plots.specification_curve(curve)
+    points = np.concatenate([c.get_offsets()[:, 1] for c in top.collections[1:3]])
+    ok = curve[curve.estimable]
+    assert len(points) == len(ok)
+    assert sorted(points) == pytest.approx(sorted(100 * ok.estimate))
+    filled = top.collections[1].get_offsets()
+    assert len(filled) == int(((ok.ci_low > 0) | (ok.ci_high < 0)).sum())
+    assert "1 not estimable" in top.get_title()
+    labels = [t.get_text() for t in bottom.get_yticklabels()]
+    assert "Window (days): 60" in labels and "Outcome: hit quota" in labels
+    plt.close(top.figure)

@@ -180,7 +180,7 @@ def analysed(tmp_path_factory):
     reps = reps.replace("R0002,Aisha Dubois,T02,Financial Services,EMEA,84,M02",
                         "R0002,Aisha Dubois,T02,Financial Services,EMEA,Aisha Dubois,M02")
     (data / "reps.csv").write_text(reps + ",Nameless Person,T01,Software,EMEA,3,M01\n")
-    (base / "c.toml").write_text("[analysis]\nn_boot = 200\n")
+    (base / "c.toml").write_text("[analysis]\nn_resamples = 200\n")
     out = base / "out"
     assert main(["analyze", "--data", str(data), "--out", str(out), "--config",
                  str(base / "c.toml"), "--anonymize", "--salt", "pepper"]) == 0
@@ -219,7 +219,7 @@ def test_no_figure_shows_a_rep_id_or_name(monkeypatch, tmp_path):
 
     monkeypatch.setattr(report, "save_figure", collect)
     bundle = load_data(example_data_dir())
-    result = analyze(bundle, analysis=AnalysisConfig(n_boot=200))
+    result = analyze(bundle, analysis=AnalysisConfig(n_resamples=200))
     scores = score(bundle.activity, bundle.reps)
     extras, _ = report._extras(bundle, scores, default_config())
     made = report._figures(result, scores, extras, bundle.reps, tmp_path)

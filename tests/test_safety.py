@@ -199,13 +199,13 @@ def test_analyze_and_report_refuse_to_overwrite_their_config(tmp_path, capsys):
     out = tmp_path / "analysis"
     out.mkdir()
     cfg = out / "results.json"                         # a config file where a result goes
-    cfg.write_text("[analysis]\nn_boot = 200\n")
+    cfg.write_text("[analysis]\nn_resamples = 200\n")
     assert main(["analyze", "--data", "example", "--out", str(out), "--config", str(cfg)]) == 2
     assert "overwrite an input" in capsys.readouterr().err
-    assert cfg.read_text() == "[analysis]\nn_boot = 200\n"
+    assert cfg.read_text() == "[analysis]\nn_resamples = 200\n"
     (tmp_path / "rep" / "tables").mkdir(parents=True)
     cfg2 = tmp_path / "rep" / "tables" / "c.toml"
-    cfg2.write_text("[analysis]\nn_boot = 200\n")
+    cfg2.write_text("[analysis]\nn_resamples = 200\n")
     assert main(["report", "--data", "example", "--out", str(tmp_path / "rep" / "r.pdf"),
                  "--config", str(cfg2)]) == 2
     assert "holds an input (c.toml)" in capsys.readouterr().err
@@ -305,7 +305,7 @@ def test_report_parameters_are_data_in_the_notebook_not_code():
     ("[scorng]\nwindow_days = 30\n", "did you mean 'scoring'?"),
     ("[metrics.posts]\nhlaf = 3\n", "did you mean 'half'?"),
     ("[metrics.postz]\nhalf = 3\n", "did you mean 'posts'?"),
-    ("[analysis]\nn_bot = 500\n", "did you mean 'n_boot'?"),
+    ("[analysis]\nn_resample = 500\n", "did you mean 'n_resamples'?"),
     ("[industry]\nmin_nn = 3\n", "did you mean 'min_n'?"),
     ("metrics = 3\n", "[metrics] must be a table"),
     ("[scoring]\nmode = \"relativ\"\n", "did you mean 'relative'?"),

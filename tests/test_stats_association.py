@@ -16,7 +16,7 @@ from ssi_analysis.stats.association import correlate, correlations
 
 def test_one_row_per_rep_matches_scipy_exactly():
     d = synthetic_panel(150, periods=1, beta=0.05, seed=1)
-    t = correlations(d, x=["ssi"], n_boot=999, seed=7).set_index("method")
+    t = correlations(d, x=["ssi"], n_resamples=999, seed=7).set_index("method")
     for method, fn in (("pearson", sps.pearsonr), ("spearman", sps.spearmanr)):
         direct = fn(d.ssi, d.attainment)
         assert t.loc[method, "estimate"] == pytest.approx(direct.statistic, rel=1e-12)
@@ -38,7 +38,7 @@ def test_one_row_per_rep_matches_scipy_exactly():
 
 def test_repeated_periods_use_a_cluster_robust_p_value():
     d = synthetic_panel(120, periods=3, beta=0.04, seed=2)
-    row = correlate(d.ssi, d.attainment, d.rep_id, method="pearson", n_boot=500)
+    row = correlate(d.ssi, d.attainment, d.rep_id, method="pearson", n_resamples=500)
     zx = (d.ssi - d.ssi.mean()) / d.ssi.std(ddof=0)
     zy = (d.attainment - d.attainment.mean()) / d.attainment.std(ddof=0)
     direct = sm.OLS(zy.to_numpy(), sm.add_constant(zx.to_numpy())).fit(
@@ -52,8 +52,8 @@ def test_cluster_bootstrap_ignores_copies_of_a_rep():
     """Three identical copies of each rep add no information: the same CI as one copy."""
     one = synthetic_panel(80, periods=1, beta=0.05, seed=3)
     three = pd.concat([one] * 3, ignore_index=True)
-    a = correlate(one.ssi, one.attainment, one.rep_id, n_boot=800, seed=5)
-    b = correlate(three.ssi, three.attainment, three.rep_id, n_boot=800, seed=5)
+    a = correlate(one.ssi, one.attainment, one.rep_id, n_resamples=800, seed=5)
+    b = correlate(three.ssi, three.attainment, three.rep_id, n_resamples=800, seed=5)
     assert b["estimate"] == pytest.approx(a["estimate"])
     assert (b["ci_low"], b["ci_high"]) == pytest.approx((a["ci_low"], a["ci_high"]), rel=1e-9)
     # a naive bootstrap of the 3x rows would be about sqrt(3) narrower
@@ -65,7 +65,7 @@ def test_cluster_bootstrap_ignores_copies_of_a_rep():
 
 def test_by_group_rows_and_holm_within_method():
     d = synthetic_panel(150, periods=2, beta=0.03, seed=4)
-    t = correlations(d, by="industry", n_boot=300)
+    t = correlations(d, by="industry", n_resamples=300)
     assert len(t) == (1 + 3) * 5 * 2
     for method in ("pearson", "spearman"):
         m = t[t.method == method]
@@ -74,7 +74,7 @@ def test_by_group_rows_and_holm_within_method():
     row = t[(t.group == "B") & (t.x == "insights") & (t.method == "spearman")].iloc[0]
     assert row.estimate == pytest.approx(sps.spearmanr(sub.insights, sub.attainment).statistic)
     assert row.n == len(sub)
-    bh = correlations(d, x=["ssi"], by="industry", n_boot=300, adjust="bh")
+    bh = correlations(d, x=["ssi"], by="industry", n_resamples=300, adjust="bh")
     m = bh[bh.method == "pearson"]
     assert np.allclose(m.p_adj, multipletests(m.p_val, method="fdr_bh")[1])
 
@@ -86,7 +86,7 @@ def test_thin_or_flat_data_are_not_estimable_rows():
     assert not row["estimable"] and "no variance" in row["reason"]
     few = correlate(d.ssi[:6], d.attainment[:6], d.rep_id[:6])
     assert not few["estimable"] and "too few reps (6" in few["reason"]
-    t = correlations(flat, x=["ssi"], n_boot=200)
+    t = correlations(flat, x=["ssi"], n_resamples=200)
     assert (~t.estimable).all() and t.p_adj.isna().all()
 
 
@@ -99,15 +99,20 @@ def test_p_adjust_skips_missing_and_matches_statsmodels():
         p_adjust(p, "tukey")
 
 
-def test_pearson_from_cluster_sums_equals_the_expanded_rows():
-    from ssi_analysis.stats.association import _cluster_statistic
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_cluster_statistic_equals_the_expanded_rows(method):
+    """The fast statistics (cluster sums; ranks from counts) equal scipy on the expanded rows."""
+    from ssi_analysis.stats.association import _pearson, _spearman
 
     rng = np.random.default_rng(8)
     codes = np.repeat(np.arange(40), rng.integers(1, 5, 40))         # unbalanced panel
-    x = rng.normal(size=len(codes))
+    x = rng.normal(size=len(codes)).round(1)                          # with ties
     y = 0.3 * x + rng.normal(size=len(codes))
-    stat, k = _cluster_statistic(x, y, codes, "pearson")
+    k = 40
+    stat, theta, _ = (_pearson if method == "pearson" else _spearman)(x, y, codes, k)
+    direct = sps.pearsonr if method == "pearson" else sps.spearmanr
+    assert theta == pytest.approx(direct(x, y).statistic, rel=1e-12)
     idx = rng.integers(0, k, (3, k))
-    for row, got in zip(idx, stat(idx), strict=True):
+    for row, got in zip(idx, stat(idx.astype(float)), strict=True):
         rows = np.concatenate([np.flatnonzero(codes == c) for c in row])
-        assert got == pytest.approx(sps.pearsonr(x[rows], y[rows]).statistic, rel=1e-10)
+        assert got == pytest.approx(direct(x[rows], y[rows]).statistic, rel=1e-10)

@@ -66,7 +66,7 @@ def test_quartiles_and_continuous_estimate():
 
 def test_too_few_leaders_is_said_with_the_n():
     d = groups_panel(n_high=4)
-    t = claim_check(d, min_group=10)
+    t = claim_check(d, min_n=10)
     ext = t[t.comparison == "leaders vs laggards"]
     assert (~ext.estimable).all() and ext.estimate.isna().all()
     assert ext.verdict.str.startswith("too few reps to say: 4 leaders (SSI > 70) and 150").all()
@@ -90,3 +90,23 @@ def test_no_laggard_hits_quota_is_not_a_ratio():
 ])
 def test_verdicts(ratio, lo, hi, expected):
     assert verdict(ratio, lo, hi, 1.51) == expected
+
+
+def test_an_outcome_that_does_not_vary_gives_no_ratio_and_no_verdict():
+    """Every rep on the same opportunities count: the check printed a ratio of
+    1.0000000000000004 with CI 1.0000000000000002 to 1.0000000000000007 and a verdict."""
+    d = groups_panel().assign(opportunities=5)
+    t = claim_check(d).set_index(["comparison", "claim"])
+    for comparison in ("leaders vs laggards", "top vs bottom quartile"):
+        row = t.loc[(comparison, "opportunities")]
+        assert not row.estimable and np.isnan(row.estimate) and np.isnan(row.ci_low)
+        assert "opportunities is 5 for every rep-period in both groups" in row.reason
+        assert row.verdict == row.reason
+        assert np.isnan(row.continuous_per_10) and np.isnan(row.implied_ratio)
+    assert t.loc[("leaders vs laggards", "quota"), "estimable"]      # the others go on
+    # constant within each group: an exact ratio, but no interval or verdict can be given
+    d = groups_panel()
+    d["hit_quota"] = (d.ssi > 50).astype(int)
+    row = claim_check(d).set_index(["comparison", "claim"]).loc[("leaders vs laggards",
+                                                                  "quota")]
+    assert not row.estimable and "the same for every rep-period within each group" in row.reason

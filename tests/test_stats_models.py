@@ -9,27 +9,47 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from conftest import synthetic_panel
 
-from ssi_analysis.stats.models import adjusted_models, design, pillar_model, time_order
+from ssi_analysis.stats.cr2 import cr2_test
+from ssi_analysis.stats.models import (
+    Fitted,
+    adjusted_fits,
+    adjusted_models,
+    design,
+    pillar_model,
+    time_order,
+)
+
+SPLINE = 'cr(tenure_months, df=4, constraints="center")'
 
 
 def cluster(d, col="team"):
     return {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(d[col])[0]}}
 
 
+def cr2_of(fit, d, term, col="team"):
+    """CR2 of a direct statsmodels fit (the reference the models' rows must equal)."""
+    j = fit.model.exog_names.index(term)
+    return cr2_test(fit.model.exog, fit.model.endog, d[col].to_numpy(), terms=[j])
+
+
 def test_adjusted_ols_logit_nb_match_direct_calls():
     d = synthetic_panel(300, periods=2, beta=0.05, seed=1)
-    t, models = adjusted_models(d, return_models=True, min_clusters=10)  # 20 teams
+    fitted = adjusted_fits(d)  # 20 teams: clustered by team
+    assert isinstance(fitted, Fitted)
+    t, models = fitted
     t = t.set_index("model")
-    d = d.assign(log_tenure=np.log1p(d.tenure_months))
-    rhs = "ssi_10 + log_tenure + C(industry) + C(period)"
-    ols = smf.ols(f"attainment ~ {rhs}", d).fit(**cluster(d), use_t=True)
+    rhs = f"ssi_10 + {SPLINE} + C(industry) + C(period)"
+    ols = smf.ols(f"attainment ~ {rhs}", d).fit()
+    ref = cr2_of(ols, d, "ssi_10")
     r = t.loc["OLS"]
     assert r.estimate == pytest.approx(ols.params["ssi_10"])
-    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(ols.conf_int().loc["ssi_10"]))
-    assert r.p_val == pytest.approx(ols.pvalues["ssi_10"])
+    assert (r.ci_low, r.ci_high) == pytest.approx((ref.ci_low[0], ref.ci_high[0]))
+    assert (r.se, r.df, r.p_val) == pytest.approx((ref.se[0], ref.df[0], ref.p_val[0]))
     assert (r.n, r.n_reps, r.n_clusters) == (600, 300, 20)
-    assert r.se_type == "cluster-robust by team" and r.controls == "tenure, industry, period"
-    logit = smf.logit(f"hit_quota ~ {rhs}", d).fit(disp=0, **cluster(d))
+    assert r.se_type == "CR2 cluster-robust by team (Bell–McCaffrey df)"
+    assert r.controls == "tenure, industry, period"
+    assert t.equals(adjusted_models(d).set_index("model"))
+    logit = smf.logit(f"hit_quota ~ {rhs}", d).fit(disp=0, **cluster(d), use_t=True)
     assert t.loc["logistic", "estimate"] == pytest.approx(np.exp(logit.params["ssi_10"]))
     ame = logit.get_margeff(at="overall")
     assert t.loc["logistic (average marginal effect)", "estimate"] == pytest.approx(
@@ -40,8 +60,8 @@ def test_adjusted_ols_logit_nb_match_direct_calls():
                                                 "Poisson (robust errors)")][0]]
     if nb_row.name == "negative binomial":
         assert nb_row.estimate == pytest.approx(np.exp(nb.params["ssi_10"]), rel=1e-6)
-    mixed = smf.mixedlm(f"attainment ~ {rhs}", d, groups=d["team"],
-                        re_formula="1", vc_formula={"rep": "0 + C(rep_id)"}).fit(reml=True)
+    mixed = smf.mixedlm(f"attainment ~ {rhs}", d, groups=d["team"], re_formula="1",
+                        vc_formula={"rep": "0 + C(rep_id)"}).fit(reml=True, method="lbfgs")
     assert t.loc["mixed (random team and rep intercepts)", "estimate"] == pytest.approx(
         mixed.params["ssi_10"], rel=1e-6)
     assert set(models) >= {"OLS", "logistic", "mixed (random team and rep intercepts)"}
@@ -76,14 +96,20 @@ def test_collinear_and_single_level_controls_are_left_out_with_a_note():
     des = design(d)
     assert "industry" not in des.controls
     assert any("industry' has one value" in n for n in des.notes)
-    assert design(d, cluster="auto", min_clusters=10).se_type == "cluster-robust by team"
-    # by default 30 teams are needed: 20 are too few for cluster-robust errors to be trusted
-    assert design(d).se_type.startswith("HC3") and any("only 20 teams" in n
-                                                        for n in design(d).notes)
-    assert design(synthetic_panel(60, periods=2, seed=4)).se_type == "cluster-robust by rep"
-    few_teams = d.assign(team=np.where(d.index % 2, "x", "y"))
-    des = design(few_teams)
-    assert des.se_type.startswith("HC3") and any("only 2 teams" in n for n in des.notes)
+    # whenever there are teams, errors are clustered by team, with CR2 and Bell-McCaffrey df
+    # (before: with fewer than 30 teams they fell back to HC3 and ignored the teams)
+    assert design(d).se_type == "CR2 cluster-robust by team (Bell–McCaffrey df)"
+    assert design(d.assign(team=np.where(d.index % 2, "x", "y"))).cluster == "team"
+    one_team = design(d.assign(team="x"))
+    assert one_team.se_type.startswith("HC2") and any("only 1 team" in n
+                                                      for n in one_team.notes)
+    several = synthetic_panel(60, periods=2, seed=4)
+    assert design(several.assign(team="x")).se_type == \
+        "CR2 cluster-robust by rep (Bell–McCaffrey df)"
+    own = design(several.assign(team=several.rep_id))
+    assert own.cluster == "rep_id" and any("every team has one rep" in n for n in own.notes)
+    assert design(several, min_clusters=30).cluster == "rep_id"
+    assert design(several, cluster="none").se_type.startswith("HC2")
 
 
 def test_within_rep_equals_rep_dummies():
@@ -93,7 +119,7 @@ def test_within_rep_equals_rep_dummies():
     direct = smf.ols("attainment ~ ssi_10 + C(period) + C(rep_id)", d).fit(
         **cluster(d, "rep_id"))
     assert within.estimate == pytest.approx(direct.params["ssi_10"], rel=1e-8)
-    assert within.n_reps == 150 and within.se_type == "cluster-robust by rep"
+    assert within.n_reps == 150 and within.se_type == "cluster-robust by rep (t with G − 1 df)"
 
 
 def test_reverse_direction_matches_direct_call():
@@ -102,11 +128,11 @@ def test_reverse_direction_matches_direct_call():
     d["ssi_after"] = d["ssi_end"] + 2.0 * d["attainment"] + rng.normal(0, 1, len(d))
     t = time_order(d)
     rev = t[t.model.str.startswith("reverse")].iloc[0]
-    f = d.assign(change=d.ssi_after - d.ssi_end, attainment_10=d.attainment * 10,
-                 log_tenure=np.log1p(d.tenure_months))
-    direct = smf.ols("change ~ attainment_10 + ssi_end + C(period) + log_tenure + C(industry)",
-                     f).fit(**cluster(f), use_t=True)
+    f = d.assign(change=d.ssi_after - d.ssi_end, attainment_10=d.attainment * 10)
+    direct = smf.ols(f"change ~ attainment_10 + ssi_end + C(period) + {SPLINE} + C(industry)",
+                     f).fit()
     assert rev.estimate == pytest.approx(direct.params["attainment_10"])
+    assert rev.se == pytest.approx(cr2_of(direct, f, "attainment_10").se[0])
     assert rev.ci_low < 0.2 < rev.ci_high  # 2 SSI points per unit attainment = 0.2 per 10 pp
 
 
@@ -123,11 +149,13 @@ def test_pillar_model_and_vifs():
     t = pillar_model(d)
     terms = ["brand_25", "people_25", "insights_25", "relationships_25"]
     f = d.assign(**{f"{p}_25": d[p] / 2.5 for p in ("brand", "people", "insights",
-                                                    "relationships")},
-                 log_tenure=np.log1p(d.tenure_months))
-    direct = smf.ols("attainment ~ " + " + ".join(terms) + " + log_tenure + C(industry)",
-                     f).fit(**cluster(f), use_t=True)
+                                                    "relationships")})
+    direct = smf.ols("attainment ~ " + " + ".join(terms) + f" + {SPLINE} + C(industry)",
+                     f).fit()
     assert np.allclose(t.estimate, direct.params[terms])
+    ref = cr2_test(direct.model.exog, direct.model.endog, f.team.to_numpy(),
+                   terms=[direct.model.exog_names.index(x) for x in terms])
+    assert np.allclose(t.se, ref.se) and np.allclose(t.ci_low, ref.ci_low)
     # VIF of brand: 1 / (1 - R^2) of brand on the other regressors
     others = [c for c in direct.model.exog_names if c not in ("Intercept", "brand_25")]
     exog = pd.DataFrame(direct.model.exog, columns=direct.model.exog_names)
@@ -197,3 +225,89 @@ def test_a_change_after_the_period_that_only_the_period_explains_is_not_estimabl
     d["ssi_after"] = d["ssi_end"] + d["period"].map({1: 1.0, 2: -0.5, 3: 2.0})
     rev = time_order(d).iloc[1]
     assert not rev.estimable and "other terms explain all of it" in rev.reason
+
+
+def test_an_outcome_that_does_not_vary_is_not_estimable_in_every_model():
+    d = synthetic_panel(200, periods=2, seed=3).assign(attainment=1.0)
+    t = adjusted_models(d).set_index("model")
+    for name in ("OLS (unadjusted)", "OLS", "mixed (random team and rep intercepts)"):
+        assert not t.loc[name, "estimable"] and np.isnan(t.loc[name, "estimate"])
+        assert "attainment is the same for every rep-period (1)" in t.loc[name, "reason"]
+    d = synthetic_panel(200, periods=2, seed=3).assign(opportunities=4, hit_quota=1)
+    t = adjusted_models(d).set_index("model")
+    assert "the opportunities count is the same" in t.loc["negative binomial", "reason"]
+    assert "hitting quota is the same" in t.loc["logistic", "reason"]
+    assert t.loc[["negative binomial", "logistic"], "estimate"].isna().all()
+    assert pillar_model(d.assign(attainment=0.5)).reason.str.contains("the same").all()
+    within = time_order(d.assign(attainment=0.5)).iloc[0]
+    assert not within.estimable and "does not change within any rep" in within.reason
+
+
+def test_an_outcome_the_controls_determine_is_not_estimable():
+    d = synthetic_panel(200, periods=2, seed=3)
+    d["attainment"] = d.industry.map({"A": 0.8, "B": 1.0, "C": 1.2})
+    d["opportunities"] = np.where(d.period == 1, 5, 6)     # the period explains it all
+    t = adjusted_models(d).set_index("model")
+    assert t.loc["OLS (unadjusted)", "estimable"]          # no controls: a (zero) slope
+    for name in ("OLS", "negative binomial"):
+        assert "fully determined by the controls" in t.loc[name, "reason"], name
+
+
+def test_a_rare_or_separated_outcome_gives_no_odds_ratio():
+    d = synthetic_panel(200, periods=1, seed=3)
+    d["hit_quota"] = (d.index < 4).astype(int)             # 4 of 200 hit quota
+    row = adjusted_models(d, which=["logistic"]).iloc[0]
+    assert not row.estimable and "only 4 rep-period(s) hit quota" in row.reason
+    d = synthetic_panel(300, periods=1, seed=3)
+    d.loc[d.industry == "A", "hit_quota"] = 1              # one group always hits quota
+    row = adjusted_models(d, which=["logistic"]).iloc[0]
+    assert not row.estimable and "perfectly predicted" in row.reason
+
+
+def test_a_mixed_model_that_does_not_converge_gives_no_estimate(monkeypatch):
+    from statsmodels.regression.mixed_linear_model import MixedLMResults
+
+    monkeypatch.setattr(MixedLMResults, "converged", False, raising=False)
+    d = synthetic_panel(120, periods=2, seed=3)
+    row = adjusted_models(d, which=["mixed (random team and rep intercepts)"]).iloc[0]
+    assert not row.estimable and "did not converge" in row.reason
+    assert np.isnan(row.estimate)
+
+
+def test_the_negative_binomial_fallback_is_said_out_loud(monkeypatch):
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    fit = NegativeBinomial.fit
+
+    def failing(self, *args, **kwargs):
+        import warnings
+
+        warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning,
+                      stacklevel=2)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(NegativeBinomial, "fit", failing)
+    d = synthetic_panel(120, periods=2, seed=3)
+    row = adjusted_models(d, which=["negative binomial"]).iloc[0]
+    assert row.model == "Poisson (robust errors)" and row.estimable
+    assert "the negative binomial model did not converge" in row.note
+    direct = smf.glm(f"opportunities ~ ssi_10 + {SPLINE} + C(industry) + C(period)", d,
+                     family=sm.families.Poisson()).fit()
+    assert row.estimate == pytest.approx(np.exp(direct.params["ssi_10"]))
+
+
+def test_a_flexible_control_absorbs_confounding_a_fixed_shape_leaves_in():
+    """Tenure drives SSI and attainment linearly in months; SSI itself does nothing."""
+    rng = np.random.default_rng(7)
+    n = 600
+    tenure = rng.gamma(2, 18, n).round() + 2
+    ssi = 25 + 0.25 * tenure + rng.normal(0, 6, n)
+    d = pd.DataFrame({"rep_id": [f"R{i}" for i in range(n)], "ssi": ssi, "ssi_10": ssi / 10,
+                      "tenure_months": tenure, "period": 1,
+                      "attainment": 0.6 + 0.008 * tenure + rng.normal(0, 0.2, n)})
+    spline = adjusted_models(d, which=["OLS"]).iloc[0]
+    logged = adjusted_models(d, which=["OLS"], continuous="log").iloc[0]
+    assert spline.ci_low < 0 < spline.ci_high
+    assert logged.ci_low > 0                  # log(1 + months) leaves the confounding in
+    assert spline.se_type.startswith("HC2")   # one row per rep, no teams

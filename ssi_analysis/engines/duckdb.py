@@ -52,52 +52,39 @@ import pandas as pd
 from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
-    EXCEL_EPOCH,
-    EXCEL_SERIAL_TEXT,
-    EXCEL_SERIALS,
     MISSING_TOKENS,
-    PERCENT_SIGN_HINT,
-    PERCENT_SIGN_TEXT,
     SHARED_KEY_HINT,
     QualityReport,
     TableQuality,
-    _describe_unknown,
-    _normalise_name,
     all_rejected_error,
     check_data_folder,
-    date_limits,
     find_table_file,
     id_key,
     id_repairs,
     load_reps,
     percent_scale_of,
     percent_warning,
-    reason_kind,
     repair_warning,
     resolve_data_dir,
 )
+from ..io.cells.dates import DAY_FIRST, ISO_DATE_TEXT, MONTH_FIRST, reads_day_first
+from ..io.checks import activity_rules, missing_columns
+from ..io.files import check_distinct_columns
+from ..io.relations import NOT_IN_REPS
+from ..io.tables.activity import absent_metrics_note, extra_columns_note, unknown_metrics_note
 from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
-from ..schemas import CEILING_ERROR, LEVEL_METRICS, METRICS, VALUE_CEILING
+from ..rules import KINDS, screen_sql, sql_fill, sql_names, sql_strip
+from ..schemas import LEVEL_METRICS, METRICS, normalise_name
 from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
 from . import require_duckdb
 
 _REJECTS_KEPT = 10_000
 """Rejected rows kept in memory (all of them go to the rejects file)."""
 
-_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-"""What Python's ``str.strip()`` removes: ids are trimmed alike in SQL."""
-
 _CATALOGUE = sorted(METRICS)
 """Metric codes of the Parquet path: a metric's position here."""
-
-
-def _strip(expr: str) -> str:
-    """SQL for Python's ``str.strip()`` of a text (a regular expression is faster than ``trim``
-    with a set of characters)."""
-    space = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE)
-    return f"regexp_replace({expr}, '^[{space}]+|[{space}]+$', '', 'g')"
 
 
 # ------------------------------------------------------------------ SQL text
@@ -113,10 +100,6 @@ def _num(value: float) -> str:
 
 def _day(value: np.datetime64) -> str:
     return f"DATE '{np.datetime_as_string(np.datetime64(value, 'D'))}'"
-
-
-def _names(values: list[str] | set[str] | frozenset[str]) -> str:
-    return ", ".join(_text(v) for v in sorted(values))
 
 
 def count_column(metric: str) -> str:
@@ -470,17 +453,6 @@ def _as_pandas_output(out: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ from Parquet files
-class _CountedQuality(QualityReport):
-    """A quality report whose rejected rows were counted in SQL (only the first ones kept)."""
-
-    def __init__(self, counts: pd.DataFrame, **kwargs: object):
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.counts = counts
-
-    def reasons(self) -> pd.DataFrame:
-        return self.counts
-
-
 @dataclass
 class ParquetScores:
     """What :func:`score_parquet` did: the quality report, and the scores or where they went."""
@@ -551,7 +523,7 @@ def _activity_files(folder: Path, activity: str | Path | list | None) -> tuple[l
 
 
 def _missing(expr: str) -> str:
-    return f"({expr} IS NULL OR lower({_strip(expr)}) IN ({_names(MISSING_TOKENS)}))"
+    return f"({expr} IS NULL OR lower({sql_strip(expr)}) IN ({sql_names(MISSING_TOKENS)}))"
 
 
 def _text_of(col: str, kind: str) -> str:
@@ -563,7 +535,8 @@ def _text_of(col: str, kind: str) -> str:
     return f"CAST({col} AS VARCHAR)"
 
 
-def _kind(sql_type: str) -> str:
+def _sql_kind(sql_type: str) -> str:
+    """How a column of a SQL type is read: float, number, date, timestamp(tz), bool or text."""
     t = sql_type.upper()
     if t in ("FLOAT", "DOUBLE", "REAL"):
         return "float"
@@ -584,8 +557,7 @@ def _kind(sql_type: str) -> str:
 def _clean_text(col: str, kind: str) -> str:
     """A cell as trimmed text, NULL when missing (``N/A``, ``-``, empty ...)."""
     text = _text_of(col, kind)
-    return f"CASE WHEN {_missing(text)} THEN NULL ELSE {_strip(text)} END"
-
+    return f"CASE WHEN {_missing(text)} THEN NULL ELSE {sql_strip(text)} END"
 
 
 def _column_tz(files: list[str], name: str) -> str:
@@ -599,34 +571,35 @@ def _column_tz(files: list[str], name: str) -> str:
     return tz or "UTC"
 
 
-_ISO = r"^\d{4}-\d{1,2}-\d{1,2}"
-_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-_MONTH_FIRST = ("%m/%d/%Y",)
+def _formats(t: str, formats: tuple[str, ...]) -> str:
+    """SQL of a text read by the first of ``formats`` that reads it, as a date."""
+    tries = [f"CAST(try_strptime({t}, {_text(f)}) AS DATE)" for f in formats]
+    return tries[0] if len(tries) == 1 else f"coalesce({', '.join(tries)})"
 
 
 def _text_dates(t: str) -> tuple[str, str, str]:
-    """SQL for a text date: (ISO date, day-first date, month-first date), as ``parse_dates``."""
-    iso = (f"CASE WHEN regexp_matches({t}, {_text(_ISO)}) THEN CAST(try_strptime("
-           f"regexp_extract({t}, {_text('(' + _ISO[1:] + ')')}, 1), '%Y-%m-%d') AS DATE) END")
-    day = "coalesce(" + ", ".join(f"CAST(try_strptime({t}, {_text(f)}) AS DATE)"
-                                  for f in _DAY_FIRST) + ")"
-    month = f"CAST(try_strptime({t}, {_text(_MONTH_FIRST[0])}) AS DATE)"
-    return iso, day, month
+    """SQL for a text date: (ISO date, day-first date, month-first date), in the formats of
+    :mod:`ssi_analysis.io.cells.dates`."""
+    iso = (f"CASE WHEN regexp_matches({t}, {_text('^' + ISO_DATE_TEXT)}) THEN CAST("
+           f"try_strptime(regexp_extract({t}, {_text('^(' + ISO_DATE_TEXT + ')')}, 1), "
+           "'%Y-%m-%d') AS DATE) END")
+    return iso, _formats(t, DAY_FIRST), _formats(t, MONTH_FIRST)
 
 
 def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -> dict[str, str]:
     """SQL of each cell of an activity row as ``load_data`` types it: ``rep_id`` (trimmed text,
-    NULL when missing), ``metric`` (normalised name), ``value`` (a number or NULL), ``date``, and
-    the helpers ``value_missing``, ``date_given``, ``v`` and ``d`` (the raw columns)."""
+    NULL when missing), ``metric`` (normalised name), ``value`` (a number or NULL), ``date``,
+    and the helpers ``value_missing``, ``date_given`` (a cell there) and ``value_raw``,
+    ``date_raw`` (the cells as text)."""
     rep_col, rep_kind = names["rep_id"]
     date_col, date_kind = names["date"]
     metric_col, metric_kind = names["metric"]
     value_col, value_kind = names["value"]
 
     rep = _clean_text(_ident(rep_col), rep_kind)
-    metric_id = _clean_text(_ident(metric_col), metric_kind)
-    no_bom = f"replace({metric_id}, chr(65279), '')"
-    metric = f"trim(regexp_replace(lower({_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    # a metric's name is read once per distinct cell (the table ``metric_names``)
+    metric = (f"(SELECT n.name_read FROM metric_names n "
+              f"WHERE n.name_written = {_text_of(_ident(metric_col), metric_kind)})")
 
     d = _ident(date_col)
     if date_kind in ("date", "timestamp", "timestamptz"):
@@ -637,7 +610,8 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
         t = _clean_text(d, date_kind)
         iso, day, month = _text_dates(t)
         other = {"day": day, "month": month, None: "NULL"}[date_order]
-        date = f"coalesce({iso}, CASE WHEN NOT regexp_matches({t}, {_text(_ISO)}) THEN {other} END)"
+        date = (f"coalesce({iso}, CASE WHEN NOT regexp_matches({t}, "
+                f"{_text('^' + ISO_DATE_TEXT)}) THEN {other} END)")
         date_given = f"{t} IS NOT NULL"
     # what pandas' datetime64[ns] holds, as load_data reads dates: beyond it, not a date
     date = f"CASE WHEN {date} BETWEEN DATE '1677-09-22' AND DATE '2262-04-11' THEN {date} END"
@@ -649,88 +623,73 @@ def _cells(names: dict[str, tuple[str, str]], date_order: str | None, tz: str) -
         vt = _text_of(v, value_kind)
         value_missing = _missing(vt)
         value = (f"CASE WHEN {value_missing} OR contains({vt}, '_') THEN NULL "
-                 f"ELSE TRY_CAST({_strip(vt)} AS DOUBLE) END")
+                 f"ELSE TRY_CAST({sql_strip(vt)} AS DOUBLE) END")
         value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
     return {"rep_id": rep, "metric": metric, "value": value, "date": date,
-            "value_missing": value_missing, "date_given": date_given, "v": v, "d": d}
+            "value_missing": value_missing, "date_given": date_given,
+            "value_raw": f"CAST({v} AS VARCHAR)", "date_raw": f"CAST({d} AS VARCHAR)"}
 
 
-def _date_reason_sql(raw: str) -> str:
-    """SQL of the reason :func:`ssi_analysis.io.date_reasons` gives a date that cannot be read:
-    a number that reads as an Excel serial date is said to be one, with the date it stands for."""
-    t = _strip(raw)
-    lo, hi = EXCEL_SERIALS
-    serial = f"floor(TRY_CAST({t} AS DOUBLE))"
-    epoch = _text(f"{EXCEL_EPOCH:%Y-%m-%d}")
-    return (f"CASE WHEN regexp_full_match({t}, {_text(EXCEL_SERIAL_TEXT)}) AND {serial} "
-            f"BETWEEN {lo} AND {hi} THEN 'date ''' || {t} || ''' looks like an Excel serial "
-            f"date number (' || CAST(CAST({serial} AS BIGINT) AS VARCHAR) || ' = ' || "
-            f"strftime(DATE {epoch} + CAST({serial} AS INTEGER), '%Y-%m-%d') || ')' "
-            "ELSE 'date is not a date' END")
+def _metric_names(con, source: str, col: str, kind: str) -> None:
+    """The tables ``metric_names(name_written, name_read)``, each distinct metric cell as
+    written and its name as ``load_data`` reads it (normalised: read once per distinct cell,
+    not per row), and ``metrics(metric, mi)``, the catalogue and each metric's code. Names are
+    of the ENUM type ``metric_name`` (the catalogue's and the names read), so that the rules'
+    tests of a name compare integers, not text."""
+    no_bom = f"replace({_clean_text('w', 'text')}, chr(65279), '')"
+    name = f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    con.execute(f"CREATE TEMP TABLE names_read AS SELECT w AS name_written, {name} AS "
+                f"name_read FROM (SELECT DISTINCT {_text_of(_ident(col), kind)} AS w "
+                f"FROM {source}) WHERE w IS NOT NULL")
+    catalogue = ", ".join(f"({_text(m)}, {i})" for i, m in enumerate(_CATALOGUE))
+    con.execute(f"CREATE TEMP TABLE catalogue AS SELECT * FROM (VALUES {catalogue}) "
+                "AS t(metric, mi)")
+    con.execute("CREATE TYPE metric_name AS ENUM (SELECT name_read FROM names_read WHERE "
+                "name_read IS NOT NULL UNION SELECT metric FROM catalogue)")
+    con.execute("CREATE TEMP TABLE metric_names AS SELECT name_written, CAST(name_read AS "
+                "metric_name) AS name_read FROM names_read")
+    con.execute("CREATE TEMP TABLE metrics AS SELECT CAST(metric AS metric_name) AS metric, mi "
+                "FROM catalogue")
 
 
-def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
-                 date_order: str | None, tz: str, *, percent: frozenset[str] = frozenset(),
-                 rep_fix: str | None = None) -> str:
-    """Every activity row typed and checked: the problems ``load_data`` would reject it for.
+def _typed_sql(source: str, cells: dict[str, str], percent: frozenset[str]) -> str:
+    """Every activity row's cells typed (:func:`_cells`), with ``<column>_unread`` (a cell
+    given but not read): the relation the rules' SQL reads. ``percent``: level metrics on a
+    0-100 scale, divided by 100 (:func:`ssi_analysis.io.percent_scale`)."""
+    c = cells
+    inner = (f"SELECT filename AS _file, file_row_number AS _row, {c['rep_id']} AS rep_id, "
+             f"{c['metric']} AS metric, {c['value']} AS value, "
+             f"{c['value_missing']} AS value_missing, {c['value_raw']} AS value_raw, "
+             f"{c['date_raw']} AS date_raw, {c['date']} AS date, "
+             f"{c['date_given']} AS date_given FROM {source}")
+    typed = ("SELECT * EXCLUDE (value_missing, date_given), NOT value_missing AND value IS "
+             "NULL AS value_unread, date_given AND date IS NULL AS date_unread "
+             f"FROM ({inner})")
+    if percent:
+        typed = (f"SELECT * REPLACE (CASE WHEN metric IN ({sql_names(percent)}) AND value >= 0 "
+                 f"AND isfinite(value) THEN value / {_num(100.0)} ELSE value END AS value) "
+                 f"FROM ({typed})")
+    return typed
+
+
+def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None) -> str:
+    """Every typed activity row checked by the rules of long-form activity
+    (:func:`ssi_analysis.io.checks.activity_rules`, the rules ``load_data`` checks): ``bad``
+    (a rule broken) and ``problems`` (the column, value, reason, kind and fix of each, in the
+    order ``load_data`` gives them).
 
     Adds ``rep`` (the rep's position in ``universe``, NULL for an unknown rep) and ``mi`` (the
-    metric's position in the catalogue). ``percent``: level metrics on a 0-100 scale, divided by
-    100 (:func:`ssi_analysis.io.percent_scale`). ``rep_fix(raw, rep, rep_id, shared)``: the ids
+    metric's position in the catalogue). ``rep_fix(raw, rep, rep_id, shared)``: the ids
     of the activity that match no rep exactly and the rep each is read as (an id in another
     letter case or without its leading zeros, :func:`ssi_analysis.io.id_key`), or ``shared``
     when several reps fit; adds ``repaired_to`` (that rep's id) and ``shared_key``.
     """
-    c = _cells(names, date_order, tz)
-    rep, metric, value, date = c["rep_id"], c["metric"], c["value"], c["date"]
-    value_missing, date_given, v, d = c["value_missing"], c["date_given"], c["v"], c["d"]
-    inner = [f"filename AS _file, file_row_number AS _row, {rep} AS rep_id",
-             f"{metric} AS metric", f"{value} AS value",
-             f"NOT ({value_missing}) AND ({value}) IS NULL AS value_bad",
-             f"CAST({v} AS VARCHAR) AS value_raw", f"CAST({d} AS VARCHAR) AS date_raw",
-             f"{date} AS date", f"{date_given} AS date_given"]
-    typed = f"SELECT {', '.join(inner)} FROM {source}"
-    if percent:
-        typed = (f"SELECT * REPLACE (CASE WHEN metric IN ({_names(percent)}) AND value >= 0 AND "
-                 f"isfinite(value) THEN value / {_num(100.0)} ELSE value END AS value) "
-                 f"FROM ({typed})")
-    (latest, late_kind, late_tail), (earliest, early_kind, early_tail) = date_limits()
-    late, launch = _day(np.datetime64(latest.date())), _day(np.datetime64(earliest.date()))
-    shown_date = "strftime(date, '%Y-%m-%d')"
-
-    levels, known = _names(LEVEL_METRICS), _names(set(METRICS))
-    date_bad = "(date_given AND date IS NULL)"
-    checks = [  # in the order load_data reports them
-        (date_bad, "'date'", "date_raw", _date_reason_sql("date_raw")),
-        (f"date > {late}", "'date'", shown_date,
-         f"{_text(f'date {late_kind} (')} || {shown_date} || {_text(late_tail)}"),
-        (f"date < {launch}", "'date'", shown_date,
-         f"{_text(f'date {early_kind} (')} || {shown_date} || {_text(early_tail)}"),
-        ("value_bad", "'value'", "value_raw",
-         f"CASE WHEN metric IN ({levels}) AND regexp_full_match({_strip('value_raw')}, "
-         f"{_text(PERCENT_SIGN_TEXT)}) THEN {_text('value is not a number' + PERCENT_SIGN_HINT)} "
-         "ELSE 'value is not a number' END"),
-        (f"metric IN ({levels}) AND value > 1", "'value'", "CAST(value AS VARCHAR)",
-         "'a level must be within 0..1'"),
-        ("isinf(value)", "'value'", "CAST(value AS VARCHAR)", "'value must be finite'"),
-        ("rep_id IS NULL", "'rep_id'", "NULL", "'missing rep_id'"),
-        (f"date IS NULL AND NOT {date_bad}", "'date'", "NULL", "'missing date'"),
-        ("metric IS NULL", "'metric'", "NULL", "'missing metric'"),
-        (f"metric NOT IN ({known})", "'metric'", "metric", "'unknown metric ''' || metric || ''''"),
-        ("value IS NULL AND NOT value_bad", "'value'", "NULL", "'missing value'"),
-        ("value < 0", "'value'", "CAST(value AS VARCHAR)",
-         "'negative value (' || CAST(value AS VARCHAR) || ')'"),
-        (f"value > {_num(VALUE_CEILING)} AND NOT isinf(value)", "'value'",
-         "CAST(value AS VARCHAR)", f"{_text(CEILING_ERROR)} || ' (' || CAST(value AS VARCHAR) || ')'"),
-    ]
-    # the same rows as any check above, cheaply: a missing or unknown metric has no code
-    level_codes = ", ".join(str(_CATALOGUE.index(m)) for m in sorted(LEVEL_METRICS))
-    bad = ("coalesce(rep_id IS NULL OR date IS NULL OR mi IS NULL OR value IS NULL OR value < 0 "
-           f"OR isinf(value) OR value > {_num(VALUE_CEILING)} OR date > {late} OR date < {launch} "
-           f"OR (mi IN ({level_codes}) AND value > 1), false)")
+    rules = activity_rules()
+    bad = screen_sql(rules)
     problems = ("list_filter([" + ", ".join(
-        f"CASE WHEN {c} THEN {{'c': {col}, 'v': CAST({val} AS VARCHAR), 'r': {r}}} END"
-        for c, col, val, r in checks) + "], lambda e: e IS NOT NULL)")
+        f"CASE WHEN {r.sql} THEN {{'c': {_text(r.column)}, 'v': {r.shown_sql()}, "
+        f"'r': {r.reason_sql()}, 'k': {_text(r.label)}, 'f': {_text(r.fix)}}} END"
+        for r in rules) + "], lambda e: e IS NOT NULL)")
     coded = (f"SELECT t.*, mt.mi FROM ({typed}) t "
              "LEFT JOIN metrics mt ON mt.metric = t.metric")
     flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
@@ -742,6 +701,113 @@ def _checked_sql(source: str, names: dict[str, tuple[str, str]], universe: str,
             f"coalesce(f.shared, false) AS shared_key FROM ({explained}) e "
             f"LEFT JOIN {universe} u ON u.rep_id = e.rep_id "
             f"LEFT JOIN {rep_fix} f ON f.raw = e.rep_id")
+
+
+def _activity_columns(con, source: str, shown: str, notes: list[str]
+                      ) -> dict[str, tuple[str, str]]:
+    """The activity's columns by normalised name: ``(name as written, kind)``; the long-form
+    columns must be there, a repeated name stops the run, other columns are noted."""
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except Exception as exc:
+        raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0]})", file=shown,
+                            fix="check that the files are valid, uncorrupted Parquet") from None
+    columns = {normalise_name(n): (n, _sql_kind(t)) for n, t, *_ in described
+               if n not in ("filename", "file_row_number")}
+    actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
+    check_distinct_columns([normalise_name(a) for a in actual], shown)
+    missing = [c for c in ("rep_id", "date", "metric", "value") if c not in columns]
+    if missing:
+        wide = [c for c in columns if c in METRICS]
+        raise SSIInputError(
+            missing_columns(missing, actual), file=shown, column=missing[0],
+            fix=("the duckdb engine reads long-form activity (rep_id, date, metric, value); "
+                 "use --engine pandas for wide tables" if wide else
+                 "add the column; see data/README.md for the activity table"))
+    extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
+    if extra:
+        notes.append(extra_columns_note(shown, extra))
+    return columns
+
+
+def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str], shown: str,
+                columns: dict[str, tuple[str, str]], universe_ids: pd.Index
+                ) -> tuple[list[str], str | None]:
+    """Create the view ``checked`` (every activity row typed and checked) and the table
+    ``rejected`` (the rows rejected, with their reasons, kinds and fixes, as ``load_data``
+    rejects them); returns the warnings of the repairs made and the ``rep_fix`` table (ids
+    read as another rep's), if any."""
+    date_col, date_kind = columns["date"]
+    tz = _column_tz(files, date_col) if date_kind == "timestamptz" else "UTC"
+    order = None
+    if date_kind not in ("date", "timestamp", "timestamptz"):
+        order = _date_order(con, source, _ident(date_col), date_kind, shown)
+    _metric_names(con, source, *columns["metric"])
+    cells = _cells(columns, order, tz)
+    percent, warnings, rep_fix = _before_checks(con, source, cells, shown, universe_ids)
+    checked = _checked_sql(_typed_sql(source, cells, frozenset(percent)), "universe",
+                           rep_fix=rep_fix)
+    con.execute(f"CREATE TEMP VIEW checked AS {checked}")
+
+    bar.step("checking rows")
+    reason = "array_to_string(list_transform(problems, lambda e: e.r), '; ')"
+    first_value = ("list_filter(list_transform(problems, lambda e: e.v), lambda v: v IS NOT NULL)"
+                   "[1]")
+    prefix = str(folder) + os.sep
+    display = (_text(shown) if len(files) == 1 else
+               f"CASE WHEN starts_with(_file, {_text(prefix)}) THEN substr(_file, "
+               f"{len(prefix) + 1}) ELSE _file END")
+    unknown = KINDS["not_in_reps"]
+    _run(con, f"""CREATE TEMP TABLE rejected AS
+        SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, _file, _row,
+               'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
+               CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
+               CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
+               CASE WHEN bad THEN {reason} ELSE {sql_fill(NOT_IN_REPS, value="rep_id")}
+                    || CASE WHEN shared_key THEN {_text(SHARED_KEY_HINT)} ELSE '' END END
+                   AS reason,
+               CASE WHEN bad THEN problems[1].k ELSE {_text(unknown.label)} END AS kind,
+               CASE WHEN bad THEN problems[1].f ELSE {_text(unknown.fix)} END AS fix
+        FROM checked WHERE bad OR rep IS NULL""", bar)
+    return warnings, rep_fix
+
+
+def _before_checks(con, source: str, cells: dict[str, str], shown: str,
+                   universe_ids: pd.Index) -> tuple[set[str], list[str], str | None]:
+    """One cheap pass over the ids and the levels, before the rows are checked: levels written
+    as percentages (read as such, with a warning), and ids that match no rep exactly (read as
+    another rep's where one fits: the table ``rep_fix``)."""
+    level_stats = [
+        f"max(v) FILTER (WHERE m = {_text(m)} AND isfinite(v) AND v >= 0), "
+        f"count(*) FILTER (WHERE m = {_text(m)} AND v > 0 AND v < 1), "
+        f"count(*) FILTER (WHERE m = {_text(m)})" for m in sorted(LEVEL_METRICS)]
+    seen = _run(con, f"SELECT list(DISTINCT r) FILTER (WHERE r IS NOT NULL), "
+                     f"{', '.join(level_stats)} FROM (SELECT {cells['rep_id']} AS r, "
+                     f"{cells['metric']} AS m, {cells['value']} AS v FROM {source})"
+                ).fetchall()[0]
+    percent, warnings = set(), []
+    for k, metric in enumerate(sorted(LEVEL_METRICS)):
+        top, n_shares, n = seen[1 + 3 * k: 4 + 3 * k]
+        if percent_scale_of(top, n_shares):
+            percent.add(metric)
+            warnings.append(percent_warning(shown, metric, top, n))
+    known = set(universe_ids)
+    repairs = id_repairs(universe_ids)
+    odd = sorted(r for r in (seen[0] or []) if r not in known)
+    fix = [(r, repairs.get(id_key(r))) for r in odd if id_key(r) in repairs]
+    if not fix:
+        return percent, warnings, None
+    con.register("rep_fix_frame", pd.DataFrame({
+        "raw": [r for r, _ in fix],
+        "rep": [universe_ids.get_loc(to) if to is not None else None for _, to in fix],
+        "rep_id": [to for _, to in fix], "shared": [to is None for _, to in fix]},
+        dtype=object))
+    con.execute("CREATE TEMP TABLE rep_fix AS SELECT CAST(raw AS VARCHAR) AS raw, "
+                "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id, "
+                "CAST(shared AS BOOLEAN) AS shared FROM rep_fix_frame")
+    con.unregister("rep_fix_frame")
+    return percent, warnings, "rep_fix"
 
 
 def score_parquet(data: str | Path, out: str | Path | None = None, *,
@@ -818,32 +884,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
                    salt: str | None = None) -> ParquetScores:
     source = (f"read_parquet([{', '.join(_text(f) for f in files)}], filename = true, "
               "file_row_number = true, union_by_name = true)")
-    try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    except Exception as exc:
-        raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
-                            f"{str(exc).splitlines()[0]})", file=shown,
-                            fix="check that the files are valid, uncorrupted Parquet") from None
-    columns = {_normalise_name(n): (n, _kind(t)) for n, t, *_ in described
-               if n not in ("filename", "file_row_number")}
-    actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
-    dupes = sorted({c for c in columns if [_normalise_name(a) for a in actual].count(c) > 1})
-    if dupes:
-        raise SSIInputError(f"column names repeat: {', '.join(dupes)}", file=shown,
-                            fix="give every column a distinct name")
-    missing = [c for c in ("rep_id", "date", "metric", "value") if c not in columns]
-    if missing:
-        wide = [c for c in columns if c in METRICS]
-        raise SSIInputError(
-            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing "
-            f"(columns found: {', '.join(actual[:12])})", file=shown, column=missing[0],
-            fix=("the duckdb engine reads long-form activity (rep_id, date, metric, value); "
-                 "use --engine pandas for wide tables" if wide else
-                 "add the column; see data/README.md for the activity table"))
     notes = list(quality.notes)
-    extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
-    if extra:
-        notes.append(f"{shown}: extra column(s) {', '.join(extra)} not used")
+    columns = _activity_columns(con, source, shown, notes)
 
     # every rep, as integer positions; their industry, team and cohort labels
     universe_ids = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
@@ -851,129 +893,26 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     label_notes: list[str] = []
     ranks = _universe(con, universe_ids, rep_info, config, label_notes)
 
-    date_col, date_kind = columns["date"]
-    tz = _column_tz(files, date_col) if date_kind == "timestamptz" else "UTC"
-    order = None
-    if date_kind not in ("date", "timestamp", "timestamptz"):
-        order = _date_order(con, source, _ident(date_col), date_kind, shown)
-    codes = {m: i for i, m in enumerate(_CATALOGUE)}
-    con.execute("CREATE TEMP TABLE metrics AS SELECT * FROM (VALUES "
-                + ", ".join(f"({_text(m)}, {i})" for m, i in codes.items())
-                + ") AS t(metric, mi)")
-    # one cheap pass over the ids and the levels, before the rows are checked: ids that match
-    # no rep exactly (read as another rep's, or not), levels written as percentages
-    cells = _cells(columns, order, tz)
-    level_stats = [
-        f"max(v) FILTER (WHERE m = {_text(m)} AND isfinite(v) AND v >= 0), "
-        f"count(*) FILTER (WHERE m = {_text(m)} AND v > 0 AND v < 1), "
-        f"count(*) FILTER (WHERE m = {_text(m)})" for m in sorted(LEVEL_METRICS)]
-    seen = _run(con, f"SELECT list(DISTINCT r) FILTER (WHERE r IS NOT NULL), "
-                     f"{', '.join(level_stats)} FROM (SELECT {cells['rep_id']} AS r, "
-                     f"{cells['metric']} AS m, {cells['value']} AS v FROM {source})"
-                ).fetchall()[0]
-    percent, warnings = set(), []
-    for k, metric in enumerate(sorted(LEVEL_METRICS)):
-        top, n_shares, n = seen[1 + 3 * k: 4 + 3 * k]
-        if percent_scale_of(top, n_shares):
-            percent.add(metric)
-            warnings.append(percent_warning(shown, metric, top, n))
-    known = set(universe_ids)
-    repairs = id_repairs(universe_ids)
-    odd = sorted(r for r in (seen[0] or []) if r not in known)
-    fix = [(r, repairs.get(id_key(r))) for r in odd if id_key(r) in repairs]
-    rep_fix = None
-    if fix:
-        con.register("rep_fix_frame", pd.DataFrame({
-            "raw": [r for r, _ in fix],
-            "rep": [universe_ids.get_loc(to) if to is not None else None for _, to in fix],
-            "rep_id": [to for _, to in fix], "shared": [to is None for _, to in fix]},
-            dtype=object))
-        con.execute("CREATE TEMP TABLE rep_fix AS SELECT CAST(raw AS VARCHAR) AS raw, "
-                    "CAST(rep AS BIGINT) AS rep, CAST(rep_id AS VARCHAR) AS rep_id, "
-                    "CAST(shared AS BOOLEAN) AS shared FROM rep_fix_frame")
-        con.unregister("rep_fix_frame")
-        rep_fix = "rep_fix"
-    checked = _checked_sql(source, columns, "universe", order, tz, percent=frozenset(percent),
-                           rep_fix=rep_fix)
-    con.execute(f"CREATE TEMP VIEW checked AS {checked}")
-
     # 1. the rejected rows, and their reasons
-    bar.step("checking rows")
-    reason = "array_to_string(list_transform(problems, lambda e: e.r), '; ')"
-    first_value = ("list_filter(list_transform(problems, lambda e: e.v), lambda v: v IS NOT NULL)"
-                   "[1]")
-    prefix = str(folder) + os.sep
-    display = (_text(shown) if len(files) == 1 else
-               f"CASE WHEN starts_with(_file, {_text(prefix)}) THEN substr(_file, "
-               f"{len(prefix) + 1}) ELSE _file END")
-    _run(con, f"""CREATE TEMP TABLE rejected AS
-        SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, _file, _row,
-               'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
-               CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
-               CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
-               CASE WHEN bad THEN {reason} ELSE 'rep_id ''' || rep_id || ''' is not in reps'
-                    || CASE WHEN shared_key THEN {_text(SHARED_KEY_HINT)} ELSE '' END END
-                   AS reason
-        FROM checked WHERE bad OR rep IS NULL""", bar)
-
+    warnings, rep_fix = _check_rows(con, bar, folder, source, files, shown, columns,
+                                    universe_ids)
     n_read = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     n_rejected = con.execute("SELECT count(*) FROM rejected").fetchone()[0]
 
     # 2. the used rows, totalled per rep, day and metric
     bar.step("totalling days")
-    counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
-    levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
-    repaired = ["count(*) FILTER (WHERE repaired_to IS NOT NULL) AS n_fixed",
-                "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
-                "arg_min(repaired_to, rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_to"
-                ] if rep_fix else []
-    _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
-        "checked", codes, counts=counts, levels=levels,
-        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
-        extra=repaired), bar)
-    n_fixed = 0
-    if rep_fix:
-        n_fixed, fixed_from, fixed_to = con.execute(
-            "SELECT coalesce(sum(n_fixed), 0), min(fixed_from), arg_min(fixed_to, fixed_from) "
-            "FROM daily").fetchone()
-        if n_fixed:
-            warnings.append(repair_warning(shown, int(n_fixed), fixed_from, fixed_to))
-    n_used, first, last, bits = con.execute(
-        "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
-    present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
+    n_used, first, last, present, fixed = _daily_totals(con, bar, rep_fix)
+    if fixed:
+        warnings.append(repair_warning(shown, *fixed))
     if n_read != n_used + n_rejected:  # a bug, not a user error
         raise RuntimeError(f"row accounting broken: {n_read} != {n_used} + {n_rejected}")
 
     quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
     quality.warnings.extend(warnings)
-    if n_fixed:
-        quality.id_repairs[fixed_from] = fixed_to
-    unknown = con.execute(f"SELECT list(DISTINCT metric ORDER BY metric) FROM checked WHERE bad "
-                          f"AND metric NOT IN ({_names(set(METRICS))})").fetchone()[0] or []
-    if unknown:
-        quality.notes.append(f"{shown}: unknown metric name(s) {_describe_unknown(unknown)}; "
-                             "their rows are rejected (see data/README.md for the metric names)")
-    absent = sorted(set(METRICS) - present)
-    if absent:
-        quality.notes.append(f"{shown}: metric(s) absent from the data: {', '.join(absent)}; "
-                             "left out of scoring and their pillar's weights renormalised over "
-                             "the metrics present")
-    if n_read and not n_used:        # every row rejected: said first, not what follows from it
-        counts = quality.reasons()
-        counts = counts[counts["table"] == "activity"].set_index("reason")["rows"]
-        rejects = quality.rejects[quality.rejects["table"] == "activity"]
-        exc = all_rejected_error(shown, n_read, rejects, counts)
-        exc.quality = quality
-        raise exc
-    if strict and n_rejected:
-        rows = quality.rejects.head(100)
-        errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
-                                fix="correct the row, or run without --strict to reject it")
-                  for r in rows.itertuples()]
-        if n_rejected > len(rows):
-            errors.append(SSIInputError(f"and {n_rejected - len(rows)} more rejected rows",
-                                        file=shown))
-        raise SSIInputErrors(errors)
+    if fixed:
+        quality.id_repairs[fixed[1]] = fixed[2]
+    _activity_notes(con, quality, shown, present)
+    _stop(quality, shown, n_read, n_used, n_rejected, strict)
 
     # 3. the scores
     bar.step("scoring")
@@ -1026,6 +965,35 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     elif rejects.exists():
         rejects.unlink()  # a stale file from an earlier run would mislead
     return result
+
+
+def _daily_totals(con, bar: Progress, rep_fix: str | None
+                  ) -> tuple[int, object, object, set[str], tuple[int, str, str] | None]:
+    """The table ``daily``: the rows used (not rejected, of a known rep) totalled per rep, day
+    and metric. Returns the rows used, the first and last dates, the metrics present and, when
+    ids were read as another rep's, ``(rows, an id as written, the rep it was read as)``."""
+    codes = {m: i for i, m in enumerate(_CATALOGUE)}
+    counts = [m for m in _CATALOGUE if m not in LEVEL_METRICS]
+    levels = [m for m in _CATALOGUE if m in LEVEL_METRICS]
+    repaired = ["count(*) FILTER (WHERE repaired_to IS NOT NULL) AS n_fixed",
+                "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
+                "arg_min(repaired_to, rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_to"
+                ] if rep_fix else []
+    _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
+        "checked", codes, counts=counts, levels=levels,
+        active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
+        extra=repaired), bar)
+    fixed = None
+    if rep_fix:
+        n_fixed, fixed_from, fixed_to = con.execute(
+            "SELECT coalesce(sum(n_fixed), 0), min(fixed_from), arg_min(fixed_to, fixed_from) "
+            "FROM daily").fetchone()
+        if n_fixed:
+            fixed = (int(n_fixed), fixed_from, fixed_to)
+    n_used, first, last, bits = con.execute(
+        "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
+    present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
+    return n_used, first, last, present, fixed
 
 
 def _write_rejects(con, quality: QualityReport, path: Path, salt: str | None) -> Path:
@@ -1089,7 +1057,8 @@ def defuse_sql(expr: str) -> str:
 
 
 def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None:
-    """Day-first or month-first for text dates that are not ISO, as ``parse_dates`` decides."""
+    """Day-first or month-first for text dates that are not ISO, decided as ``parse_dates``
+    decides (:func:`ssi_analysis.io.cells.dates.reads_day_first`)."""
     t = _clean_text(col, kind)
     _, day, month = _text_dates("t")
     n, n_day, n_month, ambiguous, slash, example = con.execute(f"""
@@ -1097,39 +1066,63 @@ def _date_order(con, source: str, col: str, kind: str, shown: str) -> str | None
                AND df <> mf), bool_and(contains(t, '/')),
                min_by(t, CASE WHEN df <> mf THEN 0 ELSE 1 END)
         FROM (SELECT t, {day} AS df, {month} AS mf FROM (SELECT {t} AS t FROM {source})
-              WHERE t IS NOT NULL AND NOT regexp_matches(t, {_text(_ISO)}))""").fetchone()
+              WHERE t IS NOT NULL AND NOT regexp_matches(t, {_text('^' + ISO_DATE_TEXT)}))
+        """).fetchone()
     if not n:
         return None
-    if ambiguous and n_day == n_month and slash:
-        raise SSIInputError(
-            f"dates such as '{example}' read both as day/month and month/day, and no value in "
-            "the column settles which", file=shown, column="date",
-            fix="write dates as YYYY-MM-DD (ISO 8601)")
-    return "day" if n_day >= n_month else "month"
+    first = reads_day_first(n_day, n_month, all_slashes=bool(slash),
+                            example=example if ambiguous else None, file=shown, column="date")
+    return "day" if first else "month"
 
 
 def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
              n_rejected: int, notes: list[str]) -> QualityReport:
-    """The reps report plus the activity's counts, reasons counted in SQL, first rejects."""
-    # each distinct reason counted in SQL, then grouped by kind as QualityReport groups them
-    distinct = con.execute("SELECT reason, count(*) AS rows FROM rejected GROUP BY reason").df()
-    counts = (distinct.assign(table="activity", reason=reason_kind(distinct["reason"]))
-              .groupby(["table", "reason"], sort=True)["rows"].sum().reset_index()
-              .sort_values(["table", "rows"], ascending=[True, False], kind="stable")
-              .reset_index(drop=True))
-    kept = con.execute(f'SELECT "table", file, row, rep_id, "column", "value", reason '
+    """The reps' report plus the activity's counts: every rejected row counted by kind in
+    SQL, the first ones kept (all of them go to the rejects file)."""
+    kinds = {k: int(n) for k, n in con.execute(
+        "SELECT kind, count(*) FROM rejected GROUP BY kind").fetchall()}
+    kept = con.execute(f'SELECT "table", file, row, rep_id, "column", "value", reason, kind, fix '
                        f"FROM rejected ORDER BY stage, _file, _row LIMIT {_REJECTS_KEPT}").df()
     rejects = [r for r in (quality.rejects, kept) if not r.empty]
-    if not quality.rejects.empty:
-        counts = pd.concat([quality.reasons(), counts], ignore_index=True)
-    report = _CountedQuality(counts, tables=dict(quality.tables), notes=list(notes),
-                             rejects=(pd.concat(rejects, ignore_index=True) if rejects
-                                      else quality.rejects), flags=quality.flags,
-                             warnings=list(quality.warnings),
-                             id_repairs=dict(quality.id_repairs))
-    report.tables["activity"] = TableQuality("activity", shown, n_read, n_used, n_rejected)
+    report = QualityReport(tables=dict(quality.tables), notes=list(notes),
+                           rejects=(pd.concat(rejects, ignore_index=True) if rejects
+                                    else quality.rejects), flags=quality.flags,
+                           warnings=list(quality.warnings), id_repairs=dict(quality.id_repairs))
+    report.tables["activity"] = TableQuality("activity", shown, n_read, n_used, n_rejected,
+                                             rejected_kinds=kinds)
     if n_rejected > _REJECTS_KEPT:
         report.notes.append(f"{shown}: {n_rejected} rows rejected; the first {_REJECTS_KEPT} "
                             "are kept in memory, all of them are in the rejects file")
     return report
 
+
+def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) -> None:
+    """The notes of the activity: metric names not known, metrics absent from the data."""
+    unknown = sorted(con.execute(f"SELECT list(DISTINCT metric) FROM checked WHERE bad AND "
+                                 f"metric NOT IN ({sql_names(METRICS)})").fetchone()[0] or [])
+    if unknown:
+        quality.notes.append(unknown_metrics_note(shown, unknown))
+    absent = sorted(set(METRICS) - present)
+    if absent:
+        quality.notes.append(absent_metrics_note(shown, absent))
+
+
+def _stop(quality: QualityReport, shown: str, n_read: int, n_used: int, n_rejected: int,
+          strict: bool) -> None:
+    """Every row rejected stops the run (said first, not what follows from it), and with
+    ``strict`` any rejected row does."""
+    if n_read and not n_used:
+        exc = all_rejected_error(shown, n_read, quality.rejects[quality.rejects["table"]
+                                                                == "activity"],
+                                 quality.tables["activity"].rejected_kinds)
+        exc.quality = quality
+        raise exc
+    if strict and n_rejected:
+        rows = quality.rejects.head(100)
+        errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
+                                fix="correct the row, or run without --strict to reject it")
+                  for r in rows.itertuples()]
+        if n_rejected > len(rows):
+            errors.append(SSIInputError(f"and {n_rejected - len(rows)} more rejected rows",
+                                        file=shown))
+        raise SSIInputErrors(errors)

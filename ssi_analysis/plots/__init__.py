@@ -11,7 +11,13 @@ agreement figures beside it; everything public is importable from here.
 
 from ._theme import A4_WIDTH_IN, HATCHES, MARKERS, PALETTE, save_figure, theme
 from .agreement import bland_altman
-from .analysis import attainment_by_band, claims_forest, coefficients, ssi_vs_attainment
+from .analysis import (
+    attainment_by_band,
+    claims_forest,
+    coefficients,
+    specification_curve,
+    ssi_vs_attainment,
+)
 from .industry import (
     leaderboard_chart,
     pillar_distributions,
@@ -25,4 +31,4 @@ __all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "attainm
            "claims_forest", "coefficients", "leaderboard_chart", "pillar_distributions",
            "pillar_heatmap", "pillar_profile", "save_figure", "ssi_distribution",
            "ssi_vs_attainment", "theme", "weekly_trend"]
-__all__ += ["bland_altman"]
+__all__ += ["bland_altman", "specification_curve"]

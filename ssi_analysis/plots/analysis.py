@@ -214,3 +214,76 @@ def coefficients(data: pd.DataFrame, *, scale: str = "difference", ax=None):
     ax.set_title("SSI term by model, with 95% CIs")
     ax.grid(axis="y", visible=False)
     return ax
+
+
+_CHOICE_LABELS = {"tenure": "Tenure", "region": "Region", "window_days": "Window (days)",
+                  "score": "Score", "outcome": "Outcome", "cluster": "Clustered by"}
+
+
+def specification_curve(data: pd.DataFrame, *, choices=tuple(_CHOICE_LABELS), axes=None):
+    """The specification curve (Simonsohn, Simmons & Nelson 2020): every specification's
+    estimate with its 95% CI, sorted, and beneath it which choices made it.
+
+    ``data`` is the table of :func:`ssi_analysis.stats.specification.specification_curve`.
+    Estimates are drawn in percentage points per 10 SSI points (of quota for attainment, of
+    the chance of hitting quota for the linear probability model); filled points have a CI
+    that excludes 0, the main specification is ringed. Specifications that could not be
+    estimated are counted in the title.
+
+    Parameters
+    ----------
+    data : DataFrame
+    choices : sequence of str
+        The choice columns shown beneath, top to bottom (those with one option are left out).
+    axes : (Axes, Axes), optional
+        The curve's and the choices' Axes (sharing x); default a new figure with both.
+
+    Returns
+    -------
+    (Axes, Axes)
+    """
+    if axes is None:
+        shown = [c for c in choices if c in data and data[c].nunique() > 1]
+        n_rows = sum(data[c].nunique() for c in shown)
+        fig, axes = plt.subplots(2, 1, sharex=True, figsize=(6.3, 2.6 + 0.16 * n_rows),
+                                 gridspec_kw={"height_ratios": [2.4, 0.3 + 0.16 * n_rows]})
+    top, bottom = axes
+    ok = data[data["estimable"]].sort_values("estimate", kind="stable").reset_index(drop=True)
+    x = np.arange(len(ok))
+    clear = (ok["ci_low"] > 0) | (ok["ci_high"] < 0)
+    est, lo, hi = (100 * ok[c].to_numpy(dtype=float) for c in ("estimate", "ci_low",
+                                                               "ci_high"))
+    top.vlines(x, lo, hi, color=np.where(clear, PALETTE[0], "#9a9a9a"), linewidth=1.2)
+    top.scatter(x[clear], est[clear], s=12, color=PALETTE[0], zorder=3,
+                label="95% CI excludes 0")
+    top.scatter(x[~clear], est[~clear], s=12, facecolor="white", edgecolor="#777777",
+                zorder=3, label="95% CI includes 0")
+    main = ok["main"].astype(bool).to_numpy() if "main" in ok else np.zeros(len(ok), bool)
+    if main.any():
+        top.scatter(x[main], est[main], s=70, facecolor="none", edgecolor=PALETTE[3],
+                    linewidth=1.4, zorder=4, label="main specification")
+    top.axhline(0, color="#555555", linewidth=1, linestyle=":")
+    top.set_ylabel("Percentage points\nper 10 SSI points")
+    n_out = len(data) - len(ok)
+    top.set_title(f"Specification curve: {len(ok)} specifications, {int(clear.sum())} with a "
+                  f"95% CI excluding 0" + (f" ({n_out} not estimable)" if n_out else ""))
+    top.legend(loc="upper left", frameon=False, ncol=1)
+    top.grid(axis="x", visible=False)
+    labels, ypos, y = [], [], 0
+    for choice in [c for c in choices if c in ok and ok[c].nunique() > 1]:
+        options = [o for o in data[choice].unique() if (ok[choice] == o).any()]
+        if all(pd.api.types.is_number(o) for o in options):
+            options = sorted(options)
+        for option in options:
+            on = (ok[choice] == option).to_numpy()
+            bottom.scatter(x[on], np.full(on.sum(), y), s=6, marker="|",
+                           color=np.where(clear[on], PALETTE[0], "#9a9a9a"))
+            labels.append(f"{_CHOICE_LABELS.get(choice, choice)}: {option}")
+            ypos.append(y)
+            y -= 1
+    bottom.set_yticks(ypos, labels, fontsize=6.5)
+    bottom.set_ylim(y + 0.5, 0.5)
+    bottom.set_xlabel("Specifications, sorted by estimate")
+    bottom.grid(visible=False)
+    bottom.tick_params(axis="x", bottom=False, labelbottom=False)
+    return top, bottom

@@ -177,6 +177,13 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
         save("coefficients", fig, "Difference in attainment per 10 SSI points, by model, with "
                                   "95% CIs: unadjusted, adjusted for the controls, with "
                                   "random team and rep intercepts, and within reps over time.")
+        curve = t.get("specification_curve")
+        if curve is not None and curve["estimable"].any():
+            top, _ = plots.specification_curve(curve)
+            save("specification_curve", top.figure, "Every specification of the adjusted "
+                 "association, sorted by its estimate (per 10 SSI points, with its 95% CI; "
+                 "filled: the CI excludes 0; ringed: the main analysis), and beneath it the "
+                 "choices that made it.")
         if "benchmarks" in extras:
             data = stats.attach_groups(scores, reps, by="industry")
             fig, axes = plt.subplots(2, 2, figsize=(A4_WIDTH_IN, 5.0), sharey=True)

@@ -13,7 +13,11 @@ words, never a silent NaN and never an exception for data that are merely thin.
 
 Multiple comparisons: :func:`p_adjust` wraps statsmodels' ``multipletests`` (Holm by default,
 Benjamini-Hochberg on request), skipping rows that have no p-value. Bootstrap intervals come
-from :func:`bootstrap_ci`, a seeded wrapper of :func:`scipy.stats.bootstrap`.
+from :func:`scipy.stats.bootstrap`, seeded: :func:`bootstrap_ci` for any vectorised statistic
+(its BCa re-evaluates the statistic once per unit left out, a cost that grows with n²), and
+:func:`~ssi_analysis.stats._bootstrap.bootstrap_intervals` for the package's own statistics,
+which it evaluates from resample counts with a closed-form BCa acceleration (the same
+intervals, at team scale).
 
 Examples
 --------

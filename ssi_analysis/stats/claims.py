@@ -23,8 +23,10 @@ Verdicts (``ratio`` with ``[ci_low, ci_high]``, claimed value ``c``):
 =========================================  =============================================
 condition                                  verdict
 =========================================  =============================================
-either group has fewer than ``min_group``  too few reps to say (with the n)
-reps, or a group mean is not positive
+either group has fewer than ``min_n``      too few reps to say (with the n)
+reps
+the outcome does not vary in the groups,   not estimable (with the reason): no ratio, no
+or a group mean is not positive            verdict
 ``ci_low > 1`` and ``c`` within the CI     consistent with the claim
 ``ci_low > 1`` and ``ci_high < c``         smaller than claimed
 ``ci_low > c``                             larger than claimed
@@ -102,7 +104,7 @@ def verdict(ratio: float, lo: float, hi: float, claimed: float) -> str:
 
 
 def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
-             comparison: str, labels: tuple[str, str], ssi: str, cluster: str, min_group: int,
+             comparison: str, labels: tuple[str, str], ssi: str, cluster: str, min_n: int,
              confidence: float) -> dict:
     outcome, claimed, _ = CLAIMS[claim]
     sub = data[high | low]
@@ -121,8 +123,9 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
     # the continuous estimate on every row of the data, and what it implies for the gap
     yc = data[outcome].to_numpy(dtype=float)
     # (cluster-robust errors need at least two reps, and more rows than the fit's 2 parameters)
-    if (np.nanmean(yc) > 0 and np.ptp(data[ssi]) > 0 and is_high.any() and (~is_high).any()
-            and data[cluster].nunique() >= 2 and len(data) > 2):
+    varies = bool(np.nanmax(yc) > np.nanmin(yc)) if len(yc) else False
+    if (varies and np.nanmean(yc) > 0 and np.ptp(data[ssi]) > 0 and is_high.any()
+            and (~is_high).any() and data[cluster].nunique() >= 2 and len(data) > 2):
         per10, c_lo, c_hi, _, _ = _ratio_fit(yc, data[ssi].to_numpy() / 10.0,
                                              data[cluster].to_numpy(), confidence)
         gap = (row["mean_ssi_high"] - row["mean_ssi_low"]) / 10.0
@@ -130,9 +133,18 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
                    implied_ratio=per10 ** gap, implied_ci_low=c_lo ** gap,
                    implied_ci_high=c_hi ** gap)
     few = min(row["n_high_reps"], row["n_low_reps"])
-    if few < min_group:
+    if few < min_n:
         reason = (f"too few reps to say: {row['n_high_reps']} {labels[0]} and "
-                  f"{row['n_low_reps']} {labels[1]}; at least {min_group} of each are needed")
+                  f"{row['n_low_reps']} {labels[1]}; at least {min_n} of each are needed")
+        return {**row, "estimable": False, "reason": reason, "verdict": reason}
+    if len(y) and np.nanmax(y) == np.nanmin(y):
+        reason = (f"not estimable: {outcome} is {np.nanmax(y):g} for every rep-period in both "
+                  "groups, so there is no difference to estimate and no ratio")
+        return {**row, "estimable": False, "reason": reason, "verdict": reason}
+    if len(y) and np.ptp(y[is_high]) == 0 and np.ptp(y[~is_high]) == 0:
+        reason = (f"not estimable: {outcome} is the same for every rep-period within each "
+                  "group, so its uncertainty cannot be estimated and no interval or verdict "
+                  "can be given")
         return {**row, "estimable": False, "reason": reason, "verdict": reason}
     if not (row["mean_high"] > 0 and row["mean_low"] > 0):
         zero = labels[1] if not row["mean_low"] > 0 else labels[0]
@@ -144,7 +156,7 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
 
 
 def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id",
-                leaders_above: float = 70.0, laggards_below: float = 30.0, min_group: int = 10,
+                leaders_above: float = 70.0, laggards_below: float = 30.0, min_n: int = 10,
                 confidence: float = CONFIDENCE, adjust: str = "holm") -> pd.DataFrame:
     """Check LinkedIn's three claims: leaders vs laggards, then top vs bottom quartile.
 
@@ -159,7 +171,7 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
         The rep column (robust errors are clustered by it).
     leaders_above, laggards_below : float
         LinkedIn's thresholds (70 and 30).
-    min_group : int
+    min_n : int
         Fewest reps per group for a ratio to be reported.
     confidence : float
         Confidence level.
@@ -183,7 +195,7 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
          (f"top quartile (SSI >= {q3:.1f})", f"bottom quartile (SSI <= {q1:.1f})")),
     ]
     rows = [_compare(data, high, low, claim=claim, comparison=name, labels=labels, ssi=ssi,
-                     cluster=cluster, min_group=min_group, confidence=confidence)
+                     cluster=cluster, min_n=min_n, confidence=confidence)
             for name, high, low, labels in comparisons for claim in CLAIMS]
     table = results_table(rows, COLUMNS)
     for name in table["comparison"].unique():

@@ -9,6 +9,9 @@ Tests (one row per pillar and test in :func:`compare_groups`)
     epsilon² = H (n + 1) / (n² − 1) = H / (n − 1) (Tomczak & Tomczak 2014): the share of the
     variance of the ranks that lies between groups, from 0 (no difference) towards 1. Its
     interval is a seeded BCa bootstrap resampling reps within each group (group sizes fixed).
+    A resample's ranks come from cumulative counts over the scores sorted once, and BCa's
+    acceleration from closed-form leave-one-out values: scipy's interval, in O(n) per
+    resample (:mod:`ssi_analysis.stats._bootstrap`).
 
     **Welch's ANOVA** (:func:`statsmodels.stats.oneway.anova_oneway` with ``use_var="unequal"``)
     as the parametric companion, which does not assume equal variances. Its effect size is
@@ -25,7 +28,7 @@ Pairwise (one row per pillar and pair of groups in :func:`pairwise_groups`)
     without ties, otherwise the normal approximation with tie and continuity corrections) with
     **Cliff's delta** = 2 U / (n_a n_b) − 1 = P(a > b) − P(a < b), from −1 (every rep of
     ``group_a`` scores below every rep of ``group_b``) through 0 to 1. Its interval is a seeded
-    BCa bootstrap within groups.
+    BCa bootstrap within groups, computed the same way.
 
 Multiple comparisons
     ``p_adj`` of the omnibus table is adjusted across the family of outcomes of one test (the four
@@ -75,11 +78,17 @@ from statsmodels.stats.oneway import anova_oneway, confint_noncentrality
 from ..config import PILLARS
 from ..errors import SSIConfigError, SSIInputError
 from ..scoring import top_pct
+from ._bootstrap import (
+    SortedOnce,
+    bootstrap_intervals,
+    column_products,
+    jackknife_acceleration,
+    resample_counts,
+)
 from ._common import (
     ADJUST_METHODS,
     CONFIDENCE,
     CORE_COLUMNS,
-    bootstrap_ci,
     json_safe,
     not_estimable,
     p_adjust,
@@ -392,16 +401,77 @@ def _ci_text(how: str, cfg: ComparisonSettings) -> str:
     return f"bootstrap {how} within groups ({cfg.n_resamples} resamples, seed {cfg.seed})"
 
 
+def _kruskal_resampler(samples: list[np.ndarray]):
+    """epsilon² of Kruskal–Wallis for resamples within groups, and its exact jackknife.
+
+    The pooled values are sorted once; a resample's mid-ranks come from cumulative counts
+    (:class:`~ssi_analysis.stats._bootstrap.SortedOnce`), its H from the groups' rank sums
+    and the tie sizes with scipy's formula (so the numbers are scipy's), O(n) per resample.
+    Leaving one rep out lowers the rank of every rep above it by 1 (by 1/2 if tied), so each
+    group's rank sum without rep r is its sum minus how many of its reps lie above r: the
+    leave-one-out values scipy's jackknife computes, from one search per group (O(k n log n)
+    instead of n re-rankings).
+    """
+    values = np.concatenate(samples)
+    sizes = [len(x) for x in samples]
+    k, n = len(samples), len(values)
+    group = np.repeat(np.arange(k), sizes)
+    srt = SortedOnce(values)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), group[srt.order]] = 1.0
+
+    def epsilon(rank_sums: np.ndarray, tie_sum: np.ndarray, n_g: Sequence[int], total: int
+                ) -> np.ndarray:
+        ties = 1 - tie_sum / (total ** 3 - total)
+        ssbn = sum(rank_sums[..., g] ** 2 / n_g[g] for g in range(k))
+        h = 12.0 / (total * (total + 1)) * ssbn - 3 * (total + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return h / ties / (total - 1)
+
+    def statistic(*idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        ws = resample_counts(np.concatenate(idx, axis=-1), n, positions=srt.inverse)
+        c = ws.astype(float)
+        r2, tie_sum = srt.twice_ranks(ws, (c * c * c - c).sum(axis=1))
+        r2 *= ws
+        return epsilon(column_products(r2, onehot) / 2, tie_sum, sizes, n)
+
+    ranks = sps.rankdata(values)
+    rank_sums = np.array([ranks[group == g].sum() for g in range(k)])
+    tie_size = np.bincount(np.unique(values, return_inverse=True)[1])
+    t_all = float(np.sum(tie_size.astype(float) ** 3 - tie_size))
+    estimate = float(epsilon(rank_sums, np.float64(t_all), sizes, n))
+    # leave row r out: A[r, g] = Σ_{q in g} φ(x_q − x_r) (φ = 1 above, 1/2 tied; r itself 1/2)
+    above = np.empty((n, k))
+    for g, x in enumerate(samples):
+        sx = np.sort(x)
+        right, left = np.searchsorted(sx, values, "right"), np.searchsorted(sx, values, "left")
+        above[:, g] = (len(x) - right) + (right - left) / 2
+    own = group[:, None] == np.arange(k)[None, :]
+    sums = rank_sums[None, :] - above + own * (0.5 - ranks[:, None])
+    t = tie_size[np.unique(values, return_inverse=True)[1]].astype(float)
+    tie_loo = t_all - (t ** 3 - t) + ((t - 1) ** 3 - (t - 1))
+    loo = np.empty(n)
+    for g in range(k):              # rows of group g, sizes with one of g's reps left out
+        rows = group == g
+        n_g = [m - (j == g) for j, m in enumerate(sizes)]
+        loo[rows] = epsilon(sums[rows], tie_loo[rows], n_g, n - 1)
+    accel = jackknife_acceleration(*(loo[group == g] for g in range(k)))
+    return statistic, estimate, float(accel)
+
+
 def _kruskal_row(samples: list[np.ndarray], base: dict[str, Any],
                  cfg: ComparisonSettings) -> dict[str, Any]:
     n = int(sum(len(s) for s in samples))
     res = sps.kruskal(*samples)
     eps = epsilon_squared(res.statistic, n)
     if cfg.n_resamples:
-        def stat(*xs: np.ndarray, axis: int = -1) -> np.ndarray:
-            return sps.kruskal(*xs, axis=axis).statistic / (n - 1)
-        lo, hi, how = bootstrap_ci(samples, stat, paired=False, n_resamples=cfg.n_resamples,
-                                   confidence=cfg.confidence, seed=cfg.seed)
+        statistic, theta, accel = _kruskal_resampler(samples)
+        offsets = np.cumsum([0, *(len(s) for s in samples)])
+        data = [np.arange(offsets[g], offsets[g + 1], dtype=float) for g in range(len(samples))]
+        (lo, hi, how), = bootstrap_intervals(
+            data, statistic, estimate=theta, acceleration=accel, paired=False,
+            n_resamples=cfg.n_resamples, confidence=cfg.confidence, seed=cfg.seed,
+            cells=n)
         ci_method = _ci_text(how, cfg)
     else:
         lo = hi = float("nan")
@@ -540,6 +610,38 @@ def cliffs_delta(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     return 2.0 * u / (a.shape[axis] * b.shape[axis]) - 1.0
 
 
+def _cliffs_resampler(a: np.ndarray, b: np.ndarray):
+    """Cliff's delta for resamples within both groups, and its exact jackknife.
+
+    ``2 U`` of ``a`` is twice the resample's rank sum of ``a`` minus ``n_a (n_a + 1)``, with
+    mid-ranks from cumulative counts over the pooled values sorted once (O(n) per resample;
+    the same U as :func:`scipy.stats.mannwhitneyu`). Leaving ``a_i`` out removes the pairs it
+    wins (``b`` below it, half the ties) from U; leaving ``b_j`` out, the pairs it loses: the
+    values scipy's jackknife computes, from one search each.
+    """
+    na, nb = len(a), len(b)
+    srt = SortedOnce(np.concatenate([a, b]))
+    in_a = (srt.order < na).astype(np.int32)
+
+    def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
+        ws = resample_counts(np.concatenate([ia, ib], axis=-1), na + nb, positions=srt.inverse)
+        r2, _ = srt.twice_ranks(ws)
+        r2 *= ws
+        two_u = np.einsum("ij,j->i", r2, in_a, dtype=np.int64) - na * (na + 1)
+        return two_u / (na * nb) - 1.0
+
+    sb, sa = np.sort(b), np.sort(a)
+    wins_a = 2 * np.searchsorted(sb, a, "left") + (np.searchsorted(sb, a, "right")
+                                                   - np.searchsorted(sb, a, "left"))
+    loses_b = 2 * (na - np.searchsorted(sa, b, "right")) + (np.searchsorted(sa, b, "right")
+                                                            - np.searchsorted(sa, b, "left"))
+    two_u = float(wins_a.sum())
+    estimate = two_u / (na * nb) - 1.0
+    accel = jackknife_acceleration((two_u - wins_a) / ((na - 1) * nb) - 1.0,
+                                   (two_u - loses_b) / (na * (nb - 1)) - 1.0)
+    return statistic, estimate, float(accel)
+
+
 def pairwise_groups(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
                     by: str = "industry", pillars: Sequence[str] | None = None,
                     min_n: int | None = None, missing: str | None = None,
@@ -615,9 +717,13 @@ def pairwise_groups(scores: pd.DataFrame, reps: pd.DataFrame | None = None, *,
             res = sps.mannwhitneyu(a, b, alternative="two-sided")
             delta = 2.0 * float(res.statistic) / (len(a) * len(b)) - 1.0
             if cfg.n_resamples:
-                lo, hi, how = bootstrap_ci((a, b), cliffs_delta, paired=False,
-                                           n_resamples=cfg.n_resamples,
-                                           confidence=cfg.confidence, seed=cfg.seed)
+                statistic, theta, accel = _cliffs_resampler(a, b)
+                (lo, hi, how), = bootstrap_intervals(
+                    (np.arange(len(a), dtype=float),
+                     np.arange(len(a), len(a) + len(b), dtype=float)), statistic,
+                    estimate=theta, acceleration=accel, paired=False,
+                    n_resamples=cfg.n_resamples, confidence=cfg.confidence, seed=cfg.seed,
+                    cells=len(a) + len(b))
                 ci_method = _ci_text(how, cfg)
             else:
                 lo = hi = float("nan")

@@ -16,12 +16,17 @@ ratio, as the paper recommends:
 The conversion is for the contrast the estimate is for (10 SSI points here).
 
 **Power**: the minimum detectable effect at the design's actual precision, ``(t_{1-alpha/2} +
-t_{power}) * SE`` with the model's cluster-robust SE and the t distribution it uses for
-inference (``G - 1`` degrees of freedom with ``G`` clusters), and the minimum
-detectable partial correlation for the *effective* sample size ``n / deff`` from statsmodels'
-``FTestPowerF2``, where the design effect ``deff`` is the ratio of the cluster-robust to the
-naive variance of the SSI coefficient. When even a small effect (partial r = 0.1, Cohen's
-benchmark) would go undetected, the row carries a warning.
+t_{power}) * SE``, with the adjusted OLS model's own standard error and degrees of freedom
+(CR2 with Bell–McCaffrey df when errors are clustered: few teams mean few degrees of freedom
+and a larger detectable effect), and the same effect as a partial correlation, ``b * s_x /
+sqrt(b^2 s_x^2 + s_e^2)`` with ``s_x`` the SD of SSI / 10 left once the controls are accounted
+for and ``s_e`` the model's residual SD. :func:`power_at` gives the power for any true effect;
+the calibration tests check it against how often simulated effects are found.
+
+The **warning** speaks only where it applies: when the adjusted association is *not* clear
+(its CI includes 0) and even a small effect (partial r = 0.1, Cohen's benchmark) would
+likely have been missed, the row says so, because then "no clear association" is weak
+evidence of none. An association that was found needs no power warning.
 
 Examples
 --------
@@ -36,7 +41,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.power import FTestPowerF2
 
 from ._common import not_estimable, results_table
 
@@ -78,16 +82,29 @@ def to_risk_ratio(estimate: float, *, scale: str, sd: float | None = None) -> fl
     raise ValueError(f"unknown scale {scale!r}")
 
 
+def power_at(effect: float | np.ndarray, *, se: float | np.ndarray, df: float | np.ndarray,
+             alpha: float = 0.05) -> np.ndarray:
+    """Power of the two-sided t test (``df`` degrees of freedom, standard error ``se``) to find
+    a true effect ``effect``: the chance that ``|estimate / se|`` exceeds the critical value.
+
+    >>> float(np.round(power_at(2.8, se=1.0, df=1e6), 2))
+    0.8
+    """
+    crit = sps.t.ppf(1 - alpha / 2, df)
+    shift = np.asarray(effect, dtype=float) / np.asarray(se, dtype=float)
+    return np.asarray(sps.t.sf(crit - shift, df) + sps.t.cdf(-crit - shift, df))
+
+
 def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
                alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
-    """E-values and power for the adjusted models (from :func:`~.models.adjusted_models`).
+    """E-values and power for the adjusted models (from :func:`~.models.adjusted_fits`).
 
     Parameters
     ----------
     adjusted : DataFrame
         The table of :func:`~ssi_analysis.stats.models.adjusted_models`.
     models : dict
-        Its fitted models (``return_models=True``).
+        Its fitted models (:func:`~ssi_analysis.stats.models.adjusted_fits`).
     data : DataFrame
         The panel (for the outcome's SD).
     alpha, power : float
@@ -118,43 +135,72 @@ def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
         rows.append({**base, "n": r["n"], "estimate": e_value(rr), "bound": e_value_ci(lo, hi),
                      "detail": f"approximate risk ratio {rr:.2f} (CI {lo:.2f} to {hi:.2f}); "
                                f"converted from the {scale}"})
-    # power of the adjusted OLS
+    # power of the adjusted OLS, at its own standard error and degrees of freedom
     base = {"applies_to": "OLS: attainment per 10 SSI points"}
     fit = models.get("OLS")
-    if fit is None:
-        rows.append(not_estimable("the OLS model was not estimable",
-                                  check="minimum detectable effect", **base))
+    row = by_model.loc["OLS"] if "OLS" in by_model.index else None
+    if fit is None or row is None or not row["estimable"]:
+        for check in ("minimum detectable effect", "minimum detectable partial r"):
+            rows.append(not_estimable("the OLS model was not estimable", check=check, **base))
     else:
-        se = float(fit.bse["ssi_10"])
-        naive_se = float(np.sqrt(fit.normalized_cov_params.loc["ssi_10", "ssi_10"]
-                                 * fit.scale))
-        deff = max((se / naive_se) ** 2, 1.0)
+        se, df_t = float(row["se"]), float(row["df"])
         n = int(fit.nobs)
-        n_eff = n / deff
-        k = int(fit.df_model)
-        df_t = float(getattr(fit, "df_resid_inference", None) or fit.df_resid)
         mde = (sps.t.ppf(1 - alpha / 2, df_t) + sps.t.ppf(power, df_t)) * se
         rows.append({"check": "minimum detectable effect", **base, "n": n, "estimate": mde,
                      "unit": "attainment (share of quota) per 10 SSI points",
                      "detail": f"{power:.0%} power at alpha {alpha:g}, SE {se:.4f} "
-                               f"({fit.cov_type}, t with {df_t:g} df); observed estimate "
-                               f"{fit.params['ssi_10']:.4f}"})
-        df_denom = n_eff - k - 1
-        if df_denom < 2:
-            rows.append(not_estimable("the effective sample size is too small",
-                                      check="minimum detectable partial r", **base, n=n))
-        else:
-            f2 = float(np.asarray(FTestPowerF2().solve_power(
-                effect_size=None, df_num=1, df_denom=df_denom, alpha=alpha, power=power)).item())
-            r_mde = float(np.sqrt(f2 / (1 + f2)))
-            warning = (f"underpowered: with an effective n of {n_eff:.0f}, a small effect "
-                       f"(partial r = {SMALL_EFFECT_R}) would likely be missed"
-                       if r_mde > SMALL_EFFECT_R else "")
-            rows.append({"check": "minimum detectable partial r", **base, "n": n,
-                         "estimate": r_mde, "unit": "partial correlation",
-                         "detail": f"effective n {n_eff:.0f} (design effect {deff:.2f} from "
-                                   f"clustering), {power:.0%} power at alpha {alpha:g}",
-                         "warning": warning})
+                               f"({row['se_type']}, t with {df_t:.1f} df); observed estimate "
+                               f"{row['estimate']:.4f}"})
+        exog = fit.model.exog
+        j = fit.model.exog_names.index("ssi_10")
+        others = np.delete(exog, j, axis=1)
+        x = exog[:, j]
+        x_left = x - others @ np.linalg.lstsq(others, x, rcond=None)[0]
+        s_x = float(np.sqrt(x_left @ x_left / max(n - others.shape[1], 1)))
+        s_e = float(np.sqrt(fit.scale))
+        r_mde = float(mde * s_x / np.sqrt((mde * s_x) ** 2 + s_e ** 2))
+        clear = bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+        warning = (f"underpowered: no clear association was found, but an association "
+                   f"smaller than partial r = {r_mde:.2f} ({mde:.3f} of quota per 10 SSI "
+                   f"points) would likely have been missed, including a small one (partial r "
+                   f"= {SMALL_EFFECT_R}); the absence of a clear association is weak evidence "
+                   "that there is none"
+                   if r_mde > SMALL_EFFECT_R and not clear else "")
+        rows.append({"check": "minimum detectable partial r", **base, "n": n,
+                     "estimate": r_mde, "unit": "partial correlation",
+                     "detail": f"the minimum detectable effect as a partial correlation (SD of "
+                               f"SSI / 10 net of the controls {s_x:.3f}, residual SD "
+                               f"{s_e:.3f}), {power:.0%} power at alpha {alpha:g}",
+                     "warning": warning})
     table = results_table(rows, COLUMNS)
     table["warning"] = table["warning"].astype(object).where(table["warning"].notna(), "")
+    return table
+
+
+def window_sensitivity(data: pd.DataFrame, *, flag: str = "window_partial",
+                       **model_kwargs) -> pd.DataFrame:
+    """The adjusted OLS again without the rep-periods whose scoring window is covered only in
+    part (``window_partial``, :mod:`ssi_analysis.panel`): does the estimate hang on them?
+
+    ``model_kwargs`` go to :func:`~ssi_analysis.stats.models.adjusted_models` (controls,
+    clustering, ``min_n`` ...). Returns one row with this module's columns.
+    """
+    from .models import adjusted_models
+
+    base = {"check": "sensitivity: without partly covered windows",
+            "applies_to": "OLS: attainment per 10 SSI points",
+            "unit": "attainment (share of quota) per 10 SSI points"}
+    flagged = (data[flag].astype("boolean").fillna(False).to_numpy(dtype=bool)
+               if flag in data else np.zeros(len(data), bool))
+    fit = adjusted_models(data[~flagged], which=["OLS"], **model_kwargs).iloc[0]
+    if not fit["estimable"]:
+        row = not_estimable(str(fit["reason"]), **base)
+    else:
+        detail = (f"{int(flagged.sum())} rep-period(s) with a partly covered window left out"
+                  if flagged.any() else
+                  "no rep-period has a partly covered window: the same rows as the main model")
+        row = {**base, **{k: fit[k] for k in ("n", "estimate", "ci_low", "ci_high", "p_val")},
+               "detail": detail}
+    table = results_table([row], COLUMNS)
+    table["warning"] = ""
     return table

@@ -33,7 +33,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +41,16 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..config import default_config
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
-from ._common import CONFIDENCE, CORE_COLUMNS, bootstrap_ci, not_estimable, results_table
+from ._bootstrap import (
+    SortedOnce,
+    bootstrap_intervals,
+    column_products,
+    jackknife_acceleration,
+    quantiles_leaving_out,
+    resample_counts,
+    weighted_quantiles,
+)
+from ._common import CONFIDENCE, CORE_COLUMNS, not_estimable, results_table
 from .industry import OUTCOMES, _p_adjust, attach_groups
 
 WEEKLY_VALUES = ("last", "mean")
@@ -199,6 +207,50 @@ def weekly_changes(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 1) ->
     return out.sort_values(["rep_id", "week_start"], kind="stable").reset_index(drop=True)
 
 
+def _change_resampler(mat: np.ndarray, crossing: np.ndarray, quantiles: Sequence[float]):
+    """The shares and quantiles of pooled rep-week changes, for resamples of reps.
+
+    ``mat`` is reps x weeks (NaN where a rep has no change), ``crossing`` reps x shares (how
+    many of each rep's weeks cross each threshold). A resample's share is its counts times the
+    reps' crossings over its counts times their weeks (exact integers: O(reps)); its quantiles
+    come from the changes sorted once and the cumulative counts
+    (:func:`~ssi_analysis.stats._bootstrap.weighted_quantiles`: numpy's quantile of the
+    expanded resample, O(rep-weeks) with no partition). BCa's acceleration comes from the
+    exact leave-one-rep-out values (the shares from the totals minus the rep's, the
+    quantiles from :func:`~ssi_analysis.stats._bootstrap.quantiles_leaving_out`): the numbers
+    scipy's jackknife computes, without re-pooling every rep-week once per rep.
+    """
+    finite = np.isfinite(mat)
+    n_reps = mat.shape[0]
+    weeks = finite.sum(axis=1).astype(float)
+    crossing = crossing.astype(float)
+    rep_of = np.nonzero(finite)[0]
+    srt = SortedOnce(mat[finite])
+    rep_sorted = rep_of[srt.order]
+    qs = list(quantiles)
+
+    def from_counts(counts: np.ndarray) -> np.ndarray:
+        c = counts.astype(float)
+        shares = column_products(c, crossing) / (c @ weeks)[:, None]
+        if not qs:
+            return shares.T
+        ws = np.take(counts, rep_sorted, axis=1)
+        return np.concatenate([shares, weighted_quantiles(srt.values, ws, qs)], axis=1).T
+
+    def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        return from_counts(resample_counts(idx, n_reps))
+
+    estimate = from_counts(np.ones((1, n_reps), dtype=np.int32))[:, 0]
+    loo = [(crossing.sum(axis=0)[:, None] - crossing.T) / (weeks.sum() - weeks)]
+    if qs:
+        slot = pd.Series(rep_sorted).groupby(rep_sorted).cumcount().to_numpy()
+        positions = np.full((n_reps, int(weeks.max())), len(rep_sorted), dtype=np.int64)
+        positions[rep_sorted, slot] = np.arange(len(rep_sorted))
+        loo.append(quantiles_leaving_out(srt.values, positions, qs))
+    accel = jackknife_acceleration(np.concatenate(loo, axis=0))
+    return statistic, estimate, accel
+
+
 def change_distribution(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 1,
                         thresholds: Sequence[float] = (1, 3, 5),
                         quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
@@ -242,37 +294,27 @@ def change_distribution(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 
     wide = ch.pivot(index="rep_id", columns="week_start", values="change")
     mat = wide.to_numpy(dtype=float)                     # reps x weeks, NaN where absent
     n, n_reps = int(np.isfinite(mat).sum()), mat.shape[0]
-    reps_idx = np.arange(n_reps, dtype=float)
-
-    def pooled(idx: np.ndarray) -> np.ndarray:           # (..., reps) -> (..., reps * weeks)
-        picked = mat[idx.astype(np.int64)]
-        return picked.reshape(*picked.shape[:-2], -1)
-
-    def share_stat(indicator: np.ndarray):
-        def stat(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-            picked = indicator[idx.astype(np.int64)]
-            num = np.nansum(picked, axis=(-2, -1))
-            den = np.isfinite(picked).sum(axis=(-2, -1))
-            return num / den
-        return stat
-
-    def quantile_stat(q: float):
-        def stat(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-            return np.nanquantile(pooled(idx), q, axis=-1)
-        return stat
-
-    specs: list[tuple[str, float, Any, float, int | None]] = []
-    flat = mat[np.isfinite(mat)]
+    finite = np.isfinite(mat)
+    flat = mat[finite]
+    specs: list[tuple[str, float, float, int | None]] = []
+    crossing = []                                        # per share: rep-weeks crossing, by rep
     for t in thresholds:
         for word, sign in (("rising", 1.0), ("falling", -1.0)):
-            ind = np.where(np.isfinite(mat), (sign * mat > t).astype(float), np.nan)
-            k = int(np.sum(sign * flat > t))
-            specs.append((f"share {word} more than {t:g}", float(t), share_stat(ind), k / n, k))
+            hit = finite & (sign * np.nan_to_num(mat) > t)
+            crossing.append(hit.sum(axis=1))
+            k = int(hit.sum())
+            specs.append((f"share {word} more than {t:g}", float(t), k / n, k))
     for q in quantiles:
-        specs.append((f"quantile {q:g}", float(q), quantile_stat(q), float(np.quantile(flat, q)),
-                      None))
+        specs.append((f"quantile {q:g}", float(q), float(np.quantile(flat, q)), None))
+    intervals: list[tuple[float, float, str]] = []
+    if n_reps >= 2 and n_resamples:
+        statistic, theta, accel = _change_resampler(mat, np.array(crossing).T, quantiles)
+        intervals = bootstrap_intervals((np.arange(n_reps, dtype=float),), statistic,
+                                        estimate=theta, acceleration=accel,
+                                        n_resamples=n_resamples, confidence=confidence,
+                                        seed=seed, cells=n)
     rows = []
-    for name, thr, stat, est, k in specs:
+    for i, (name, thr, est, k) in enumerate(specs):
         row = {**base, "statistic": name, "threshold": thr, "n": n, "n_reps": n_reps,
                "estimate": est}
         if k is not None and k in (0, n):
@@ -290,8 +332,7 @@ def change_distribution(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 
                          "reason": "one rep: no cluster bootstrap interval"})
             continue
         if n_resamples:
-            lo, hi, how = bootstrap_ci((reps_idx,), stat, n_resamples=n_resamples,
-                                       confidence=confidence, seed=seed)
+            lo, hi, how = intervals[i]
             ci_method = (f"cluster bootstrap over reps, {how} ({n_resamples} resamples, "
                          f"seed {seed})")
         else:

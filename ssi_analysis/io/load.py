@@ -1,0 +1,313 @@
+""":func:`load_data`: read, type, check and link the tables of a data folder into a :class:`Bundle`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import crm
+from ..errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
+from ..schemas import METRICS, TABLES
+from .cells.common import plain_text, values_present
+from .files import (
+    ActivityPrefetch,
+    check_data_folder,
+    find_table_file,
+    missing_table_error,
+    read_observed_json,
+    read_raw,
+    resolve_data_dir,
+    table_files,
+)
+from .quality import LoadedTable, QualityReport, all_rejected_errors, quality_report
+from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
+from .tables import load_table
+from .tables.activity import absent_metrics_note
+from .tables.observed import flag_observed_totals, observed_wide
+from .tables.reps import load_reps_table
+
+
+@dataclass
+class Bundle:
+    """The validated tables of a data folder, plus the quality report.
+
+    ``activity`` is always in long form: ``rep_id, date, metric, value`` (dates are midnight
+    timestamps; ids and metric names are text, as categoricals: a few bytes a row).
+    ``outcomes`` and ``ssi_observed`` are ``None`` when absent. When the folder holds
+    ``opportunities`` and ``quotas`` instead of ``outcomes``, ``outcomes`` is derived from them (:func:`ssi_analysis.crm.derive_outcomes`); ``opportunities`` and
+    ``quotas`` are the validated tables it came from and ``crm`` what the derivation left out.
+    """
+
+    reps: pd.DataFrame
+    activity: pd.DataFrame
+    outcomes: pd.DataFrame | None = None
+    ssi_observed: pd.DataFrame | None = None
+    quality: QualityReport = field(default_factory=QualityReport)
+    folder: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    opportunities: pd.DataFrame | None = None
+    quotas: pd.DataFrame | None = None
+    crm: crm.CRMOutcomes | None = None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, by name."""
+        return {n: t for n in ("reps", "activity", "outcomes", "ssi_observed", "opportunities",
+                               "quotas") if (t := getattr(self, n)) is not None}
+
+
+def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
+              mapping: str | Path | crm.ColumnMapping | None = None,
+              period: str | None = None, tables: tuple[str, ...] | None = None) -> Bundle:
+    """Load and validate a data folder.
+
+    Parameters
+    ----------
+    folder : path
+        Folder with ``reps`` and ``activity`` (required) and optionally ``outcomes`` (or, in
+        its place, ``opportunities`` and ``quotas``) and ``ssi_observed``, each ``.csv``,
+        ``.parquet`` or ``.xlsx``. ``'example'`` is the bundled example.
+    strict : bool
+        Raise instead of rejecting rows: any rejected row becomes an error.
+    lazy : bool
+        Collect every file-level problem of every table before raising
+        (:class:`SSIInputErrors`), as ``ssi-analysis validate`` does; the exception's
+        ``quality`` then holds the :class:`QualityReport` of the tables that could be read
+        (their rejected rows too).
+    mapping : str, path or ColumnMapping, optional
+        The column mapping of ``opportunities``: a preset (``'salesforce'``, ``'hubspot'``),
+        a TOML file, or a :class:`~ssi_analysis.crm.ColumnMapping`. Default: the preset the
+        columns match (a note says which). Its ``[ssi_fields]`` also name the fields of a
+        long-form ``ssi_observed``.
+    period : {None, 'month', 'quarter'}
+        Outcome periods derived from ``quotas``: the quota rows' own (default) or calendar
+        months/quarters with the quota rows summed (:func:`ssi_analysis.crm.quota_periods`).
+    tables : tuple of str, optional
+        Read only these tables (``reps`` and ``activity`` always): ``('reps', 'activity')``
+        is what scoring needs, and the other tables are then neither read nor checked (a note
+        names them). Default: every table of the folder.
+
+    Returns
+    -------
+    Bundle
+        Validated tables and their :class:`QualityReport`.
+
+    Raises
+    ------
+    SSIInputError
+        A file-level problem; a table every row of which was rejected; also a folder holding
+        both ``outcomes`` and ``opportunities`` or ``quotas`` (which to use would be a guess),
+        or only one of ``opportunities`` and ``quotas``. The exception's ``quality`` holds the
+        :class:`QualityReport` of the tables read before it (the counts a command prints).
+    """
+    folder = resolve_data_dir(folder)
+    check_data_folder(folder)
+    chosen = crm.load_mapping(mapping) if mapping is not None else None
+    if period is not None and period not in crm.PERIODS:
+        raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
+                             f"own periods), got {period!r}")
+    wanted = [n for n in TABLES if tables is None or n in tables or not TABLES[n].optional]
+    run = _Run(folder, lazy)
+    if tables is None:
+        try:
+            check_outcome_sources(folder)
+        except SSIInputError as exc:
+            run.stop(exc)
+    prefetch = ActivityPrefetch(folder / "activity.parquet")  # read meanwhile the small tables load
+    aliases = (chosen or crm.ColumnMapping()).observed_aliases()
+    for name in wanted:
+        run.read(name, prefetch, mapping=chosen, aliases=aliases)
+    run.link()
+    derived = None
+    if "opportunities" in run.loaded:
+        try:
+            derived = derive_outcomes(run.loaded, run.files, period)
+        except SSIError as exc:
+            raise stopped([exc], run.quality()) from None
+    observed = None
+    if "ssi_observed" in run.loaded:
+        ld = run.loaded["ssi_observed"]
+        if "field" in ld.frame:
+            ld.frame = observed_wide(ld.frame)
+        flag_observed_totals(ld, run.files["ssi_observed"].name)
+        observed = ld.frame
+    quality = run.quality()
+    _add_notes(quality, run, derived, wanted, tables is not None)
+    if strict and not quality.rejects.empty:
+        exc = SSIInputErrors([
+            SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
+                          else None, rows=[int(r.row)],
+                          fix="correct the row, or run without --strict to reject it")
+            for r in quality.rejects.itertuples()])
+        exc.quality = quality
+        raise exc
+    loaded = run.loaded
+    bundle = Bundle(
+        reps=bundle_table(loaded["reps"].frame),
+        activity=bundle_activity(loaded["activity"].frame),
+        outcomes=bundle_table(loaded["outcomes"].frame) if "outcomes" in loaded else None,
+        ssi_observed=bundle_table(observed) if observed is not None else None,
+        quality=quality, folder=folder, files=run.files,
+    )
+    if derived is not None:
+        bundle.outcomes = derived.outcomes
+        bundle.opportunities = bundle_table(loaded["opportunities"].frame)
+        bundle.quotas = bundle_table(loaded["quotas"].frame)
+        bundle.crm = derived
+    return bundle
+
+
+def stopped(errors: list[SSIError], quality: QualityReport) -> SSIError:
+    """The error that stops a run: the one problem found, or all of them together; ``quality``
+    holds the counts of the tables read before it (which a command prints)."""
+    exc = errors[0] if len(errors) == 1 else SSIInputErrors(errors)
+    exc.quality = quality
+    return exc
+
+
+@dataclass
+class _Run:
+    """One :func:`load_data` call: the tables loaded so far, their files, the problems found."""
+
+    folder: Path
+    lazy: bool
+    loaded: dict[str, LoadedTable] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    errors: list[SSIError] = field(default_factory=list)
+
+    def quality(self) -> QualityReport:
+        return quality_report(self.loaded, self.files)
+
+    def stop(self, exc: SSIError) -> None:
+        """Raise ``exc`` now (with the counts of the tables read so far), or collect it (lazy)."""
+        if not self.lazy:
+            raise stopped([exc], self.quality())
+        self.errors.append(exc)
+
+    def read(self, name: str, prefetch: ActivityPrefetch, *,
+             mapping: crm.ColumnMapping | None, aliases: dict[str, str]) -> None:
+        """Find, read and load table ``name``; a required table without a file stops the run."""
+        try:
+            path = find_table_file(self.folder, name)
+            if path is None:
+                if not TABLES[name].optional:
+                    raise missing_table_error(self.folder, name)
+                return
+            self.files[name] = path
+            raw = (read_observed_json(path) if path.suffix == ".json"
+                   else prefetch.take(path) or read_raw(path, name))
+            self.loaded[name] = load_table(name, raw, mapping=mapping, aliases=aliases)
+        except SSIError as exc:
+            if exc.file is None and name in self.files:
+                exc.file = self.files[name].name
+            self.stop(exc)
+
+    def link(self) -> None:
+        """The rules across tables, then the tables every row of which was rejected. With the
+        problems of a lazy run, what the tables that could be read showed is added to them."""
+        loaded, files = self.loaded, self.files
+        if "reps" in loaded:
+            try:
+                check_unique_reps(loaded["reps"], files["reps"].name)
+            except SSIInputError as exc:
+                self.stop(exc)
+        if self.errors:
+            if "reps" in loaded and not any(e.file == files["reps"].name for e in self.errors):
+                check_rep_links(loaded, files)
+            failed = {e.file for e in self.errors}
+            more = [e for e in all_rejected_errors(loaded, files) if e.file not in failed]
+            raise stopped([*self.errors, *more], self.quality())
+        check_rep_links(loaded, files)
+        for exc in all_rejected_errors(loaded, files):
+            self.stop(exc)
+        if self.errors:
+            raise stopped(self.errors, self.quality())
+
+
+def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | None,
+               wanted: list[str], some: bool) -> None:
+    """The notes of a whole run: the derivation's, the tables not read, the metrics absent."""
+    if derived is not None:
+        quality.notes.extend(derived.notes)
+    if some:
+        unread = sorted({p.name for n in TABLES if n not in wanted
+                         for p in table_files(run.folder, n)})
+        if unread:
+            quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
+                                 f"{' and '.join(wanted)} only; validate checks every table)")
+    act = run.loaded["activity"].frame
+    absent = sorted(set(METRICS) - values_present(act["metric"]))
+    if absent:
+        quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
+
+
+def bundle_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop bookkeeping columns; text columns as plain Python strings (one dtype everywhere)."""
+    df = df.drop(columns=[c for c in ("_row",) if c in df]).reset_index(drop=True)
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(df[col]):
+            df[col] = plain_text(df[col])
+        elif pd.api.types.is_string_dtype(df[col]) and not pd.api.types.is_object_dtype(df[col]):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def bundle_activity(df: pd.DataFrame) -> pd.DataFrame:
+    """The long activity table, ``rep_id`` and ``metric`` as categoricals of text.
+
+    Millions of rows repeat a few thousand ids and two dozen metric names: as categoricals (with
+    sorted categories, the same whichever file format the table came from) they take a few
+    bytes a row, and scoring works on their integer codes.
+    """
+    out = df[["rep_id", "date", "metric", "value"]].reset_index(drop=True)
+    for col in ("rep_id", "metric"):
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):   # recode the few categories, not the rows
+            codes = s.cat.codes.to_numpy()
+            cats = s.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, uniques = pd.factorize(s)
+            cats = np.asarray(uniques, dtype=object)
+        used = np.sort(pd.unique(codes))
+        used = used[used >= 0]
+        order = used[np.argsort(cats[used], kind="stable")]
+        if len(order) == len(cats) and (order == np.arange(len(cats))).all():
+            new_codes = codes                              # all used, already sorted
+        else:
+            lut = np.full(len(cats) + 1, -1, dtype=np.int64)  # last: missing stays missing
+            lut[order] = np.arange(len(order))
+            new_codes = lut.astype(np.min_scalar_type(-len(cats) - 1))[codes]
+        out[col] = pd.Categorical.from_codes(new_codes, pd.Index(cats[order]), validate=False)
+    return out
+
+
+def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
+    """Load and validate only the ``reps`` table of a data folder, as :func:`load_data` does.
+
+    For engines that read the activity themselves (``ssi_analysis.engines.duckdb``).
+
+    Examples
+    --------
+    >>> from ssi_analysis.io import example_data_dir
+    >>> reps, quality = load_reps(example_data_dir())
+    >>> len(reps), quality.summary().rows_rejected.item()
+    (300, 0)
+    """
+    folder = resolve_data_dir(folder)
+    check_data_folder(folder)
+    path = find_table_file(folder, "reps")
+    if path is None:
+        raise missing_table_error(folder, "reps")
+    try:
+        ld = load_reps_table(read_raw(path, "reps"))
+        check_unique_reps(ld, path.name)
+    except SSIError as exc:
+        exc.file = exc.file or path.name
+        raise
+    quality = quality_report({"reps": ld}, {"reps": path})
+    every_row = all_rejected_errors({"reps": ld}, {"reps": path})
+    if every_row:
+        raise stopped(every_row[:1], quality)
+    return bundle_table(ld.frame), quality

@@ -1,0 +1,282 @@
+"""The row accounting: rejected and flagged rows, their counts by kind, and the quality report.
+
+Every loader returns a :class:`LoadedTable`: the rows kept, one reject line per source row that
+could not be used (with the reason, its kind and its fix: :mod:`ssi_analysis.rules`), the rows
+read. From them :func:`quality_report` builds the :class:`QualityReport` a
+:class:`~ssi_analysis.io.Bundle` carries, in which **rows read = rows used + rows rejected** for
+every table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SSIInputError
+from ..rules import DEFAULT_FIX, KINDS
+from .files import RawTable
+
+REJECT_COLUMNS = ["table", "file", "row", "rep_id", "column", "value", "reason"]
+"""The columns of a rejects file."""
+ROW_COLUMNS = [*REJECT_COLUMNS, "kind", "fix"]
+"""The columns of ``QualityReport.rejects`` and ``.flags``: a rejects file's, and each row's
+kind of problem (as ``validate`` groups rows) and what to do about it."""
+
+
+@dataclass
+class TableQuality:
+    """Row accounting for one table: ``rows_read == rows_used + rows_rejected``.
+
+    ``rows_flagged`` counts used rows kept under a documented rule that the analyst should
+    know about (e.g. an observed SSI total off its pillar sum); they are in ``rows_used``.
+    ``rejected_kinds`` counts the rejected rows by kind (a row with several problems counts
+    under its first).
+    """
+
+    table: str
+    file: str
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+    rows_flagged: int = 0
+    rejected_kinds: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rows_read != self.rows_used + self.rows_rejected:  # a bug, not a user error
+            raise RuntimeError(f"row accounting broken for {self.file}: {self}")
+        if self.rejected_kinds and sum(self.rejected_kinds.values()) != self.rows_rejected:
+            raise RuntimeError(f"rejected rows counted by kind do not add up for {self.file}")
+
+
+@dataclass
+class QualityReport:
+    """What loading found: per-table counts, every rejected row with its reason, and notes."""
+
+    tables: dict[str, TableQuality] = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
+    """The rejected rows (:data:`ROW_COLUMNS`); an engine that keeps only the first ones says
+    so in a note, and counts every one in ``tables``."""
+    notes: list[str] = field(default_factory=list)
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
+    """Rows kept but flagged, one line per flag, in the shape of ``rejects``."""
+    warnings: list[str] = field(default_factory=list)
+    """Documented repairs made while loading (a percent scale read as 0..1, an id matched in
+    another letter case): the data were changed, and the analyst should check the source."""
+    id_repairs: dict[str, str] = field(default_factory=dict)
+    """Ids read as another rep's (``'r001'`` -> ``'R001'``), for pseudonyms to cover both."""
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
+        cols = ["table", "file", "rows_read", "rows_used", "rows_rejected", "rows_flagged"]
+        return pd.DataFrame([vars(t) for t in self.tables.values()], columns=cols)
+
+    def reasons(self) -> pd.DataFrame:
+        """Rejected rows counted by table and kind of problem (most frequent first)."""
+        counts = [(t.table, kind, n) for t in self.tables.values()
+                  for kind, n in t.rejected_kinds.items()]
+        return _sorted_counts(pd.DataFrame(counts, columns=["table", "reason", "rows"]))
+
+    def flag_reasons(self) -> pd.DataFrame:
+        """Flagged rows counted by table and kind of flag (most frequent first)."""
+        if self.flags.empty:
+            return pd.DataFrame(columns=["table", "reason", "rows"])
+        return _sorted_counts(self.flags.groupby(["table", "kind"], sort=True).size()
+                              .rename("rows").reset_index().rename(columns={"kind": "reason"}))
+
+    def lines(self) -> list[str]:
+        """Plain-language summary lines, as the command line prints them."""
+        out = []
+        for t in self.tables.values():
+            line = f"{t.file}: read {t.rows_read} rows, used {t.rows_used}"
+            if t.rows_rejected:
+                line += f", rejected {t.rows_rejected} of {t.rows_read}"
+                reasons = self.reasons()
+                reasons = reasons[reasons.table == t.table]
+                parts = [f"{r.rows} {r.reason}" for r in reasons.head(4).itertuples()]
+                line += f" ({'; '.join(parts)}{'; ...' if len(reasons) > 4 else ''})"
+            if t.rows_flagged:
+                flags = self.flag_reasons()
+                flags = flags[flags.table == t.table]
+                parts = [f"{r.rows} {r.reason}" for r in flags.head(4).itertuples()]
+                line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
+                         f"{'; ...' if len(flags) > 4 else ''})")
+            out.append(line)
+        out.extend(f"warning: {w}" for w in self.warnings)
+        out.extend(f"note: {n}" for n in self.notes)
+        return out
+
+
+def _sorted_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``table, reason, rows`` summed by table and kind: by table, the most frequent first
+    (ties by kind)."""
+    if counts.empty:
+        return pd.DataFrame(columns=["table", "reason", "rows"])
+    out = counts.groupby(["table", "reason"], sort=True)["rows"].sum().reset_index()
+    return out.sort_values(["table", "rows"], ascending=[True, False], kind="stable")
+
+
+def kind_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """Rows of a rejects frame counted by kind."""
+    return {k: int(n) for k, n in rows["kind"].value_counts(sort=False).items()} \
+        if not rows.empty else {}
+
+
+@dataclass
+class LoadedTable:
+    """One table as its loader left it."""
+
+    frame: pd.DataFrame           # typed, validated rows; column "_row" = 0-based source position
+    rejects: pd.DataFrame         # one line per rejected source row: ROW_COLUMNS
+    rows_read: int
+    notes: list[str]
+    flags: pd.DataFrame | None = None   # kept rows with a flag: ROW_COLUMNS + "_row"
+    currency: str | None = None         # the one currency of the amounts, when marked
+    warnings: list[str] = field(default_factory=list)   # documented repairs made
+    id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
+
+
+def rejects_frame(raw: RawTable, table: str, problems: pd.DataFrame,
+                  rep_ids: pd.Series) -> pd.DataFrame:
+    """Reject (or flag) lines (:data:`ROW_COLUMNS`) of ``table`` from problem rows (``idx,
+    column, value, reason, kind, fix``, one per source row); ``rep_ids`` by row position."""
+    idx = pd.Index(problems["idx"].astype(np.int64))
+    return pd.DataFrame({
+        "table": table, "file": raw.file,
+        "row": idx.to_numpy(dtype=int) + raw.row_offset,
+        "rep_id": rep_ids.reindex(idx).to_numpy(dtype=object),
+        "column": problems["column"].to_numpy(),
+        "value": problems["value"].astype(str).to_numpy(),
+        "reason": problems["reason"].to_numpy(dtype=object),
+        "kind": problems["kind"].to_numpy(dtype=object),
+        "fix": problems["fix"].to_numpy(dtype=object),
+    })
+
+
+def split_rejects(raw: RawTable, table: str, df: pd.DataFrame,
+                  problems: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` into kept rows and a rejects frame (one line per rejected source row: its
+    reasons joined, the column, value, kind and fix of its first)."""
+    if not problems:
+        return df, pd.DataFrame(columns=ROW_COLUMNS)
+    p = pd.concat(problems, ignore_index=True)
+    # a cell reported missing after it was given but could not be read is the same problem
+    missing = p["kind"].eq("missing " + p["column"].astype(str)).to_numpy()
+    said = set(zip(p.loc[~missing, "idx"], p.loc[~missing, "column"], strict=True))
+    repeated = [m and (i, c) in said for m, i, c in zip(missing, p.idx, p.column, strict=True)]
+    p = p[~np.asarray(repeated, dtype=bool)].drop_duplicates(["idx", "reason"])
+    p = p.sort_values(["idx"], kind="stable")
+    first = p.groupby("idx", sort=True).agg(
+        column=("column", "first"), value=("value", "first"),
+        reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
+        kind=("kind", "first"), fix=("fix", "first")).reset_index()
+    rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
+    return df.drop(index=first["idx"]), rejects_frame(raw, table, first, rep_ids)
+
+
+def flags_frame(raw: RawTable, table: str, problems: pd.DataFrame,
+                rep_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Flag lines (:data:`ROW_COLUMNS` + ``_row``) from problem rows."""
+    if problems.empty:
+        return pd.DataFrame(columns=[*ROW_COLUMNS, "_row"])
+    idx = pd.Index(problems["idx"].astype(int))
+    reps = rep_ids if rep_ids is not None else pd.Series(None, index=idx, dtype=object)
+    return rejects_frame(raw, table, problems, reps).assign(_row=idx.to_numpy())
+
+
+def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
+                       counts: pd.Series | dict[str, int] | None = None) -> SSIInputError:
+    """The error of a table every row of which was rejected: how many, the most common kind of
+    problem (with an example row) and what to do about it.
+
+    ``counts`` (rows by kind) when ``rejects`` holds only some of the rejected rows (the DuckDB
+    engine keeps the first ones); else they are counted from ``rejects``.
+    """
+    kinds = rejects["kind"] if not rejects.empty else pd.Series(dtype=object)
+    counts = kinds.value_counts() if counts is None else pd.Series(counts)
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    top, n = order[0] if order else ("unknown", rows_read)
+    shown = rejects[kinds == top] if not rejects.empty else rejects
+    shown = (shown if not shown.empty else rejects).sort_values("row", kind="stable")
+    example, column, fix = "", None, None
+    if not shown.empty:
+        first = shown.iloc[0]
+        example = f", e.g. row {int(first['row'])}: {first['reason']}"
+        column = first["column"] if isinstance(first["column"], str) else None
+        fix = first["fix"]
+    others = (f"; {len(order) - 1} other reason(s): validate lists them" if len(order) > 1
+              else "")
+    return SSIInputError(f"every row ({rows_read}) was rejected, so the table cannot be used; "
+                         f"most common reason: {top} ({n} row{'s' if n != 1 else ''}){example}",
+                         file=file, column=column, fix=(fix or DEFAULT_FIX) + others)
+
+
+REQUIRED_ROWS = ("reps", "activity", "outcomes")
+"""Tables that stop the run when every row of theirs is rejected."""
+
+
+def all_rejected_errors(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> list[SSIInputError]:
+    """An error for each required table every row of which was rejected: ``reps`` and
+    ``activity`` (nothing can be scored) and a tidy ``outcomes`` (nothing can be analysed).
+    It is said first, not what follows from it (metrics absent, a pillar without a metric, no
+    rep to score); when every rep was rejected, the other tables' rows naming a rep not in
+    reps are that consequence, not said again. (``ssi_observed`` is optional: with every row
+    rejected it is left out as its rows are, and they are listed.)"""
+    out = []
+    reps_gone = False
+    for name, ld in loaded.items():
+        if name not in REQUIRED_ROWS or ld.rows_read == 0 or len(ld.rejects) < ld.rows_read:
+            continue
+        kinds = ld.rejects["kind"].value_counts()
+        top = sorted(kinds.items(), key=lambda kv: (-kv[1], str(kv[0])))[0][0]
+        if reps_gone and top == KINDS["not_in_reps"].label:
+            continue
+        reps_gone = reps_gone or name == "reps"
+        out.append(all_rejected_error(files[name].name, ld.rows_read, ld.rejects))
+    return out
+
+
+def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> QualityReport:
+    """The quality report of the loaded tables: counts, rejects, flags, notes, warnings."""
+    quality = QualityReport()
+    rejects, flags = [], []
+    for name, ld in loaded.items():
+        kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
+                      if ld.flags is not None and not ld.flags.empty else None)
+        quality.tables[name] = TableQuality(
+            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()),
+            kind_counts(ld.rejects))
+        rejects.append(ld.rejects)
+        if kept_flags is not None:
+            flags.append(kept_flags)
+        quality.notes.extend(ld.notes)
+        quality.warnings.extend(ld.warnings)
+        quality.id_repairs.update(ld.id_repairs)
+    quality.rejects = (pd.concat([r for r in rejects if not r.empty], ignore_index=True)
+                       if any(not r.empty for r in rejects)
+                       else pd.DataFrame(columns=ROW_COLUMNS))
+    if flags:
+        quality.flags = pd.concat(flags, ignore_index=True)
+    return quality
+
+
+def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd.DataFrame,
+                column: str) -> None:
+    """Move rows of ``ld.frame`` (by mask) into ``ld.rejects``; ``why`` holds each row's
+    ``reason, kind, fix`` (:func:`ssi_analysis.rules.kinded`), indexed like ``ld.frame``."""
+    if not mask.any():
+        return
+    bad = ld.frame[mask]
+    # activity rows are long; reject each source row once
+    first = bad.drop_duplicates("_row")
+    offset = 1 if file.endswith((".parquet", ".json")) else 2
+    rej = pd.DataFrame({"table": table, "file": file, "row": first["_row"].to_numpy() + offset,
+                        "rep_id": first["rep_id"].to_numpy(dtype=object), "column": column,
+                        "value": first[column].astype(str).to_numpy(),
+                        **{c: why[c].reindex(first.index).to_numpy(dtype=object)
+                           for c in ("reason", "kind", "fix")}})
+    ld.rejects = pd.concat([r for r in (ld.rejects, rej) if not r.empty], ignore_index=True)
+    ld.frame = ld.frame[~ld.frame["_row"].isin(first["_row"])]

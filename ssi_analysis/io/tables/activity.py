@@ -1,0 +1,134 @@
+"""``activity``: long or wide form to long rows ``rep_id, date, metric, value``, checked fast."""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from ...errors import SSIInputError
+from ...rules import isin_array
+from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
+from ..cells.common import plain_text, values_present
+from ..cells.ids import normalise_names, parse_ids
+from ..cells.numbers import percent_scale, percent_warning
+from ..checks import (
+    ACTIVITY_COLUMNS,
+    LONG_LEVELS,
+    WIDE_LEVELS,
+    activity_schema_problems,
+    cell_problems,
+    check_cells,
+    require_columns,
+    type_columns,
+    typing_rules,
+)
+from ..files import RawTable
+from ..quality import LoadedTable, split_rejects
+
+
+def load_activity_table(raw: RawTable) -> LoadedTable:
+    """``activity`` as long rows: a wide file (one column per metric) is melted; each row is
+    typed and checked, and a level written 0-100 is read as percentages (a warning says so).
+    A source row with a problem in any of its cells is rejected whole."""
+    spec = TABLES["activity"]
+    require_columns(raw, spec, spec.required)
+    notes = list(raw.notes)
+    cols = list(raw.frame.columns)
+    long_form = "metric" in cols and "value" in cols
+    if long_form:
+        require_columns(raw, spec, ("rep_id", "date", "metric", "value"))
+        extra = [c for c in cols if c not in ("rep_id", "date", "metric", "value")]
+        if extra:
+            notes.append(extra_columns_note(raw.file, extra))
+        columns = list(ACTIVITY_COLUMNS)
+        cells = type_columns(raw, spec, columns)
+        cells.typed["metric"] = normalise_names(cells.typed["metric"])
+        problems = cell_problems(cells, typing_rules(spec, columns, decimal=raw.decimal,
+                                                     levels={"value": LONG_LEVELS}))
+        df = cells.typed
+        unknown = sorted(values_present(df["metric"]) - set(METRICS))
+        if unknown:
+            notes.append(unknown_metrics_note(raw.file, unknown))
+        df = df[["rep_id", "date", "metric", "value"]]
+        df["_row"] = df.index
+    else:
+        metric_cols = [c for c in cols if c in METRICS]
+        unknown = [c for c in cols if c not in METRICS and c not in ("rep_id", "date")]
+        if unknown:
+            notes.append(f"{raw.file}: column(s) {describe_unknown(unknown)} are not known "
+                         "metrics and were not used (see data/README.md for the metric names)")
+        if not metric_cols:
+            raise SSIInputError(
+                "no metric columns found: expected long form (rep_id, date, metric, value) or "
+                "wide form (rep_id, date, one column per metric)", file=raw.file,
+                fix="name the columns after the metrics in data/README.md")
+        df, problems = check_cells(
+            raw, TableSpec("activity", spec.schema, (), ("rep_id",), ("date",),
+                           tuple(metric_cols)), ["rep_id", "date", *metric_cols],
+            levels={m: WIDE_LEVELS for m in LEVEL_METRICS & set(metric_cols)})
+        wide = df[["rep_id", "date", *metric_cols]].assign(_row=df.index)
+        df = wide.melt(id_vars=["rep_id", "date", "_row"], var_name="metric", value_name="value")
+        df = df[df["value"].notna()].sort_values(["_row", "metric"], kind="stable")
+        df = df[["rep_id", "date", "metric", "value", "_row"]].reset_index(drop=True)
+    warnings = _percent_levels(df, raw.file)
+    # validate the long rows, then map failures back to source rows
+    vdf = df.drop(columns="_row")
+    long_problems = activity_schema_problems(vdf)
+    for p in long_problems:
+        p["idx"] = df["_row"].to_numpy()[p["idx"].to_numpy()]
+        problems.append(p)
+    # the source rows with a problem (and their ids, for the rejects list); the rest are kept
+    bad = (np.unique(np.concatenate([p["idx"].to_numpy(dtype=np.int64) for p in problems]))
+           if problems else np.array([], dtype=np.int64))
+    src = pd.DataFrame({"rep_id": plain_text(parse_ids(raw.frame["rep_id"].iloc[bad]))})
+    _, rej = split_rejects(raw, "activity", src, problems)
+    if len(rej):
+        rejected = np.zeros(len(raw.frame), dtype=bool)
+        rejected[rej["row"].to_numpy(dtype=np.int64) - raw.row_offset] = True
+        df = df[~rejected[df["_row"].to_numpy()]]
+    return LoadedTable(df.reset_index(drop=True), rej, len(raw.frame), notes, warnings=warnings)
+
+
+def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
+    """Levels written as percentages are divided by 100 in place (a documented repair); returns
+    the warnings."""
+    out = []
+    for metric in sorted(LEVEL_METRICS):
+        rows = isin_array(df["metric"], [metric])
+        if not rows.any():
+            continue
+        v = df["value"].to_numpy(dtype=float)[rows]
+        if percent_scale(v):
+            scaled = np.where(np.isfinite(v) & (v >= 0), v / 100.0, v)
+            df.loc[rows, "value"] = scaled
+            out.append(percent_warning(file, metric, v[np.isfinite(v) & (v >= 0)].max(),
+                                       int(rows.sum())))
+    return out
+
+
+def extra_columns_note(file: str, extra: list[str]) -> str:
+    """The note of columns a long table does not use."""
+    return f"{file}: extra column(s) {', '.join(extra)} not used"
+
+
+def unknown_metrics_note(file: str, names: list[str]) -> str:
+    """The note of metric names not in the catalogue (their rows are rejected)."""
+    return (f"{file}: unknown metric name(s) {describe_unknown(names)}; their rows are "
+            "rejected (see data/README.md for the metric names)")
+
+
+def absent_metrics_note(file: str, absent: list[str]) -> str:
+    """The note of catalogue metrics with no row in the data."""
+    return (f"{file}: metric(s) absent from the data: {', '.join(absent)}; left out of "
+            "scoring and their pillar's weights renormalised over the metrics present")
+
+
+def describe_unknown(names: list[str]) -> str:
+    """Unknown metric names as a note shows them: the first ten, each with the closest metric."""
+    parts = []
+    for n in names[:10]:
+        close = difflib.get_close_matches(n, list(METRICS), n=1, cutoff=0.75)
+        parts.append(f"'{n}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return ", ".join(parts) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
