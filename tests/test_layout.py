@@ -104,7 +104,7 @@ def test_long_user_text_stays_on_the_page(case, tmp_path, capsys):
         reps.loc[reps["team"] == old, "team"] = new
     reps.to_csv(data / "reps.csv", index=False)
     config = tmp_path / "c.toml"
-    config.write_text("[analysis]\nn_boot = 200\n")
+    config.write_text("[analysis]\nn_resamples = 200\n")
     pdf = tmp_path / "r.pdf"
     assert main(["report", "--data", str(data), "--out", str(pdf), "--config", str(config),
                  "--title", texts["title"], "--team", texts["team"],

@@ -138,7 +138,7 @@ def folders(tmp_path_factory):
         fh.write(",T0,I0,EMEA,3\n")                   # a rejected row: rejects.csv
     plain = team_folder(base / "plain", Shape(reps=12, periods=2, industry_column=False))
     config = base / "c.toml"
-    config.write_text("[analysis]\nn_boot = 200\n")
+    config.write_text("[analysis]\nn_resamples = 200\n")
     return {"full": full, "plain": plain, "config": config}
 
 

@@ -52,7 +52,7 @@ def data(tmp_path_factory):
         fh.write(",T0,I0,EMEA,3\n")                   # a rep without an id: a rejected row
     raw = team_folder(base / "raw", Shape(reps=6, raw=True))
     config = base / "c.toml"
-    config.write_text("[analysis]\nn_boot = 200\n", encoding="utf-8")
+    config.write_text("[analysis]\nn_resamples = 200\n", encoding="utf-8")
     return {"tidy": tidy, "raw": raw, "config": config}
 
 
