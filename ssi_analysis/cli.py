@@ -335,9 +335,12 @@ def _write_rejects(quality, out: Path, names) -> None:
 
 def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
     """``score --engine duckdb``: the activity Parquet scored in DuckDB, file to file."""
-    import duckdb
-
     from .engines.duckdb import score_parquet
+
+    try:                     # without duckdb, score_parquet says how to install it
+        from duckdb import IOException as spill_error
+    except ImportError:
+        spill_error = ()     # nothing to catch
 
     folder = resolve_data_dir(args.data)
     extra = [Path(p) for p in (args.config,) if p and Path(p).is_file()]
@@ -346,7 +349,7 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
                             window=args.window, mode=args.mode, strict=args.strict,
                             memory_limit=args.memory_limit, temp_directory=args.temp_dir,
                             anonymize=args.anonymize, salt=args.salt, inputs=extra)
-    except duckdb.IOException as exc:    # its spill files (the output's are named already)
+    except spill_error as exc:    # its spill files (the output's are named already)
         spill = Path(args.temp_dir or ".tmp")
         problem = output_error(exc, spill / "spill")
         raise SSIError(f"DuckDB cannot write its spill files to {spill}: "

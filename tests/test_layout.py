@@ -86,7 +86,8 @@ def test_the_check_sees_text_that_runs_off_the_page(tmp_path):
 LONG = {
     "unbreakable": {"title": "Y" * 300, "team": "X" * 400, "period": "Q" * 250,
                     "industry": "I" * 300, "teams": ["T" * 260, "Sales " * 60]},
-    "many scripts": {"title": ("Rapport annuel — 年度报告 — تقرير سنوي — Годовой отчёт 📈 " * 8),
+    "many scripts": {"title": ("Rapport annuel — 年度报告 — تقرير سنوي — Годовой отчёт 📈 <b>&amp; "
+                               * 8),
                      "team": "Équipe « Ventes » & <Partenaires> " * 12,
                      "period": "1 janvier 2026 – 31 décembre 2026 " * 8,
                      "industry": "Services financiers et assurances, 金融服务 " * 10,
