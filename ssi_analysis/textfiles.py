@@ -1,7 +1,8 @@
-"""Decoding the text files people write: one rule for tables, config and mapping files.
+"""Decoding the text files people write: one rule for tables, config and mapping files and
+LinkedIn's SSI JSON.
 
-A CSV table, a config TOML and a mapping TOML come from the same editors (Excel, Notepad, a
-CRM's export), so they are decoded the same way (:func:`decode_text`):
+A CSV table, a config TOML, a mapping TOML and a JSON export come from the same editors (Excel,
+Notepad, a CRM's export), so they are decoded the same way (:func:`decode_text`):
 
 - UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8");
 - UTF-16 by its byte-order mark (Excel's "Unicode Text", Notepad's "Unicode"), said in a note;

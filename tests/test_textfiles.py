@@ -1,6 +1,7 @@
-"""Every text file the toolkit reads is decoded by one rule: a config or mapping TOML in UTF-8
-(with or without a byte-order mark), UTF-16, Windows-1252 or Latin-1 reads as a CSV table of the
-same bytes does, with the same note, and bytes that are not text give the same message.
+"""Every text file the toolkit reads is decoded by one rule: a config or mapping TOML or a
+LinkedIn JSON in UTF-8 (with or without a byte-order mark), UTF-16, Windows-1252 or Latin-1 reads
+as a CSV table of the same bytes does, with the same note, and bytes that are not text give the
+same message.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ssi_analysis.config import load_config
 from ssi_analysis.crm import load_mapping
 from ssi_analysis.errors import SSIConfigError, SSIInputError
 from ssi_analysis.io import read_raw
+from ssi_analysis.io.files import read_observed_json
 from ssi_analysis.textfiles import decode_text
 
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom", "cp1252", "latin-1"]
@@ -64,6 +66,29 @@ def test_a_mapping_file_reads_as_a_table_of_the_same_bytes(name, encoding, tmp_p
 
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=NAMES, encoding=st.sampled_from(ENCODINGS))
+def test_a_linkedin_json_reads_as_a_table_of_the_same_bytes(name, encoding, tmp_path):
+    """LinkedIn's SSI JSON with a rep id in any encoding: the id read is the CSV's cell of the
+    same bytes, with the same note (JSON escapes kept out: the id is written as it is)."""
+    try:
+        data = encode('[{"rep_id": "' + name + '", "date": "2026-05-19", '
+                      '"memberScore": {"overall": 53}}]', encoding)
+        csv = encode(f"id\n{name}\nR1\n", encoding)
+    except UnicodeEncodeError:
+        return
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "ssi_observed.json").write_bytes(data)
+    (folder / "t.csv").write_bytes(csv)
+    table = read_raw(folder / "t.csv", "reps")
+    observed = read_observed_json(folder / "ssi_observed.json")
+    assert observed.frame.loc[0, "rep_id"] == table.frame.iloc[0, 0]
+    assert observed.frame.loc[0, "ssi"] == 53
+    assert ([n.split(": ", 1)[1] for n in observed.notes]
+            == [n.split(": ", 1)[1] for n in table.notes])
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(comment=st.text(max_size=40), encoding=st.sampled_from(ENCODINGS),
        noise=st.binary(max_size=4))
 def test_a_config_in_any_encoding_loads_or_says_why(comment, encoding, noise, tmp_path):
@@ -103,6 +128,11 @@ def test_bytes_that_are_not_text_get_the_table_s_message(case, tmp_path):
             load(tmp_path / "c.toml")
         assert config.value.problem == table.value.problem
         assert config.value.fix == "save it again as UTF-8"
+    (tmp_path / "ssi_observed.json").write_bytes(data)
+    with pytest.raises(SSIInputError) as linkedin:
+        read_observed_json(tmp_path / "ssi_observed.json")
+    assert linkedin.value.problem == table.value.problem
+    assert linkedin.value.fix == "save it again as UTF-8"
 
 
 def test_the_command_line_says_how_a_config_was_read(tmp_path, capsys):
