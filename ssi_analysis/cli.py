@@ -18,6 +18,7 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
+from .io.quality import counts_on_stop
 from .outputs import refuse_overwriting_inputs, write_table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -150,12 +151,9 @@ def cmd_score(args: argparse.Namespace) -> int:
                            period=args.outcome_period, tables=SCORE_TABLES)
         _refuse(out, bundle, args)
         bar.step("scoring")
-        try:
+        with counts_on_stop(bundle.quality, bundle.files["activity"].name):
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
                            daily=args.daily, window=args.window, mode=args.mode)
-        except SSIError as exc:
-            exc.file = exc.file or bundle.files["activity"].name
-            raise
         bar.step("writing")
         names = _pseudonyms(args, bundle)
         n_reps = scores.rep_id.nunique()
@@ -369,7 +367,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                  source=str(args.config))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                        period=args.outcome_period)
-    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
+    with counts_on_stop(bundle.quality):
+        result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi,
+                         industry=industry)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
     written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)

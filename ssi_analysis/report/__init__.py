@@ -41,6 +41,7 @@ from ..analysis import Analysis, analyze, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
+from ..io.quality import counts_on_stop
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
@@ -242,9 +243,10 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         inputs = load_inputs(data, config=config, options=options)
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
-    result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
-                     industry=industry)
-    scores = score(bundle.activity, bundle.reps, config=scoring)
+    with counts_on_stop(bundle.quality):     # a run that stops says what it read
+        result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
+                         industry=industry)
+        scores = score(bundle.activity, bundle.reps, config=scoring)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
