@@ -18,6 +18,8 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
+from .io.cells.common import values_present
+from .io.cells.dates import ASOF_FIX, asof_problem
 from .io.quality import counts_on_stop
 from .outputs import refuse_overwriting_inputs, write_table
 
@@ -35,7 +37,13 @@ def _rejects_path(out: Path) -> Path:
 
 # ------------------------------------------------------------------ commands
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulate import simulate, write_data_folder
+    from .simulate import DAYS_RANGE, REPS_RANGE, simulate, write_data_folder
+
+    for option, value, (low, high) in (("--reps", args.reps, REPS_RANGE),
+                                       ("--days", args.days, DAYS_RANGE)):
+        if not low <= value <= high:
+            raise SSIConfigError(f"{option} must be from {low:,} to {high:,}, got {value:,}",
+                                 fix=f"give {option} a whole number from {low:,} to {high:,}")
 
     tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
                              days=args.days, shape=args.shape)
@@ -163,7 +171,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     dates = bundle.activity["date"]
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, values_present(bundle.activity["metric"])))))
     _write_rejects(bundle.quality, out, names)
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
@@ -203,13 +212,27 @@ def parse_asof(text: str) -> pd.Timestamp:
         raise SSIConfigError(f"--asof '{text}' is not a date ({exc})",
                              fix="give a day of the calendar as YYYY-MM-DD, e.g. 2026-02-28"
                              ) from None
+    problem = asof_problem(day)
+    if problem is not None:
+        raise SSIConfigError(f"--asof '{text}' {problem}", fix=ASOF_FIX)
     return pd.Timestamp(day)
 
 
-def asof_warnings(asof, first, last, window: int) -> list[str]:
+def _levels(config, present) -> list[str]:
+    """The level metrics that score (a weight above 0) and are in the data."""
+    return sorted(m.name for m in config.metrics
+                  if m.kind == "level" and m.weight > 0 and m.name in present)
+
+
+def asof_warnings(asof, first, last, window: int, levels: Sequence[str] = ()) -> list[str]:
     """What to know about scores as of ``asof`` given the activity's first and last dates: a
     day before every activity scores every rep 0, and a window reaching past the last date
-    counts the days after it as days without activity."""
+    counts the days after it as days without activity (every count 0: the scores then come
+    from the ``levels`` present alone, which keep their last value).
+
+    >>> asof_warnings("2026-06-01", "2026-01-05", "2026-01-06", 90, ["profile_completeness"])[0][-120:]
+    'every count is 0, so the scores come from profile_completeness alone, which keeps its last value (the activity runs from 2026-01-05 to 2026-01-06)'
+    """
     if asof is None or first is None or pd.isna(first):
         return []
     day, first, last = (pd.Timestamp(x).normalize() for x in (asof, first, last))
@@ -220,9 +243,12 @@ def asof_warnings(asof, first, last, window: int) -> list[str]:
     if day > last:
         start = day - pd.Timedelta(days=window - 1)
         if start > last:
+            what = (f"the scores come from {', '.join(levels)} alone, which keep"
+                    f"{'s' if len(levels) == 1 else ''} its last value" if levels
+                    else "every score is 0")
             return [f"the {window}-day window to the as-of date {day:%Y-%m-%d} starts after "
-                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so every "
-                    f"score is 0 ({span})"]
+                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so {what} "
+                    f"({span})"]
         return [f"the as-of date {day:%Y-%m-%d} is after the last activity date "
                 f"{last:%Y-%m-%d}: the {window}-day window extends {(day - last).days} day(s) "
                 f"past the data, counted as days without activity ({span})"]
@@ -290,7 +316,8 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
     _print(*_shown(names, [f"note: {note}" for note in run.notes]))
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, run.first_date, run.last_date,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, run.metrics))))
     if run.rows_rejected:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
@@ -313,9 +340,10 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        period=args.outcome_period)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
-        raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
-                       file=str(args.data),
-                       fix="add opportunities and quotas tables (see data/README.md)")
+        with counts_on_stop(bundle.quality):
+            raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
+                           file=str(args.data),
+                           fix="add opportunities and quotas tables (see data/README.md)")
     _refuse(out, bundle, args)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, bundle.quality.lines()))

@@ -481,6 +481,8 @@ class ParquetScores:
     first_date: pd.Timestamp | None = None
     """The first and last dates of the activity used (``None`` when none is)."""
     last_date: pd.Timestamp | None = None
+    metrics: frozenset[str] = frozenset()
+    """The metrics of the catalogue the activity used holds."""
 
     @property
     def rows_rejected(self) -> int:
@@ -972,7 +974,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes,
                            first_date=pd.Timestamp(first) if n_used else None,
-                           last_date=pd.Timestamp(last) if n_used else None)
+                           last_date=pd.Timestamp(last) if n_used else None,
+                           metrics=frozenset(present))
     csv = out is not None and out.suffix.lower() == ".csv"
     if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
         shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))

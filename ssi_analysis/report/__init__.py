@@ -39,7 +39,7 @@ import pandas as pd
 from .. import plots, stats
 from ..analysis import Analysis, analyze, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
-from ..errors import SSIError
+from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
 from ..io.quality import counts_on_stop
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
@@ -102,7 +102,11 @@ def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFram
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
     daily = score(bundle.activity, reps, config=config, daily=True)
-    weekly = stats.weekly_scores(daily, window_days=config.window_days)
+    try:
+        weekly = stats.weekly_scores(daily, window_days=config.window_days)
+    except SSIDataError as exc:      # short data: a reason in place of the weekly tables
+        notes.append(f"no weekly trend: {exc.problem}")
+        return tables, notes
     notes.extend(weekly.attrs.get("notes", []))
     if weekly.empty:
         notes.append("too few weeks with a full scoring window for a trend")
@@ -110,9 +114,27 @@ def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFram
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
-            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            tables["ssi_trend"] = _team_trend(weekly, reps)
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
+
+
+TREND_WEEKS = 4
+"""The report's team trend compares the last week with the week this many weeks before it."""
+
+
+def _team_trend(weekly: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Each team's change over the last :data:`TREND_WEEKS` weeks, or over as many as the data
+    hold (the table says how many); with one week only, a row saying why there is none."""
+    span = weekly["week_start"].nunique() - 1
+    if span >= 1:
+        return stats.ssi_trend(weekly, reps, by="team", weeks=min(TREND_WEEKS, span))
+    from ..stats._common import not_estimable, results_table
+    from ..stats.trends import TREND_COLUMNS
+
+    return results_table([not_estimable(
+        "one week with a full scoring window: a change needs two", by="team", value="ssi",
+        weeks=TREND_WEEKS)], TREND_COLUMNS)
 
 
 def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],

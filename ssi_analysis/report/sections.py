@@ -280,6 +280,11 @@ def _rows(df) -> list[dict[str, Any]]:
     return [] if df is None else df.to_dict(orient="records")
 
 
+def _missing(x: Any) -> bool:
+    """A cell of a table read back that holds nothing (``None``, empty, NaN)."""
+    return x is None or x == "" or x != x
+
+
 def _num(x: Any) -> float | None:
     try:
         x = float(x)
@@ -334,6 +339,10 @@ def trend_text(changes, trend, *, adjust: str = "holm") -> str:
             f"{int(r3['n']):,} rep-weeks of {int(r3['n_reps']):,} reps). That matches what "
             "LinkedIn users report: a rise of more than a few points a week is rare.")
     t = [r for r in _rows(trend) if r["estimable"] in (True, "True")]
+    why = [r["reason"] for r in _rows(trend) if r["estimable"] not in (True, "True")
+           and _missing(r.get("group")) and isinstance(r["reason"], str) and r["reason"]]
+    if not t and why:                       # short data: the reason in place of the table
+        text += f" A change by team over the last weeks is not shown: {esc(why[0])}."
     if t:
         moved = [r for r in t if _significant(r)]
         text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "
