@@ -3,8 +3,10 @@
 :func:`build_report` runs the whole pipeline — validate -> score -> analyse -> figures -> PDF:
 
 1. :func:`prepare` loads and validates the data folder (a fatal input problem stops here,
-   before any file is written), scores, analyses, and writes ``results.json``, the analysis
-   tables (CSV) and the figures (PNG and SVG) into a working folder;
+   before any file is written), scores the activity once (every rep, every day: the panel,
+   the analysis, the benchmarks and the trends all read these scores), analyses, and writes
+   ``results.json``, the analysis tables (CSV) and the figures (PNG and SVG) into a working
+   folder;
 2. :func:`render` executes the parameterised report notebook (``04-report.ipynb``, shipped in
    this package and linked from ``notebooks/``) with papermill, exports it without code cells
    through nbconvert's HTML exporter, and lays the HTML out as A4 pages with WeasyPrint and the
@@ -43,9 +45,10 @@ from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
 from ..io.quality import counts_on_stop
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
+from ..panel import check_panel_inputs
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
-from ..scoring import score
+from ..scoring import Scores, score
 
 NOTEBOOK = "04-report.ipynb"
 STYLESHEET = "report.css"
@@ -90,27 +93,30 @@ def report_date() -> _dt.datetime:
 
 
 # ------------------------------------------------------------------ step 1: numbers and figures
-def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends."""
+def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends,
+    from the daily scores (the benchmarks as of their last day)."""
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     if "industry" in reps:
-        tables["benchmarks"] = stats.benchmarks(scores, reps, by="industry")
+        current = daily.on()
+        tables["benchmarks"] = stats.benchmarks(current, reps, by="industry")
         if "team" in reps:
-            tables["team_gaps"] = stats.group_gaps(scores, reps, by="team", benchmark="industry")
+            tables["team_gaps"] = stats.group_gaps(current, reps, by="team",
+                                                   benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    daily = score(bundle.activity, reps, config=config, daily=True)
     try:
-        weekly = stats.weekly_scores(daily, window_days=config.window_days)
+        weekly = stats.weekly_scores(daily)
     except SSIDataError as exc:      # short data: a reason in place of the weekly tables
         notes.append(f"no weekly trend: {exc.problem}")
         return tables, notes
-    notes.extend(weekly.attrs.get("notes", []))
-    if weekly.empty:
+    notes.extend(weekly.notes)
+    if weekly.table.empty:
         notes.append("too few weeks with a full scoring window for a trend")
     else:
+        weekly = weekly.table
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
@@ -246,6 +252,7 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
+    check_panel_inputs(bundle, ssi=options.ssi)     # before the activity is scored
     return Inputs(scoring, settings, industry, bundle)
 
 
@@ -266,13 +273,14 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
     with counts_on_stop(bundle.quality):     # a run that stops says what it read
-        result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
+        daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # the one scoring
+        result = analyze(bundle, scores=daily, analysis=settings, ssi=options.ssi,
                          industry=industry)
-        scores = score(bundle.activity, bundle.reps, config=scoring)
+    scores = daily.on()        # every rep as of the last activity date
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
-    extras, notes = _extras(bundle, scores, scoring)
+    extras, notes = _extras(bundle, daily)
     result.extra_tables.update(extras)
     result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
