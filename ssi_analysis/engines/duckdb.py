@@ -560,7 +560,8 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
     unknown = KINDS["not_in_reps"]
     _run(con, f"""CREATE TEMP TABLE rejected AS
         SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, _file, _row,
-               'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
+               'activity' AS "table", {display} AS file, _row + 1 AS row,
+               CASE WHEN is_header THEN NULL ELSE rep_id END AS rep_id,
                CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
                CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
                CASE WHEN bad THEN {reason} ELSE {sql_fill(NOT_IN_REPS, value="rep_id")}

@@ -327,11 +327,14 @@ def industry_findings(omnibus, *, adjust: str = "holm") -> str:
 
 def trend_text(changes, trend, *, adjust: str = "holm") -> str:
     """How much SSI moves in a week, and which teams changed over the last weeks."""
-    c = {r["statistic"]: r for r in _rows(changes)}
-    if not c:
-        return "<p>There are too few weeks with a full scoring window to show a trend.</p>"
+    c = {r["statistic"]: r for r in _rows(changes) if r["estimable"] in (True, "True")}
     q1, q3 = c.get("quantile 0.25"), c.get("quantile 0.75")
     r3 = c.get("share rising more than 3")
+    if q1 is None or q3 is None or r3 is None:     # short data: the reason, not the numbers
+        why = [r["reason"] for r in _rows(changes) if isinstance(r.get("reason"), str)
+               and r["reason"]]
+        return ("<p>There are too few weeks with a full scoring window to show a trend"
+                + (f" ({esc(why[0])})" if why else "") + ".</p>")
     text = (f"<p>Weekly SSI moves slowly: half of all weekly changes lie between "
             f"{fmt(_num(q1['estimate']), 1)} and {fmt(_num(q3['estimate']), 1)} points, and "
             f"{fmt(100 * _num(r3['estimate']), 1)}% of rep-weeks rose by more than 3 points "
