@@ -230,7 +230,9 @@ def asof_warnings(asof, first, last, window: int, levels: Sequence[str] = ()) ->
     counts the days after it as days without activity (every count 0: the scores then come
     from the ``levels`` present alone, which keep their last value).
 
-    >>> asof_warnings("2026-06-01", "2026-01-05", "2026-01-06", 90, ["profile_completeness"])[0][-120:]
+    >>> said = asof_warnings("2026-06-01", "2026-01-05", "2026-01-06", 90,
+    ...                      ["profile_completeness"])
+    >>> said[0].split(": ", 1)[1]
     'every count is 0, so the scores come from profile_completeness alone, which keeps its last value (the activity runs from 2026-01-05 to 2026-01-06)'
     """
     if asof is None or first is None or pd.isna(first):
@@ -243,9 +245,9 @@ def asof_warnings(asof, first, last, window: int, levels: Sequence[str] = ()) ->
     if day > last:
         start = day - pd.Timedelta(days=window - 1)
         if start > last:
-            what = (f"the scores come from {', '.join(levels)} alone, which keep"
-                    f"{'s' if len(levels) == 1 else ''} its last value" if levels
-                    else "every score is 0")
+            keep = "keeps its" if len(levels) == 1 else "keep their"
+            what = (f"the scores come from {', '.join(levels)} alone, which {keep} last value"
+                    if levels else "every score is 0")
             return [f"the {window}-day window to the as-of date {day:%Y-%m-%d} starts after "
                     f"the last activity date {last:%Y-%m-%d}: every count is 0, so {what} "
                     f"({span})"]
@@ -425,6 +427,25 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ parser
+def seed_value(text: str) -> int:
+    """``--seed``: a whole number >= 0 (argparse names the option in its error).
+
+    >>> seed_value("7"), seed_value(" 20140101 ")
+    (7, 20140101)
+    >>> seed_value("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number >= 0, got '-1'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ssi-analysis",
@@ -435,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("simulate", help="write an example data folder with known truth")
     s.add_argument("--out", required=True, help="folder to write")
     s.add_argument("--reps", type=int, default=300, help="number of reps (default 300)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--seed", type=seed_value, default=0, help="random seed (default 0)")
     s.add_argument("--days", type=int, default=181, help="days of activity (default 181)")
     s.add_argument("--scenario", choices=["effect", "null", "confounded"], default="effect",
                    help="how outcomes depend on activity (default effect)")
@@ -490,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
                    help="analyse the transparent computed SSI (default) or the values "
                         "LinkedIn reported (ssi_observed)")
-    a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    a.add_argument("--seed", type=seed_value, help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
     _add_privacy_options(a, "in every table")
     _add_crm_options(a)
@@ -509,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
     r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
                                                                    "(default computed)")
-    r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    r.add_argument("--seed", type=seed_value, help="seed of the bootstrap (default from config)")
     _add_privacy_options(r, "in the report, its tables and figures")
     _add_crm_options(r)
     r.set_defaults(func=cmd_report)

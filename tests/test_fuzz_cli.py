@@ -142,7 +142,7 @@ def _write(folder: Path, name: str, suffix: str, content, merges: list[str]) -> 
     elif suffix == ".parquet":
         content.astype(object).astype(str).to_parquet(path)
     else:
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE   # what a sheet cannot hold
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # what a sheet cannot hold
 
         content = content.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v)
                               if isinstance(v, str) else v)

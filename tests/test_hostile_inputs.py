@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from ssi_analysis import load_data, score
 from ssi_analysis.cli import main
 from ssi_analysis.config import load_config
-from ssi_analysis.errors import SSIConfigError, SSIError, SSIInputError
+from ssi_analysis.errors import SSIConfigError, SSIInputError
 from ssi_analysis.io import files as files_module
 from ssi_analysis.io.cells.ids import id_difference, shown_id
 from ssi_analysis.io.files import (
@@ -548,6 +548,21 @@ def test_the_counts_are_printed_when_a_run_stops_after_loading(command, tmp_path
     assert re.search(r"^activity\.parquet: read \d+ rows", out, re.M), out
     if command in ("analyze", "outcomes"):
         assert re.search(r"^outcomes\.csv: read 1 rows", out, re.M), out
+
+
+@pytest.mark.parametrize("command", ["simulate", "analyze", "report"])
+@pytest.mark.parametrize("seed", ["-1", "abc", "1.5", "", "1e3"])
+def test_a_bad_seed_names_the_option(command, seed, tmp_path, capsys):
+    """``--seed -1`` ended in numpy's traceback (simulate) or 'None: seed must be ...'
+    (analyze): the error now names the option, before anything is read or written."""
+    out = tmp_path / "x"
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--data", "example", "--out", str(out), f"--seed={seed}"]
+             if command != "simulate" else [command, "--out", str(out), f"--seed={seed}"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Traceback" not in err
+    assert f"argument --seed: must be a whole number >= 0, got '{seed}'" in err, err
+    assert not out.exists()
 
 
 # ====================================================================== found by other helpers
