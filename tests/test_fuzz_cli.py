@@ -5,10 +5,11 @@ Hypothesis builds hostile data folders — every table as CSV text with its line
 another encoding, another delimiter, a file cut mid-line), random bytes, an empty file, one
 long line, an Excel workbook with merged cells, Parquet of text cells, a table in two formats
 — and runs commands on it through ``ssi_analysis.cli.main`` in this process: ``validate``,
-``score`` on both engines, ``outcomes``, ``analyze`` and ``report`` (its last step, the
-notebook and the PDF, replaced by a stub: the rest runs as it is). Each must end with exit
-code 0, 1 or 2 and print no traceback; anything else is a bug (the CLI shows a bug as a
-traceback).
+``score`` on both engines, ``outcomes``, ``analyze``, ``report`` (its last step, the
+notebook and the PDF, replaced by a stub: the rest runs as it is) and ``simulate`` told to
+write into the folder. Each must end with exit code 0, 1 or 2, print no traceback and leave
+the folder as it was (no input changed, nothing written beside the inputs); anything else is
+a bug (the CLI shows a bug as a traceback).
 
 Bounded for the suite (derandomised, 24 folders, about ten seconds of CPU);
 ``HYPOTHESIS_PROFILE=long`` (tests/conftest.py) fuzzes with a thousand::
@@ -59,7 +60,7 @@ TABLES = {
     "ssi_observed": "rep_id,date,ssi,brand,people,insights,relationships\n"
                     "R1,2026-05-01,50,12,13,12,13\nR2,2026-05-01,40,10,10,10,10\n",
 }
-COMMANDS = ("validate", "score", "duckdb", "outcomes", "analyze", "report")
+COMMANDS = ("validate", "score", "duckdb", "outcomes", "analyze", "report", "simulate")
 
 
 @st.composite
@@ -178,7 +179,14 @@ def _args(command: str, data: Path, out: Path) -> list[str]:
         "outcomes": ["outcomes", "--data", str(data), "--out", str(out / "o.csv")],
         "analyze": ["analyze", "--data", str(data), "--out", str(out / "analysis")],
         "report": ["report", "--data", str(data), "--out", str(out / "report" / "r.pdf")],
+        "simulate": ["simulate", "--out", str(data), "--reps", "12", "--days", "100"],
     }[command]
+
+
+def _contents(folder: Path) -> dict[str, bytes | None]:
+    """Every file and folder under ``folder`` (``None`` for a folder), by relative path."""
+    return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes()
+            for p in folder.rglob("*")}
 
 
 def _stub_render(work, context, pdf) -> None:
@@ -194,6 +202,7 @@ def test_no_command_ends_in_a_traceback(case):
         data.mkdir()
         for name, (suffix, content) in case["files"].items():
             _write(data, name.replace("_twin", ""), suffix, content, case["merges"])
+        before = _contents(data)
         for command in case["commands"]:
             out = root / f"out-{command}"
             stdout, stderr = io.StringIO(), io.StringIO()
@@ -208,5 +217,10 @@ def test_no_command_ends_in_a_traceback(case):
             assert "Traceback" not in text, (command, text[-2000:])
             if code == 2:
                 assert "error: " in stderr.getvalue(), (command, text[-2000:])
+            after = _contents(data)
+            if before:                      # no input changed, nothing added beside them
+                assert after == before, (command, sorted(set(after) ^ set(before)))
+            else:                           # simulate may fill an empty folder
+                before = after
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -206,6 +206,25 @@ def test_a_row_with_more_cells_than_the_header_stops_naming_its_line(n, at, extr
     assert exc.value.file == "activity.csv" and "quote" in exc.value.fix
 
 
+@FEW
+@given(n=st.integers(1, 8), at=st.integers(0, 7), blank=st.integers(0, 3))
+def test_a_quote_never_closed_stops_naming_its_row(n, at, blank, tmp_path_factory):
+    """A stray quote makes the rest of the file one cell: the error said 'ParserError: Error
+    tokenizing data. C error: EOF inside string'. It names the row (as the file counts lines,
+    blank ones too) and the fix."""
+    folder = tmp_path_factory.mktemp("quote")
+    rows = [",".join(r) for r in ROWS * 2][:n]
+    at = min(at, n - 1)
+    rows[at] = '"' + rows[at]
+    lines = ["rep_id,date,metric,value", *[""] * blank, *rows]
+    (folder / "activity.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(SSIInputError) as exc:
+        read_raw(folder / "activity.csv", "activity")
+    assert exc.value.problem == (f'a quote (") opened in row {at + 2 + blank} is never closed: '
+                                 "the rest of the file would be one cell"), exc.value
+    assert exc.value.file == "activity.csv" and "stray quote" in exc.value.fix
+
+
 # ====================================================================== class 6: not data
 HEADER_WAYS = st.sampled_from([
     lambda c: c, str.upper, lambda c: c.replace("_", " ").title(), lambda c: f" {c} ",
@@ -300,8 +319,11 @@ def test_merged_cells_are_read_as_excel_shows_them(blocks, tmp_path_factory):
         assert not said
 
 
-def test_cells_merged_across_columns_stop_the_run(tmp_path):
-    _workbook(tmp_path / "reps.xlsx", ["T"] * 4, [], across="A3:C3")
+@pytest.mark.parametrize("down", [[], [(2, 4)], [(3, 5)]])
+def test_cells_merged_across_columns_stop_the_run(down, tmp_path):
+    """Also when a range merged down a column overlaps it (a workbook Excel calls damaged;
+    it ended in 'cannot read the file (AttributeError)')."""
+    _workbook(tmp_path / "reps.xlsx", ["T"] * 4, down, across="A3:C3")
     write_folder(tmp_path, activity=ACT.replace("R1,", "R000,").replace("R2,", "R000,"))
     with pytest.raises(SSIInputError, match="merged across columns") as exc:
         load_data(tmp_path)

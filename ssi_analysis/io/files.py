@@ -405,9 +405,20 @@ def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, s
 
 
 def _fields_error(message: str, name: str) -> SSIInputError:
-    """The error of a row with more cells than the header names columns (pandas' message, said
-    in the file's words where it is that)."""
+    """The error of a row with more cells than the header names columns, or of a quote never
+    closed (pandas' message, said in the file's words where it is that).
+
+    >>> print(_fields_error("Error tokenizing data. C error: EOF inside string starting at "
+    ...                     "row 3", "reps.csv"))
+    reps.csv: a quote (") opened in row 4 is never closed: the rest of the file would be one cell
+      fix: remove the stray quote, or close it where the cell ends
+    """
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if found is None and quote is not None:
+        return SSIInputError(f"a quote (\") opened in row {int(quote.group(1)) + 1} is never "
+                             "closed: the rest of the file would be one cell", file=name,
+                             fix="remove the stray quote, or close it where the cell ends")
     if found is None:
         return SSIInputError(f"cannot read the file (ParserError: {message.strip()})", file=name,
                              fix="check that it is a valid, uncorrupted CSV file")
@@ -497,12 +508,12 @@ def _unmerged(path: Path) -> tuple[object, dict[str, list[tuple[str, int, int]]]
             if rng.max_row <= header:
                 continue
             if rng.min_col != rng.max_col:
-                errors.setdefault(ws.title, SSIInputError(
+                errors[ws.title] = SSIInputError(
                     f"cells {rng.coord} are merged across columns: which column their value is "
                     "of cannot be told", file=path.name,
                     fix="unmerge the cells (Home > Merge & Center) and write the value in its "
-                        "column, in every row it belongs to"))
-                continue
+                        "column, in every row it belongs to")
+                break              # the sheet stops the run if read: its other ranges can wait
             value = ws.cell(rng.min_row, rng.min_col).value
             column = normalise_name(ws.cell(header, rng.min_col).value or rng.min_col)
             ws.unmerge_cells(rng.coord)
