@@ -166,14 +166,19 @@ def split_rejects(raw: RawTable, table: str, df: pd.DataFrame,
     p = pd.concat(problems, ignore_index=True)
     # a cell reported missing after it was given but could not be read is the same problem
     missing = p["kind"].eq("missing " + p["column"].astype(str)).to_numpy()
-    said = set(zip(p.loc[~missing, "idx"], p.loc[~missing, "column"], strict=True))
-    repeated = [m and (i, c) in said for m, i, c in zip(missing, p.idx, p.column, strict=True)]
-    p = p[~np.asarray(repeated, dtype=bool)].drop_duplicates(["idx", "reason"])
+    cell = pd.MultiIndex.from_arrays([p["idx"], p["column"].astype(object)])
+    repeated = missing & cell.isin(cell[~missing])
+    p = p[~repeated].drop_duplicates(["idx", "reason"])
     p = p.sort_values(["idx"], kind="stable")
-    first = p.groupby("idx", sort=True).agg(
-        column=("column", "first"), value=("value", "first"),
-        reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
-        kind=("kind", "first"), fix=("fix", "first")).reset_index()
+    by_row = p.groupby("idx", sort=True)
+    first = by_row[["column", "value", "kind", "fix"]].first()
+    reasons = by_row["reason"].first()
+    several = p[p["idx"].duplicated(keep=False).to_numpy()]    # rows with several reasons
+    if not several.empty:           # joined in order (few rows: the loop is over them only)
+        joined = several.groupby("idx", sort=True)["reason"].agg("; ".join)
+        reasons.loc[joined.index] = joined
+    first.insert(2, "reason", reasons)
+    first = first.reset_index()
     rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
     return df.drop(index=first["idx"]), rejects_frame(raw, table, first, rep_ids)
 
