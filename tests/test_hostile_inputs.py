@@ -440,6 +440,7 @@ ENGINE_CASES = {
     "repeated-rep": {"activity.parquet": _frame(ACT), "reps.csv": REPS + "R1,T3,Retail\n"},
     "no-activity": {},
     "file-and-folder": {"activity.parquet": _frame(ACT), "activity/part-0.parquet": _frame(ACT)},
+    "folder-named-as-a-file": {"activity.parquet/part-0.parquet": _frame(ACT)},
     "header-line": {"activity.parquet": _frame(ACT + "rep_id,date,metric,value\n")},
     "levels-twice-a-day": {"activity.parquet": _frame(
         ACT + "R1,2026-01-05,profile_completeness,0.5\nR1,2026-01-05,profile_completeness,0.7\n")},
@@ -474,6 +475,8 @@ def test_the_engines_find_say_and_count_alike(case, tmp_path, capsys):
     code, text, err = said["pandas"]
     if code:                                   # a stop says what was read, then why
         assert err.startswith("error: ") and "fix:" in err
+    if case == "folder-named-as-a-file":
+        assert code == 2 and "(activity.parquet is a folder, not a file)" in err, err
         if case not in ("no-activity",):
             assert text.startswith("reps.csv: read ")
 

@@ -644,11 +644,16 @@ def check_data_folder(folder: Path) -> None:
 
 def table_files(folder: Path, table: str) -> list[Path]:
     """Every file of ``folder`` that holds ``table`` (any format, names in any letter case)."""
-    suffixes = FORMATS + ((".json",) if table == "ssi_observed" else ())
-    wanted = {f"{table}{s}" for s in suffixes}
+    wanted = _file_names(table)
     # names as exports write them: Reps.CSV is the reps table
     return (sorted(p for p in folder.iterdir() if p.name.lower() in wanted and p.is_file())
             if folder.is_dir() else [])
+
+
+def _file_names(table: str) -> set[str]:
+    """The names (in lower case) of a file that holds ``table``."""
+    suffixes = FORMATS + ((".json",) if table == "ssi_observed" else ())
+    return {f"{table}{s}" for s in suffixes}
 
 
 def _table_folder(folder: Path, table: str) -> Path | None:
@@ -662,9 +667,14 @@ def _table_folder(folder: Path, table: str) -> Path | None:
 def missing_table_error(folder: Path, table: str) -> SSIInputError:
     """The error of a required table without a file (both engines say it so)."""
     also = " or a folder activity/ of Parquet files" if table == "activity" else ""
+    article = "an" if table[0] in "aeiou" else "a"
+    wanted = _file_names(table)
+    folders = (sorted(p.name for p in folder.iterdir() if p.name.lower() in wanted
+                      and p.is_dir()) if folder.is_dir() else [])
+    found = f" ({folders[0]} is a folder, not a file)" if folders else ""
     return SSIInputError(f"no {table} table: expected {table}.csv, {table}.parquet, "
-                         f"{table}.xlsx{also}", file=str(folder),
-                         fix=f"add a {table} file (see data/README.md)")
+                         f"{table}.xlsx{also}{found}", file=str(folder),
+                         fix=f"add {article} {table} file (see data/README.md)")
 
 
 def find_table_source(folder: Path, table: str) -> Path | None:
