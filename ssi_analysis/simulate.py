@@ -568,7 +568,7 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         ``out`` holds data files and no ``truth.json``, or is a file.
     """
     from .errors import SSIError
-    from .outputs import atomic_path, defuse_frame, table_of
+    from .outputs import atomic_path, defuse_frame, table_of, writing
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -582,18 +582,21 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
                            "simulate did not write: simulated tables would overwrite them or "
                            "mix with them", file=str(out),
                            fix="give simulate --out a new or empty folder")
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in ("outcomes", "opportunities", "quotas", "truth_outcomes"):  # the other shape's
         if stale not in tables:
             for suffix in (".csv", ".parquet", ".xlsx"):
-                (out / f"{stale}{suffix}").unlink(missing_ok=True)
+                with writing(out / f"{stale}{suffix}"):
+                    (out / f"{stale}{suffix}").unlink(missing_ok=True)
     for name, df in tables.items():
         kind = fmt if fmt != "mixed" else ("parquet" if name == "activity" else "csv")
         path = out / f"{name}.{kind}"
         for other in (".csv", ".parquet", ".xlsx"):  # one file per table
             if (out / f"{name}{other}") != path and (out / f"{name}{other}").exists():
-                (out / f"{name}{other}").unlink()
+                with writing(out / f"{name}{other}"):
+                    (out / f"{name}{other}").unlink()
         with atomic_path(path) as tmp:
             if kind == "csv":
                 defuse_frame(df).to_csv(tmp, index=False, lineterminator="\n")
