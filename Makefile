@@ -22,9 +22,10 @@ report: $(VENV_DONE)  ## build the leadership PDF from the bundled example (repo
 test: $(VENV_DONE)  ## run the whole test suite (unit, doctests, notebooks)
 	$(PY) -m pytest -q -p no:cacheprovider --nbmake notebooks tests ssi_analysis
 
-bench: $(VENV_DONE)  ## time scoring (2,000 reps x 365 days) and the report (500, 5,000 reps); BENCH_ARGS=, REPORT_ARGS=
+bench: $(VENV_DONE)  ## time scoring (2,000 reps x 365 days), the report (500, 5,000 reps), validate (2M rows); BENCH_ARGS=, REPORT_ARGS=, VALIDATE_ARGS=
 	$(PY) benchmarks/bench_score.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_report.py $(REPORT_ARGS)
+	$(PY) benchmarks/bench_validate.py $(VALIDATE_ARGS)
 
 lint: $(VENV_DONE)  ## ruff
 	.venv/bin/ruff check ssi_analysis tests benchmarks

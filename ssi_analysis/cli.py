@@ -24,6 +24,9 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
+from .io.cells.common import values_present
+from .io.cells.dates import ASOF_FIX, asof_problem
+from .io.quality import counts_on_stop
 from .outputs import (
     Terminated,
     check_run_folder,
@@ -35,6 +38,7 @@ from .outputs import (
     write_table,
     writing,
 )
+from .simulate import DAYS_RANGE, REPS_RANGE
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -211,12 +215,9 @@ def cmd_score(args: argparse.Namespace) -> int:
                            period=args.outcome_period, tables=SCORE_TABLES)
         _refuse(out, bundle, args)
         bar.step("scoring")
-        try:
+        with counts_on_stop(bundle.quality, bundle.files["activity"].name):
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
                            daily=args.daily, window=args.window, mode=args.mode)
-        except SSIError as exc:
-            exc.file = exc.file or bundle.files["activity"].name
-            raise
         bar.step("writing")
         names = _pseudonyms(args, bundle)
         n_reps = scores.table["rep_id"].nunique()
@@ -226,7 +227,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     dates = bundle.activity["date"]
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, values_present(bundle.activity["metric"])))))
     _write_rejects(bundle.quality, out, names)
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
@@ -266,13 +268,29 @@ def parse_asof(text: str) -> pd.Timestamp:
         raise SSIConfigError(f"--asof '{text}' is not a date ({exc})",
                              fix="give a day of the calendar as YYYY-MM-DD, e.g. 2026-02-28"
                              ) from None
+    problem = asof_problem(day)
+    if problem is not None:
+        raise SSIConfigError(f"--asof '{text}' {problem}", fix=ASOF_FIX)
     return pd.Timestamp(day)
 
 
-def asof_warnings(asof, first, last, window: int) -> list[str]:
+def _levels(config, present) -> list[str]:
+    """The level metrics that score (a weight above 0) and are in the data."""
+    return sorted(m.name for m in config.metrics
+                  if m.kind == "level" and m.weight > 0 and m.name in present)
+
+
+def asof_warnings(asof, first, last, window: int, levels: Sequence[str] = ()) -> list[str]:
     """What to know about scores as of ``asof`` given the activity's first and last dates: a
     day before every activity scores every rep 0, and a window reaching past the last date
-    counts the days after it as days without activity."""
+    counts the days after it as days without activity (every count 0: the scores then come
+    from the ``levels`` present alone, which keep their last value).
+
+    >>> said = asof_warnings("2026-06-01", "2026-01-05", "2026-01-06", 90,
+    ...                      ["profile_completeness"])
+    >>> said[0].split(": ", 1)[1]
+    'every count is 0, so the scores come from profile_completeness alone, which keeps its last value (the activity runs from 2026-01-05 to 2026-01-06)'
+    """
     if asof is None or first is None or pd.isna(first):
         return []
     day, first, last = (pd.Timestamp(x).normalize() for x in (asof, first, last))
@@ -283,9 +301,12 @@ def asof_warnings(asof, first, last, window: int) -> list[str]:
     if day > last:
         start = day - pd.Timedelta(days=window - 1)
         if start > last:
+            keep = "keeps its" if len(levels) == 1 else "keep their"
+            what = (f"the scores come from {', '.join(levels)} alone, which {keep} last value"
+                    if levels else "every score is 0")
             return [f"the {window}-day window to the as-of date {day:%Y-%m-%d} starts after "
-                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so every "
-                    f"score is 0 ({span})"]
+                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so {what} "
+                    f"({span})"]
         return [f"the as-of date {day:%Y-%m-%d} is after the last activity date "
                 f"{last:%Y-%m-%d}: the {window}-day window extends {(day - last).days} day(s) "
                 f"past the data, counted as days without activity ({span})"]
@@ -367,7 +388,8 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
     _print(*_shown(names, [f"note: {note}" for note in run.notes]))
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, run.first_date, run.last_date,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, run.metrics))))
     if run.rows_rejected:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
@@ -390,9 +412,10 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        period=args.outcome_period)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
-        raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
-                       file=str(args.data),
-                       fix="add opportunities and quotas tables (see data/README.md)")
+        with counts_on_stop(bundle.quality):
+            raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
+                           file=str(args.data),
+                           fix="add opportunities and quotas tables (see data/README.md)")
     _refuse(out, bundle, args)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, bundle.quality.lines()))
@@ -445,7 +468,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                  source=str(args.config or "--seed"))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                        period=args.outcome_period)
-    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
+    with counts_on_stop(bundle.quality):
+        result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi,
+                         industry=industry)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
     with uninterrupted():     # the run's files replace the earlier run's together
@@ -484,12 +509,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="write an example data folder with known truth")
     s.add_argument("--out", required=True, help="folder to write")
-    s.add_argument("--reps", type=whole_number("--reps", 2, 100_000), default=300,
-                   help="number of reps, 2 to 100,000 (default 300)")
+    s.add_argument("--reps", type=whole_number("--reps", *REPS_RANGE), default=300,
+                   help=f"number of reps, {REPS_RANGE[0]} to {REPS_RANGE[1]:,} (default 300)")
     s.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX), default=0,
                    help="random seed (default 0)")
-    s.add_argument("--days", type=whole_number("--days", 91, 3660), default=181,
-                   help="days of activity, 91 to 3660 (default 181)")
+    s.add_argument("--days", type=whole_number("--days", *DAYS_RANGE), default=181,
+                   help=f"days of activity, {DAYS_RANGE[0]} to {DAYS_RANGE[1]:,} (default 181)")
     s.add_argument("--scenario", choices=["effect", "null", "confounded"], default="effect",
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",

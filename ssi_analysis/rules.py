@@ -101,6 +101,9 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "such as 1900-01-01 means unknown: remove the row"),
     Kind("period_order", "period_end is before period_start",
          "correct the dates (are they swapped?)"),
+    # a row that is not data
+    Kind("repeated_header", "a header line inside the table", "remove the repeated header "
+         "lines (were two exports appended? then check that no row is there twice)"),
     # a row against the other rows, or against another table
     Kind("not_in_reps", "rep_id is not in reps",
          "add the rep to reps, or correct the id so it matches reps exactly"),

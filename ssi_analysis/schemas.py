@@ -44,6 +44,7 @@ from .rules import (
     not_empty,
     one_of,
     sql_names,
+    sql_strip,
 )
 
 
@@ -56,6 +57,16 @@ def normalise_name(name: object) -> str:
     """
     text = str(name).replace("\ufeff", "").strip().lower()
     return re.sub(r"[\s\-/.]+", "_", text).strip("_")
+
+
+def normalise_name_sql(expr: str) -> str:
+    """:func:`normalise_name` in SQL (DuckDB's dialect), of a text expression.
+
+    >>> normalise_name_sql("x")[:40]
+    'trim(regexp_replace(lower(regexp_replace'
+    """
+    no_bom = f"replace({expr}, chr(65279), '')"
+    return f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
 
 
 # ------------------------------------------------------------------ the metric catalogue

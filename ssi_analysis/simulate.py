@@ -113,6 +113,13 @@ SCENARIO_PARAMS = {
 }
 
 
+REPS_RANGE = (2, 50_000)
+"""How many reps a simulation may have."""
+DAYS_RANGE = (91, 3_660)
+"""How many days of activity a simulation may have: a full 90-day window and a day, up to
+ten years."""
+
+
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
              observed_share: float = 0.4, shape: str = "tidy", confounding: str = "concave",
@@ -168,10 +175,10 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         raise ValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}")
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
-    if n_reps < 2:
-        raise ValueError("n_reps must be at least 2")
-    if days < 91:
-        raise ValueError("days must be at least 91")
+    if not REPS_RANGE[0] <= n_reps <= REPS_RANGE[1]:
+        raise ValueError(f"n_reps must be from {REPS_RANGE[0]} to {REPS_RANGE[1]}, got {n_reps}")
+    if not DAYS_RANGE[0] <= days <= DAYS_RANGE[1]:
+        raise ValueError(f"days must be from {DAYS_RANGE[0]} to {DAYS_RANGE[1]}, got {days}")
     if confounding not in CONFOUNDING:
         raise ValueError(f"confounding must be one of {CONFOUNDING}, got {confounding!r}")
     params = SCENARIO_PARAMS[scenario]
@@ -507,6 +514,40 @@ def raw_shape(tables: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[str, pd
             "truth_outcomes": outcomes}
 
 
+_XLSX_TIME = "2026-01-01T00:00:00Z"
+"""The creation and modification time written into a simulated workbook (not the clock's:
+the same simulation gives the same bytes)."""
+
+
+def xlsx_bytes(df: pd.DataFrame, *, sheet: str) -> bytes:
+    """``df`` as the bytes of an ``.xlsx`` workbook of one sheet, the same bytes for the same
+    frame: the workbook's own times and its zip entries' dates are fixed, not the clock's.
+
+    (Written to memory and then to the file, so the writer never sees the temporary file's
+    name, whose suffix is not ``.xlsx``.)
+    """
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False, sheet_name=sheet)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>" + _XLSX_TIME.encode(), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
 def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | Path, *,
                       fmt: str = "mixed") -> list[Path]:
     """Write simulated tables to ``out``.
@@ -562,7 +603,7 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
             elif kind == "parquet":
                 df.to_parquet(tmp, index=False)
             else:
-                defuse_frame(df).to_excel(tmp, index=False, sheet_name=name, engine="openpyxl")
+                Path(tmp).write_bytes(xlsx_bytes(defuse_frame(df), sheet=name))
         written.append(path)
     truth_path = out / "truth.json"
     with atomic_path(truth_path) as tmp:

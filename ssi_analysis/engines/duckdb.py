@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ScoringConfig, load_config
-from ..errors import SSIDataError, SSIInputError, SSIInputErrors
+from ..errors import SSIDataError, SSIInputError
 from ..io import (
     MISSING_TOKENS,
     SHARED_KEY_HINT,
@@ -57,19 +57,33 @@ from ..io import (
     resolve_data_dir,
 )
 from ..io.cells.dates import DAY_FIRST, ISO_DATE_TEXT, MONTH_FIRST, reads_day_first
-from ..io.checks import activity_rules, missing_columns
-from ..io.files import check_distinct_columns
+from ..io.checks import activity_form, activity_rules
+from ..io.files import (
+    check_distinct_columns,
+    check_parquet,
+    find_table_source,
+    header_row_sql,
+    missing_table_error,
+    no_rows_error,
+    parquet_parts,
+)
+from ..io.quality import HEADER_ROW, counts_on_stop, strict_error
 from ..io.relations import NOT_IN_REPS
-from ..io.tables.activity import absent_metrics_note, extra_columns_note, unknown_metrics_note
+from ..io.tables.activity import (
+    absent_metrics_note,
+    extra_columns_note,
+    level_conflict_warning,
+    unknown_metrics_note,
+)
 from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
 from ..rules import KINDS, screen_sql, sql_fill, sql_names, sql_strip
-from ..schemas import LEVEL_METRICS, METRICS, normalise_name
+from ..schemas import LEVEL_METRICS, METRICS, normalise_name, normalise_name_sql
 from ..scoring.inputs import Prepared
 from ..scoring.scores import Scores
 from ..scoring.spec import RANKS, RepLabels, ScoringSpec, rep_labels, target_days
-from ..scoring.sql import DUCKDB, pivot_sql, scoring_sql
+from ..scoring.sql import DUCKDB, level_column, pivot_sql, scoring_sql
 from . import require_duckdb
 
 _REJECTS_KEPT = 10_000
@@ -229,6 +243,8 @@ class ParquetScores:
     first_date: pd.Timestamp | None = None
     """The first and last dates of the activity used (``None`` when none is)."""
     last_date: pd.Timestamp | None = None
+    metrics: frozenset[str] = frozenset()
+    """The metrics of the catalogue the activity used holds."""
 
     @property
     def rows_rejected(self) -> int:
@@ -240,31 +256,28 @@ class ParquetScores:
 
 
 def _activity_files(folder: Path, activity: str | Path | list | None) -> tuple[list[str], str]:
-    """The Parquet files holding activity, and how to name them in messages."""
+    """The Parquet files holding activity, and how to name them in messages. In a data folder
+    the activity is found as ``load_data`` finds it (:func:`ssi_analysis.io.files.
+    find_table_source`: any letter case, one place only); each file is checked to be Parquet
+    (:func:`~ssi_analysis.io.files.check_parquet`) as ``load_data`` checks it."""
     if activity is None:
-        single, many = folder / "activity.parquet", folder / "activity"
-        if single.is_file() and many.is_dir():
-            raise SSIInputError("the activity table is there twice: activity.parquet and "
-                                "activity/", file=str(folder), fix="keep one of them")
-        if single.is_file():
-            return [str(single)], single.name
-        if many.is_dir():
-            files = sorted(str(p) for p in many.rglob("*.parquet"))
-            if not files:
-                raise SSIInputError("the activity folder holds no .parquet files",
-                                    file=str(many))
-            return files, "activity/"
-        other = find_table_file(folder, "activity")
-        if other is not None:
+        found = find_table_source(folder, "activity")
+        if found is None:
+            raise missing_table_error(folder, "activity")
+        if found.is_file() and found.suffix.lower() != ".parquet":
             raise SSIInputError(
-                f"the duckdb engine reads activity from Parquet, not {other.suffix}",
-                file=other.name, fix="convert the file to Parquet (activity.parquet), or use "
+                f"the duckdb engine reads activity from Parquet, not {found.suffix}",
+                file=found.name, fix="convert the file to Parquet (activity.parquet), or use "
                 "--engine pandas, which reads every format")
-        raise SSIInputError("no activity table: expected activity.parquet or a folder "
-                            "activity/ of Parquet files", file=str(folder),
-                            fix="add an activity file (see data/README.md)")
+        if found.is_file():
+            check_parquet(found)
+            return [str(found)], found.name
+        return _parts(found, f"{found.name}/", folder)
     if isinstance(activity, list | tuple):
-        return [str(p) for p in activity], f"{len(activity)} activity files"
+        files = [Path(p) for p in activity]
+        for p in files:
+            check_parquet(p, str(p))
+        return [str(p) for p in files], f"{len(activity)} activity files"
     text = str(activity)
     if any(ch in text for ch in "*?["):
         import glob
@@ -272,16 +285,26 @@ def _activity_files(folder: Path, activity: str | Path | list | None) -> tuple[l
         files = sorted(glob.glob(text, recursive=True))
         if not files:
             raise SSIInputError("no file matches the activity pattern", file=text)
+        for p in files:
+            check_parquet(Path(p), p)
         return files, text
     path = Path(text)
     if path.is_dir():
-        files = sorted(str(p) for p in path.rglob("*.parquet"))
-        if not files:
-            raise SSIInputError("the activity folder holds no .parquet files", file=text)
-        return files, path.name + "/"
+        return _parts(path, path.name + "/", path.parent)
     if not path.is_file():
         raise SSIInputError("the activity file does not exist", file=text)
+    check_parquet(path)
     return [text], path.name
+
+
+def _parts(folder: Path, shown: str, base: Path) -> tuple[list[str], str]:
+    """The Parquet parts of a folder, each checked (named in messages from ``base``)."""
+    files = parquet_parts(folder)
+    if not files:
+        raise SSIInputError("the activity folder holds no .parquet files", file=shown)
+    for p in files:
+        check_parquet(p, str(p.relative_to(base)))
+    return [str(p) for p in files], shown
 
 
 def _missing(expr: str) -> str:
@@ -398,8 +421,7 @@ def _metric_names(con, source: str, col: str, kind: str) -> None:
     not per row), and ``metrics(metric, mi)``, the catalogue and each metric's code. Names are
     of the ENUM type ``metric_name`` (the catalogue's and the names read), so that the rules'
     tests of a name compare integers, not text."""
-    no_bom = f"replace({_clean_text('w', 'text')}, chr(65279), '')"
-    name = f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    name = normalise_name_sql(_clean_text("w", "text"))
     con.execute(f"CREATE TEMP TABLE names_read AS SELECT w AS name_written, {name} AS "
                 f"name_read FROM (SELECT DISTINCT {_text_of(_ident(col), kind)} AS w "
                 f"FROM {source}) WHERE w IS NOT NULL")
@@ -423,7 +445,8 @@ def _typed_sql(source: str, cells: dict[str, str], percent: frozenset[str]) -> s
              f"{c['metric']} AS metric, {c['value']} AS value, "
              f"{c['value_missing']} AS value_missing, {c['value_raw']} AS value_raw, "
              f"{c['date_raw']} AS date_raw, {c['date']} AS date, "
-             f"{c['date_given']} AS date_given FROM {source}")
+             f"{c['date_given']} AS date_given, {c.get('is_header', 'false')} AS is_header, "
+             f"{c.get('header_value', 'NULL')} AS header_value FROM {source}")
     typed = ("SELECT * EXCLUDE (value_missing, date_given), NOT value_missing AND value IS "
              "NULL AS value_unread, date_given AND date IS NULL AS date_unread "
              f"FROM ({inner})")
@@ -434,7 +457,8 @@ def _typed_sql(source: str, cells: dict[str, str], percent: frozenset[str]) -> s
     return typed
 
 
-def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None) -> str:
+def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None,
+                 header_column: str = "rep_id") -> str:
     """Every typed activity row checked by the rules of long-form activity
     (:func:`ssi_analysis.io.checks.activity_rules`, the rules ``load_data`` checks): ``bad``
     (a rule broken) and ``problems`` (the column, value, reason, kind and fix of each, in the
@@ -447,11 +471,15 @@ def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None) -> st
     when several reps fit; adds ``repaired_to`` (that rep's id) and ``shared_key``.
     """
     rules = activity_rules()
-    bad = screen_sql(rules)
-    problems = ("list_filter([" + ", ".join(
-        f"CASE WHEN {r.sql} THEN {{'c': {_text(r.column)}, 'v': {r.shown_sql()}, "
-        f"'r': {r.reason_sql()}, 'k': {_text(r.label)}, 'f': {_text(r.fix)}}} END"
-        for r in rules) + "], lambda e: e IS NOT NULL)")
+    bad = f"(is_header OR {screen_sql(rules)})"
+    header = KINDS["repeated_header"]
+    # a row that repeats the header is not data: that is its one reason (as load_data says)
+    problems = (f"CASE WHEN is_header THEN [{{'c': {_text(header_column)}, 'v': header_value, "
+                f"'r': {_text(HEADER_ROW)}, 'k': {_text(header.label)}, 'f': {_text(header.fix)}"
+                "}] ELSE list_filter([" + ", ".join(
+                    f"CASE WHEN {r.sql} THEN {{'c': {_text(r.column)}, 'v': {r.shown_sql()}, "
+                    f"'r': {r.reason_sql()}, 'k': {_text(r.label)}, 'f': {_text(r.fix)}}} END"
+                    for r in rules) + "], lambda e: e IS NOT NULL) END")
     coded = (f"SELECT t.*, mt.mi FROM ({typed}) t "
              "LEFT JOIN metrics mt ON mt.metric = t.metric")
     flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
@@ -465,28 +493,33 @@ def _checked_sql(typed: str, universe: str, *, rep_fix: str | None = None) -> st
             f"LEFT JOIN {rep_fix} f ON f.raw = e.rep_id")
 
 
-def _activity_columns(con, source: str, shown: str, notes: list[str]
+def _activity_columns(con, source: str, files: list[str], shown: str, notes: list[str]
                       ) -> dict[str, tuple[str, str]]:
-    """The activity's columns by normalised name: ``(name as written, kind)``; the long-form
-    columns must be there, a repeated name stops the run, other columns are noted."""
+    """The activity's columns by normalised name: ``(name as written, kind)``, in the file's
+    order; as ``load_data`` does, a repeated name (in any file, after normalising: ``Value``
+    beside ``value``) stops the run, and so do missing columns (said by
+    :func:`~ssi_analysis.io.checks.activity_form`; a wide table is for the pandas engine);
+    other columns are noted."""
     try:
+        import pyarrow.parquet as pq
+
+        for f in files:                          # DuckDB renames repeats: ask the files
+            check_distinct_columns([normalise_name(n) for n in pq.read_schema(f).names],
+                                   shown)
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except SSIInputError:
+        raise
     except Exception as exc:
         raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
                             f"{str(exc).splitlines()[0]})", file=shown,
                             fix="check that the files are valid, uncorrupted Parquet") from None
     columns = {normalise_name(n): (n, _sql_kind(t)) for n, t, *_ in described
                if n not in ("filename", "file_row_number")}
-    actual = [n for n, *_ in described if n not in ("filename", "file_row_number")]
-    check_distinct_columns([normalise_name(a) for a in actual], shown)
-    missing = [c for c in ("rep_id", "date", "metric", "value") if c not in columns]
-    if missing:
-        wide = [c for c in columns if c in METRICS]
+    if activity_form(list(columns), shown) == "wide":
         raise SSIInputError(
-            missing_columns(missing, actual), file=shown, column=missing[0],
-            fix=("the duckdb engine reads long-form activity (rep_id, date, metric, value); "
-                 "use --engine pandas for wide tables" if wide else
-                 "add the column; see data/README.md for the activity table"))
+            "a wide activity table (a column per metric): the duckdb engine reads the long "
+            "form (rep_id, date, metric, value)", file=shown,
+            fix="use --engine pandas for wide tables, or write the activity in long form")
     extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
     if extra:
         notes.append(extra_columns_note(shown, extra))
@@ -507,9 +540,13 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
         order = _date_order(con, source, _ident(date_col), date_kind, shown)
     _metric_names(con, source, *columns["metric"])
     cells = _cells(columns, order, tz)
+    first, (written, kind) = next(iter(columns.items()))
+    cells["is_header"] = header_row_sql([(c, _text_of(_ident(w), k))
+                                         for c, (w, k) in columns.items()])
+    cells["header_value"] = f"CAST({_ident(written)} AS VARCHAR)"
     percent, warnings, rep_fix = _before_checks(con, source, cells, shown, universe_ids)
     checked = _checked_sql(_typed_sql(source, cells, frozenset(percent)), "universe",
-                           rep_fix=rep_fix)
+                           rep_fix=rep_fix, header_column=first)
     con.execute(f"CREATE TEMP VIEW checked AS {checked}")
 
     bar.step("checking rows")
@@ -523,7 +560,8 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
     unknown = KINDS["not_in_reps"]
     _run(con, f"""CREATE TEMP TABLE rejected AS
         SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, _file, _row,
-               'activity' AS "table", {display} AS file, _row + 1 AS row, rep_id,
+               'activity' AS "table", {display} AS file, _row + 1 AS row,
+               CASE WHEN is_header THEN NULL ELSE rep_id END AS rep_id,
                CASE WHEN bad THEN problems[1].c ELSE 'rep_id' END AS "column",
                CASE WHEN bad THEN {first_value} ELSE rep_id END AS "value",
                CASE WHEN bad THEN {reason} ELSE {sql_fill(NOT_IN_REPS, value="rep_id")}
@@ -622,7 +660,8 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
     steps = ["checking rows", "totalling days", "scoring"]
     with Progress(steps, enabled=progress) as bar:
         reps, quality = load_reps(folder)
-        files, shown = _activity_files(folder, activity)
+        with counts_on_stop(quality):               # a run that stops still says what it read
+            files, shown = _activity_files(folder, activity)
         if out is not None:
             read = [*(p for p in folder.iterdir() if p.is_file()), *map(Path, files), *inputs]
             for path in (Path(out), Path(out).with_name(f"{Path(out).stem}.rejects.csv")):
@@ -632,10 +671,11 @@ def score_parquet(data: str | Path, out: str | Path | None = None, *,
         con = connect(memory_limit=memory_limit, temp_directory=temp_directory,
                       threads=threads)
         try:
-            return _score_parquet(con, bar, config, folder, reps, quality, files, shown,
-                                  out=None if out is None else Path(out), asof=asof,
-                                  daily=daily, strict=strict,
-                                  salt=salt if anonymize else None)
+            with counts_on_stop(quality):
+                return _score_parquet(con, bar, config, folder, reps, quality, files, shown,
+                                      out=None if out is None else Path(out), asof=asof,
+                                      daily=daily, strict=strict,
+                                      salt=salt if anonymize else None)
         finally:
             con.close()
 
@@ -647,7 +687,7 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     source = (f"read_parquet([{', '.join(_text(f) for f in files)}], filename = true, "
               "file_row_number = true, union_by_name = true)")
     notes = list(quality.notes)
-    columns = _activity_columns(con, source, shown, notes)
+    columns = _activity_columns(con, source, files, shown, notes)
 
     # every rep, as integer positions; their industry, team and cohort labels
     universe_ids = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
@@ -671,6 +711,7 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
     quality = _quality(con, quality, shown, n_read, n_used, n_rejected, notes)
     quality.warnings.extend(warnings)
+    quality.warnings.extend(_level_warnings(con, shown))
     if fixed:
         quality.id_repairs[fixed[1]] = fixed[2]
     _activity_notes(con, quality, shown, present)
@@ -678,11 +719,12 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
     # 3. the scores
     bar.step("scoring")
-    spec = ScoringSpec.build(config, present=present, any_rows=n_used > 0)
+    with counts_on_stop(quality, shown):
+        spec = ScoringSpec.build(config, present=present, any_rows=n_used > 0)
+        dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
+            pd.Series([], dtype="datetime64[ns]")
+        days = target_days(dates, asof=asof, daily=daily)
     score_notes = [*spec.notes, *labels.notes]
-    dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
-        pd.Series([], dtype="datetime64[ns]")
-    days = target_days(dates, asof=asof, daily=daily)
     con.execute(f"""CREATE TEMP VIEW targets AS SELECT u.rep, g.d AS date, 0 AS ord
         FROM universe u CROSS JOIN {DUCKDB.days(_day(days[0]), _day(days[-1]))} g""")
     span = {"daily": "daily", "universe": "universe", "targets": "targets",
@@ -692,7 +734,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes,
                            first_date=pd.Timestamp(first) if n_used else None,
-                           last_date=pd.Timestamp(last) if n_used else None)
+                           last_date=pd.Timestamp(last) if n_used else None,
+                           metrics=frozenset(present))
     csv = out is not None and out.suffix.lower() == ".csv"
     if csv or salt is not None:   # the ids as written: pseudonyms, formulas defused in a CSV
         shown_ids = pd.Series(universe_ids.to_numpy(dtype=object))
@@ -735,10 +778,12 @@ def _daily_totals(con, bar: Progress, rep_fix: str | None
                 "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
                 "arg_min(repaired_to, rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_to"
                 ] if rep_fix else []
+    lowest = [f"min(value) FILTER (WHERE mi = {codes[m]}) AS {_ident('lo:' + m)}"
+              for m in levels]                      # a level given twice a day: its span
     _run(con, "CREATE TEMP TABLE daily AS " + pivot_sql(
         "checked", codes, counts=counts, levels=levels,
         active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
-        extra=repaired), bar)
+        extra=[*repaired, *lowest]), bar)
     fixed = None
     if rep_fix:
         n_fixed, fixed_from, fixed_to = con.execute(
@@ -750,6 +795,21 @@ def _daily_totals(con, bar: Progress, rep_fix: str | None
         "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM daily").fetchone()
     present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
     return n_used, first, last, present, fixed
+
+
+def _level_warnings(con, shown: str) -> list[str]:
+    """The warning of levels given different values for one rep on one day, as ``load_data``
+    gives it (:func:`ssi_analysis.io.tables.activity.level_conflicts`), from ``daily``."""
+    out = []
+    for m in sorted(LEVEL_METRICS):
+        lo, hi = _ident("lo:" + m), level_column(m)
+        n, rep, day, low, high = con.execute(
+            f"SELECT count(*) OVER (), u.rep_id, d.date, d.{lo}, d.{hi} FROM daily d JOIN "
+            f"universe u ON u.rep = d.rep WHERE d.{lo} < d.{hi} ORDER BY d.rep, d.date LIMIT 1"
+        ).fetchone() or (0, None, None, None, None)
+        if n:
+            out.append(level_conflict_warning(shown, m, int(n), rep, day, low, high))
+    return out
 
 
 def _write_rejects(con, quality: QualityReport, path: Path, salt: str | None) -> Path:
@@ -855,7 +915,8 @@ def _quality(con, quality: QualityReport, shown: str, n_read: int, n_used: int,
 def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) -> None:
     """The notes of the activity: metric names not known, metrics absent from the data."""
     unknown = sorted(con.execute(f"SELECT list(DISTINCT metric) FROM checked WHERE bad AND "
-                                 f"metric NOT IN ({sql_names(METRICS)})").fetchone()[0] or [])
+                                 f"NOT is_header AND metric NOT IN ({sql_names(METRICS)})"
+                                 ).fetchone()[0] or [])
     if unknown:
         quality.notes.append(unknown_metrics_note(shown, unknown))
     absent = sorted(set(METRICS) - present)
@@ -865,20 +926,16 @@ def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) 
 
 def _stop(quality: QualityReport, shown: str, n_read: int, n_used: int, n_rejected: int,
           strict: bool) -> None:
-    """Every row rejected stops the run (said first, not what follows from it), and with
-    ``strict`` any rejected row does."""
-    if n_read and not n_used:
+    """A file without rows stops the run, and so does every row rejected (said first, not what
+    follows from it), and with ``strict`` any rejected row: as ``load_data`` stops, with the
+    same messages."""
+    if not n_read:
+        raise no_rows_error(shown, "activity")
+    if not n_used:
         exc = all_rejected_error(shown, n_read, quality.rejects[quality.rejects["table"]
                                                                 == "activity"],
                                  quality.tables["activity"].rejected_kinds)
         exc.quality = quality
         raise exc
-    if strict and n_rejected:
-        rows = quality.rejects.head(100)
-        errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
-                                fix="correct the row, or run without --strict to reject it")
-                  for r in rows.itertuples()]
-        if n_rejected > len(rows):
-            errors.append(SSIInputError(f"and {n_rejected - len(rows)} more rejected rows",
-                                        file=shown))
-        raise SSIInputErrors(errors)
+    if strict and not quality.rejects.empty:
+        raise strict_error(quality)

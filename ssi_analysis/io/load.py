@@ -22,12 +22,18 @@ from .files import (
     resolve_data_dir,
     table_files,
 )
-from .quality import LoadedTable, QualityReport, all_rejected_errors, quality_report
+from .quality import (
+    LoadedTable,
+    QualityReport,
+    all_rejected_errors,
+    counts_on_stop,
+    quality_report,
+    strict_error,
+)
 from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
 from .tables import load_table
-from .tables.activity import absent_metrics_note
+from .tables.activity import absent_metrics_note, level_conflict_warning, level_conflicts
 from .tables.observed import flag_observed_totals, observed_wide
-from .tables.reps import load_reps_table
 
 
 @dataclass
@@ -136,13 +142,7 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     quality = run.quality()
     _add_notes(quality, run, derived, wanted, tables is not None)
     if strict and not quality.rejects.empty:
-        exc = SSIInputErrors([
-            SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
-                          else None, rows=[int(r.row)],
-                          fix="correct the row, or run without --strict to reject it")
-            for r in quality.rejects.itertuples()])
-        exc.quality = quality
-        raise exc
+        raise strict_error(quality)
     loaded = run.loaded
     bundle = Bundle(
         reps=bundle_table(loaded["reps"].frame),
@@ -199,6 +199,8 @@ class _Run:
             raw = (read_observed_json(path) if path.suffix == ".json"
                    else prefetch.take(path) or read_raw(path, name))
             self.loaded[name] = load_table(name, raw, mapping=mapping, aliases=aliases)
+            if name == "reps":                     # which row is right cannot be told: stop
+                check_unique_reps(self.loaded[name], path.name)
         except SSIError as exc:
             if exc.file is None and name in self.files:
                 exc.file = self.files[name].name
@@ -208,11 +210,6 @@ class _Run:
         """The rules across tables, then the tables every row of which was rejected. With the
         problems of a lazy run, what the tables that could be read showed is added to them."""
         loaded, files = self.loaded, self.files
-        if "reps" in loaded:
-            try:
-                check_unique_reps(loaded["reps"], files["reps"].name)
-            except SSIInputError as exc:
-                self.stop(exc)
         if self.errors:
             if "reps" in loaded and not any(e.file == files["reps"].name for e in self.errors):
                 check_rep_links(loaded, files)
@@ -228,7 +225,8 @@ class _Run:
 
 def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | None,
                wanted: list[str], some: bool) -> None:
-    """The notes of a whole run: the derivation's, the tables not read, the metrics absent."""
+    """The notes of a whole run: the derivation's, the tables not read, the metrics absent; the
+    warning of levels that differ within a day."""
     if derived is not None:
         quality.notes.extend(derived.notes)
     if some:
@@ -238,6 +236,9 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
             quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
                                  f"{' and '.join(wanted)} only; validate checks every table)")
     act = run.loaded["activity"].frame
+    for metric, found in level_conflicts(act).items():
+        quality.warnings.append(level_conflict_warning(run.files["activity"].name, metric,
+                                                       *found))
     absent = sorted(set(METRICS) - values_present(act["metric"]))
     if absent:
         quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
@@ -301,12 +302,13 @@ def load_reps(folder: str | Path) -> tuple[pd.DataFrame, QualityReport]:
     if path is None:
         raise missing_table_error(folder, "reps")
     try:
-        ld = load_reps_table(read_raw(path, "reps"))
-        check_unique_reps(ld, path.name)
+        ld = load_table("reps", read_raw(path, "reps"))
     except SSIError as exc:
         exc.file = exc.file or path.name
         raise
     quality = quality_report({"reps": ld}, {"reps": path})
+    with counts_on_stop(quality):                # as load_data stops: the reps read said
+        check_unique_reps(ld, path.name)
     every_row = all_rejected_errors({"reps": ld}, {"reps": path})
     if every_row:
         raise stopped(every_row[:1], quality)

@@ -9,13 +9,15 @@ every table.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import SSIInputError
+from ..errors import SSIError, SSIInputError, SSIInputErrors
 from ..rules import DEFAULT_FIX, KINDS
 from .files import RawTable
 
@@ -164,14 +166,19 @@ def split_rejects(raw: RawTable, table: str, df: pd.DataFrame,
     p = pd.concat(problems, ignore_index=True)
     # a cell reported missing after it was given but could not be read is the same problem
     missing = p["kind"].eq("missing " + p["column"].astype(str)).to_numpy()
-    said = set(zip(p.loc[~missing, "idx"], p.loc[~missing, "column"], strict=True))
-    repeated = [m and (i, c) in said for m, i, c in zip(missing, p.idx, p.column, strict=True)]
-    p = p[~np.asarray(repeated, dtype=bool)].drop_duplicates(["idx", "reason"])
+    cell = pd.MultiIndex.from_arrays([p["idx"], p["column"].astype(object)])
+    repeated = missing & cell.isin(cell[~missing])
+    p = p[~repeated].drop_duplicates(["idx", "reason"])
     p = p.sort_values(["idx"], kind="stable")
-    first = p.groupby("idx", sort=True).agg(
-        column=("column", "first"), value=("value", "first"),
-        reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
-        kind=("kind", "first"), fix=("fix", "first")).reset_index()
+    by_row = p.groupby("idx", sort=True)
+    first = by_row[["column", "value", "kind", "fix"]].first()
+    reasons = by_row["reason"].first()
+    several = p[p["idx"].duplicated(keep=False).to_numpy()]    # rows with several reasons
+    if not several.empty:           # joined in order (few rows: the loop is over them only)
+        joined = several.groupby("idx", sort=True)["reason"].agg("; ".join)
+        reasons.loc[joined.index] = joined
+    first.insert(2, "reason", reasons)
+    first = first.reset_index()
     rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
     return df.drop(index=first["idx"]), rejects_frame(raw, table, first, rep_ids)
 
@@ -211,6 +218,53 @@ def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
     return SSIInputError(f"every row ({rows_read}) was rejected, so the table cannot be used; "
                          f"most common reason: {top} ({n} row{'s' if n != 1 else ''}){example}",
                          file=file, column=column, fix=(fix or DEFAULT_FIX) + others)
+
+
+@contextlib.contextmanager
+def counts_on_stop(quality: QualityReport, file: str | None = None) -> Iterator[None]:
+    """An :class:`~ssi_analysis.errors.SSIError` raised inside carries ``quality`` (the counts
+    of the tables read, which a command prints when the run stops) unless it has its own, and
+    ``file`` where it names none: wrap what runs after loading (scoring, the analysis).
+
+    >>> q = QualityReport()
+    >>> try:
+    ...     with counts_on_stop(q, "activity.csv"):
+    ...         raise SSIError("no metric")
+    ... except SSIError as exc:
+    ...     exc.quality is q, exc.file
+    (True, 'activity.csv')
+    """
+    try:
+        yield
+    except SSIError as exc:
+        if getattr(exc, "quality", None) is None:
+            exc.quality = quality
+        if file is not None and not exc.file:
+            exc.file = file
+        raise
+
+
+STRICT_SHOWN = 100
+"""The rejected rows a ``--strict`` error lists one by one (``validate`` lists them all)."""
+
+
+def strict_error(quality: QualityReport) -> SSIInputErrors:
+    """The error of ``--strict`` with rejected rows: the first :data:`STRICT_SHOWN` rows, each
+    with its reason, and how many more there are; ``quality`` goes with it (the counts a
+    command prints). Both engines stop so."""
+    rejected = sum(t.rows_rejected for t in quality.tables.values())
+    rows = quality.rejects.head(STRICT_SHOWN)
+    errors: list[SSIInputError] = [
+        SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
+                      else None, rows=[int(r.row)],
+                      fix="correct the row, or run without --strict to reject it")
+        for r in rows.itertuples()]
+    if rejected > len(rows):
+        errors.append(SSIInputError(f"and {rejected - len(rows)} more rejected rows",
+                                    fix="validate lists every one"))
+    exc = SSIInputErrors(errors)
+    exc.quality = quality
+    return exc
 
 
 REQUIRED_ROWS = ("reps", "activity", "outcomes")
@@ -261,6 +315,29 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
     if flags:
         quality.flags = pd.concat(flags, ignore_index=True)
     return quality
+
+
+HEADER_ROW = "the column names again: a header line inside the table, not data"
+"""The reason of a row that repeats the header (:func:`ssi_analysis.io.files.header_rows`)."""
+
+
+def reject_header_rows(ld: LoadedTable, raw: RawTable, table: str) -> None:
+    """The rows of ``raw`` that repeat its header, rejected as such: that is their one reason
+    (their cells are no data, so none of them is wrong), whatever the loader found."""
+    rows = raw.header_rows
+    if not len(rows):
+        return
+    first = raw.frame.columns[0]
+    kind = KINDS["repeated_header"]
+    lines = pd.DataFrame({
+        "table": table, "file": raw.file, "row": rows + raw.row_offset, "rep_id": None,
+        "column": first, "value": raw.frame[first].iloc[rows].astype(str).to_numpy(),
+        "reason": HEADER_ROW, "kind": kind.label, "fix": kind.fix})
+    others = ld.rejects[~ld.rejects["row"].isin(lines["row"])] if not ld.rejects.empty \
+        else ld.rejects
+    ld.rejects = pd.concat([r for r in (others, lines) if not r.empty], ignore_index=True) \
+        .sort_values("row", kind="stable").reset_index(drop=True)
+    ld.frame = ld.frame[~ld.frame["_row"].isin(rows)]
 
 
 def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd.DataFrame,

@@ -17,7 +17,7 @@ from .. import crm
 from ..errors import SSIInputError
 from ..rules import fill, isin_array, kinded
 from .cells.common import recode_categories
-from .cells.ids import id_key, id_repairs
+from .cells.ids import id_difference, id_key, id_repairs, shown_id
 from .files import table_files
 from .quality import LoadedTable, reject_rows
 
@@ -157,15 +157,16 @@ NOT_IN_REPS = "rep_id '{value}' is not in reps"
 """The reason of a row whose rep is not in ``reps`` (filled with the id as written; both
 engines give it, with :data:`SHARED_KEY_HINT` when several reps fit)."""
 
-SHARED_KEY_HINT = (" (several reps differ from it only in letter case or leading zeros: which "
-                   "one is meant cannot be told)")
+SHARED_KEY_HINT = (" (several reps differ from it only in letter case, leading zeros or "
+                   "invisible characters: which one is meant cannot be told)")
 
 
 def repair_warning(file: str, rows: int, example: str, rep: str) -> str:
-    """The warning of ids matched to reps by :func:`id_key`."""
-    return (f"{file}: {rows} row(s) name a rep_id in another letter case or without its "
-            f"leading zeros (e.g. '{example}' for '{rep}'); read as that rep (correct the ids "
-            "in the source to silence this)")
+    """The warning of ids matched to reps by :func:`id_key`: how many rows, and an example
+    with how it differs (what cannot be seen is named and written out)."""
+    return (f"{file}: {rows} row(s) name a rep_id written otherwise than in reps (e.g. "
+            f"'{shown_id(example)}' for '{shown_id(rep)}': {id_difference(example, rep)}); read "
+            "as that rep (correct the ids in the source to silence this)")
 
 
 def _reject_duplicate_periods(ld: LoadedTable, file: str) -> None:

@@ -42,8 +42,9 @@ import pandas as pd
 from .. import plots, stats
 from ..analysis import Analysis, analyze, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
-from ..errors import SSIError
+from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
+from ..io.quality import counts_on_stop
 from ..outputs import (
     check_run_folder,
     publish,
@@ -135,7 +136,11 @@ def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
                                                    benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    weekly = stats.weekly_scores(daily)
+    try:
+        weekly = stats.weekly_scores(daily)
+    except SSIDataError as exc:      # short data: a reason in place of the weekly tables
+        notes.append(f"no weekly trend: {exc.problem}")
+        return tables, notes
     notes.extend(weekly.notes)
     if weekly.table.empty:
         notes.append("too few weeks with a full scoring window for a trend")
@@ -144,9 +149,27 @@ def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
-            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            tables["ssi_trend"] = _team_trend(weekly, reps)
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
+
+
+TREND_WEEKS = 4
+"""The report's team trend compares the last week with the week this many weeks before it."""
+
+
+def _team_trend(weekly: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Each team's change over the last :data:`TREND_WEEKS` weeks, or over as many as the data
+    hold (the table says how many); with one week only, a row saying why there is none."""
+    span = weekly["week_start"].nunique() - 1
+    if span >= 1:
+        return stats.ssi_trend(weekly, reps, by="team", weeks=min(TREND_WEEKS, span))
+    from ..stats._common import not_estimable, results_table
+    from ..stats.trends import TREND_COLUMNS
+
+    return results_table([not_estimable(
+        "one week with a full scoring window: a change needs two", by="team", value="ssi",
+        weeks=TREND_WEEKS)], TREND_COLUMNS)
 
 
 @contextlib.contextmanager
@@ -298,10 +321,10 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         inputs = load_inputs(data, config=config, options=options)
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
-    daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)   # the one scoring
-    result = analyze(bundle, scores=with_lookup_days(bundle, daily), analysis=settings,
-                     ssi=options.ssi,
-                     industry=industry)
+    with counts_on_stop(bundle.quality):     # a run that stops says what it read
+        daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # the one scoring
+        result = analyze(bundle, scores=with_lookup_days(bundle, daily), analysis=settings,
+                         ssi=options.ssi, industry=industry)
     scores = daily.on()        # every rep as of the last activity date
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None

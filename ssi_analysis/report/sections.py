@@ -296,6 +296,11 @@ def _rows(df) -> list[dict[str, Any]]:
     return [] if df is None else df.to_dict(orient="records")
 
 
+def _missing(x: Any) -> bool:
+    """A cell of a table read back that holds nothing (``None``, empty, NaN)."""
+    return x is None or x == "" or x != x
+
+
 def _num(x: Any) -> float | None:
     try:
         x = float(x)
@@ -338,11 +343,14 @@ def industry_findings(omnibus, *, adjust: str = "holm") -> str:
 
 def trend_text(changes, trend, *, adjust: str = "holm") -> str:
     """How much SSI moves in a week, and which teams changed over the last weeks."""
-    c = {r["statistic"]: r for r in _rows(changes)}
-    if not c:
-        return "<p>There are too few weeks with a full scoring window to show a trend.</p>"
+    c = {r["statistic"]: r for r in _rows(changes) if r["estimable"] in (True, "True")}
     q1, q3 = c.get("quantile 0.25"), c.get("quantile 0.75")
     r3 = c.get("share rising more than 3")
+    if q1 is None or q3 is None or r3 is None:     # short data: the reason, not the numbers
+        why = [r["reason"] for r in _rows(changes) if isinstance(r.get("reason"), str)
+               and r["reason"]]
+        return ("<p>There are too few weeks with a full scoring window to show a trend"
+                + (f" ({esc(why[0])})" if why else "") + ".</p>")
     text = (f"<p>Weekly SSI moves slowly: half of all weekly changes lie between "
             f"{fmt(_num(q1['estimate']), 1)} and {fmt(_num(q3['estimate']), 1)} points, and "
             f"{fmt(100 * _num(r3['estimate']), 1)}% of rep-weeks rose by more than 3 points "
@@ -350,6 +358,10 @@ def trend_text(changes, trend, *, adjust: str = "holm") -> str:
             f"{int(r3['n']):,} rep-weeks of {int(r3['n_reps']):,} reps). That matches what "
             "LinkedIn users report: a rise of more than a few points a week is rare.")
     t = [r for r in _rows(trend) if r["estimable"] in (True, "True")]
+    why = [r["reason"] for r in _rows(trend) if r["estimable"] not in (True, "True")
+           and _missing(r.get("group")) and isinstance(r["reason"], str) and r["reason"]]
+    if not t and why:                       # short data: the reason in place of the table
+        text += f" A change by team over the last weeks is not shown: {esc(why[0])}."
     if t:
         moved = [r for r in t if _significant(r)]
         text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "

@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..config import PILLARS, MetricSpec, ScoringConfig
 from ..errors import SSIDataError, SSIInputError
+from ..io.cells.dates import ASOF_FIX, asof_problem
 from ..schemas import LEVEL_METRICS
 
 OUTPUT_COLUMNS = ["rep_id", "date", *PILLARS, "ssi", "industry_rank_pct", "team_rank_pct"]
@@ -374,6 +375,9 @@ def as_day(value: object, what: str) -> np.datetime64:
         raise SSIInputError(f"{what} '{value}' is not a date", fix="use YYYY-MM-DD") from None
     if pd.isna(ts):
         raise SSIInputError(f"{what} is missing", fix="use YYYY-MM-DD")
+    problem = asof_problem(ts)         # a day both engines can score and write as it is
+    if problem is not None:
+        raise SSIInputError(f"{what} '{value}' {problem}", fix=ASOF_FIX)
     return np.datetime64(ts.tz_localize(None) if ts.tzinfo else ts, "D")
 
 

@@ -7,7 +7,6 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from ...errors import SSIInputError
 from ...rules import isin_array
 from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
 from ..cells.common import plain_text, values_present
@@ -17,10 +16,10 @@ from ..checks import (
     ACTIVITY_COLUMNS,
     LONG_LEVELS,
     WIDE_LEVELS,
+    activity_form,
     activity_schema_problems,
     cell_problems,
     check_cells,
-    require_columns,
     type_columns,
     typing_rules,
 )
@@ -33,12 +32,10 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
     typed and checked, and a level written 0-100 is read as percentages (a warning says so).
     A source row with a problem in any of its cells is rejected whole."""
     spec = TABLES["activity"]
-    require_columns(raw, spec, spec.required)
     notes = list(raw.notes)
     cols = list(raw.frame.columns)
-    long_form = "metric" in cols and "value" in cols
+    long_form = activity_form(cols, raw.file) == "long"
     if long_form:
-        require_columns(raw, spec, ("rep_id", "date", "metric", "value"))
         extra = [c for c in cols if c not in ("rep_id", "date", "metric", "value")]
         if extra:
             notes.append(extra_columns_note(raw.file, extra))
@@ -48,7 +45,9 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         problems = cell_problems(cells, typing_rules(spec, columns, decimal=raw.decimal,
                                                      levels={"value": LONG_LEVELS}))
         df = cells.typed
-        unknown = sorted(values_present(df["metric"]) - set(METRICS))
+        data = np.ones(len(df), dtype=bool)
+        data[raw.header_rows] = False              # a repeated header is no metric's row
+        unknown = sorted(values_present(df["metric"][data]) - set(METRICS))
         if unknown:
             notes.append(unknown_metrics_note(raw.file, unknown))
         df = df[["rep_id", "date", "metric", "value"]]
@@ -59,11 +58,6 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         if unknown:
             notes.append(f"{raw.file}: column(s) {describe_unknown(unknown)} are not known "
                          "metrics and were not used (see data/README.md for the metric names)")
-        if not metric_cols:
-            raise SSIInputError(
-                "no metric columns found: expected long form (rep_id, date, metric, value) or "
-                "wide form (rep_id, date, one column per metric)", file=raw.file,
-                fix="name the columns after the metrics in data/README.md")
         df, problems = check_cells(
             raw, TableSpec("activity", spec.schema, (), ("rep_id",), ("date",),
                            tuple(metric_cols)), ["rep_id", "date", *metric_cols],
@@ -106,6 +100,37 @@ def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
             out.append(percent_warning(file, metric, v[np.isfinite(v) & (v >= 0)].max(),
                                        int(rows.sum())))
     return out
+
+
+def level_conflicts(df: pd.DataFrame) -> dict[str, tuple[int, str, object, float, float]]:
+    """Level metrics given different values for one rep on one day (after the rows rejected
+    are left out): ``{metric: (rep-days, rep_id, date, lowest, highest)}`` of the first such
+    rep-day (by rep_id, then date). A level is one value a day, so which one is meant cannot be
+    told; the scorers use the largest (both engines), and :func:`level_conflict_warning` says
+    so."""
+    out = {}
+    for metric in sorted(LEVEL_METRICS):
+        rows = isin_array(df["metric"], [metric])
+        if not rows.any():
+            continue
+        lv = pd.DataFrame({"rep_id": plain_text(df["rep_id"][rows]).astype(str).to_numpy(),
+                           "date": df["date"][rows].to_numpy(),
+                           "value": df["value"][rows].to_numpy(dtype=float)})
+        span = lv.groupby(["rep_id", "date"], sort=True)["value"].agg(["min", "max"])
+        odd = span[span["min"] < span["max"]]
+        if len(odd):
+            (rep, day), first = odd.index[0], odd.iloc[0]
+            out[metric] = (len(odd), rep, day, float(first["min"]), float(first["max"]))
+    return out
+
+
+def level_conflict_warning(file: str, metric: str, n: int, rep: str, day: object,
+                           low: float, high: float) -> str:
+    """The warning of :func:`level_conflicts` (both engines say it so)."""
+    return (f"{file}: {metric} has different values on one day for {n} rep-day(s) (e.g. "
+            f"rep_id {rep} on {pd.Timestamp(day):%Y-%m-%d}: from {low:g} to {high:g}); the "
+            "largest of the day is used (a level is one value a day: keep one row per rep and "
+            "day in the source to silence this)")
 
 
 def extra_columns_note(file: str, extra: list[str]) -> str:
