@@ -12,7 +12,6 @@ rows stops the run.
 from __future__ import annotations
 
 import io as _io
-import json
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SSIError, SSIInputError
-from ..schemas import LINKEDIN_PILLARS, TABLES, normalise_name
+from ..schemas import TABLES, normalise_name
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
@@ -319,40 +318,6 @@ def _read_parquet(path: Path, table: str) -> pd.DataFrame:
 def file_decimal(raw: RawTable) -> str | None:
     """The decimal mark a file's format tells: CSV by its delimiter; Excel/Parquet cells: none."""
     return raw.decimal if raw.file.lower().endswith(".csv") else None
-
-
-def read_observed_json(path: Path) -> RawTable:
-    """Flatten LinkedIn's SSI page JSON (one record or a list) into ``ssi_observed`` columns."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SSIInputError(f"cannot read the JSON ({exc})", file=path.name) from None
-    records = data if isinstance(data, list) else data.get("records", [data])
-    rows = []
-    for rec in records:
-        if not isinstance(rec, dict):
-            rows.append({})
-            continue
-        member = rec.get("memberScore") or {}
-        row = {"rep_id": rec.get("rep_id"), "date": rec.get("date"),
-               "ssi": member.get("overall")}
-        for sub in member.get("subScores") or []:
-            pillar = LINKEDIN_PILLARS.get(str(sub.get("pillar", "")).upper())
-            if pillar:
-                row[pillar] = sub.get("score")
-        for group in rec.get("groupScore") or []:
-            kind = str(group.get("groupType", "")).lower()
-            if kind in ("industry", "network"):
-                row[f"{kind}_rank"] = group.get("rank")
-                row[f"{kind}_ssi"] = (group.get("score") or {}).get("overall")
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        raise SSIInputError("the JSON holds no SSI records", file=path.name)
-    for col in ("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"):
-        if col not in frame:
-            frame[col] = None
-    return RawTable(frame.astype(object), path.name, 1)
 
 
 def check_data_folder(folder: Path) -> None:
