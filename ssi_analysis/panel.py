@@ -224,6 +224,11 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         raise SSIDataError("--ssi observed needs an ssi_observed table, and there is none",
                            file=str(bundle.folder or "data folder"),
                            fix="add ssi_observed.csv, or use the computed SSI (--ssi computed)")
+    if ssi == "computed" and bundle.activity is None:
+        raise SSIDataError("there is no activity table to compute SSI from",
+                           file=str(bundle.folder or "data folder"),
+                           fix="use the SSI LinkedIn reported (--ssi observed, from "
+                               "ssi_observed), or add an activity table")
     out = bundle.outcomes.reset_index(drop=True).copy()  # positions align every step below
     rows_read = len(out)
     if rows_read == 0:
@@ -317,6 +322,9 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         if missing.any():
             excluded.append(out.loc[missing, ["rep_id", "period_start", "period_end"]].assign(
                 reason=f"no LinkedIn SSI snapshot in the {max_age} days before the period"))
+            notes.append(f"{int(missing.sum())} of {len(out)} rep-periods had no LinkedIn "
+                         f"snapshot at or before the day before they started, within "
+                         f"{max_age} days ([analysis] observed_max_age_days): left out")
         keep = ~missing
     out["ssi_end"] = at_end
     out["ssi_after"] = at_after

@@ -92,9 +92,10 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         Outcome periods derived from ``quotas``: the quota rows' own (default) or calendar
         months/quarters with the quota rows summed (:func:`ssi_analysis.crm.quota_periods`).
     tables : tuple of str, optional
-        Read only these tables (``reps`` and ``activity`` always, and both must be there):
-        ``('reps', 'activity')`` is what scoring needs, and the other tables are then neither
-        read nor checked (a note names them). Default: every table of the folder.
+        Read only these tables (and ``reps``); each must be there (``reps`` too, unless the
+        data name one member): ``('reps', 'activity')`` is what scoring needs, and the other
+        tables are then neither read nor checked (a note names them). Default: every table of
+        the folder.
     rep : str, optional
         The rep of ``ssi_observed`` files that name none (a member's own tracker files);
         default: the mapping's ``rep``, or its ``rep_from_path``.
@@ -118,9 +119,8 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     if period is not None and period not in crm.PERIODS:
         raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
                              f"own periods), got {period!r}")
-    wanted = [n for n in TABLES if tables is None or n in tables or not TABLES[n].optional]
-    run = _Run(folder, lazy, required=(("reps", "activity") if tables is not None else ()),
-               rep=rep)
+    wanted = [n for n in TABLES if tables is None or n in tables or n == "reps"]
+    run = _Run(folder, lazy, required=tuple(n for n in tables or () if n != "reps"), rep=rep)
     if tables is None:
         try:
             check_outcome_sources(folder)
@@ -204,6 +204,12 @@ class _Run:
         try:
             if name == "ssi_observed":
                 self._read_observed(mapping)
+                if name in self.required and name not in self.files:
+                    raise SSIInputError("no ssi_observed table: expected ssi_observed.csv, "
+                                        ".parquet, .xlsx, .json or a folder ssi_observed/",
+                                        file=str(self.folder),
+                                        fix="add LinkedIn's scores as ssi_observed (a file, or "
+                                            "a folder of files; see data/README.md)")
                 return
             path = find_table_file(self.folder, name)
             if path is None:

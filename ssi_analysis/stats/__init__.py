@@ -20,6 +20,7 @@ from .industry import (
     industry_results,
     pairwise_groups,
 )
+from .member import latest_snapshots, member_history, member_trend, snapshot_weeks
 from .specification import curve_summary, specification_curve
 from .trends import change_distribution, leaderboard, ssi_trend, weekly_changes, weekly_scores
 
@@ -30,3 +31,4 @@ __all__ += ["ComparisonSettings", "attach_groups", "benchmarks", "change_distrib
             "weekly_scores"]
 __all__ += ["Calibration", "agreement", "calibrate", "pair_scores"]
 __all__ += ["CR2Design", "cr2_test", "curve_summary", "specification_curve"]
+__all__ += ["latest_snapshots", "member_history", "member_trend", "snapshot_weeks"]

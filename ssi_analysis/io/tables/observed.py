@@ -532,6 +532,8 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         except SSIError as exc:
             exc.file = rel
             raise
+        raw.notes = [rel + n[len(path.name):] if n.startswith(path.name + ":") else n
+                     for n in raw.notes]
         raw.file = rel
         inner = path.relative_to(folder / rel.split("/")[0]).as_posix() if "/" in rel else rel
         files.append(_standard_file(raw, inner, mapping=mapping, rep=rep))
