@@ -432,7 +432,7 @@ def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze, industry_settings
+    from .analysis import analyze, choose_ssi, industry_settings
     from .config import load_analysis_config, load_section
 
     out = Path(args.out)
@@ -447,9 +447,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                  source=str(args.config))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                        period=args.outcome_period, rep=args.rep)
-    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
+    ssi, chosen = choose_ssi(bundle, args.ssi)
+    result = analyze(bundle, config=config, analysis=settings, ssi=ssi, industry=industry)
     names = _pseudonyms(args, bundle)
-    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
+    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]),
+           *([f"note: {chosen}"] if chosen else []))
     written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
     _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
            f"wrote results.json and {len(written) - 1} tables to {out}"
@@ -557,9 +559,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output folder")
     a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
                                     "override the defaults")
-    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+    a.add_argument("--ssi", choices=["computed", "observed"],
                    help="analyse the transparent computed SSI (default) or the values "
-                        "LinkedIn reported (ssi_observed)")
+                        "LinkedIn reported (ssi_observed; the default without activity)")
     a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
     _add_privacy_options(a, "in every table")
@@ -577,8 +579,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", help="period label for the title page (default: the outcome "
                                     "periods' span)")
     r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
-    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
-                                                                   "(default computed)")
+    r.add_argument("--ssi", choices=["computed", "observed"],
+                   help="which SSI to analyse (default computed; LinkedIn's reported one "
+                        "without activity)")
     r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
     _add_privacy_options(r, "in the report, its tables and figures")
     _add_crm_options(r)

@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import plots, stats
-from ..analysis import Analysis, analyze, industry_settings
+from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
@@ -63,12 +63,15 @@ class ReportOptions:
     title: str = "Does SSI predict sales? The evidence in our own data"
     team: str | None = None
     period: str | None = None
-    ssi: str = "computed"
+    ssi: str | None = None
+    """``'computed'`` (the default with activity) or ``'observed'`` (LinkedIn's reported SSI,
+    the default without activity): the whole report then shows LinkedIn's numbers."""
     anonymize: bool = False
     salt: str | None = None
     seed: int | None = None
     mapping: str | None = None
     outcome_period: str | None = None
+    rep: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -89,8 +92,10 @@ def report_date() -> _dt.datetime:
 
 
 # ------------------------------------------------------------------ step 1: numbers and figures
-def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends."""
+def _extras(bundle, scores: pd.DataFrame, config, *, ssi: str = "computed"
+            ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends
+    (of LinkedIn's snapshots with ``ssi='observed'``)."""
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -100,8 +105,11 @@ def _extras(bundle, scores: pd.DataFrame, config) -> tuple[dict[str, pd.DataFram
             tables["team_gaps"] = stats.group_gaps(scores, reps, by="team", benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    daily = score(bundle.activity, reps, config=config, daily=True)
-    weekly = stats.weekly_scores(daily, window_days=config.window_days)
+    if ssi == "observed":
+        weekly = stats.snapshot_weeks(bundle.ssi_observed)
+    else:
+        daily = score(bundle.activity, reps, config=config, daily=True)
+        weekly = stats.weekly_scores(daily, window_days=config.window_days)
     notes.extend(weekly.attrs.get("notes", []))
     if weekly.empty:
         notes.append("too few weeks with a full scoring window for a trend")
@@ -120,6 +128,9 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
     panel = result.panel.data
     t = result.tables
     made: dict[str, str] = {}
+    linkedin = result.settings.get("ssi_source") == "observed"
+    as_of = ("LinkedIn's reported scores, each rep's latest snapshot" if linkedin else
+             "scores as of the data's last day, absolute scale 0–25")
 
     def save(name: str, fig, caption: str) -> None:
         save_figure(fig, out / name)
@@ -163,11 +174,11 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                 ax.set_title(pillar.capitalize())
             fig.tight_layout()
             save("pillars_by_industry", fig, "Each pillar's distribution by industry: boxes "
-                 "show the quartiles and median, each point is a rep (scores as of the data's "
-                 "last day, absolute scale 0–25).")
+                 f"show the quartiles and median, each point is a rep ({as_of}).")
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
             plots.pillar_heatmap(extras["benchmarks"], vmin=0, vmax=25, ax=ax)
-            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25).")
+            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25"
+                 + ("; LinkedIn's reported pillars)." if linkedin else ")."))
         if "weekly" in extras:
             weekly = extras["weekly"]
             hue = "industry" if "industry" in reps else None
@@ -175,9 +186,13 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
             if hue:
                 plots.weekly_trend(stats.attach_groups(weekly, reps, by=hue), hue=hue, ax=ax)
             else:
-                plots.weekly_trend(weekly.assign(all="all reps"), hue="all", ax=ax)
-            save("weekly_trend", fig, "Mean weekly SSI (each rep's score on the last day of "
-                 "the week) per industry, over the weeks with a full scoring window.")
+                plots.weekly_trend(weekly, hue=None, ax=ax)
+            who = "per industry" if hue else "of all reps"
+            what = ("LinkedIn's reported SSI (each rep's last snapshot of the week)" if linkedin
+                    else "SSI (each rep's score on the last day of the week)")
+            when = ("over the weeks with snapshots" if linkedin else
+                    "over the weeks with a full scoring window")
+            save("weekly_trend", fig, f"Mean weekly {what} {who}, {when}.")
         if "leaderboard" in extras:
             board = extras["leaderboard"]
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.8 + 0.22 * len(board)))
@@ -186,8 +201,10 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                  "and the change from the week before.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
         plots.ssi_distribution(scores, ax=ax)
-        save("ssi_distribution", fig, "SSI of every rep on the data's last day, with the rule-"
-                                      "of-thumb bands users quote.")
+        save("ssi_distribution", fig, ("LinkedIn's reported SSI of every rep (the latest "
+                                       "snapshot)" if linkedin else
+                                       "SSI of every rep on the data's last day")
+             + ", with the rule-of-thumb bands users quote.")
     return made
 
 
@@ -222,7 +239,8 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
 
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
-    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
+    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
+                       rep=options.rep)
     return Inputs(scoring, settings, industry, bundle)
 
 
@@ -242,13 +260,15 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         inputs = load_inputs(data, config=config, options=options)
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
-    result = analyze(bundle, config=scoring, analysis=settings, ssi=options.ssi,
-                     industry=industry)
-    scores = score(bundle.activity, bundle.reps, config=scoring)
+    ssi, chosen = choose_ssi(bundle, options.ssi)
+    result = analyze(bundle, config=scoring, analysis=settings, ssi=ssi, industry=industry)
+    scores = current_scores(bundle, config=scoring, ssi=ssi)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
-    extras, notes = _extras(bundle, scores, scoring)
+    extras, notes = _extras(bundle, scores, scoring, ssi=ssi)
+    if chosen:
+        notes.insert(0, chosen)
     result.extra_tables.update(extras)
     result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)
