@@ -1,8 +1,13 @@
 """ssi-analysis: transparent Social Selling Index scores and honest tests of what they predict.
 
 The pipeline reads like the modules: :func:`load_data` (input contract and quality report) ->
-:func:`score` (pillars, SSI, ranks) -> :func:`build_panel` (SSI before each outcome period)
--> :func:`analyze` (statistics and summary) -> figures -> report.
+:func:`score` (pillars, SSI, ranks: :class:`Scores`) -> :func:`build_panel` (SSI before each
+outcome period) -> :func:`analyze` (statistics and summary) -> figures -> report. Each step
+takes the value the one before gives, so the activity is scored once::
+
+    bundle = load_data(folder)
+    scores = score(bundle.activity, bundle.reps, daily=True)
+    result = analyze(build_panel(bundle, scores=scores))
 """
 
 __version__ = "0.1.0"
@@ -25,7 +30,7 @@ from .errors import (  # noqa: E402
 )
 from .io import Bundle, QualityReport, example_data_dir, load_data  # noqa: E402
 from .panel import Panel, build_panel  # noqa: E402
-from .scoring import metric_presence, score  # noqa: E402
+from .scoring import Scores, metric_presence, score  # noqa: E402
 
 _LAZY = {"Analysis": ".analysis", "analyze": ".analysis"}
 """Imported when first used: the statistics bring scipy and statsmodels (a second of start-up
@@ -43,7 +48,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "PILLARS", "Analysis", "AnalysisConfig", "Bundle", "MetricSpec", "Panel", "QualityReport",
-    "SSIConfigError", "SSIDataError", "SSIError", "SSIInputError", "SSIInputErrors",
+    "SSIConfigError", "SSIDataError", "SSIError", "SSIInputError", "SSIInputErrors", "Scores",
     "ScoringConfig", "analyze", "build_panel", "default_config", "example_data_dir",
     "load_analysis_config", "load_config", "load_data", "metric_presence", "score",
 ]

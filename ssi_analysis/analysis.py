@@ -1,7 +1,8 @@
 """Does SSI predict sales outcomes? The whole analysis, from a loaded data folder to results.
 
 :func:`analyze` runs, on the rep x period panel (:mod:`ssi_analysis.panel`: SSI measured the
-day before each period starts):
+day before each period starts; give it the :class:`~ssi_analysis.scoring.Scores` of one daily
+scoring, and the panel, the industry comparison and the report all read those):
 
 1. **association** — Pearson and Spearman correlations of SSI and each pillar with attainment,
    overall and by industry, cluster-bootstrap CIs, Holm/BH-adjusted
@@ -26,9 +27,11 @@ The result holds every table (tidy DataFrames), the fitted statsmodels objects a
 
 Examples
 --------
->>> from ssi_analysis import load_data, example_data_dir
+>>> from ssi_analysis import load_data, example_data_dir, score
 >>> from ssi_analysis.config import AnalysisConfig
->>> res = analyze(load_data(example_data_dir()), analysis=AnalysisConfig(n_resamples=500))
+>>> bundle = load_data(example_data_dir())
+>>> daily = score(bundle.activity, bundle.reps, daily=True)     # scored once, used throughout
+>>> res = analyze(bundle, scores=daily, analysis=AnalysisConfig(n_resamples=500))
 >>> sorted(res.tables)
 ['claims', 'correlations', 'models', 'pillars', 'robustness', 'specification_curve', 'time_order']
 >>> len(res.summary) >= 4
@@ -39,7 +42,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +50,12 @@ import pandas as pd
 
 from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
-from .errors import SSIDataError
+from .errors import SSIConfigError, SSIDataError
 from .io import REJECT_COLUMNS, Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text
 from .panel import Panel, build_panel
 from .privacy import Pseudonyms
-from .scoring import score
+from .scoring import Scores, score
 from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
@@ -458,13 +461,16 @@ def choose_ssi(bundle: Bundle, ssi: str | None) -> tuple[str, str | None]:
     return "computed", None
 
 
-def current_scores(bundle: Bundle, *, config: ScoringConfig | None = None,
-                   ssi: str = "computed") -> pd.DataFrame:
-    """Each rep's SSI and pillars as of the data's last day: computed from the activity, or
-    LinkedIn's latest reported snapshot of each rep (``ssi='observed'``, and without
-    activity)."""
+def current_scores(bundle: Bundle, *, scores: Scores | None = None,
+                   config: ScoringConfig | None = None, ssi: str = "computed") -> pd.DataFrame:
+    """Each rep's SSI and pillars as of the data's last day: computed from the activity
+    (``scores`` when given, scored on that day), or LinkedIn's latest reported snapshot of each
+    rep (``ssi='observed'``, and without activity)."""
     if bundle.activity is not None and ssi != "observed":
-        return score(bundle.activity, bundle.reps, config=config or default_config())
+        last_day = bundle.activity["date"].max() if len(bundle.activity) else None
+        if scores is not None:
+            return scores.on(last_day)
+        return score(bundle.activity, bundle.reps, config=config or default_config()).table
     if bundle.ssi_observed is None:
         raise SSIDataError("there is neither activity nor LinkedIn's SSI (ssi_observed) to "
                            "score reps from", file=str(bundle.folder or "data folder"),
@@ -525,34 +531,56 @@ def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: Ana
     return curve, notes
 
 
-def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
-            analysis: AnalysisConfig | None = None, ssi: str = "computed",
-            industry: ComparisonSettings | None = None) -> Analysis:
-    """Run the whole analysis on a loaded data folder.
+def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None,
+            config: ScoringConfig | None = None, analysis: AnalysisConfig | None = None,
+            ssi: str | None = None, industry: ComparisonSettings | None = None) -> Analysis:
+    """Run the whole analysis on a loaded data folder, or on a panel built from one.
 
     Parameters
     ----------
-    bundle : Bundle
-        From :func:`~ssi_analysis.io.load_data` (must hold outcomes).
+    data : Bundle or Panel
+        From :func:`~ssi_analysis.io.load_data` (must hold outcomes), or the
+        :func:`~ssi_analysis.panel.build_panel` of one.
+    scores : Scores or DataFrame, optional
+        The computed SSI, scored once for everything: ``score(..., daily=True)`` gives the panel
+        its days and the industry comparison the last activity date (or an analyst's own
+        table with ``rep_id, date, ssi`` and the pillars). Default: the panel's scores, else
+        the activity is scored where needed. (The specification curve scores the activity
+        once for each other window and mode it compares.)
     config : ScoringConfig, optional
-        Scoring settings for the computed SSI.
+        Scoring settings for the computed SSI (with ``scores``: their own).
     analysis : AnalysisConfig, optional
         Thresholds, bootstrap, controls, clustering, seed.
-    ssi : {'computed', 'observed'}
-        Which SSI to analyse.
+    ssi : {'computed', 'observed'}, optional
+        Which SSI to analyse (default: computed; for a panel, the panel's).
     industry : ComparisonSettings, optional
         Settings of the industry comparison (:mod:`ssi_analysis.stats.industry`), made on the
-        computed absolute scores as of the last activity date (so industries are comparable),
-        or with ``ssi='observed'`` on LinkedIn's latest snapshot of each rep. Default: by
-        industry, with the analysis' seed, confidence level and adjustment.
+        computed scores as of the last activity date (so industries are comparable), or with
+        ``ssi='observed'`` (and without activity) on LinkedIn's latest snapshot of each rep.
+        Default: by industry, with the analysis' seed, confidence level and adjustment.
 
     Returns
     -------
     Analysis
     """
-    config = config or default_config()
     a = analysis or AnalysisConfig()
-    panel = build_panel(bundle, ssi=ssi, config=config, analysis=a)
+    if isinstance(data, Panel):
+        panel, bundle = data, data.bundle
+        if bundle is None:
+            raise SSIDataError("the panel does not hold the data it was built from",
+                               fix="build it with build_panel(bundle), or pass the bundle")
+        if ssi is not None and ssi != panel.ssi_source:
+            raise SSIConfigError(f"the panel holds the {panel.ssi_source} SSI, not {ssi!r}",
+                                 fix="build the panel with that SSI, or leave ssi out")
+        ssi = panel.ssi_source
+        scores = panel.scores if scores is None else Scores.from_frame(scores, config=config)
+        panel = replace(panel, notes=list(panel.notes))     # notes are added: not the caller's
+    else:
+        bundle, ssi = data, ssi or "computed"
+        if scores is not None:
+            scores = Scores.from_frame(scores, config=config)
+        panel = build_panel(bundle, scores=scores, ssi=ssi, config=config, analysis=a)
+    config = (scores.config if scores is not None else None) or config or default_config()
     data = panel.data
     common = {"controls": a.controls, "cluster": a.cluster, "min_clusters": a.min_clusters,
               "min_n": a.min_n, "confidence": a.confidence, "adjust": a.adjust,
@@ -570,8 +598,8 @@ def analyze(bundle: Bundle, *, config: ScoringConfig | None = None,
                                                  if k != "adjust"})], ignore_index=True)
     curve, curve_notes = _curve(bundle, panel, config=config, analysis=a, ssi=ssi)
     industry = industry or industry_settings(a)
-    current = current_scores(bundle, config=config, ssi=ssi)
-    if ssi == "observed":
+    current = current_scores(bundle, scores=scores, config=config, ssi=ssi)
+    if ssi == "observed" or bundle.activity is None:
         panel.notes.append("industries are compared on LinkedIn's reported SSI (each rep's "
                            "latest snapshot)")
     if industry.by in bundle.reps:

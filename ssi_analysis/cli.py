@@ -203,10 +203,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             raise
         bar.step("writing")
         names = _pseudonyms(args, bundle)
-        n_reps = scores.rep_id.nunique()
-        write_table(names.table(scores) if names else scores, out)
+        n_reps = scores.table["rep_id"].nunique()
+        write_table(names.table(scores.table) if names else scores.table, out)
     _print(*_shown(names, bundle.quality.lines()))
-    _print(*_shown(names, [f"note: {note}" for note in scores.attrs.get("notes", [])]))
+    _print(*_shown(names, [f"note: {note}" for note in scores.notes]))
     dates = bundle.activity["date"]
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,

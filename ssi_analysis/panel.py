@@ -60,9 +60,9 @@ import numpy as np
 import pandas as pd
 
 from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
-from .errors import SSIDataError
+from .errors import SSIConfigError, SSIDataError
 from .io import Bundle
-from .scoring import score
+from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
 EXTREME_ATTAINMENT = 5.0
@@ -81,6 +81,11 @@ class Panel:
     rows_read: int
     covariates: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    bundle: Bundle | None = field(default=None, repr=False)
+    """The loaded data the panel was built from (:func:`~ssi_analysis.analysis.analyze` reads
+    its quality report, reps and activity)."""
+    scores: Scores | None = field(default=None, repr=False)
+    """The scores given to :func:`build_panel` (``None`` when it scored the activity itself)."""
 
     @property
     def n_reps(self) -> int:
@@ -191,28 +196,9 @@ def _coverage(out: pd.DataFrame, bundle: Bundle, window_start: pd.Series,
                      own_first.reset_index(drop=True), hired.reset_index(drop=True))
 
 
-def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig | None = None,
-                analysis: AnalysisConfig | None = None) -> Panel:
-    """Build the rep x period panel from a loaded data folder.
-
-    Parameters
-    ----------
-    bundle : Bundle
-        From :func:`~ssi_analysis.io.load_data`; needs ``outcomes``.
-    ssi : {'computed', 'observed'}
-        Score SSI from activity with ``config`` (transparent), or use the values LinkedIn
-        reported in ``ssi_observed``.
-    config : ScoringConfig, optional
-        Scoring settings (defaults: the shipped ``scoring.toml``).
-    analysis : AnalysisConfig, optional
-        For ``observed_max_age_days`` and ``min_window_coverage``.
-
-    Returns
-    -------
-    Panel
-    """
-    config = config or default_config()
-    analysis = analysis or AnalysisConfig()
+def check_panel_inputs(bundle: Bundle, *, ssi: str = "computed") -> None:
+    """Raise :class:`SSIDataError` when ``bundle`` cannot give a panel: no outcomes table, or
+    no ``ssi_observed`` table for ``ssi="observed"`` (checked before anything is scored)."""
     if bundle.outcomes is None:
         raise SSIDataError("there is no outcomes table, so there is nothing to relate SSI to",
                            file=str(bundle.folder or "data folder"),
@@ -229,6 +215,52 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
                            file=str(bundle.folder or "data folder"),
                            fix="use the SSI LinkedIn reported (--ssi observed, from "
                                "ssi_observed), or add an activity table")
+
+
+def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
+                ssi: str = "computed", config: ScoringConfig | None = None,
+                analysis: AnalysisConfig | None = None) -> Panel:
+    """Build the rep x period panel from a loaded data folder.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From :func:`~ssi_analysis.io.load_data`; needs ``outcomes``.
+    scores : Scores or DataFrame, optional
+        The computed SSI to use: :func:`~ssi_analysis.scoring.score` with ``daily=True``
+        (one scoring serves the panel, the analysis and the report), or an analyst's own table
+        with ``rep_id, date, ssi`` and the pillars. The panel looks up each period's days in
+        it; a period whose start the scores do not cover is left out with that reason. Without
+        it the activity is scored at exactly the days the panel needs.
+    ssi : {'computed', 'observed'}
+        Score SSI from activity with ``config`` (transparent), or use the values LinkedIn
+        reported in ``ssi_observed``.
+    config : ScoringConfig, optional
+        Scoring settings (defaults: the shipped ``scoring.toml``; with ``scores``, their own).
+    analysis : AnalysisConfig, optional
+        For ``observed_max_age_days`` and ``min_window_coverage``.
+
+    Returns
+    -------
+    Panel
+
+    Examples
+    --------
+    >>> from ssi_analysis import load_data, example_data_dir, score
+    >>> b = load_data(example_data_dir())
+    >>> daily = score(b.activity, b.reps, daily=True)
+    >>> build_panel(b, scores=daily).data.equals(build_panel(b).data)
+    True
+    """
+    if scores is not None:
+        scores = Scores.from_frame(scores, config=config)
+        if config is not None and scores.config is not None and config != scores.config:
+            raise SSIConfigError("the scores were made with another scoring config than the "
+                                 "one given", fix="pass the scores' config, or leave config out")
+        config = scores.config or config
+    config = config or default_config()
+    analysis = analysis or AnalysisConfig()
+    check_panel_inputs(bundle, ssi=ssi)
     out = bundle.outcomes.reset_index(drop=True).copy()  # positions align every step below
     rows_read = len(out)
     if rows_read == 0:
@@ -247,9 +279,11 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
     if ssi == "computed":
         pairs = pd.concat([pd.DataFrame({"rep_id": out["rep_id"], "date": asof[k]})
                            for k in ("start", "end", "after")], ignore_index=True)
-        scores = score(bundle.activity, bundle.reps, config=config, at=pairs.drop_duplicates())
-        # score() returns rows sorted by rep and date: realign with the pairs
-        key = pairs.merge(scores, on=["rep_id", "date"], how="left", validate="many_to_one")
+        scored = (scores if scores is not None else
+                  score(bundle.activity, bundle.reps, config=config, at=pairs.drop_duplicates()))
+        # scores are sorted by rep and date: realign with the pairs
+        key = pairs.merge(scored.table, on=["rep_id", "date"], how="left",
+                          validate="many_to_one")
         n = len(out)
         at_start = key.iloc[:n].reset_index(drop=True)
         at_end = key["ssi"].iloc[n:2 * n].to_numpy()
@@ -270,6 +304,13 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
         thin = share < threshold
         no_score = at_start["ssi"].isna().to_numpy()
         end_day = last_day.strftime("%Y-%m-%d") if pd.notna(last_day) else "never"
+        if scores is None:
+            unscored = "no SSI could be scored for the rep at the period start"
+        else:                                   # only scores given can miss a day
+            dates = scores.dates
+            unscored = ("the scores given have no SSI the day before the period starts ("
+                        + (f"they run from {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d})"
+                           if len(dates) else "they are empty)"))
         # one reason per kind (the counts read well); the share and the day in columns
         why = np.select(
             [late_hire, beyond, starts_after, thin, no_score],
@@ -280,7 +321,7 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
              "history missing from the export)",
              f"the rep's activity covers less than {threshold:.0%} of the {window_days}-day "
              "window before the period (a new hire, or history missing from the export)",
-             "no SSI could be scored for the rep at the period start"],
+             unscored],
             default="")
         bad = why != ""
         if bad.any():
@@ -375,4 +416,4 @@ def build_panel(bundle: Bundle, *, ssi: str = "computed", config: ScoringConfig 
                            fix="outcome periods must start at least one scoring window after "
                                "the first activity date (or have LinkedIn snapshots before them)")
     return Panel(data=data, excluded=excl, ssi_source=ssi, rows_read=rows_read,
-                 covariates=tuple(covariates), notes=notes)
+                 covariates=tuple(covariates), notes=notes, bundle=bundle, scores=scores)

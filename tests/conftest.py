@@ -1,4 +1,5 @@
-"""Shared fixtures: the Agg backend, the bundled example, and a tiny activity builder."""
+"""Shared fixtures: the Agg backend, the day of the run (pinned), the bundled example, the
+example report (built once per run), and a tiny activity builder."""
 
 from __future__ import annotations
 
@@ -13,11 +14,22 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 from ssi_analysis import example_data_dir, load_data  # noqa: E402
+
+# The day of the run is pinned (for this process and everything it starts: command-line runs in
+# subprocesses, notebook kernels). Dates after the day of the run are rejected as "in the
+# future" (ssi_analysis.io.run_day); the suite's data and expectations are written for one
+# day, so a machine whose clock is set differently, or a run years from now, gets the same
+# results. A test that needs another day sets the variable itself (monkeypatch.setenv).
+RUN_DAY = "2026-12-01"
+os.environ["SSI_ANALYSIS_TODAY"] = RUN_DAY
 
 # HYPOTHESIS_PROFILE=long: property tests and the fuzzers (tests/test_fuzz.py) with many more
 # examples, for a local run; CI uses each test's own bounded settings.
@@ -45,6 +57,69 @@ def write_folder(path, **tables: str) -> str:
     for name, text in tables.items():
         (path / f"{name}.csv").write_text(text, encoding="utf-8")
     return str(path)
+
+
+REPORT_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: SOURCE_DATE_EPOCH of the example report
+REPORT_ARGS = ["report", "--data", "example", "--out", "reports/ssi-report.pdf",
+               "--team", "Example Co", "--period", "Q2 2026"]
+
+
+@dataclass(frozen=True)
+class ExampleReport:
+    """The example report built once for the whole run, and what was seen while it was built."""
+
+    pdf: Path
+    scorings: list[tuple[int, str, bool]]
+    """Every scoring of the activity while the report was built: (window, mode, daily)."""
+    figure_texts: dict[str, list[str]]
+    """Every text drawn on each figure (by figure name), as the figures were saved."""
+    context: dict
+    """The context the report notebook was rendered with."""
+
+
+@pytest.fixture(scope="session")
+def example_report(tmp_path_factory) -> ExampleReport:
+    """The leadership PDF of the example, as the README builds it (a relative ``--out`` from
+    the working folder), with ``SOURCE_DATE_EPOCH`` set: built once and shared by every test
+    that reads it (tests/test_report.py, test_privacy.py)."""
+    import matplotlib.text
+
+    import ssi_analysis.report as report
+    import ssi_analysis.scoring as scoring
+    from ssi_analysis.cli import main
+    from ssi_analysis.config import default_config
+
+    texts: dict[str, list[str]] = {}
+    scorings, rendered = [], {}
+    save_figure, prepare, render = report.save_figure, scoring.prepare, report.render
+
+    def saving(fig, path, **kwargs):
+        texts[Path(path).name] = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        return save_figure(fig, path, **kwargs)
+
+    def preparing(*args, **kwargs):          # every scoring, on either engine, starts here
+        cfg = (kwargs.get("config") or default_config()).with_options(
+            window_days=kwargs.get("window"), mode=kwargs.get("mode"))
+        scorings.append((cfg.window_days, cfg.mode, bool(kwargs.get("daily"))))
+        return prepare(*args, **kwargs)
+
+    def rendering(work, context, pdf):
+        rendered.update(context)
+        return render(work, context, pdf)
+
+    base = tmp_path_factory.mktemp("report")
+    old_cwd = os.getcwd()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", REPORT_EPOCH)
+        mp.setattr(report, "save_figure", saving)
+        mp.setattr(scoring, "prepare", preparing)
+        mp.setattr(report, "render", rendering)
+        os.chdir(base)
+        try:
+            assert main(REPORT_ARGS) == 0
+        finally:
+            os.chdir(old_cwd)
+    return ExampleReport(base / "reports" / "ssi-report.pdf", scorings, texts, rendered)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,10 @@ import re
 import pandas as pd
 import pytest
 
+from ssi_analysis import score
 from ssi_analysis.analysis import CAUSAL_WORDS, analyze
 from ssi_analysis.config import AnalysisConfig
+from ssi_analysis.errors import SSIConfigError
 from ssi_analysis.io import Bundle
 from ssi_analysis.panel import build_panel
 from ssi_analysis.simulate import simulate
@@ -99,8 +101,14 @@ def test_summary_numbers_come_with_ci_and_n_and_no_causal_words(example_analysis
 
 
 def test_same_data_same_numbers(example_bundle, example_analysis):
-    again = analyze(example_bundle, analysis=FAST)
+    """A second run gives the same results.json, also when it is composed on one daily
+    scoring (score -> build_panel -> analyze(panel)) instead of scoring where needed."""
+    daily = score(example_bundle.activity, example_bundle.reps, daily=True)
+    again = analyze(build_panel(example_bundle, scores=daily), analysis=FAST)
     assert json.dumps(again.to_dict()) == json.dumps(example_analysis.to_dict())
+    assert again.panel.scores is daily
+    with pytest.raises(SSIConfigError, match="holds the computed SSI"):
+        analyze(again.panel, ssi="observed")
 
 
 def test_observed_ssi_can_be_analysed(example_bundle):

@@ -263,8 +263,8 @@ CATALOGUE = [
          "rejected", ("colleague_connections is not a number",), {"activity": rows(2, 1, 1)}),
     Case("reps-with-no-activity-are-scored", {"reps": REPS, "activity": ACT}, "accepted", (),
          {"reps": rows(3, 3, 0)},
-         check=lambda b: (s := score(b.activity, b.reps)).rep_id.tolist() == ["R001", "R002",
-                                                                              "R003"]
+         check=lambda b: (s := score(b.activity, b.reps).table).rep_id.tolist()
+         == ["R001", "R002", "R003"]
          and s.set_index("rep_id").loc["R003", "ssi"] == 0.0),
     Case("bad-optional-cell-of-a-rep", {"reps": "rep_id,rep_name,tenure_months,hire_date\n"
                                                 "R001,Zebulon Quaxwell,twelve,2020-01-01\n"
@@ -563,9 +563,9 @@ def test_the_duckdb_engine_handles_each_case_as_load_data(case, tmp_path):
         run.quality.rejects[cols].astype(str).reset_index(drop=True),
         bundle.quality.rejects[cols].astype(str).reset_index(drop=True))
     assert run.quality.lines() == bundle.quality.lines()
-    expected = score(bundle.activity, bundle.reps, daily=True)
-    assert np.allclose(run.scores["ssi"], expected["ssi"], rtol=1e-12, atol=1e-12)
-    assert run.scores.rep_id.tolist() == expected.rep_id.tolist()
+    expected = score(bundle.activity, bundle.reps, daily=True).table
+    assert np.allclose(run.scores.table["ssi"], expected["ssi"], rtol=1e-12, atol=1e-12)
+    assert run.scores.table.rep_id.tolist() == expected.rep_id.tolist()
 
 
 def test_a_config_error_is_not_a_data_error():

@@ -29,7 +29,7 @@ def test_yardstick_sums_are_the_scorers_window_values(tmp_path):
                                                  window=default_config().window_days))
     yard = pd.read_parquet(out).sort_values(["rep_id", "date"]).reset_index(drop=True)
     b = load_data(data)
-    mine = score(b.activity, b.reps, daily=True, details=True)
+    mine = score(b.activity, b.reps, daily=True, details=True).table
     assert len(yard) == len(mine) == 12 * 100
     counts = [m.name for m in default_config().metrics if m.kind == "count"]
     for m in counts:

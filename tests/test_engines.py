@@ -17,20 +17,26 @@ from ssi_analysis.cli import main
 from ssi_analysis.config import config_from_dict
 from ssi_analysis.errors import SSIConfigError, SSIDataError, SSIInputError, SSIInputErrors
 from ssi_analysis.schemas import METRICS
+from ssi_analysis.scoring import Scores
+from ssi_analysis.scoring.spec import ScoringSpec
+from ssi_analysis.scoring.sql import scoring_sql
 from ssi_analysis.simulate import simulate
+from ssi_analysis.tables import table_of
 
 duckdb = pytest.importorskip("duckdb")
-from ssi_analysis.engines.duckdb import score_parquet, scoring_sql  # noqa: E402
+from ssi_analysis.engines.duckdb import score_parquet  # noqa: E402
 
 TOL = 1e-12   # the engines add and multiply in the same order; pow may differ in the last bit
 
 
-def assert_same_scores(a: pd.DataFrame, b: pd.DataFrame, *, notes: bool = True) -> None:
+def assert_same_scores(a: Scores | pd.DataFrame, b: Scores | pd.DataFrame, *,
+                       notes: bool = True) -> None:
     """Same rows, columns, types, notes; numbers equal to 1e-12 and NaN in the same cells."""
+    if notes:
+        assert a.notes == b.notes
+    a, b = table_of(a), table_of(b)
     assert list(a.columns) == list(b.columns)
     assert a.dtypes.tolist() == b.dtypes.tolist()
-    if notes:
-        assert a.attrs.get("notes") == b.attrs.get("notes")
     assert (a["rep_id"].to_numpy() == b["rep_id"].to_numpy()).all()
     assert (a["date"].to_numpy() == b["date"].to_numpy()).all()
     num = a.columns[2:]
@@ -63,9 +69,9 @@ def test_engines_agree_on_at_pairs_and_a_changed_config(example_bundle):
         "days_active": {"half": 5}}}, base=default_config())
     assert_same_scores(score(b.activity, b.reps, config=cfg, engine="duckdb"),
                        score(b.activity, b.reps, config=cfg))
-    sql = scoring_sql(cfg, list(cfg.metrics), daily="d", universe="u", targets="t",
-                      grid_reps="u", day0=np.datetime64("2026-01-01"),
-                      last=np.datetime64("2026-02-01"))
+    spec = ScoringSpec.build(cfg, present=set(METRICS), any_rows=True)
+    sql = scoring_sql(spec, daily="d", universe="u", targets="t", grid_reps="u",
+                      day0=np.datetime64("2026-01-01"), last=np.datetime64("2026-02-01"))
     assert "CAST('2.0' AS DOUBLE)" in sql and "CAST('0.9' AS DOUBLE)" in sql
 
 

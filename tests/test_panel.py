@@ -8,8 +8,8 @@ import pytest
 from conftest import write_folder
 
 from ssi_analysis import load_data, score
-from ssi_analysis.config import AnalysisConfig
-from ssi_analysis.errors import SSIDataError
+from ssi_analysis.config import PILLARS, AnalysisConfig
+from ssi_analysis.errors import SSIConfigError, SSIDataError, SSIInputError
 from ssi_analysis.panel import build_panel
 
 REPS = "rep_id,team,industry,tenure_months\nA1,t1,Software,12\nA2,t1,Software,30\n"
@@ -25,7 +25,7 @@ OUT = ("rep_id,period_start,period_end,quota,bookings,opportunities\n"
 def test_ssi_is_scored_the_day_before_the_period(example_bundle, example_panel):
     row = example_panel.data.iloc[4]
     asof = row.period_start - pd.Timedelta(days=1)
-    direct = score(example_bundle.activity, example_bundle.reps, asof=asof).set_index("rep_id")
+    direct = score(example_bundle.activity, example_bundle.reps, asof=asof).table.set_index("rep_id")
     assert row.ssi == pytest.approx(direct.loc[row.rep_id, "ssi"])
     assert row.brand == pytest.approx(direct.loc[row.rep_id, "brand"])
     assert row.attainment == pytest.approx(row.bookings / row.quota)
@@ -202,3 +202,38 @@ def test_extreme_attainment_is_noted_not_dropped(example_bundle):
     p = build_panel(b)
     assert len(p.data) == len(b.outcomes)
     assert any("3 rep-period(s) have attainment beyond 500% of quota" in n for n in p.notes)
+
+
+# ------------------------------------------------------------------ composing on scores
+def test_a_panel_on_daily_scores_is_the_panel_scored_at_its_days(example_bundle, example_panel):
+    daily = score(example_bundle.activity, example_bundle.reps, daily=True)
+    p = build_panel(example_bundle, scores=daily)
+    pd.testing.assert_frame_equal(p.data, example_panel.data)
+    pd.testing.assert_frame_equal(p.excluded, example_panel.excluded)
+    assert p.scores is daily and p.bundle is example_bundle and example_panel.scores is None
+
+
+def test_scores_from_elsewhere_that_miss_a_period_start_leave_it_out(example_bundle):
+    table = score(example_bundle.activity, example_bundle.reps, daily=True).table
+    early = table[table.date <= "2026-05-15"][["rep_id", "date", "ssi", *PILLARS]]
+    p = build_panel(example_bundle, scores=early)         # an analyst's own DataFrame
+    assert sorted(p.data.period_start.dt.strftime("%Y-%m-%d").unique()) == ["2026-04-01",
+                                                                             "2026-05-01"]
+    assert p.rows_read == len(p.data) + len(p.excluded) == 900 and len(p.excluded) == 300
+    assert set(p.excluded.period_start.dt.strftime("%Y-%m-%d")) == {"2026-06-01"}
+    assert set(p.excluded.reason) == {"the scores given have no SSI the day before the period "
+                                      "starts (they run from 2026-01-01 to 2026-05-15)"}
+    april = p.data.period == 1
+    assert p.data.ssi_end[april].notna().all()            # April 30: in the scores given
+    assert p.data.ssi_after[april].isna().all() and p.data.ssi_end[~april].isna().all()
+
+
+def test_scores_given_are_checked(example_bundle):
+    daily = score(example_bundle.activity, example_bundle.reps, daily=True)
+    with pytest.raises(SSIInputError, match="no column 'people'"):
+        build_panel(example_bundle, scores=daily.table.drop(columns="people"))
+    with pytest.raises(SSIInputError, match="several rows for rep 'R0001' on 2026-01-01"):
+        build_panel(example_bundle, scores=pd.concat([daily.table.head(1), daily.table]))
+    other = daily.config.with_options(window_days=30)
+    with pytest.raises(SSIConfigError, match="another scoring config"):
+        build_panel(example_bundle, scores=daily, config=other)

@@ -30,7 +30,7 @@ def test_importing_changes_no_style_and_theme_is_scoped():
 def test_ssi_distribution_counts_every_rep(example_bundle):
     from ssi_analysis import score
 
-    s = score(example_bundle.activity, example_bundle.reps)
+    s = score(example_bundle.activity, example_bundle.reps).table
     ax = plots.ssi_distribution(s)
     heights = sum(p.get_height() for p in ax.patches if p.get_width() < 10)
     assert heights == len(s) and "300 reps" in ax.get_title()

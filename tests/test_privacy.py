@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import write_folder
 
-from ssi_analysis import example_data_dir
+from ssi_analysis import example_data_dir, load_data
 from ssi_analysis.cli import main
 from ssi_analysis.privacy import HIDDEN, Pseudonyms, pseudonym
 
@@ -204,25 +204,11 @@ def test_analyze_with_anonymize_leaks_no_id_and_no_name(analysed):
     assert results["data_quality"]["flagged"]            # the shifted name: a flagged cell
 
 
-def test_no_figure_shows_a_rep_id_or_name(monkeypatch, tmp_path):
-    import matplotlib.text
-
-    import ssi_analysis.report as report
-    from ssi_analysis import analyze, load_data, score
-    from ssi_analysis.config import AnalysisConfig, default_config
-
-    texts: dict[str, list[str]] = {}
-
-    def collect(fig, path, **kwargs):
-        texts[Path(path).name] = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
-        return []
-
-    monkeypatch.setattr(report, "save_figure", collect)
+def test_no_figure_shows_a_rep_id_or_name(example_report):
+    """Every text on every figure of the example report (conftest.example_report)."""
+    texts = example_report.figure_texts
+    made = {p.stem for p in (example_report.pdf.parent / "figures").glob("*.png")}
     bundle = load_data(example_data_dir())
-    result = analyze(bundle, analysis=AnalysisConfig(n_resamples=200))
-    scores = score(bundle.activity, bundle.reps)
-    extras, _ = report._extras(bundle, scores, default_config())
-    made = report._figures(result, scores, extras, bundle.reps, tmp_path)
     assert set(made) == set(texts) and len(texts) >= 8
     ids = set(bundle.reps.rep_id)
     names = {w for n in bundle.reps.rep_name for w in n.split()}

@@ -3,38 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import re
+import shutil
 
 import pandas as pd
 import pytest
-from conftest import write_folder
+from conftest import REPORT_EPOCH, write_folder
 from pypdf import PdfReader
 
 from ssi_analysis.cli import main
 from ssi_analysis.errors import SSIDataError
-from ssi_analysis.report import ReportOptions, build_report, prepare
+from ssi_analysis.report import ReportOptions, prepare, render
 
-EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+EPOCH = REPORT_EPOCH
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The report as the README builds it: a relative --out path from the working folder."""
-    old_epoch, old_cwd = os.environ.get("SOURCE_DATE_EPOCH"), os.getcwd()
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    base = tmp_path_factory.mktemp("report")
-    os.chdir(base)
-    try:
-        assert main(["report", "--data", "example", "--out", "reports/ssi-report.pdf",
-                     "--team", "Example Co", "--period", "Q2 2026"]) == 0
-        yield base / "reports" / "ssi-report.pdf"
-    finally:
-        os.chdir(old_cwd)
-        if old_epoch is None:
-            os.environ.pop("SOURCE_DATE_EPOCH")
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
+@pytest.fixture
+def built(example_report):
+    """The report as the README builds it, built once per run (conftest.example_report)."""
+    return example_report.pdf
 
 
 def pdf_text(path) -> str:
@@ -94,10 +81,22 @@ def test_figures_and_tables_beside_the_pdf(built):
     assert not list(built.parent.glob(".ssi-report-*"))        # no working folder left
 
 
-def test_same_data_same_pdf_and_creation_date(built, tmp_path, monkeypatch):
+def test_the_report_scores_the_activity_once(example_report):
+    """One daily scoring serves the panel, the analysis, the benchmarks and the trends; the
+    specification curve scores each other window and mode it compares once."""
+    runs = example_report.scorings
+    assert [r for r in runs if r[:2] == (90, "absolute")] == [(90, "absolute", True)]
+    assert len(runs) == len(set(runs)) == 6          # 60 / 90 / 120 days x absolute / relative
+
+
+def test_same_data_same_pdf_and_creation_date(example_report, built, tmp_path, monkeypatch):
+    """The run's report rendered again from its numbers and figures gives the same bytes. (That
+    the numbers and figures are the same for the same data is checked on two runs in
+    test_anonymized_tables_show_pseudonyms_only.)"""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    again = tmp_path / "again.pdf"
-    build_report("example", again, options=ReportOptions(team="Example Co", period="Q2 2026"))
+    for sub in ("tables", "figures"):
+        shutil.copytree(built.parent / sub, tmp_path / sub)
+    again = render(tmp_path, example_report.context, tmp_path / "again.pdf")
     assert again.read_bytes() == built.read_bytes()
     assert PdfReader(built).metadata["/CreationDate"].startswith("D:20260101000000")
 
@@ -116,20 +115,25 @@ def test_fatal_input_writes_nothing(tmp_path, capsys):
 
 
 def test_anonymized_tables_show_pseudonyms_only(tmp_path):
-    prepare("example", tmp_path, options=ReportOptions(anonymize=True, salt="s"))
-    panel = pd.read_csv(tmp_path / "tables" / "panel.csv")
+    """Two runs of the anonymized report's first step (with fewer resamples than the default:
+    nothing checked here depends on them)."""
+    fast = tmp_path / "fast.toml"
+    fast.write_text("[analysis]\nn_resamples = 200\n\n[industry]\nn_resamples = 200\n")
+    options = ReportOptions(anonymize=True, salt="s")
+    first, again = tmp_path / "first", tmp_path / "again"
+    prepare("example", first, config=fast, options=options)
+    panel = pd.read_csv(first / "tables" / "panel.csv")
     assert panel.rep_id.str.match(r"^Rep-[0-9a-f]{6}$").all()
     assert panel.rep_id.nunique() == 300
-    again = tmp_path / "again"
-    prepare("example", again, options=ReportOptions(anonymize=True, salt="s"))
+    prepare("example", again, config=fast, options=options)
     assert (again / "tables" / "panel.csv").read_bytes() == \
-        (tmp_path / "tables" / "panel.csv").read_bytes()              # stable pseudonyms
+        (first / "tables" / "panel.csv").read_bytes()                 # stable pseudonyms
     # the same inputs give the same bytes: every table, results.json and every figure
     for sub in ("tables", "figures"):
-        names = sorted(p.name for p in (tmp_path / sub).iterdir())
+        names = sorted(p.name for p in (first / sub).iterdir())
         assert names == sorted(p.name for p in (again / sub).iterdir()) and names
         for name in names:
-            assert (again / sub / name).read_bytes() == (tmp_path / sub / name).read_bytes(), name
+            assert (again / sub / name).read_bytes() == (first / sub / name).read_bytes(), name
 
 
 def test_the_data_quality_appendix_accounts_for_every_row(built):

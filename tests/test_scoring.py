@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ssi_analysis import default_config, score
 from ssi_analysis.config import PILLARS
-from ssi_analysis.errors import SSIInputError
+from ssi_analysis.errors import SSIDataError, SSIInputError
 from ssi_analysis.schemas import METRICS
 from ssi_analysis.scoring import metric_presence
 
@@ -34,7 +34,7 @@ def days_score(days, half=30):
 
 
 def test_hand_computed_pillars():
-    s = score(TINY, REPS, asof="2026-01-05").set_index("rep_id")
+    s = score(TINY, REPS, asof="2026-01-05").table.set_index("rep_id")
     a = s.loc["a"]
     # brand: only posts present -> 25 * (1 - 0.5 ** (12 / 6))
     assert a.brand == pytest.approx(25 * 0.75)
@@ -63,7 +63,7 @@ def test_window_edges_and_levels():
     ])
     cfg = default_config()
     pc, posts = cfg.metric("profile_completeness"), cfg.metric("posts")
-    s = score(act, config=cfg, window=10, asof="2026-01-11", details=True).iloc[0]
+    s = score(act, config=cfg, window=10, asof="2026-01-11", details=True).table.iloc[0]
     assert s.posts_value == 6
     assert s.profile_completeness_value == 0.6           # the last level at or before the date
     brand = (pc.weight * 0.6 + posts.weight * 0.5) / (pc.weight + posts.weight) * 25
@@ -75,14 +75,14 @@ def test_window_edges_and_levels():
     rel = (rate.weight * (13 / 30) / 0.6 + 2.0 * accepted) / (rate.weight + 2.0) * 25
     assert s.relationships == pytest.approx(rel)
     # as of a date inside the first window the earlier level still holds; before it, nothing
-    early = score(act, window=10, asof="2026-01-05", details=True).iloc[0]
+    early = score(act, window=10, asof="2026-01-05", details=True).table.iloc[0]
     assert early.profile_completeness_value == 0.8
-    before = score(act, window=10, asof="2025-12-31", details=True).iloc[0]
+    before = score(act, window=10, asof="2025-12-31", details=True).table.iloc[0]
     assert before.profile_completeness_value == 0 and before.ssi == 0
 
 
 def test_details_recompute_every_pillar(example_bundle):
-    s = score(example_bundle.activity, example_bundle.reps, details=True)
+    s = score(example_bundle.activity, example_bundle.reps, details=True).table
     cfg = default_config()
     for pillar in PILLARS:
         ms = [m for m in cfg.metrics if m.pillar == pillar]
@@ -93,12 +93,12 @@ def test_details_recompute_every_pillar(example_bundle):
 
 def test_daily_series_matches_asof(example_bundle):
     b = example_bundle
-    daily = score(b.activity, b.reps, daily=True)
+    daily = score(b.activity, b.reps, daily=True).table
     first, last = b.activity.date.min(), b.activity.date.max()
     assert daily.date.min() == first and daily.date.max() == last
     assert len(daily) == b.reps.rep_id.nunique() * ((last - first).days + 1)
     for day in ("2026-03-31", "2026-06-30"):
-        one = score(b.activity, b.reps, asof=day).set_index("rep_id")
+        one = score(b.activity, b.reps, asof=day).table.set_index("rep_id")
         same = daily[daily.date == day].set_index("rep_id")
         np.testing.assert_allclose(same[list(PILLARS) + ["ssi"]], one[list(PILLARS) + ["ssi"]])
         np.testing.assert_allclose(same.industry_rank_pct, one.industry_rank_pct)
@@ -108,8 +108,8 @@ def test_at_pairs_match_asof(example_bundle):
     b = example_bundle
     at = pd.DataFrame({"rep_id": ["R0001", "R0002", "R0001"],
                        "date": pd.to_datetime(["2026-03-31", "2026-04-30", "2026-05-31"])})
-    s = score(b.activity, b.reps, at=at)
-    ref = score(b.activity, b.reps, asof="2026-04-30").set_index("rep_id")
+    s = score(b.activity, b.reps, at=at).table
+    ref = score(b.activity, b.reps, asof="2026-04-30").table.set_index("rep_id")
     row = s[(s.rep_id == "R0002")].iloc[0]
     assert row.ssi == pytest.approx(ref.loc["R0002", "ssi"])
     assert len(s) == 3
@@ -121,13 +121,30 @@ def test_absent_metric_is_renormalised_not_zero():
                           ("a", "2026-01-01", "comments", 1),
                           ("a", "2026-01-01", "colleague_connections", 1)])
     only = both[both.metric != "articles"]
-    with_zero = score(both).iloc[0]
-    without = score(only).iloc[0]
+    with_zero = score(both).table.iloc[0]
+    without = score(only).table.iloc[0]
     assert without.brand == pytest.approx(25 * 0.5)            # posts alone
     assert with_zero.brand == pytest.approx(25 * (2 * 0.5 + 0) / 3)  # articles present, zero
     p = metric_presence(only)
     assert not p.set_index("metric").loc["articles", "present"]
-    assert any("articles" in n for n in score(only).attrs["notes"])
+    assert any("articles" in n for n in score(only).notes)
+
+
+def test_scores_carry_their_notes_and_settings(example_bundle):
+    act, reps = example_bundle.activity, example_bundle.reps
+    act = act[act.metric != "articles"]
+    s = score(act, reps, daily=True, window=30)
+    assert s.config.window_days == 30 and any("articles" in n for n in s.notes)
+    assert repr(s).startswith("Scores: 300 reps on 181 dates, 2026-01-01 to 2026-06-30 "
+                              "(54300 rows); absolute mode, 30-day window\nnote: metrics left "
+                              "out (absent from the data; pillar weights renormalised): articles")
+    assert "<li>metrics left out" in s._repr_html_() and len(s) == len(s.table) == 54300
+    # the last day of a daily series is the scores as of the last date
+    pd.testing.assert_frame_equal(s.on(), score(act, reps, window=30).table)
+    pd.testing.assert_frame_equal(s.on("2026-03-31"),
+                                  score(act, reps, window=30, asof="2026-03-31").table)
+    with pytest.raises(SSIDataError, match="no rows on 2027-01-01"):
+        s.on("2027-01-01")
 
 
 def test_pillar_without_any_metric_is_an_error():
@@ -140,7 +157,7 @@ def test_reps_without_activity_are_scored_and_kept():
     act = make_activity([("a", "2026-01-01", "posts", 1), ("a", "2026-01-01", "likes", 1),
                          ("a", "2026-01-01", "colleague_connections", 1)])
     reps = pd.DataFrame({"rep_id": ["a", "quiet"], "industry": ["X", "X"]})
-    s = score(act, reps).set_index("rep_id")
+    s = score(act, reps).table.set_index("rep_id")
     assert s.loc["quiet", "ssi"] == 0 and s.loc["quiet", "industry_rank_pct"] == 100
 
 
@@ -157,7 +174,7 @@ def test_relative_mode_is_a_percentile_within_industry():
             rows.append((rep, "2026-01-01", metric, n))
     act = make_activity(rows)
     reps = pd.DataFrame({"rep_id": list("abcd"), "industry": ["X", "X", "X", "Y"]})
-    s = score(act, reps, mode="relative").set_index("rep_id")
+    s = score(act, reps, mode="relative").table.set_index("rep_id")
     assert s.loc["a", "brand"] == 0 and s.loc["c", "brand"] == 25
     assert s.loc["b", "brand"] == pytest.approx(12.5)
     assert s.loc["d", "brand"] == pytest.approx(12.5)   # alone in its industry: the middle
@@ -165,8 +182,8 @@ def test_relative_mode_is_a_percentile_within_industry():
 
 def test_same_inputs_give_identical_output(example_bundle):
     b = example_bundle
-    one = score(b.activity, b.reps)
-    two = score(b.activity.sample(frac=1, random_state=3), b.reps)
+    one = score(b.activity, b.reps).table
+    two = score(b.activity.sample(frac=1, random_state=3), b.reps).table
     pd.testing.assert_frame_equal(one, two, check_exact=False, rtol=1e-12)
 
 
@@ -201,7 +218,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 @SETTINGS
 @given(st.lists(row_strategy, max_size=40), st.sampled_from(["absolute", "relative"]))
 def test_bounds_and_sum(rows, mode):
-    s = score(_frame(rows), REPS3, asof="2026-02-15", window=30, mode=mode)
+    s = score(_frame(rows), REPS3, asof="2026-02-15", window=30, mode=mode).table
     for p in PILLARS:
         assert ((s[p] >= 0) & (s[p] <= 25 + 1e-9)).all()
     assert ((s.ssi >= 0) & (s.ssi <= 100 + 1e-9)).all()
@@ -215,8 +232,8 @@ def test_bounds_and_sum(rows, mode):
 def test_more_activity_never_lowers_a_score(rows, metric, extra, day):
     df = _frame(rows)
     more = pd.concat([df, _frame([("r1", day, metric, extra)]).tail(1)], ignore_index=True)
-    before = score(df, REPS3, asof="2026-02-15", window=30).set_index("rep_id")
-    after = score(more, REPS3, asof="2026-02-15", window=30).set_index("rep_id")
+    before = score(df, REPS3, asof="2026-02-15", window=30).table.set_index("rep_id")
+    after = score(more, REPS3, asof="2026-02-15", window=30).table.set_index("rep_id")
     for p in [*PILLARS, "ssi"]:
         assert after.loc["r1", p] >= before.loc["r1", p] - 1e-12
 
@@ -227,8 +244,8 @@ def test_row_order_does_not_matter(rows, rnd):
     df = _frame(rows)
     order = list(range(len(df)))
     rnd.shuffle(order)
-    a = score(df, REPS3, daily=True, window=20)
-    b = score(df.iloc[order], REPS3, daily=True, window=20)
+    a = score(df, REPS3, daily=True, window=20).table
+    b = score(df.iloc[order], REPS3, daily=True, window=20).table
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=1e-12)
 
 
@@ -238,7 +255,7 @@ def test_row_order_does_not_matter(rows, rnd):
 def test_missing_metric_renormalises(rows, dropped):
     df = _frame(rows)
     df = df[df.metric != dropped]
-    s = score(df, REPS3, asof="2026-02-15", window=30, details=True)
+    s = score(df, REPS3, asof="2026-02-15", window=30, details=True).table
     cfg = default_config()
     present = metric_presence(df, cfg).set_index("metric")["present"]
     for p in PILLARS:
@@ -291,6 +308,47 @@ def test_categorical_activity_scores_as_text_does(example_bundle):
     as_text = part.astype({"rep_id": object, "metric": object})
     for options in ({}, {"daily": True, "mode": "relative"}):
         a, b = score(part, **options), score(as_text, **options)
-        pd.testing.assert_frame_equal(a, b)
-        assert a.attrs == b.attrs and "R0001" not in set(a.rep_id)
-        assert any("articles" in n for n in a.attrs["notes"])
+        pd.testing.assert_frame_equal(a.table, b.table)
+        assert a.notes == b.notes and "R0001" not in set(a.table.rep_id)
+        assert any("articles" in n for n in a.notes)
+
+
+# ------------------------------------------------------------------ the SQL of the spec
+def test_the_sql_differs_between_engines_only_through_the_dialect():
+    """A third SQL engine is a Dialect: every engine-specific spelling comes from its methods."""
+    from ssi_analysis.scoring.spec import ScoringSpec
+    from ssi_analysis.scoring.sql import Dialect, pivot_sql, scoring_sql
+
+    class Marked(Dialect):
+        def ident(self, name):
+            return f"`{name}`"
+
+        def days(self, first, last):
+            return f"DAYS({first}, {last})"
+
+        def last_ignore_nulls(self, expr):
+            return f"LAST_NN({expr})"
+
+        def arg_max(self, value, key):
+            return f"ARGMAX({value}, {key})"
+
+        def metric_bit(self, code):
+            return f"BIT({code})"
+
+        def timestamp(self, expr):
+            return f"TS({expr})"
+
+    for mode in ("absolute", "relative"):
+        spec = ScoringSpec.build(default_config().with_options(mode=mode), present=set(METRICS),
+                                 any_rows=True)
+        sql = scoring_sql(spec, daily="d", universe="u", targets="t", grid_reps="u",
+                          day0=np.datetime64("2026-01-01"), last=np.datetime64("2026-02-01"),
+                          details=True, timestamps=True, dialect=Marked())
+        sql += pivot_sql("rows", {m: i for i, m in enumerate(sorted(METRICS))},
+                         counts=spec.counts, levels=spec.levels, active_codes=[0, 1],
+                         dialect=Marked())
+        for duckdb_only in ("generate_series", "IGNORE NULLS", "arg_max", "UBIGINT",
+                            "TIMESTAMP_NS", '"'):
+            assert duckdb_only not in sql, duckdb_only
+        for hook in ("DAYS(", "LAST_NN(", "ARGMAX(", "BIT(mi)", "TS(q.date)", "`n:posts`"):
+            assert hook in sql, hook

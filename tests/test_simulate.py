@@ -33,7 +33,7 @@ def test_written_folder_is_byte_identical(tmp_path):
 
 def test_scores_look_like_linkedin(example_bundle):
     """Typical rep near 35, top decile above 50 (shared domain notes), low insights pillar."""
-    s = score(example_bundle.activity, example_bundle.reps)
+    s = score(example_bundle.activity, example_bundle.reps).table
     assert 28 <= s.ssi.median() <= 42
     assert s.ssi.quantile(0.9) > 50
     assert s.insights.median() < s.brand.median()
@@ -46,7 +46,7 @@ def test_truth_shows_in_the_data(scenario):
     reps = tables["reps"]
     out = tables["outcomes"]
     start = pd.Timestamp(truth["periods"][0]) - pd.Timedelta(days=1)
-    s = score(act, reps, asof=start).set_index("rep_id")
+    s = score(act, reps, asof=start).table.set_index("rep_id")
     att = (out.bookings / out.quota).to_numpy()
     r_ssi = stats.pearsonr(s.loc[out.rep_id, "ssi"], np.log(att)).statistic
     r_ten = stats.pearsonr(np.log(reps.set_index("rep_id").loc[out.rep_id, "tenure_months"]),
@@ -59,7 +59,7 @@ def test_truth_shows_in_the_data(scenario):
 
 
 def test_industries_differ_where_built_to(example_bundle):
-    s = score(example_bundle.activity, example_bundle.reps).merge(example_bundle.reps, on="rep_id")
+    s = score(example_bundle.activity, example_bundle.reps).table.merge(example_bundle.reps, on="rep_id")
     groups = [g.insights.to_numpy() for _, g in s.groupby("industry")]
     assert stats.kruskal(*groups).pvalue < 0.001
 

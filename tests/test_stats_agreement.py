@@ -203,11 +203,12 @@ def test_p_values_are_adjusted_together_and_results_are_reproducible():
 # ------------------------------------------------------------------ pairing and calibration
 def test_pairs_are_scored_on_the_snapshot_dates(example_bundle):
     b = example_bundle
-    pairs = pair_scores(b.activity, b.reps, b.ssi_observed)
+    paired = pair_scores(b.activity, b.reps, b.ssi_observed)
+    pairs = paired.table
     assert pairs.date.min() >= b.activity.date.min() + pd.Timedelta(days=89)
-    assert any("window is not yet full" in n for n in pairs.attrs["notes"])
+    assert any("window is not yet full" in n for n in paired.notes)
     some = pairs.sample(5, random_state=0)
-    direct = score(b.activity, b.reps, at=some[["rep_id", "date"]])
+    direct = score(b.activity, b.reps, at=some[["rep_id", "date"]]).table
     merged = some.merge(direct, on=["rep_id", "date"])
     np.testing.assert_allclose(merged.brand_computed, merged.brand)
     obs = b.ssi_observed.set_index(["rep_id", "date"])
@@ -222,7 +223,7 @@ def _observed_from(bundle, config, dates):
     """Snapshots computed with ``config``: a LinkedIn whose targets are known."""
     reps = bundle.reps.rep_id.iloc[:40]
     at = pd.DataFrame([(r, d) for r in reps for d in dates], columns=["rep_id", "date"])
-    s = score(bundle.activity, bundle.reps, config=config, at=at)
+    s = score(bundle.activity, bundle.reps, config=config, at=at).table
     return s[["rep_id", "date", *PILLARS]].assign(ssi=s.ssi.round())
 
 

@@ -41,7 +41,7 @@ PILLARS = ["brand", "people", "insights", "relationships"]
 
 @pytest.fixture(scope="module")
 def example(example_bundle):
-    return score(example_bundle.activity, example_bundle.reps), example_bundle.reps
+    return score(example_bundle.activity, example_bundle.reps).table, example_bundle.reps
 
 
 def _samples(scores, reps, pillar, by="industry"):
@@ -184,7 +184,7 @@ def test_rank_results_do_not_change_under_a_monotone_rescaling(ints, scale):
 # ------------------------------------------------------------------ simulated truth
 def _sim_scores(n_reps, seed, days):
     tables, truth = simulate(n_reps, seed=seed, days=days)
-    return score(tables["activity"], tables["reps"]), tables["reps"], truth
+    return score(tables["activity"], tables["reps"]).table, tables["reps"], truth
 
 
 def test_industries_built_to_differ_are_found_to_differ_and_the_equal_pillar_is_not():

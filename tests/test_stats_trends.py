@@ -23,7 +23,7 @@ from ssi_analysis.stats import (
 @pytest.fixture(scope="module")
 def sim():
     tables, _ = simulate(80, seed=3, days=160)
-    daily = score(tables["activity"], tables["reps"], daily=True)
+    daily = score(tables["activity"], tables["reps"], daily=True).table
     return daily, tables["reps"]
 
 
@@ -42,8 +42,8 @@ def _weekly_from(values: dict[str, list[float]], start="2026-04-06"):
 # ------------------------------------------------------------------ weekly values
 def test_weekly_value_is_the_sunday_score_or_the_week_mean(sim):
     daily, _ = sim
-    last = weekly_scores(daily)
-    mean = weekly_scores(daily, value="mean")
+    last = weekly_scores(daily).table
+    mean = weekly_scores(daily, value="mean").table
     rep = "R0005"
     d = daily[daily.rep_id == rep].set_index("date")
     for row in last[last.rep_id == rep].itertuples():
@@ -57,15 +57,16 @@ def test_weekly_value_is_the_sunday_score_or_the_week_mean(sim):
 
 def test_only_complete_weeks_with_a_full_window_are_kept(sim):
     daily, _ = sim
-    w = weekly_scores(daily)
+    weekly = weekly_scores(daily)
+    w = weekly.table
     start, end = daily.date.min(), daily.date.max()           # 2026-01-01 .. 2026-06-09
     assert w.week_start.min() >= start + pd.Timedelta(days=89)
     assert w.week_start.min() - pd.Timedelta(days=7) < start + pd.Timedelta(days=89)
     assert w.week_end.max() <= end and w.week_end.max() + pd.Timedelta(days=7) > end
-    assert "window was still filling" in w.attrs["notes"][0]
-    assert "fewer than 7 days" in w.attrs["notes"][1]
+    assert "window was still filling" in weekly.notes[0]
+    assert "fewer than 7 days" in weekly.notes[1]
     # the handling matters: while the window fills, scores climb by construction
-    early = weekly_scores(daily, window_days=1)
+    early = weekly_scores(daily, window_days=1).table
     filling = early[early.week_end < start + pd.Timedelta(days=89)]
     rise = weekly_changes(filling)["change"].median()
     steady = weekly_changes(w)["change"].median()
@@ -97,7 +98,7 @@ def test_weekly_changes_only_pair_weeks_the_lag_apart():
 # ------------------------------------------------------------------ the distribution of changes
 def test_change_distribution_matches_direct_computation(sim):
     daily, _ = sim
-    w = weekly_scores(daily)
+    w = weekly_scores(daily).table
     cd = change_distribution(w, n_resamples=200).set_index("statistic")
     ch = weekly_changes(w)["change"].to_numpy()
     assert (cd.n == len(ch)).all() and (cd.n_reps == 80).all()
@@ -131,7 +132,7 @@ def test_cluster_bootstrap_is_wider_when_reps_differ_persistently():
 # ------------------------------------------------------------------ group trends
 def test_group_trend_matches_a_one_sample_t_test(sim):
     daily, reps = sim
-    w = weekly_scores(daily)
+    w = weekly_scores(daily).table
     tr = ssi_trend(w, reps, by="industry", weeks=3)
     last = w.week_start.max()
     a = w[w.week_start == last - pd.Timedelta(weeks=3)].set_index("rep_id").ssi

@@ -1,10 +1,11 @@
 """Scoring engines: the same scores, computed where the data fit.
 
-``pandas`` (the default, :func:`ssi_analysis.score`) scores in memory with numpy: a year of
-daily activity for a few thousand reps in seconds. ``duckdb``
-(:mod:`ssi_analysis.engines.duckdb`) runs SQL generated from the same
-:class:`~ssi_analysis.config.ScoringConfig`: in memory through
-``score(..., engine="duckdb")``, or straight from Parquet files larger than memory through
+Every engine computes the one scoring spec (:mod:`ssi_analysis.scoring.spec`). ``pandas``
+(the default, :func:`ssi_analysis.score`; :mod:`ssi_analysis.scoring.frame`) scores in memory
+with numpy: a year of daily activity for a few thousand reps in seconds. ``duckdb``
+(:mod:`ssi_analysis.engines.duckdb`) runs the SQL the spec renders
+(:mod:`ssi_analysis.scoring.sql`): in memory through ``score(..., engine="duckdb")``, or
+straight from Parquet files larger than memory through
 :func:`~ssi_analysis.engines.duckdb.score_parquet`, spilling to disk. The engines give the
 same scores (the test suite checks it).
 """

@@ -1,4 +1,4 @@
-"""The DuckDB engine: the same SSI scores, in SQL generated from the scoring config.
+"""The DuckDB engine: the same SSI scores, in SQL generated from the scoring spec.
 
 Use it two ways, with one set of options (``config``, ``asof``, ``daily``, ``window``, ``mode``):
 
@@ -12,29 +12,18 @@ Use it two ways, with one set of options (``config``, ``asof``, ``daily``, ``win
   DuckDB keeps within ``memory_limit`` and spills the rest to ``temp_directory``, so a history
   of a billion rows can be scored on one machine.
 
-How the SQL is built (:func:`scoring_sql`): nothing in it is typed by hand. The metrics, their
-kinds, half-saturation points, targets, priors and weights, the window and the mode all come
-from :class:`~ssi_analysis.config.ScoringConfig`, and every formula is the one the pandas
-engine computes, term for term and in the same order (so the floating-point results agree):
-
-1. totals per rep and day pivot to one column per metric the config uses;
-2. a dense grid (every rep, every day of the span) carries cumulative sums, and a trailing
-   window is ``cum(d) - cum(d - window)`` (a ``lag`` over the grid); levels carry their last
-   value forward (``last_value(... IGNORE NULLS)``);
-3. each metric's 0..1 score, each pillar ``25 x`` the weighted mean, SSI their sum;
-   relative mode ranks each metric in its cohort and date (``rank() OVER``);
-4. "Top N%" ranks are a window count of the reps scoring at least as high.
-
-The same statement runs on a cluster SQL engine (Spark SQL, Trino) for data beyond one
-machine: it uses only standard window functions, ``FILTER`` aggregates and a date series
-(Spark: ``sequence()`` + ``explode``; ``IGNORE NULLS`` is ``last(x, true)``).
+The SQL is not written here: :func:`~ssi_analysis.scoring.sql.scoring_sql` generates it from
+the scoring spec (:mod:`ssi_analysis.scoring.spec`) in DuckDB's dialect
+(:data:`~ssi_analysis.scoring.sql.DUCKDB`), with every formula the pandas engine evaluates,
+term for term. This module registers the inputs, runs the statement and, for Parquet, checks
+every row in SQL.
 
 Examples
 --------
 >>> from ssi_analysis import example_data_dir, load_data, score
 >>> b = load_data(example_data_dir())
->>> fast = score(b.activity, b.reps, engine="duckdb")
->>> slow = score(b.activity, b.reps)
+>>> fast = score(b.activity, b.reps, engine="duckdb").table
+>>> slow = score(b.activity, b.reps).table
 >>> bool(np.allclose(fast["ssi"], slow["ssi"], rtol=1e-12, atol=1e-12))
 True
 """
@@ -49,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import PILLARS, MetricSpec, ScoringConfig, load_config
+from ..config import ScoringConfig, load_config
 from ..errors import SSIDataError, SSIInputError, SSIInputErrors
 from ..io import (
     MISSING_TOKENS,
@@ -77,7 +66,10 @@ from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
 from ..rules import KINDS, screen_sql, sql_fill, sql_names, sql_strip
 from ..schemas import LEVEL_METRICS, METRICS, normalise_name
-from ..scoring import RANKS, _cohort_labels, _rank_labels, _Setup, _target_days, _used_metrics
+from ..scoring.inputs import Prepared
+from ..scoring.scores import Scores
+from ..scoring.spec import RANKS, RepLabels, ScoringSpec, rep_labels, target_days
+from ..scoring.sql import DUCKDB, pivot_sql, scoring_sql
 from . import require_duckdb
 
 _REJECTS_KEPT = 10_000
@@ -88,232 +80,8 @@ _CATALOGUE = sorted(METRICS)
 
 
 # ------------------------------------------------------------------ SQL text
-def _text(value: object) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _num(value: float) -> str:
-    """A DOUBLE literal that reads back exactly the Python float."""
-    return f"CAST('{float(value)!r}' AS DOUBLE)"
-
-
-def _day(value: np.datetime64) -> str:
-    return f"DATE '{np.datetime_as_string(np.datetime64(value, 'D'))}'"
-
-
-def count_column(metric: str) -> str:
-    """The wide ``daily`` table's column of a count metric's daily total."""
-    return _ident(f"n:{metric}")
-
-
-def level_column(metric: str) -> str:
-    """The wide ``daily`` table's column of a level metric's largest value that day."""
-    return _ident(f"l:{metric}")
-
-
-def pivot_sql(source: str, codes: dict[str, int], *, counts: list[str], levels: list[str],
-              active_codes: list[int] | None, where: str = "true",
-              extra: list[str] = ()) -> str:
-    """The wide ``daily`` table from long rows ``source(rep, date, mi, value)``.
-
-    One row per rep and day: each count metric's total, each level's largest value,
-    ``active`` (any metric in ``active_codes`` above 0; omitted for ``None``), ``present``
-    (a bit per metric code seen) and ``n`` (rows), then any ``extra`` aggregates. ``mi`` is the
-    metric's integer code in ``codes``: comparing integers, not text, keeps the one pass over
-    the rows fast.
-    """
-    parts = [f"sum(value) FILTER (WHERE mi = {codes[m]}) AS {count_column(m)}"
-             for m in counts if m in codes]
-    parts += [f"max(value) FILTER (WHERE mi = {codes[m]}) AS {level_column(m)}"
-              for m in levels if m in codes]
-    if active_codes is not None:
-        parts.append(f"coalesce(bool_or(value > 0) FILTER (WHERE mi IN "
-                     f"({', '.join(map(str, active_codes)) or '-1'})), false) AS active")
-    parts.append("bit_or(CASE WHEN mi BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
-                 "CAST(greatest(mi, 0) AS UBIGINT) END) AS present")
-    parts.append("count(*) AS n")
-    parts += list(extra)                     # more aggregates of the same pass
-    return (f"SELECT rep, date, {', '.join(parts)} FROM {source} WHERE {where} "
-            "GROUP BY rep, date")
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """Where each input a used metric needs lives in the SQL: ``n<i>`` counts, ``l<j>`` levels."""
-
-    counts: dict[str, str]
-    levels: dict[str, str]
-    active: bool
-
-    @classmethod
-    def of(cls, used: list[MetricSpec]) -> _Columns:
-        counts = sorted({i for m in used for i in m.inputs if i not in LEVEL_METRICS})
-        levels = sorted({m.name for m in used if m.kind == "level"})
-        return cls({m: f"n{i}" for i, m in enumerate(counts)},
-                   {m: f"l{j}" for j, m in enumerate(levels)},
-                   any(m.kind == "days_active" for m in used))
-
-    @staticmethod
-    def inputs(used: list[MetricSpec]) -> tuple[list[str], list[str], bool]:
-        """The count and level metrics, and whether days active, that ``used`` needs."""
-        cols = _Columns.of(used)
-        return list(cols.counts), list(cols.levels), cols.active
-
-
-def _value_sql(m: MetricSpec, cols: _Columns) -> str:
-    """The metric's window value at a target row (``win`` columns), as the pandas engine's."""
-    zero = _num(0.0)
-    if m.kind == "count":
-        return f"win.{cols.counts[m.name]}"
-    if m.kind == "days_active":
-        return "win.n_active"
-    if m.kind == "level":
-        return f"least(greatest(coalesce(win.{cols.levels[m.name]}, {zero}), {zero}), {_num(1.0)})"
-    num = f"win.{cols.counts[m.numerator]}"  # type: ignore[index]
-    den = f"win.{cols.counts[m.denominator]}"  # type: ignore[index]
-    pos = f"greatest({den}, {zero})"
-    if m.prior_n == 0:
-        rate = f"CASE WHEN {pos} > {zero} THEN {num} / {pos} ELSE {_num(m.prior)} END"  # type: ignore[arg-type]
-    else:
-        rate = (f"({num} + {_num(m.prior * m.prior_n)}) "  # type: ignore[operator]
-                f"/ ({pos} + {_num(m.prior_n)})")  # type: ignore[arg-type]
-    return f"CASE WHEN {den} > {zero} OR {num} > {zero} THEN {rate} ELSE {zero} END"
-
-
-def _score_sql(m: MetricSpec, x: str, mode: str) -> str:
-    """The metric's 0..1 score from its value ``x``: the absolute curve or the cohort percentile."""
-    zero, one = _num(0.0), _num(1.0)
-    if mode == "relative":
-        cohort = "PARTITION BY u.cohort, x.date"
-        return (f"CASE WHEN count(*) OVER ({cohort}) > 1 THEN "
-                f"CAST(rank() OVER ({cohort} ORDER BY {x}) - 1 AS DOUBLE) / "
-                f"CAST(count(*) OVER ({cohort}) - 1 AS DOUBLE) ELSE {_num(0.5)} END")
-    if m.kind in ("count", "days_active"):
-        return f"{one} - pow({_num(0.5)}, greatest({x}, {zero}) / {_num(m.half)})"  # type: ignore[arg-type]
-    if m.kind == "level":
-        return x
-    return f"least(greatest({x} / {_num(m.target)}, {zero}), {one})"  # type: ignore[arg-type]
-
-
-def scoring_sql(config: ScoringConfig, used: list[MetricSpec], *, daily: str, universe: str,
-                targets: str, grid_reps: str, day0: np.datetime64, last: np.datetime64,
-                ranks: tuple[bool, bool] = (True, True), details: bool = False,
-                timestamps: bool = False, shown_id: str = "rep_id") -> str:
-    """The SELECT that scores ``targets``, generated from ``config``.
-
-    Parameters
-    ----------
-    config : ScoringConfig
-        Window, mode and every metric's settings.
-    used : list of MetricSpec
-        The metrics present in the data (their pillar's weights renormalise over them).
-    daily, universe, targets, grid_reps : str
-        Relations: ``daily`` (:func:`pivot_sql`) holds per rep (integer position) and day each
-        metric's total or level and ``active``; ``universe(rep, rep_id, industry, team,
-        cohort)`` every rep; ``targets(rep, date, ord)`` the rows to score; ``grid_reps(rep)``
-        the reps to carry sums for.
-    day0, last : datetime64
-        The span of the grid: the first target day minus the window, and the last target day.
-    ranks : (bool, bool)
-        Whether the reps have an industry and a team column (else the rank is NULL).
-    details : bool
-        Also each metric's ``<metric>_value`` and ``<metric>_score``.
-    timestamps : bool
-        ``date`` as a timestamp (as pandas writes dates to Parquet), not a ``DATE``.
-    shown_id : str
-        The column of ``universe`` written as ``rep_id`` (e.g. a pseudonym).
-
-    Returns
-    -------
-    str
-        ``SELECT rep_id, date, brand, ..., team_rank_pct`` ordered by rep and date.
-    """
-    w = config.window_days
-    cols = _Columns.of(used)
-    zero = _num(0.0)
-
-    picked = [f"{count_column(m)} AS {c}" for m, c in cols.counts.items()]
-    picked += [f"{level_column(m)} AS {c}" for m, c in cols.levels.items()]
-    if cols.active:
-        picked.append("active")
-    span = f"date BETWEEN {_day(day0)} AND {_day(last)}"
-    if cols.levels:  # a level holds from its last observation, however early
-        seen = " OR ".join(f"{level_column(m)} IS NOT NULL" for m in cols.levels)
-        span = f"({span}) OR (date < {_day(day0)} AND ({seen}))"
-    ctes = [f"d AS (SELECT rep, date{''.join(', ' + c for c in picked)} FROM {daily} "
-            f"WHERE {span})"]
-    if cols.levels:
-        carry = ", ".join(f"arg_max({c}, date) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                          for c in cols.levels.values())
-        ctes.append(f"carry AS (SELECT rep, {carry} FROM d WHERE date < {_day(day0)} "
-                    "GROUP BY rep)")
-    ctes.append(f"grid AS (SELECT r.rep, CAST(g.d AS DATE) AS date FROM {grid_reps} r, "
-                f"generate_series({_day(day0)}, {_day(last)}, INTERVAL 1 DAY) AS g(d))")
-    running = [f"sum(coalesce(d.{c}, {zero})) OVER w AS {c}" for c in cols.counts.values()]
-    if cols.active:
-        running.append(f"sum(CASE WHEN d.active THEN {_num(1.0)} ELSE {zero} END) OVER w "
-                       "AS n_active")
-    running += [f"last_value(CASE WHEN g.date = {_day(day0)} THEN coalesce(d.{c}, carry.{c}) "
-                f"ELSE d.{c} END IGNORE NULLS) OVER w AS {c}" for c in cols.levels.values()]
-    joins = "LEFT JOIN d ON d.rep = g.rep AND d.date = g.date"
-    if cols.levels:
-        joins += " LEFT JOIN carry ON carry.rep = g.rep"
-    ctes.append(f"cum AS (SELECT g.rep, g.date{''.join(', ' + r for r in running)} "
-                f"FROM grid g {joins} WINDOW w AS (PARTITION BY g.rep ORDER BY g.date "
-                "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))")
-    trailing = [f"{c} - lag({c}, {w}, {zero}) OVER w2 AS {c}"
-                for c in [*cols.counts.values(), *(["n_active"] if cols.active else [])]]
-    trailing += list(cols.levels.values())
-    ctes.append(f"win AS (SELECT rep, date{''.join(', ' + t for t in trailing)} FROM cum "
-                "WINDOW w2 AS (PARTITION BY rep ORDER BY date))")
-
-    values = [f"{_value_sql(m, cols)} AS x{k}" for k, m in enumerate(used)]
-    ctes.append(f"x AS (SELECT t.rep, t.date, t.ord{''.join(', ' + v for v in values)} "
-                f"FROM {targets} t JOIN win ON win.rep = t.rep AND win.date = t.date)")
-    scores = [f"{_score_sql(m, f'x.x{k}', config.mode)} AS s{k}" for k, m in enumerate(used)]
-    ctes.append(f"s AS (SELECT x.*{''.join(', ' + s for s in scores)} FROM x "
-                f"JOIN {universe} u ON u.rep = x.rep)")
-
-    pillars = []
-    for p in PILLARS:
-        terms, den = [], 0.0
-        for k, m in enumerate(used):
-            if m.pillar == p:
-                terms.append(f"{_num(m.weight)} * s{k}")
-                den += m.weight
-        total = terms[0]
-        for term in terms[1:]:          # left to right, as the pandas engine adds them
-            total = f"({total} + {term})"
-        pillars.append(f"{_num(25.0)} * {total} / {_num(den)} AS {p}")
-    extra = [f"x{k} AS {_ident(m.name + '_value')}, s{k} AS {_ident(m.name + '_score')}"
-             for k, m in enumerate(used)] if details else []
-    ctes.append(f"p AS (SELECT rep, date, ord, {', '.join(pillars)}"
-                f"{''.join(', ' + e for e in extra)} FROM s)")
-    ctes.append("q AS (SELECT p.*, ((brand + people) + insights) + relationships AS ssi FROM p)")
-
-    rank_cols = []
-    for (col, name), has in zip(RANKS, ranks, strict=True):
-        if has:
-            group = f"PARTITION BY u.{col}, q.date"
-            rank_cols.append(
-                f"CASE WHEN u.{col} IS NULL THEN NULL ELSE {_num(100.0)} * "
-                f"CAST(count(*) OVER ({group} ORDER BY q.ssi DESC RANGE BETWEEN UNBOUNDED "
-                f"PRECEDING AND CURRENT ROW) AS DOUBLE) / CAST(count(*) OVER ({group}) AS DOUBLE)"
-                f" END AS {name}")
-        else:
-            rank_cols.append(f"CAST(NULL AS DOUBLE) AS {name}")
-    detail_names = "".join(f", q.{_ident(m.name + s)}" for m in used if details
-                           for s in ("_value", "_score"))
-    date = "CAST(q.date AS TIMESTAMP_NS) AS date" if timestamps else "q.date"
-    select = (f"SELECT u.{_ident(shown_id)} AS rep_id, {date}, {', '.join('q.' + p for p in PILLARS)}, q.ssi, "
-              f"{', '.join(rank_cols)}{detail_names} FROM q JOIN {universe} u ON u.rep = q.rep "
-              "ORDER BY q.rep, q.date, q.ord")
-    return "WITH " + ",\n".join(ctes) + "\n" + select
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_text, _num, _day, _ident = DUCKDB.text, DUCKDB.num, DUCKDB.day, DUCKDB.ident
+"""DuckDB's literals and quoting (:class:`~ssi_analysis.scoring.sql.Dialect`)."""
 
 
 # ------------------------------------------------------------------ connections
@@ -383,16 +151,14 @@ def _execute(con, sql: str, bar: Progress | None):
 
 
 # ------------------------------------------------------------------ in memory
-def _universe(con, universe: pd.Index, rep_info: pd.DataFrame, config: ScoringConfig,
-              notes: list[str]) -> tuple[bool, bool]:
+def _universe(con, universe: pd.Index, labels: RepLabels) -> tuple[bool, bool]:
     """Register ``universe(rep, rep_id, industry, team, cohort)``: every rep by its position,
-    with the labels the pandas engine groups by. Returns whether industry and team exist."""
-    cohort = (_cohort_labels(universe, rep_info, config, notes).to_numpy(dtype=object)
-              if config.mode == "relative" else np.full(len(universe), "all", dtype=object))
-    labels = _rank_labels(universe, rep_info, notes)
+    with the labels every engine groups by. Returns whether industry and team exist."""
+    cohort = (labels.cohort.to_numpy(dtype=object) if labels.cohort is not None
+              else np.full(len(universe), "all", dtype=object))
     frame = pd.DataFrame({"rep": np.arange(len(universe), dtype=np.int64),
                           "rep_id": universe.to_numpy(dtype=object), "cohort": cohort})
-    for (col, _), label in zip(RANKS, labels, strict=True):
+    for (col, _), label in zip(RANKS, labels.ranks, strict=True):
         frame[col] = (label.to_numpy(dtype=object) if label is not None
                       else np.full(len(frame), None, dtype=object))
     con.register("universe_frame", frame)
@@ -401,45 +167,41 @@ def _universe(con, universe: pd.Index, rep_info: pd.DataFrame, config: ScoringCo
                 "CAST(team AS VARCHAR) AS team, CAST(cohort AS VARCHAR) AS cohort "
                 "FROM universe_frame")
     con.unregister("universe_frame")
-    return labels[0] is not None, labels[1] is not None
+    return labels.ranks[0] is not None, labels.ranks[1] is not None
 
 
-def _score_setup(setup: _Setup, *, details: bool = False) -> pd.DataFrame:
-    """``score(..., engine="duckdb")``: the prepared inputs scored in SQL."""
+def score_prepared(prepared: Prepared, *, details: bool = False) -> pd.DataFrame:
+    """``score(..., engine="duckdb")``: the prepared inputs scored in SQL (the scores table)."""
     con = connect()
     try:
-        out = _score_frames(con, setup, details)
+        return _score_frames(con, prepared, details)
     finally:
         con.close()
-    out.attrs["notes"] = setup.notes
-    return out
 
 
-def _score_frames(con, setup: _Setup, details: bool) -> pd.DataFrame:
-    act = setup.act
-    rep = setup.universe.get_indexer(setup.rep_text).astype(np.int64)[setup.rep_raw]
+def _score_frames(con, p: Prepared, details: bool) -> pd.DataFrame:
+    spec, act = p.spec, p.act
     con.register("act_frame", pd.DataFrame({
-        "rep": rep, "date": act["date"].to_numpy(), "mi": setup.metric_codes.astype(np.int64),
-        "value": act["value"].to_numpy(dtype=float)}))
-    codes = {m: i for i, m in enumerate(setup.metric_names) if isinstance(m, str)}
-    counts, levels, active = _Columns.inputs(setup.used)
-    others = [i for i, m in enumerate(setup.metric_names) if m not in LEVEL_METRICS]
+        "rep": p.activity_reps(), "date": act["date"].to_numpy(),
+        "mi": p.metric_codes.astype(np.int64), "value": act["value"].to_numpy(dtype=float)}))
+    codes = {m: i for i, m in enumerate(p.metric_names) if isinstance(m, str)}
+    active = set(spec.active_from)
     con.execute("CREATE TEMP TABLE daily AS " + pivot_sql(
         "(SELECT rep, CAST(date AS DATE) AS date, mi, value FROM act_frame)", codes,
-        counts=counts, levels=levels, active_codes=others if active else None))
-    notes = setup.notes
-    ranks = _universe(con, setup.universe, setup.rep_info, setup.config, notes)
-    t_day = setup.t_day
+        counts=spec.counts, levels=spec.levels,
+        active_codes=[codes[m] for m in sorted(active & set(codes))]
+        if spec.needs_active else None))
+    ranks = _universe(con, p.universe, p.labels)
+    t_day = p.t_day
     con.register("target_frame", pd.DataFrame({
-        "rep": setup.t_rep.astype(np.int64), "date": t_day.astype("datetime64[ns]"),
+        "rep": p.t_rep.astype(np.int64), "date": t_day.astype("datetime64[ns]"),
         "ord": np.arange(len(t_day), dtype=np.int64)}))
     con.execute("CREATE TEMP VIEW targets AS SELECT rep, CAST(date AS DATE) AS date, ord "
                 "FROM target_frame")
-    w = setup.config.window_days
-    day0 = t_day.min() - np.timedelta64(w - 1, "D")
-    sql = scoring_sql(setup.config, setup.used, daily="daily", universe="universe",
-                      targets="targets", grid_reps="(SELECT DISTINCT rep FROM targets)",
-                      day0=day0, last=t_day.max(), ranks=ranks, details=details)
+    day0 = t_day.min() - np.timedelta64(spec.window - 1, "D")
+    sql = scoring_sql(spec, daily="daily", universe="universe", targets="targets",
+                      grid_reps="(SELECT DISTINCT rep FROM targets)", day0=day0,
+                      last=t_day.max(), ranks=ranks, details=details)
     return _as_pandas_output(con.execute(sql).df())
 
 
@@ -463,7 +225,7 @@ class ParquetScores:
     notes: list[str] = field(default_factory=list)
     out: Path | None = None
     rejects_path: Path | None = None
-    scores: pd.DataFrame | None = None
+    scores: Scores | None = None
     first_date: pd.Timestamp | None = None
     """The first and last dates of the activity used (``None`` when none is)."""
     last_date: pd.Timestamp | None = None
@@ -890,8 +652,8 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
     # every rep, as integer positions; their industry, team and cohort labels
     universe_ids = pd.Index(pd.unique(reps["rep_id"].astype(str))).sort_values()
     rep_info = reps.assign(rep_id=reps["rep_id"].astype(str)).set_index("rep_id")
-    label_notes: list[str] = []
-    ranks = _universe(con, universe_ids, rep_info, config, label_notes)
+    labels = rep_labels(universe_ids, rep_info, config)
+    ranks = _universe(con, universe_ids, labels)
 
     # 1. the rejected rows, and their reasons
     warnings, rep_fix = _check_rows(con, bar, folder, source, files, shown, columns,
@@ -916,20 +678,17 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
 
     # 3. the scores
     bar.step("scoring")
-    score_notes: list[str] = []
-    used = _used_metrics(present, n_used > 0, config, score_notes)
+    spec = ScoringSpec.build(config, present=present, any_rows=n_used > 0)
+    score_notes = [*spec.notes, *labels.notes]
     dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
         pd.Series([], dtype="datetime64[ns]")
-    days = _target_days(dates, asof=asof, daily=daily)
-    score_notes += label_notes
-    con.execute(f"""CREATE TEMP VIEW targets AS SELECT u.rep, CAST(g.d AS DATE) AS date, 0 AS ord
-        FROM universe u, generate_series({_day(days[0])}, {_day(days[-1])}, INTERVAL 1 DAY)
-        AS g(d)""")
-    w = config.window_days
-    sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
-                      grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
-                      last=days[-1], ranks=ranks,
-                      timestamps=out is not None and out.suffix.lower() != ".csv")
+    days = target_days(dates, asof=asof, daily=daily)
+    con.execute(f"""CREATE TEMP VIEW targets AS SELECT u.rep, g.d AS date, 0 AS ord
+        FROM universe u CROSS JOIN {DUCKDB.days(_day(days[0]), _day(days[-1]))} g""")
+    span = {"daily": "daily", "universe": "universe", "targets": "targets",
+            "grid_reps": "universe", "day0": days[0] - np.timedelta64(spec.window - 1, "D"),
+            "last": days[-1], "ranks": ranks}
+    sql = scoring_sql(spec, **span, timestamps=out is not None and out.suffix.lower() != ".csv")
     n_scores = len(universe_ids) * len(days)
     result = ParquetScores(quality, n_scores, len(universe_ids), score_notes,
                            first_date=pd.Timestamp(first) if n_used else None,
@@ -948,14 +707,11 @@ def _score_parquet(con, bar: Progress, config: ScoringConfig, folder: Path, reps
         con.unregister("shown_frame")
         con.execute("CREATE OR REPLACE TEMP TABLE universe AS SELECT u.*, s.shown FROM universe u "
                     "JOIN shown_ids s USING (rep)")
-        sql = scoring_sql(config, used, daily="daily", universe="universe", targets="targets",
-                          grid_reps="universe", day0=days[0] - np.timedelta64(w - 1, "D"),
-                          last=days[-1], ranks=ranks,
-                          timestamps=out is not None and not csv, shown_id="shown")
+        sql = scoring_sql(spec, **span, timestamps=out is not None and not csv,
+                          shown_id="shown")
     if out is None:
-        scores = _as_pandas_output(_run(con, sql, bar).df())
-        scores.attrs["notes"] = score_notes
-        result.scores = scores
+        result.scores = Scores(_as_pandas_output(_run(con, sql, bar).df()),
+                               notes=tuple(score_notes), config=config)
         return result
     fmt = "FORMAT csv, HEADER true" if csv else "FORMAT parquet"
     result.out = _copy(con, sql, out, fmt, bar)

@@ -3,8 +3,10 @@
 :func:`build_report` runs the whole pipeline — validate -> score -> analyse -> figures -> PDF:
 
 1. :func:`prepare` loads and validates the data folder (a fatal input problem stops here,
-   before any file is written), scores, analyses, and writes ``results.json``, the analysis
-   tables (CSV) and the figures (PNG and SVG) into a working folder;
+   before any file is written), scores the activity once (every rep, every day: the panel,
+   the analysis, the benchmarks and the trends all read these scores), analyses, and writes
+   ``results.json``, the analysis tables (CSV) and the figures (PNG and SVG) into a working
+   folder;
 2. :func:`render` executes the parameterised report notebook (``04-report.ipynb``, shipped in
    this package and linked from ``notebooks/``) with papermill, exports it without code cells
    through nbconvert's HTML exporter, and lays the HTML out as A4 pages with WeasyPrint and the
@@ -42,6 +44,7 @@ from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
 from ..outputs import publish, refuse_overwriting_inputs, write_bytes
+from ..panel import check_panel_inputs
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
 from ..scoring import score
@@ -92,28 +95,26 @@ def report_date() -> _dt.datetime:
 
 
 # ------------------------------------------------------------------ step 1: numbers and figures
-def _extras(bundle, scores: pd.DataFrame, config, *, ssi: str = "computed"
+def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores
             ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends
-    (of LinkedIn's snapshots with ``ssi='observed'``)."""
+    """The descriptive tables the report shows beyond the analysis: benchmarks and gaps (of
+    ``current``, each rep's scores as of the data's last day) and trends (of ``weekly``): of the
+    computed SSI, or of LinkedIn's snapshots."""
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     if "industry" in reps:
-        tables["benchmarks"] = stats.benchmarks(scores, reps, by="industry")
+        tables["benchmarks"] = stats.benchmarks(current, reps, by="industry")
         if "team" in reps:
-            tables["team_gaps"] = stats.group_gaps(scores, reps, by="team", benchmark="industry")
+            tables["team_gaps"] = stats.group_gaps(current, reps, by="team",
+                                                   benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    if ssi == "observed":
-        weekly = stats.snapshot_weeks(bundle.ssi_observed)
-    else:
-        daily = score(bundle.activity, reps, config=config, daily=True)
-        weekly = stats.weekly_scores(daily, window_days=config.window_days)
-    notes.extend(weekly.attrs.get("notes", []))
-    if weekly.empty:
+    notes.extend(weekly.notes)
+    if weekly.table.empty:
         notes.append("too few weeks with a full scoring window for a trend")
     else:
+        weekly = weekly.table
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
@@ -241,6 +242,7 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
                        rep=options.rep)
+    check_panel_inputs(bundle, ssi=choose_ssi(bundle, options.ssi)[0])  # before any scoring
     return Inputs(scoring, settings, industry, bundle)
 
 
@@ -261,12 +263,20 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
     ssi, chosen = choose_ssi(bundle, options.ssi)
-    result = analyze(bundle, config=scoring, analysis=settings, ssi=ssi, industry=industry)
-    scores = current_scores(bundle, config=scoring, ssi=ssi)
+    if ssi == "observed":          # LinkedIn's numbers throughout: nothing is scored
+        result = analyze(bundle, config=scoring, analysis=settings, ssi=ssi,
+                         industry=industry)
+        scores = current_scores(bundle, ssi=ssi)
+        weekly = stats.snapshot_weeks(bundle.ssi_observed)
+    else:
+        daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # the one scoring
+        result = analyze(bundle, scores=daily, analysis=settings, ssi=ssi, industry=industry)
+        scores = daily.on()        # every rep as of the last activity date
+        weekly = stats.weekly_scores(daily)
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
-    extras, notes = _extras(bundle, scores, scoring, ssi=ssi)
+    extras, notes = _extras(bundle, scores, weekly)
     if chosen:
         notes.insert(0, chosen)
     result.extra_tables.update(extras)

@@ -26,7 +26,7 @@ Examples
 >>> from ssi_analysis import load_data, example_data_dir
 >>> b = load_data(example_data_dir())
 >>> pairs = pair_scores(b.activity, b.reps, b.ssi_observed)
->>> list(pairs.columns[:4])
+>>> list(pairs.table.columns[:4])
 ['rep_id', 'date', 'ssi_observed', 'ssi_computed']
 >>> res = agreement(pairs, n_resamples=100)
 >>> res[["measure", "statistic"]].head(5).values.tolist()
@@ -50,6 +50,7 @@ from scipy import stats as sps
 from ..config import PILLARS, ScoringConfig, default_config
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
 from ..scoring import count_curve, rate_curve, score
+from ..tables import NotedTable, table_of
 from ._common import CONFIDENCE, bootstrap_ci, not_estimable, p_adjust, results_table
 
 MEASURES: tuple[str, ...] = ("ssi", *PILLARS)
@@ -68,8 +69,18 @@ COLUMNS: list[str] = ["measure", "statistic", "n", "estimate", "ci_low", "ci_hig
 
 
 # ------------------------------------------------------------------ pairing
+@dataclass(frozen=True, eq=False, repr=False)
+class ScorePairs(NotedTable):
+    """LinkedIn's snapshots beside the computed scores (:func:`pair_scores`): ``.table`` and
+    ``.notes`` (which snapshots were left out)."""
+
+    def describe_table(self) -> str:
+        n_reps = self.table["rep_id"].nunique() if len(self.table) else 0
+        return f"{len(self.table)} snapshots of {n_reps} reps"
+
+
 def pair_scores(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.DataFrame, *,
-                config: ScoringConfig | None = None, full_window: bool = True) -> pd.DataFrame:
+                config: ScoringConfig | None = None, full_window: bool = True) -> ScorePairs:
     """LinkedIn's snapshots beside the scores computed for the same reps and dates.
 
     Parameters
@@ -87,9 +98,9 @@ def pair_scores(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.
 
     Returns
     -------
-    DataFrame
-        ``rep_id, date`` then ``<measure>_observed, <measure>_computed`` for each measure, one
-        row per snapshot, sorted by rep and date; ``.attrs["notes"]`` says what was left out.
+    ScorePairs
+        ``.table``: ``rep_id, date`` then ``<measure>_observed, <measure>_computed`` for each
+        measure, one row per snapshot, sorted by rep and date; ``.notes``: what was left out.
     """
     config = config or default_config()
     missing = [c for c in ("rep_id", "date", *MEASURES) if c not in observed]
@@ -117,15 +128,12 @@ def pair_scores(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.
     obs = obs[keep].sort_values(["rep_id", "date"], kind="stable").reset_index(drop=True)
     cols = ["rep_id", "date"] + [f"{m}_{w}" for m in MEASURES for w in ("observed", "computed")]
     if obs.empty:
-        out = pd.DataFrame(columns=cols)
-        out.attrs["notes"] = notes + ["no snapshot left to compare"]
-        return out
-    computed = score(activity, reps, config=config, at=obs[["rep_id", "date"]])
+        return ScorePairs(pd.DataFrame(columns=cols),
+                          notes=(*notes, "no snapshot left to compare"))
+    computed = score(activity, reps, config=config, at=obs[["rep_id", "date"]]).table
     computed = computed.drop_duplicates(["rep_id", "date"])[["rep_id", "date", *MEASURES]]
     out = obs.merge(computed, on=["rep_id", "date"], suffixes=("_observed", "_computed"))
-    out = out[cols]
-    out.attrs["notes"] = notes
-    return out
+    return ScorePairs(out[cols], notes=tuple(notes))
 
 
 # ------------------------------------------------------------------ the statistics
@@ -305,7 +313,7 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
     return rows
 
 
-def agreement(pairs: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
+def agreement(pairs: ScorePairs | pd.DataFrame, *, measures: Sequence[str] = MEASURES,
               observed: str = "{}_observed", computed: str = "{}_computed",
               cluster: str | None = "rep_id", confidence: float = CONFIDENCE,
               loa: float = 0.95, n_resamples: int = 2000, seed: int = 0,
@@ -314,7 +322,7 @@ def agreement(pairs: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
 
     Parameters
     ----------
-    pairs : DataFrame
+    pairs : ScorePairs or DataFrame
         One row per snapshot, e.g. from :func:`pair_scores`.
     measures : sequence of str
         Measures to compare (default: ``ssi`` and the four pillars).
@@ -373,6 +381,7 @@ def agreement(pairs: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
     >>> bool(res.loc["loa_low", "estimate"] < 2 < res.loc["loa_high", "estimate"])
     True
     """
+    pairs = table_of(pairs)
     if not 0 < confidence < 1 or not 0 < loa < 1:
         raise SSIConfigError("confidence and loa must be between 0 and 1")
     rows = []
@@ -495,7 +504,7 @@ def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.Da
         raise SSIConfigError(f"by must be 'pillar' or 'metric', got {by!r}")
     if not 0 <= holdout < 1:
         raise SSIConfigError(f"holdout must be at least 0 and below 1, got {holdout}")
-    pairs = pair_scores(activity, reps, observed, config=config, full_window=full_window)
+    pairs = pair_scores(activity, reps, observed, config=config, full_window=full_window).table
     rep_ids = np.array(sorted(pairs["rep_id"].unique()), dtype=object)
     if len(rep_ids) < 3:
         raise SSIDataError(f"only {len(rep_ids)} rep(s) have snapshots to calibrate on",
@@ -510,7 +519,8 @@ def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.Da
     fit_pairs = pairs[~pairs["rep_id"].isin(check_reps)].reset_index(drop=True)
     check_pairs = pairs[pairs["rep_id"].isin(check_reps)] if check_reps else pairs
 
-    det = score(activity, reps, config=config, at=fit_pairs[["rep_id", "date"]], details=True)
+    det = score(activity, reps, config=config, at=fit_pairs[["rep_id", "date"]],
+                details=True).table
     det = fit_pairs[["rep_id", "date"]].merge(
         det.drop_duplicates(["rep_id", "date"]), on=["rep_id", "date"], how="left")
     used = [m for m in config.metrics if f"{m.name}_value" in det and m.weight > 0]
@@ -579,7 +589,7 @@ def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.Da
                                          "before", "after", "multiplier"])
     check_obs = observed[observed["rep_id"].isin(set(check_pairs["rep_id"]))]
     after_pairs = pair_scores(activity, reps, check_obs, config=new_config,
-                              full_window=full_window)
+                              full_window=full_window).table
     after_pairs = after_pairs.merge(check_pairs[["rep_id", "date"]], on=["rep_id", "date"])
     return Calibration(
         config=new_config, parameters=params,

@@ -78,6 +78,7 @@ from statsmodels.stats.oneway import anova_oneway, confint_noncentrality
 from ..config import PILLARS
 from ..errors import SSIConfigError, SSIInputError
 from ..scoring import top_pct
+from ..tables import table_of
 from ._bootstrap import (
     SortedOnce,
     bootstrap_intervals,
@@ -237,8 +238,8 @@ def attach_groups(data: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: s
 
     Parameters
     ----------
-    data : DataFrame
-        Anything with ``rep_id`` (scores, a daily or weekly series).
+    data : DataFrame, Scores or WeeklyScores
+        Anything with ``rep_id`` (scores, a daily or weekly series; a result's ``.table``).
     reps : DataFrame, optional
         The reps table; not needed when ``data`` already has the ``by`` column.
     by : str
@@ -259,6 +260,7 @@ def attach_groups(data: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: s
     >>> attach_groups(s, r)["group"].tolist()
     ['X', 'unknown', 'X']
     """
+    data = table_of(data)
     if missing not in MISSING_MODES:
         raise SSIConfigError(f"missing must be 'unknown' or 'exclude', got {missing!r}")
     if "rep_id" not in data:
@@ -311,6 +313,7 @@ def _check_scores(scores: pd.DataFrame, pillars: Sequence[str]) -> None:
 
 def _prepare(scores: pd.DataFrame, reps: pd.DataFrame | None, pillars: Sequence[str] | None,
              cfg: ComparisonSettings) -> tuple[pd.DataFrame, list[str], int]:
+    scores = table_of(scores)
     pillars = list(OUTCOMES if pillars is None else pillars)
     _check_scores(scores, pillars)
     frame = attach_groups(scores, reps, by=cfg.by, missing=cfg.missing)

@@ -34,6 +34,7 @@ import statsmodels.api as sm
 from ..config import PILLARS
 from ..errors import SSIDataError, SSIInputError
 from ._common import CONFIDENCE, not_estimable, p_adjust, results_table
+from .trends import WeeklyScores
 
 MEASURES: tuple[str, ...] = ("ssi", *PILLARS)
 RANKS: tuple[str, ...] = ("industry_rank", "network_rank")
@@ -203,10 +204,11 @@ def latest_snapshots(observed: pd.DataFrame, *, asof: object = None) -> pd.DataF
 
 
 def snapshot_weeks(observed: pd.DataFrame, *, columns: tuple[str, ...] = MEASURES
-                   ) -> pd.DataFrame:
+                   ) -> WeeklyScores:
     """A team's snapshots per rep and ISO week: the week's last snapshot.
 
-    The shape of :func:`ssi_analysis.stats.weekly_scores` (``rep_id, week, week_start,
+    A :class:`~ssi_analysis.stats.trends.WeeklyScores` as
+    :func:`ssi_analysis.stats.weekly_scores` gives (``.table``: ``rep_id, week, week_start,
     week_end, n_days`` and the scores; ``n_days`` here counts the week's snapshots), so the
     trend, change and leaderboard functions take LinkedIn's weekly numbers as they take
     computed ones.
@@ -214,7 +216,7 @@ def snapshot_weeks(observed: pd.DataFrame, *, columns: tuple[str, ...] = MEASURE
     >>> obs = pd.DataFrame({"rep_id": "a", "ssi": [40.0, 41.0, 45.0], "brand": 10.0,
     ...                     "people": 10.0, "insights": 10.0, "relationships": 10.0,
     ...                     "date": pd.to_datetime(["2026-05-04", "2026-05-06", "2026-05-11"])})
-    >>> snapshot_weeks(obs)[["week", "n_days", "ssi"]].values.tolist()
+    >>> snapshot_weeks(obs).table[["week", "n_days", "ssi"]].values.tolist()
     [['2026-W19', 2, 41.0], ['2026-W20', 1, 45.0]]
     """
     d = observed[["rep_id", "date", *columns]].copy()
@@ -228,9 +230,9 @@ def snapshot_weeks(observed: pd.DataFrame, *, columns: tuple[str, ...] = MEASURE
     out["week"] = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
     out["week_end"] = out["week_start"] + pd.Timedelta(days=6)
     out = out[["rep_id", "week", "week_start", "week_end", "n_days", *columns]]
-    out.attrs["notes"] = ["LinkedIn's reported SSI: each rep's last snapshot of each week"]
-    out.attrs["value"] = "last"
-    return out.reset_index(drop=True)
+    return WeeklyScores(out.reset_index(drop=True), value="last",
+                        notes=("LinkedIn's reported SSI: each rep's last snapshot of each "
+                               "week",))
 
 
 __all__ = ["HISTORY_COLUMNS", "TREND_COLUMNS", "latest_snapshots", "member_history",

@@ -13,7 +13,7 @@ Only comparable weeks
     so scores climb only because the window is filling. :func:`weekly_scores` therefore keeps
     a week only if **every day** of it has a full window (its Monday is at least
     ``window_days − 1`` days after the first date of the series) and it is **complete** (all
-    seven days present for the rep). The weeks dropped are counted in ``.attrs["notes"]``.
+    seven days present for the rep). The weeks dropped are counted in the result's ``.notes``.
 
 Groups
     A team's (industry's) weekly SSI is the **mean** of its reps' — LinkedIn's benchmarks are
@@ -25,7 +25,7 @@ Examples
 >>> import ssi_analysis as ssi
 >>> b = ssi.load_data(ssi.example_data_dir())
 >>> daily = ssi.score(b.activity, b.reps, daily=True)
->>> w = weekly_scores(daily)
+>>> w = weekly_scores(daily).table
 >>> w.week.iloc[0], w.week.iloc[-1], w.rep_id.nunique()
 ('2026-W15', '2026-W26', 300)
 """
@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..config import default_config
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
+from ..scoring.scores import check_one_row_per_rep_and_date
+from ..tables import NotedTable, table_of
 from ._bootstrap import (
     SortedOnce,
     bootstrap_intervals,
@@ -67,27 +70,43 @@ _DAY = pd.Timedelta(days=1)
 
 
 # ------------------------------------------------------------------ weekly values
-def weekly_scores(daily: pd.DataFrame, *, value: str = "last", window_days: int | None = None,
-                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False, repr=False)
+class WeeklyScores(NotedTable):
+    """Weekly scores (:func:`weekly_scores`): ``.table``, ``.notes`` (the weeks left out) and
+    ``.value`` (``last`` or ``mean``)."""
+
+    value: str = "last"
+
+    def describe_table(self) -> str:
+        t = self.table
+        if t.empty:
+            return "no complete week"
+        return (f"{t['rep_id'].nunique()} reps, {t['week'].nunique()} weeks ({t['week'].min()} "
+                f"to {t['week'].max()}), each rep's {self.value} score of the week")
+
+
+def weekly_scores(daily: NotedTable | pd.DataFrame, *, value: str = "last", window_days: int | None = None,
+                  columns: Sequence[str] | None = None) -> WeeklyScores:
     """Weekly scores per rep from the daily series, full-window complete ISO weeks only.
 
     Parameters
     ----------
-    daily : DataFrame
+    daily : Scores or DataFrame
         ``ssi_analysis.score(..., daily=True)``: one row per rep per day.
     value : {'last', 'mean'}
         The score on the week's last day (Sunday; as LinkedIn's weekly chart) or the week's mean.
     window_days : int, optional
-        The trailing window the daily scores used; the default config's (90) by default.
+        The trailing window the daily scores used: by default the one they were scored with
+        (their ``.config``), else the default config's (90).
     columns : sequence of str, optional
         Score columns to carry; the four pillars and ``ssi`` by default.
 
     Returns
     -------
-    DataFrame
-        ``rep_id, week, week_start, week_end, n_days`` and the score columns, one row per rep
-        and ISO week (``week`` like ``2026-W15``; ``week_start`` the Monday, ``week_end`` the
-        Sunday), sorted by rep and week. ``.attrs["notes"]`` says which weeks were dropped.
+    WeeklyScores
+        ``.table``: ``rep_id, week, week_start, week_end, n_days`` and the score columns, one
+        row per rep and ISO week (``week`` like ``2026-W15``; ``week_start`` the Monday,
+        ``week_end`` the Sunday), sorted by rep and week; ``.notes``: which weeks were dropped.
 
     Raises
     ------
@@ -100,18 +119,22 @@ def weekly_scores(daily: pd.DataFrame, *, value: str = "last", window_days: int 
     >>> from ssi_analysis.simulate import simulate
     >>> t, _ = simulate(60, seed=2, days=150)
     >>> daily = score(t["activity"], t["reps"], daily=True)
-    >>> w = weekly_scores(daily)
+    >>> weekly = weekly_scores(daily)
+    >>> w = weekly.table
     >>> w.week.iloc[0], w.week.iloc[-1], w.rep_id.nunique()
     ('2026-W15', '2026-W21', 60)
-    >>> one = daily[(daily.rep_id == "R0001") & (daily.date == "2026-04-12")]
+    >>> one = daily.table[(daily.table.rep_id == "R0001") & (daily.table.date == "2026-04-12")]
     >>> bool(w.loc[(w.rep_id == "R0001") & (w.week == "2026-W15"), "ssi"].item() == one.ssi.item())
     True
-    >>> w.attrs["notes"][0]
+    >>> weekly.notes[0]
     'weeks before 2026-04-06 left out: the 90-day window was still filling (the series starts 2026-01-01)'
     """
     if value not in WEEKLY_VALUES:
         raise SSIConfigError(f"value must be 'last' or 'mean', got {value!r}")
-    window = default_config().window_days if window_days is None else window_days
+    scored_with = getattr(daily, "config", None)
+    daily = table_of(daily)
+    window = ((scored_with or default_config()).window_days if window_days is None
+              else window_days)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise SSIConfigError(f"window_days must be a whole number of days >= 1, got {window!r}")
     columns = list(OUTCOMES if columns is None else columns)
@@ -122,12 +145,8 @@ def weekly_scores(daily: pd.DataFrame, *, value: str = "last", window_days: int 
     d = daily[["rep_id", "date", *columns]].copy()
     d["rep_id"] = d["rep_id"].astype(str)
     d["date"] = pd.to_datetime(d["date"]).dt.normalize()
-    dup = d.duplicated(["rep_id", "date"])
-    if dup.any():
-        r = d.loc[dup].iloc[0]
-        raise SSIInputError(f"the daily scores have several rows for rep '{r.rep_id}' on "
-                            f"{r.date:%Y-%m-%d}", column="date",
-                            fix="pass one row per rep per day (score(..., daily=True))")
+    check_one_row_per_rep_and_date(d, what="the daily scores",
+                                   fix="pass one row per rep per day (score(..., daily=True))")
     if d.empty:
         raise SSIDataError("the daily scores are empty")
     start, end = d["date"].min(), d["date"].max()
@@ -165,9 +184,7 @@ def weekly_scores(daily: pd.DataFrame, *, value: str = "last", window_days: int 
     out["week_end"] = out["week_start"] + 6 * _DAY
     out["n_days"] = 7
     out = out[["rep_id", "week", "week_start", "week_end", "n_days", *columns]]
-    out.attrs["notes"] = notes
-    out.attrs["value"] = value
-    return out
+    return WeeklyScores(out, notes=tuple(notes), value=value)
 
 
 def _check_weekly(weekly: pd.DataFrame, value: str) -> None:
@@ -195,6 +212,7 @@ def weekly_changes(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 1) ->
       week  previous  change
     0   W2      30.0     2.5
     """
+    weekly = table_of(weekly)
     _check_weekly(weekly, value)
     if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
         raise SSIConfigError(f"lag must be a whole number of weeks >= 1, got {lag!r}")
@@ -339,9 +357,7 @@ def change_distribution(weekly: pd.DataFrame, *, value: str = "ssi", lag: int = 
             lo = hi = float("nan")
             ci_method = "not computed (n_resamples = 0)"
         rows.append({**row, "ci_low": lo, "ci_high": hi, "ci_method": ci_method})
-    out = results_table(rows, DISTRIBUTION_COLUMNS)
-    out.attrs["lag"] = lag
-    return out
+    return results_table(rows, DISTRIBUTION_COLUMNS)
 
 
 # ------------------------------------------------------------------ groups
@@ -431,6 +447,7 @@ def ssi_trend(weekly: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: str
     1       Manufacturing  23      0.04   -0.66     0.75   2026-W17  2026-W21
     2            Software  18     -0.17   -1.35     1.01   2026-W17  2026-W21
     """
+    weekly = table_of(weekly)
     _check_weekly(weekly, value)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise SSIConfigError(f"weeks must be a whole number >= 1, got {weeks!r}")
@@ -495,6 +512,7 @@ def leaderboard(weekly: pd.DataFrame, reps: pd.DataFrame | None = None, *, by: s
     1     2   T03  23  2026-W21      33.5      33.3     0.2
     2     3   T02  19  2026-W21      33.1      33.5    -0.4
     """
+    weekly = table_of(weekly)
     _check_weekly(weekly, value)
     end = _resolve_week(weekly, week)
     prev_start = end - pd.Timedelta(weeks=1)

@@ -1,0 +1,91 @@
+"""The package's import graph: no circle, and engines that share only the scoring spec.
+
+Read from the source with :mod:`ast` (every import, also those inside functions), so an import
+made lazily to avoid a circle at run time still counts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ssi_analysis
+
+PACKAGE = Path(ssi_analysis.__file__).parent
+ENGINES = ("ssi_analysis.scoring.frame", "ssi_analysis.engines.duckdb")
+"""The code that computes scores: the pandas engine and the DuckDB engine."""
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    out = {}
+    for f in PACKAGE.rglob("*.py"):
+        parts = list(f.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        out[".".join(parts[:-1] if is_pkg else parts)] = (f, is_pkg)
+    return out
+
+
+def _imports() -> dict[str, set[tuple[str, str]]]:
+    """Each module's imports inside the package: (module, name) pairs (name "" for a module)."""
+    mods = _modules()
+    out: dict[str, set[tuple[str, str]]] = {}
+    for m, (f, is_pkg) in mods.items():
+        base = m.split(".") if is_pkg else m.split(".")[:-1]
+        found = set()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {(a.name, "") for a in node.names if a.name in mods}
+            elif isinstance(node, ast.ImportFrom):
+                mod = ".".join([*base[:len(base) - node.level + 1], *filter(None, [node.module])]
+                               ) if node.level else node.module or ""
+                for a in node.names:      # "from pkg import module" imports the module
+                    found.add((f"{mod}.{a.name}", "") if f"{mod}.{a.name}" in mods
+                              else (mod, a.name))
+        out[m] = {(t, n) for t, n in found if t in mods and t != m}
+    return out
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while not comp or comp[-1] != v:
+                comp.append(stack.pop())
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in edges:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_module_imports_itself_in_a_circle():
+    edges = {m: {t for t, _ in imps} for m, imps in _imports().items()}
+    assert _cycles(edges) == []
+    # the check sees a circle when there is one
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_engines_read_the_spec_not_each_other():
+    imports = _imports()
+    for engine in ENGINES:
+        others = [t for t, _ in imports[engine] if t in ENGINES]
+        private = [(t, n) for t, n in imports[engine]
+                   if t.startswith("ssi_analysis.scoring") and n.startswith("_")]
+        assert others == [] and private == [], engine
+        assert "ssi_analysis.scoring.spec" in {t for t, _ in imports[engine]}, engine
