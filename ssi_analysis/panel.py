@@ -112,10 +112,14 @@ def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) ->
 
     Returns one row per pair, in the pairs' order (whatever their index).
     """
+    ns = "datetime64[ns]"      # one resolution on both sides (pandas may mix s, us and ns)
     obs = observed[["rep_id", "date", *SSI_COLUMNS]].rename(columns={"date": "obs_date"})
-    obs = obs.assign(rep_id=obs["rep_id"].astype(str)).sort_values("obs_date", kind="stable")
+    obs = obs.assign(rep_id=obs["rep_id"].astype(str),
+                     obs_date=pd.to_datetime(obs["obs_date"]).astype(ns)).sort_values(
+        "obs_date", kind="stable")
     left = pd.DataFrame({"rep_id": pairs["rep_id"].astype(str).to_numpy(),
-                         "date": pairs["date"].to_numpy(), "_pos": np.arange(len(pairs))})
+                         "date": pd.to_datetime(pairs["date"]).to_numpy().astype(ns),
+                         "_pos": np.arange(len(pairs))})
     merged = pd.merge_asof(left.sort_values("date", kind="stable"), obs, left_on="date",
                            right_on="obs_date", by="rep_id", direction="backward")
     stale = (merged["date"] - merged["obs_date"]).dt.days > max_age

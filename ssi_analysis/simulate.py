@@ -162,7 +162,12 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
     if n_reps < 2:
         raise ValueError("n_reps must be at least 2")
-    if days < 91:
+    tracked_days = days
+    if shape == "tracker":        # one member's files: any span (the team behind it: 91 days)
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        days = max(days, 91)
+    elif days < 91:
         raise ValueError("days must be at least 91")
     if confounding not in CONFOUNDING:
         raise ValueError(f"confounding must be one of {CONFOUNDING}, got {confounding!r}")
@@ -323,11 +328,11 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
                               "what deriving outcomes from them must give"}
     elif shape == "tracker":
         who = int(np.argsort(log_int.mean(axis=1))[n_reps // 2])   # a typical rep is the member
-        daily = np.exp(log_int[who])
+        daily = np.exp(log_int[who, :tracked_days])
         mult = {p: float(ind_mult[p][who]) for p in ind_mult}
-        tables = tracker_shape(dates, daily, mult, seed=seed)
+        tables = tracker_shape(dates[:tracked_days], daily, mult, seed=seed)
         truth = {"scenario": "tracker", "seed": seed, "start": str(start_ts.date()),
-                 "days": days, "shape": "tracker",
+                 "days": tracked_days, "shape": "tracker",
                  "tracker_shape": "one member's daily SSI page tracker files (pt-BR labels, "
                                   "semicolon-delimited, decimal comma): the older layout "
                                   "before layout_change, the newer after; text-only rows, "
