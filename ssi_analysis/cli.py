@@ -86,8 +86,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     paths = write_data_folder(tables, truth, args.out, fmt=args.format)
     if moved:
         _print(f"note: {moved}")
-    _print(f"wrote {len(paths)} files to {args.out} ({args.reps} reps, scenario "
-           f"'{args.scenario}', seed {args.seed}" + SHAPE_WORDS.get(args.shape, "") + ")")
+    who = ("one member" if args.shape == "tracker" else
+           f"{args.reps} reps, scenario '{args.scenario}'")
+    _print(f"wrote {len(paths)} files to {args.out} ({who}, seed {args.seed}"
+           + SHAPE_WORDS.get(args.shape, "") + ")")
     return EXIT_OK
 
 

@@ -25,15 +25,26 @@ from ..schemas import TABLES, normalise_name
 FORMATS = (".csv", ".parquet", ".xlsx")
 
 
-def example_data_dir() -> Path:
-    """The bundled example data folder (simulated, with known truth in ``truth.json``)."""
-    return Path(str(resources.files("ssi_analysis").joinpath("data", "example")))
+EXAMPLES = ("example", "example-tracker", "example-team")
+"""The bundled example folders, each made by ``ssi-analysis simulate`` (with known truth in its
+``truth.json``): a team's activity, outcomes and LinkedIn snapshots (``example``); one member's
+daily SSI page tracker files (``example-tracker``, ``--shape tracker``); a team's weekly SSI
+exports and outcomes, without activity (``example-team``, ``--shape team-export``)."""
+
+
+def example_data_dir(name: str = "example") -> Path:
+    """A bundled example data folder (:data:`EXAMPLES`; simulated, with known truth in
+    ``truth.json``)."""
+    if name not in EXAMPLES:
+        raise SSIInputError(f"no bundled example '{name}'", fix=f"use one of {', '.join(EXAMPLES)}")
+    return Path(str(resources.files("ssi_analysis").joinpath("data", name)))
 
 
 def resolve_data_dir(data: str | Path) -> Path:
-    """``'example'`` means the bundled example; anything else is a folder path."""
-    if str(data) == "example" and not Path("example").exists():
-        return example_data_dir()
+    """``'example'`` (and the other :data:`EXAMPLES`) means the bundled example; anything else
+    is a folder path."""
+    if str(data) in EXAMPLES and not Path(str(data)).exists():
+        return example_data_dir(str(data))
     return Path(data)
 
 
