@@ -6,9 +6,10 @@ is LinkedIn's, as the page showed it):
 - :func:`member_history`: per snapshot and measure (the SSI, each pillar, the two ranks) the
   member's value, the industry's and the network's averages beside it, the gaps, and the change
   from a week before (the latest snapshot at least 7 days earlier);
-- :func:`member_trend`: the change per week over the whole span (least squares on the snapshot
-  dates), with a confidence interval whose standard errors allow for the snapshots of one member
-  not being independent (Newey-West HAC, statsmodels);
+- :func:`member_trend`: the change per week over the whole span (a regression on the snapshot
+  dates whose errors follow each other, AR(1), fitted by maximum likelihood with statsmodels'
+  SARIMAX), with a confidence interval that allows for the snapshots of one member not being
+  independent;
 - :func:`latest_snapshots` and :func:`snapshot_weeks`: a team's snapshots as one row per rep (the
   latest) or per rep and ISO week (the week's last), the shapes of the computed scores the
   report's figures use.
@@ -42,7 +43,7 @@ HISTORY_COLUMNS = ["rep_id", "date", "measure", "value", "industry", "network", 
                    "vs_network", "change", "change_days"]
 """The columns of :func:`member_history`."""
 TREND_COLUMNS = ["measure", "n", "estimate", "ci_low", "ci_high", "p_val", "p_adj", "n_reps",
-                 "first", "last", "weeks", "ci_method", "estimable", "reason"]
+                 "first", "last", "weeks", "ar1", "ci_method", "estimable", "reason"]
 """The columns of :func:`member_trend` (``estimate``: change per week)."""
 
 
@@ -114,14 +115,18 @@ def member_history(observed: pd.DataFrame, rep_id: str | None = None, *,
 
 
 def member_trend(history: pd.DataFrame, *, confidence: float = CONFIDENCE,
-                 adjust: str = "holm", min_n: int = 6) -> pd.DataFrame:
+                 adjust: str = "holm", min_n: int = 8) -> pd.DataFrame:
     """The change per week of each measure of one member's history, with its CI.
 
-    Least squares of the value on the snapshot's date (in weeks); the snapshots of one member
-    follow each other and are not independent, so the standard errors are Newey-West's (HAC,
-    :meth:`statsmodels.regression.linear_model.OLS.fit` with ``cov_type='HAC'``, lag
-    ``floor(4 (n/100)^(2/9))``, at least 1), which allow for it. P-values adjusted across the
-    measures (``adjust``).
+    A member's snapshots follow each other: today's score is mostly yesterday's, so they are not
+    independent, and ordinary least squares (or Newey-West errors, in samples this size) would
+    give intervals far too narrow. The value is regressed on the snapshot's date (in weeks) with
+    AR(1) errors over the sequence of snapshots, by maximum likelihood
+    (:class:`statsmodels.tsa.statespace.sarimax.SARIMAX`, ``order=(1, 0, 0)``). In simulations
+    (``tests/test_member.py``) its 95% intervals cover the true slope about 93% of the time at
+    80 snapshots with errors correlated 0.6 from one to the next; where the errors are nearly a
+    random walk (``ar1`` near 1) a trend is poorly defined and the interval too narrow, and the
+    row says so. P-values are adjusted across the measures (``adjust``).
 
     Parameters
     ----------
@@ -136,7 +141,7 @@ def member_trend(history: pd.DataFrame, *, confidence: float = CONFIDENCE,
     -------
     DataFrame
         :data:`TREND_COLUMNS`, one row per measure; ``estimate`` in points (or rank
-        percentage points) per week.
+        percentage points) per week, ``ar1`` the estimated correlation of consecutive errors.
 
     Examples
     --------
@@ -173,18 +178,48 @@ def member_trend(history: pd.DataFrame, *, confidence: float = CONFIDENCE,
         if np.ptp(weeks) == 0:
             rows.append(not_estimable("every snapshot on one day", **base))
             continue
-        lags = max(1, int(np.floor(4 * (n / 100) ** (2 / 9))))
-        fit = sm.OLS(y, sm.add_constant(weeks)).fit(cov_type="HAC",
-                                                    cov_kwds={"maxlags": lags}, use_t=True)
-        lo, hi = (float(v) for v in fit.conf_int(alpha=1 - confidence)[1])
-        rows.append({**base, "estimate": float(fit.params[1]), "ci_low": lo, "ci_high": hi,
-                     "p_val": float(fit.pvalues[1]),
-                     "ci_method": f"OLS on the date, Newey-West HAC errors ({lags} lag"
-                                  f"{'s' if lags > 1 else ''}: snapshots of one member are "
-                                  "not independent)"})
+        fit = _ar1_trend(y, weeks, confidence)
+        if fit is None:
+            rows.append(not_estimable("the regression with AR(1) errors did not converge",
+                                      **base))
+            continue
+        slope, lo, hi, p, ar1 = fit
+        note = ("; the errors are nearly a random walk: a trend is poorly defined and the "
+                "interval too narrow" if ar1 > 0.95 else "")
+        rows.append({**base, "estimate": slope, "ci_low": lo, "ci_high": hi, "p_val": p,
+                     "ar1": ar1,
+                     "ci_method": "regression on the date with AR(1) errors (SARIMAX, maximum "
+                                  f"likelihood; snapshots of one member are not independent, "
+                                  f"ar1 = {ar1:.2f}){note}"})
     out = results_table(rows, TREND_COLUMNS)
     out["p_adj"] = p_adjust(out["p_val"].to_numpy(dtype=float), adjust)
     return out
+
+
+def _ar1_trend(y: np.ndarray, weeks: np.ndarray, confidence: float
+               ) -> tuple[float, float, float, float, float] | None:
+    """``(slope, ci_low, ci_high, p, ar1)`` of ``y ~ 1 + weeks`` with AR(1) errors, by
+    SARIMAX's maximum likelihood (``None`` when it does not converge). The values are
+    standardised for the fit (a well-scaled problem converges reliably) and the slope and its
+    interval scaled back."""
+    import warnings
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    scale = float(np.std(y)) or 1.0
+    model = SARIMAX((y - y.mean()) / scale, exog=sm.add_constant(weeks), order=(1, 0, 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit(disp=False)
+        if not res.mle_retvals.get("converged", False):
+            # near a random walk the gradient search stalls at the boundary: Nelder-Mead
+            res = model.fit(disp=False, method="nm", maxiter=4000)
+    if not res.mle_retvals.get("converged", False):
+        return None
+    params = np.asarray(res.params)            # const, weeks, ar.L1, sigma2
+    lo, hi = np.asarray(res.conf_int(alpha=1 - confidence))[1] * scale
+    return (float(params[1] * scale), float(lo), float(hi), float(np.asarray(res.pvalues)[1]),
+            float(params[2]))
 
 
 def latest_snapshots(observed: pd.DataFrame, *, asof: object = None) -> pd.DataFrame:
