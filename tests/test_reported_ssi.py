@@ -333,3 +333,98 @@ def test_the_panel_counts_periods_without_a_snapshot(tmp_path):
     with pytest.raises(SSIDataError, match="no activity table to compute SSI from"):
         build_panel(b, ssi="computed")
     assert choose_ssi(b, None)[0] == "observed"
+
+
+# ------------------------------------------------------------------ simulate, examples, report
+def test_simulate_never_writes_data_from_the_future(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SSI_ANALYSIS_TODAY", "2026-12-01")
+    assert main(["simulate", "--out", str(tmp_path / "a"), "--reps", "6", "--days", "400"]) == 0
+    assert "data start 2025-10-28 and end today" in capsys.readouterr().out
+    truth = json.loads((tmp_path / "a" / "truth.json").read_text())
+    assert truth["start"] == "2025-10-28"
+    b = load_data(tmp_path / "a")                       # nothing rejected as in the future
+    assert b.quality.rejects.empty and b.activity["date"].max() == pd.Timestamp("2026-12-01")
+    assert main(["simulate", "--out", str(tmp_path / "b"), "--reps", "6", "--days", "120",
+                 "--start", "2025-03-02"]) == 0
+    assert json.loads((tmp_path / "b" / "truth.json").read_text())["start"] == "2025-03-02"
+    capsys.readouterr()
+    assert main(["simulate", "--out", str(tmp_path / "c"), "--days", "400",
+                 "--start", "2026-03-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--start 2026-03-01 with --days 400 ends 2027-04-04" in err
+    assert "start on 2025-10-28 or earlier" in err and not (tmp_path / "c").exists()
+    assert main(["simulate", "--out", str(tmp_path / "d"), "--days", "40"]) == 2
+    assert "days must be at least 91" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, args", [
+    ("example-tracker", ["--shape", "tracker", "--days", "120", "--seed", "7",
+                         "--start", "2026-01-05"]),
+    ("example-team", ["--shape", "team-export", "--reps", "120", "--seed", "7",
+                      "--start", "2026-01-01"])])
+def test_bundled_examples_are_what_simulate_writes(tmp_path, name, args):
+    from ssi_analysis.io import example_data_dir
+
+    assert main(["simulate", "--out", str(tmp_path / name), *args]) == 0
+    bundled = example_data_dir(name)
+    files = sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
+    made = sorted(p.relative_to(tmp_path / name) for p in (tmp_path / name).rglob("*")
+                  if p.is_file())
+    assert files == made
+    assert all((bundled / f).read_bytes() == (tmp_path / name / f).read_bytes() for f in files)
+
+
+def test_the_report_on_linkedins_ssi_says_so_throughout(tmp_path):
+    from ssi_analysis.io import example_data_dir
+    from ssi_analysis.report import ReportOptions, prepare
+    from ssi_analysis.report import sections
+
+    config = tmp_path / "fast.toml"
+    config.write_text("[analysis]\nn_resamples = 200\nspecification_curve = false\n",
+                      encoding="utf-8")
+    context = prepare(example_data_dir("example-team"), tmp_path / "work", config=config,
+                      options=ReportOptions())
+    res = json.loads((tmp_path / "work" / "tables" / "results.json").read_text())
+    meta = res["meta"]
+    assert meta["ssi_source"] == "observed"
+    assert "the SSI analysed is LinkedIn's reported one" in context["notes"][0]
+    captions = context["figures"]
+    assert "LinkedIn's reported SSI" in captions["weekly_trend"]
+    assert "LinkedIn's reported" in captions["ssi_distribution"]
+    assert "LinkedIn's reported scores" in captions["pillars_by_industry"]
+    for text in (sections.ssi_timing(meta), sections.industry_intro(meta),
+                 sections.ssi_source_text(meta),
+                 sections.scoring_settings(meta, res["scoring_config"]["metrics"])):
+        assert "LinkedIn" in text
+    assert "Scoring window" not in sections.scoring_settings(meta, {})
+    assert any("LinkedIn's own number" in s for s in res["summary"])
+
+
+def test_mapping_files_of_ssi_observed_are_read_strictly(tmp_path):
+    from ssi_analysis.errors import SSIConfigError
+
+    cases = [('[ssi_observed]\nrep_form_path = "x"\n', "did you mean 'rep_from_path'?"),
+             ('[ssi_observed]\nrep_from_path = "([^/]+)/"\n', "no group named 'rep'"),
+             ('[ssi_observed]\ndate_from_path = "(?P<date>["\n', "not a valid regular"),
+             ('[ssi_observed.columns]\nfeild = "x"\n', "did you mean 'field'?"),
+             ('[ssi_sections]\n"A" = "industri"\n', "did you mean 'industry'?"),
+             ('[ssi_observed]\nrep = 7\n', "rep must be a rep id")]
+    for text, fragment in cases:
+        path = tmp_path / "m.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SSIConfigError) as exc:
+            load_mapping(path)
+        assert fragment in str(exc.value), text
+
+
+def test_observed_command_pseudonymises_and_reads_only_what_it_needs(tmp_path, capsys):
+    folder = team_folder(tmp_path / "data", reps=8, days=120)
+    (folder / "activity.csv").write_text("rep_id,date,metric,value\nnobody,x,y,z\n",
+                                         encoding="utf-8")
+    out = tmp_path / "o" / "snaps.csv"
+    assert main(["observed", "--data", str(folder), "--out", str(out), "--anonymize",
+                 "--salt", "s"]) == 0
+    printed = capsys.readouterr().out
+    assert "not read: activity.csv" in printed
+    snaps = pd.read_csv(out)
+    assert not snaps.rep_id.str.contains("@").any() and len(snaps) == len(truth_of(folder))
