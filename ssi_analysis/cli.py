@@ -144,15 +144,21 @@ def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> N
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
     for (_table, kind), grp in _group_reasons(rows):
+        files = pd.unique(grp["file"])
+        many = len(files) > 1          # a table read from a folder of files
         shown = ", ".join(str(r) for r in grp["row"].head(5))
         more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
         cols = grp["column"].dropna()
-        where = grp["file"].iloc[0] + (f", column '{cols.mode().iloc[0]}'" if len(cols) else "")
+        column = f", column '{cols.mode().iloc[0]}'" if len(cols) else ""
         noun = "row" if len(grp) == 1 else "rows"
-        _print(f"- {where}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
+        if many:
+            _print(f"- {len(files)} files ({files[0]} ...){column}: {kind}: {len(grp)} {noun}")
+        else:
+            _print(f"- {files[0]}{column}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
         for r in grp.head(examples).itertuples():
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
-            _print(f"    row {r.row}: {who}{r.reason}")
+            at = f"{r.file} row {r.row}" if many else f"row {r.row}"
+            _print(f"    {at}: {who}{r.reason}")
         if fixes:
             _print(f"    fix: {grp['fix'].iloc[0]}")
 
