@@ -376,8 +376,7 @@ def test_bundled_examples_are_what_simulate_writes(tmp_path, name, args):
 
 def test_the_report_on_linkedins_ssi_says_so_throughout(tmp_path):
     from ssi_analysis.io import example_data_dir
-    from ssi_analysis.report import ReportOptions, prepare
-    from ssi_analysis.report import sections
+    from ssi_analysis.report import ReportOptions, prepare, sections
 
     config = tmp_path / "fast.toml"
     config.write_text("[analysis]\nn_resamples = 200\nspecification_curve = false\n",

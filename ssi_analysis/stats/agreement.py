@@ -107,8 +107,10 @@ def pair_scores(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.
     if missing:
         raise SSIInputError(f"ssi_observed needs columns {', '.join(missing)}",
                             file="ssi_observed", fix="load it with load_data()")
-    if activity.empty:
-        raise SSIDataError("there is no activity to compute scores from", file="activity")
+    if activity is None or activity.empty:
+        raise SSIDataError("there is no activity to compute scores from", file="activity",
+                           fix="agreement compares the computed score with LinkedIn's: it "
+                               "needs the activity the computed one comes from")
     obs = observed[["rep_id", "date", *MEASURES]].copy()
     obs["date"] = pd.to_datetime(obs["date"]).dt.normalize()
     first, last = pd.to_datetime(activity["date"]).min(), pd.to_datetime(activity["date"]).max()
