@@ -52,7 +52,7 @@ import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -290,6 +290,9 @@ class ColumnMapping:
     def observed_labels(self) -> ObservedLabels:
         """The labels ``ssi_observed`` is read by: the built-in field names, LinkedIn's page
         labels (every language shipped), then the mapping's own (which win)."""
+        return _observed_labels(self)
+
+    def _build_labels(self) -> ObservedLabels:
         shipped = linkedin_labels()
         fields = {label_key(k): v for k, v in OBSERVED_FIELD_ALIASES.items()}
         fields.update({label_key(k): v for k, v in shipped.fields})
@@ -324,6 +327,12 @@ class ColumnMapping:
         if self.ssi_sections:
             out["ssi_sections"] = dict(self.ssi_sections)
         return out
+
+
+@lru_cache(maxsize=64)
+def _observed_labels(mapping: ColumnMapping) -> ObservedLabels:
+    """A mapping's labels, built once (every file of a folder is read by one of a few)."""
+    return mapping._build_labels()
 
 
 def _text_list(value: Any, key: str, where: str, source: str, *, allow_empty: bool) -> tuple:

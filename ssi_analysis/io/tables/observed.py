@@ -28,6 +28,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -140,8 +141,12 @@ def _standard_file(raw: RawTable, rel: str, *, mapping: ColumnMapping | None,
         chosen = mapping if mapping is not None else ColumnMapping()
         out = frame
     else:
-        fit, note = detect_observed(list(frame.columns), file=raw.file, mapping=mapping)
-        notes.append(note)
+        try:
+            fit, note = _detected(tuple(frame.columns), mapping)
+        except SSIInputError as exc:
+            exc.file = raw.file
+            raise
+        notes.append(note.replace(_FILE, raw.file))
         chosen = fit.mapping
         out, kind = _laid_out(frame, fit, raw.file, notes)
     lay = chosen.layout
@@ -173,6 +178,17 @@ def _standard_file(raw: RawTable, rel: str, *, mapping: ColumnMapping | None,
                          if "date" in out else day)
     std = RawTable(out.reset_index(drop=True), raw.file, raw.row_offset, raw.decimal, [])
     return _File(std, kind, chosen, notes)
+
+
+_FILE = "\x00file\x00"   # stands for the file's name in a note made once for many files
+
+
+@lru_cache(maxsize=32)
+def _detected(columns: tuple[str, ...], mapping: ColumnMapping | None
+              ) -> tuple[ObservedFit, str]:
+    """The layout of a file with ``columns``: detected once for every file alike (a stop
+    names the file: the caller's)."""
+    return detect_observed(list(columns), file=_FILE, mapping=mapping)
 
 
 def _laid_out(frame: pd.DataFrame, fit: ObservedFit, file: str,
