@@ -449,6 +449,20 @@ def specification_text(curve: dict[str, Any] | None) -> str:
                                 "model), with CR2 errors. " + " ".join(notes))
 
 
+def controls_used(controls: Sequence[dict[str, Any]] | None) -> str:
+    """The sentence naming the controls of this run's adjusted models and how each entered.
+
+    >>> controls_used([{"control": "tenure", "enters_as": "natural cubic spline, 4 df"},
+    ...                {"control": "period", "enters_as": "fixed effects"}])
+    "This run's adjusted models control for tenure (natural cubic spline, 4 df) and period (fixed effects)."
+    """
+    if not controls:
+        return "This run's adjusted models have no controls (the data have none to use)."
+    parts = [f"{esc(c['control'])} ({esc(c['enters_as'])})" for c in controls]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"This run's adjusted models control for {listed}."
+
+
 def methods_models(meta: dict[str, Any]) -> str:
     """How the adjusted models handle confounders, clustering, window coverage and thin data,
     with the settings of this run."""
@@ -463,7 +477,8 @@ def methods_models(meta: dict[str, Any]) -> str:
         "when tenure's pay-off flattens. Continuous controls (tenure) therefore enter as "
         f"natural cubic splines with {esc(df)} degrees of freedom (knots at quantiles), which "
         "kept the false-positive rate near 5% for both shapes in those simulations; industry, "
-        "region and period enter as categories.</p>"
+        "region and period enter as categories. " + controls_used(meta.get("controls"))
+        + "</p>"
         "<p><b>Errors with few teams.</b> Reps in one team share a manager and a territory, so "
         "standard errors are clustered by team whenever the data have teams, with the CR2 "
         "small-sample correction and Bell–McCaffrey degrees of freedom (5% false positives "
