@@ -42,7 +42,7 @@ import pandas as pd
 from .. import plots, stats
 from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
-from ..errors import SSIError
+from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
 from ..outputs import (
     check_run_folder,
@@ -128,7 +128,10 @@ def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
-            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            try:
+                tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            except SSIDataError as exc:     # snapshots with a gap where the week 4 back is
+                notes.append(f"no 4-week SSI trend by team: {exc.problem}")
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
 
