@@ -70,6 +70,9 @@ def whole_number(option: str, low: int, high: int):
 
 SEED_MAX = 2**32 - 1
 """The largest seed an option takes (the seeds numpy and R take)."""
+MIN_DAYS, MAX_DAYS = DAYS_RANGE
+"""What ``simulate --days`` takes (a team needs a full scoring window before its first outcome
+period; one member's tracker files, ``--shape tracker``, any span from a day)."""
 
 
 def memory_size(text: str) -> str:
@@ -98,16 +101,66 @@ def _rejects_path(out: Path) -> Path:
 
 
 # ------------------------------------------------------------------ commands
+SHAPE_WORDS = {"raw": ", raw shape: opportunities and quotas in place of outcomes",
+               "tracker": ", tracker shape: one member's daily SSI page files in ssi_observed/ "
+                          "(read them with --rep NAME)",
+               "team-export": ", team-export shape: weekly team exports of LinkedIn's SSI in "
+                              "ssi_observed/, no activity"}
+
+
+def simulation_start(start: str | None, days: int) -> tuple[pd.Timestamp, str | None]:
+    """The first day of a simulation, and a note when it was moved: data never lie after the
+    day of the run (the loader would reject them as in the future). Without ``--start`` the data
+    start 2026-01-01, or end on the day of the run when that is earlier; a ``--start`` whose
+    span passes the day of the run is an error naming both options.
+
+    >>> simulation_start("2025-03-01", 100)[0]
+    Timestamp('2025-03-01 00:00:00')
+    """
+    from .io import run_day
+
+    today = run_day()
+    if isinstance(days, bool) or days < 1:
+        raise SSIConfigError(f"--days must be a whole number of days >= 1, got {days}")
+    if start is None:
+        first = pd.Timestamp("2026-01-01")
+        if first + pd.Timedelta(days=days - 1) <= today:
+            return first, None
+        moved = today - pd.Timedelta(days=days - 1)
+        return moved, (f"the {days} days from 2026-01-01 would run past today "
+                       f"({today:%Y-%m-%d}): the data start {moved:%Y-%m-%d} and end today "
+                       "(pass --start to choose)")
+    first = parse_asof(start, option="--start")
+    last = first + pd.Timedelta(days=days - 1)
+    if last > today:
+        latest = today - pd.Timedelta(days=days - 1)
+        raise SSIConfigError(
+            f"--start {first:%Y-%m-%d} with --days {days} ends {last:%Y-%m-%d}, after today "
+            f"({today:%Y-%m-%d}): the toolkit rejects data from the future",
+            fix=f"start on {latest:%Y-%m-%d} or earlier, or simulate fewer days")
+    return first, None
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate, write_data_folder
 
-    tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
-                             days=args.days, shape=args.shape)
+    if args.days < MIN_DAYS and args.shape != "tracker":   # as argparse says it, exit 2
+        args.usage_error(f"argument --days: must be a whole number from {MIN_DAYS} to "
+                         f"{MAX_DAYS} (from 1 with --shape tracker), got '{args.days}'")
+    start, moved = simulation_start(args.start, args.days)
+    try:
+        tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
+                                 days=args.days, shape=args.shape,
+                                 start=start.strftime("%Y-%m-%d"))
+    except ValueError as exc:            # a setting out of range (--days 50, --reps 1)
+        raise SSIConfigError(str(exc), fix="see ssi-analysis simulate --help") from None
     paths = write_data_folder(tables, truth, args.out, fmt=args.format)
-    _print(f"wrote {len(paths)} files to {args.out} ({args.reps} reps, scenario "
-           f"'{args.scenario}', seed {args.seed}"
-           + (", raw shape: opportunities and quotas in place of outcomes" if args.shape == "raw"
-              else "") + ")")
+    if moved:
+        _print(f"note: {moved}")
+    who = ("one member" if args.shape == "tracker" else
+           f"{args.reps} reps, scenario '{args.scenario}'")
+    _print(f"wrote {len(paths)} files to {args.out} ({who}, seed {args.seed}"
+           + SHAPE_WORDS.get(args.shape, "") + ")")
     return EXIT_OK
 
 
@@ -123,12 +176,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bundle, quality = None, None
     try:
         bundle = load_data(args.data, lazy=True, mapping=args.mapping,
-                           period=args.outcome_period)
+                           period=args.outcome_period, rep=args.rep)
         quality = bundle.quality
     except SSIInputError as exc:
         stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
         quality = getattr(exc, "quality", None)   # what the readable tables showed
-    if bundle is not None:
+    if bundle is not None and bundle.activity is not None:
         try:
             check_scorable(bundle.activity, config)
         except SSIError as exc:
@@ -162,15 +215,21 @@ def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> N
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
     for (_table, kind), grp in _group_reasons(rows):
+        files = pd.unique(grp["file"])
+        many = len(files) > 1          # a table read from a folder of files
         shown = ", ".join(str(r) for r in grp["row"].head(5))
         more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
         cols = grp["column"].dropna()
-        where = grp["file"].iloc[0] + (f", column '{cols.mode().iloc[0]}'" if len(cols) else "")
+        column = f", column '{cols.mode().iloc[0]}'" if len(cols) else ""
         noun = "row" if len(grp) == 1 else "rows"
-        _print(f"- {where}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
+        if many:
+            _print(f"- {len(files)} files ({files[0]} ...){column}: {kind}: {len(grp)} {noun}")
+        else:
+            _print(f"- {files[0]}{column}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
         for r in grp.head(examples).itertuples():
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
-            _print(f"    row {r.row}: {who}{r.reason}")
+            at = f"{r.file} row {r.row}" if many else f"row {r.row}"
+            _print(f"    {at}: {who}{r.reason}")
         if fixes:
             _print(f"    fix: {grp['fix'].iloc[0]}")
 
@@ -240,9 +299,9 @@ SCORE_TABLES = ("reps", "activity")
 does not stop it (``validate`` checks them)."""
 
 
-def parse_asof(text: str) -> pd.Timestamp:
-    """``--asof`` as a day: written ``YYYY-MM-DD``, a real calendar day, else an error naming
-    the option (``05/01/2026`` could be 5 January or 1 May, and is not guessed).
+def parse_asof(text: str, *, option: str = "--asof") -> pd.Timestamp:
+    """``--asof`` (or ``option``) as a day: written ``YYYY-MM-DD``, a real calendar day, else an
+    error naming the option (``05/01/2026`` could be 5 January or 1 May, and is not guessed).
 
     >>> parse_asof("2026-05-01")
     Timestamp('2026-05-01 00:00:00')
@@ -260,12 +319,12 @@ def parse_asof(text: str) -> pd.Timestamp:
                                if 1 <= int(m) <= 12 and 1 <= int(d) <= 31})
             if readings:
                 example = f"e.g. {' or '.join(readings)}: which one is meant cannot be told"
-        raise SSIConfigError(f"--asof '{text}' is not a date written YYYY-MM-DD",
+        raise SSIConfigError(f"{option} '{text}' is not a date written YYYY-MM-DD",
                              fix=f"write the day as YYYY-MM-DD ({example})")
     try:
         day = _dt.date.fromisoformat(written)
     except ValueError as exc:
-        raise SSIConfigError(f"--asof '{text}' is not a date ({exc})",
+        raise SSIConfigError(f"{option} '{text}' is not a date ({exc})",
                              fix="give a day of the calendar as YYYY-MM-DD, e.g. 2026-02-28"
                              ) from None
     problem = asof_problem(day)
@@ -409,7 +468,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        "places (outcomes and opportunities)", file=str(out),
                        fix="write them elsewhere, e.g. --out out/outcomes.csv")
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period)
+                       period=args.outcome_period, rep=args.rep)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
         with counts_on_stop(bundle.quality):
@@ -436,12 +495,45 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+OBSERVED_TABLES = ("reps", "ssi_observed")
+"""The tables ``observed`` reads (``reps`` only to check the reps' ids, when there)."""
+
+
+def cmd_observed(args: argparse.Namespace) -> int:
+    """LinkedIn's scores as exported (a tracker's files, a team export, LinkedIn's JSON) to the
+    normalised snapshot table: one row per rep and date, with the counts and a rejects file."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise SSIError("the output must be a .csv or .parquet file", file=str(out),
+                       fix="e.g. --out snapshots.csv")
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping, rep=args.rep,
+                       tables=OBSERVED_TABLES)
+    _refuse(out, bundle, args)
+    names = _pseudonyms(args, bundle)
+    _print(*_shown(names, bundle.quality.lines()))
+    snaps = bundle.ssi_observed
+    write_table(names.table(snaps) if names else snaps, out)
+    _write_rejects(bundle.quality, out, names)
+    span = (f", {snaps['date'].min():%Y-%m-%d} to {snaps['date'].max():%Y-%m-%d}"
+            if len(snaps) else "")
+    _print(f"wrote {len(snaps)} snapshots (rep x date) of {snaps['rep_id'].nunique()} rep(s)"
+           f"{span} to {out}" + (" (rep ids pseudonymised)" if names else ""))
+    return EXIT_OK
+
+
 def _add_crm_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mapping", help="column mapping of the opportunities export: "
-                        "salesforce, hubspot or a TOML file (default: detected from the columns)")
+    parser.add_argument("--mapping", help="column mapping of the opportunities export or of "
+                        "LinkedIn's scores: salesforce, hubspot, tracker, team-export or a TOML "
+                        "file (default: detected from the columns)")
     parser.add_argument("--outcome-period", choices=["month", "quarter"],
                         help="outcomes from opportunities: sum the quota rows to calendar months "
                              "or quarters (default: the quota rows' own periods)")
+    _add_rep_option(parser)
+
+
+def _add_rep_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rep", help="the rep of ssi_observed files that name none (a "
+                                      "member's own tracker files); default: the mapping's")
 
 
 def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
@@ -452,7 +544,7 @@ def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze, industry_settings
+    from .analysis import analyze, choose_ssi, industry_settings
     from .config import load_analysis_config, load_section
 
     out = Path(args.out)
@@ -467,12 +559,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     industry = industry_settings(settings, load_section(args.config, "industry"),
                                  source=str(args.config or "--seed"))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period)
+                       period=args.outcome_period, rep=args.rep)
     with counts_on_stop(bundle.quality):
-        result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi,
-                         industry=industry)
+        ssi, chosen = choose_ssi(bundle, args.ssi)
+        result = analyze(bundle, config=config, analysis=settings, ssi=ssi, industry=industry)
     names = _pseudonyms(args, bundle)
-    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
+    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]),
+           *([f"note: {chosen}"] if chosen else []))
     with uninterrupted():     # the run's files replace the earlier run's together
         written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
         replace_run(out, command="analyze", written=written, keep=_inputs(bundle, args))
@@ -488,7 +581,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     options = ReportOptions(**{k: v for k, v in {
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
         "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
-        "mapping": args.mapping, "outcome_period": args.outcome_period}.items()
+        "mapping": args.mapping, "outcome_period": args.outcome_period,
+        "rep": args.rep}.items()
         if v is not None})
     context = build_report(args.data, args.out, config=args.config, options=options)
     _print(*context["quality_lines"])
@@ -513,16 +607,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"number of reps, {REPS_RANGE[0]} to {REPS_RANGE[1]:,} (default 300)")
     s.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX), default=0,
                    help="random seed (default 0)")
-    s.add_argument("--days", type=whole_number("--days", *DAYS_RANGE), default=181,
-                   help=f"days of activity, {DAYS_RANGE[0]} to {DAYS_RANGE[1]:,} (default 181)")
+    s.add_argument("--days", type=whole_number("--days", 1, MAX_DAYS), default=181,
+                   help=f"days of activity, {MIN_DAYS} to {MAX_DAYS} (default 181; --shape "
+                        "tracker: from 1)")
+    s.add_argument("--start", help="first day, YYYY-MM-DD (default 2026-01-01, or so that the "
+                                   "data end today: never in the future)")
     s.add_argument("--scenario", choices=["effect", "null", "confounded"], default="effect",
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
-    s.add_argument("--shape", choices=["tidy", "raw"], default="tidy",
+    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export"],
+                   default="tidy",
                    help="tidy: the input contract (default); raw: a Salesforce opportunity "
-                        "export and quotas in place of outcomes, LinkedIn snapshots in long form")
-    s.set_defaults(func=cmd_simulate)
+                        "export and quotas in place of outcomes, LinkedIn snapshots in long "
+                        "form; tracker: one member's daily SSI page tracker files; team-export: "
+                        "weekly team exports of LinkedIn's SSI with reps and outcomes, no "
+                        "activity")
+    s.set_defaults(func=cmd_simulate, usage_error=s.error)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")
     v.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
@@ -560,6 +661,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crm_options(o)
     o.set_defaults(func=cmd_outcomes)
 
+    ob = sub.add_parser("observed", help="read LinkedIn's scores as exported (a tracker's "
+                                         "files, a team export, LinkedIn's JSON) and write the "
+                                         "normalised snapshots")
+    ob.add_argument("--data", required=True, help="data folder with ssi_observed (a file, or a "
+                                                  "folder ssi_observed/ of files)")
+    ob.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    ob.add_argument("--mapping", help="layout of the files: tracker, team-export or a TOML file "
+                                      "(default: detected from each file's columns)")
+    _add_rep_option(ob)
+    ob.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_privacy_options(ob, "in the snapshots and the rejects file")
+    ob.set_defaults(func=cmd_observed)
+
     a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
                                        "results.json and one CSV per table")
     a.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
@@ -567,9 +681,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output folder")
     a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
                                     "override the defaults")
-    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+    a.add_argument("--ssi", choices=["computed", "observed"],
                    help="analyse the transparent computed SSI (default) or the values "
-                        "LinkedIn reported (ssi_observed)")
+                        "LinkedIn reported (ssi_observed; the default without activity)")
     a.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
                    help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
@@ -588,8 +702,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", help="period label for the title page (default: the outcome "
                                     "periods' span)")
     r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
-    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
-                                                                   "(default computed)")
+    r.add_argument("--ssi", choices=["computed", "observed"],
+                   help="which SSI to analyse (default computed; LinkedIn's reported one "
+                        "without activity)")
     r.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
                    help="seed of the bootstrap (default from config)")
     _add_privacy_options(r, "in the report, its tables and figures")

@@ -130,10 +130,14 @@ def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) ->
 
     Returns one row per pair, in the pairs' order (whatever their index).
     """
+    ns = "datetime64[ns]"      # one resolution on both sides (pandas may mix s, us and ns)
     obs = observed[["rep_id", "date", *SSI_COLUMNS]].rename(columns={"date": "obs_date"})
-    obs = obs.assign(rep_id=obs["rep_id"].astype(str)).sort_values("obs_date", kind="stable")
+    obs = obs.assign(rep_id=obs["rep_id"].astype(str),
+                     obs_date=pd.to_datetime(obs["obs_date"]).astype(ns)).sort_values(
+        "obs_date", kind="stable")
     left = pd.DataFrame({"rep_id": pairs["rep_id"].astype(str).to_numpy(),
-                         "date": pairs["date"].to_numpy(), "_pos": np.arange(len(pairs))})
+                         "date": pd.to_datetime(pairs["date"]).to_numpy().astype(ns),
+                         "_pos": np.arange(len(pairs))})
     merged = pd.merge_asof(left.sort_values("date", kind="stable"), obs, left_on="date",
                            right_on="obs_date", by="rep_id", direction="backward")
     stale = (merged["date"] - merged["obs_date"]).dt.days > max_age
@@ -397,6 +401,11 @@ def check_panel_inputs(bundle: Bundle, *, ssi: str = "computed") -> None:
         raise SSIDataError("--ssi observed needs an ssi_observed table, and there is none",
                            file=str(bundle.folder or "data folder"),
                            fix="add ssi_observed.csv, or use the computed SSI (--ssi computed)")
+    if ssi == "computed" and bundle.activity is None:
+        raise SSIDataError("there is no activity table to compute SSI from",
+                           file=str(bundle.folder or "data folder"),
+                           fix="use the SSI LinkedIn reported (--ssi observed, from "
+                               "ssi_observed), or add an activity table")
 
 
 def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
@@ -541,6 +550,9 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
         if missing.any():
             excluded.append(out.loc[missing, ["rep_id", "period_start", "period_end"]].assign(
                 reason=f"no LinkedIn SSI snapshot in the {max_age} days before the period"))
+            notes.append(f"{int(missing.sum())} of {len(out)} rep-periods had no LinkedIn "
+                         f"snapshot at or before the day before they started, within "
+                         f"{max_age} days ([analysis] observed_max_age_days): left out")
         keep = ~missing
     out["ssi_end"] = at_end
     out["ssi_after"] = at_after

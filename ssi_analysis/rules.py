@@ -123,6 +123,24 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "name the field in a mapping file's [ssi_fields] (see data/README.md)"),
     Kind("different_values", "different values for {field} on the same rep and date",
          "keep the right value of the snapshot and remove the others"),
+    Kind("unknown_section", "unknown section",
+         "name the section in a mapping file's [ssi_sections] as member, industry, network or "
+         "any (see data/README.md)"),
+    Kind("field_section", "field does not belong to its section",
+         "check the row's section and field: a field naming the industry cannot be in the "
+         "network's section (name them in [ssi_sections] and [ssi_fields])"),
+    Kind("no_number", "no number (a line of text)",
+         "nothing to correct: the row holds text the page shows (a status line, a notice), "
+         "not a score; it is left out and the rest of its snapshot is used"),
+    Kind("skipped_label", "not a score (skipped)",
+         "nothing to correct: the mapping's [ssi_observed] skip list names the label (such as "
+         "Remaining points, 100 minus the total); it is left out"),
+    Kind("superseded", "an earlier snapshot of the same day",
+         "nothing to correct: the latest snapshot of a day (by the time column) is used"),
+    Kind("json_shape", "JSON record of the wrong shape",
+         "write the record as LinkedIn's SSI object: {\"memberScore\": {\"overall\": N, "
+         "\"subScores\": [{\"pillar\": \"PROFESSIONAL_BRAND\", \"score\": N}, ...]}, "
+         "\"groupScore\": [...]} (see data/README.md)"),
     Kind("snapshot_incomplete", "snapshot incomplete", _SNAPSHOT_FIX),
     Kind("snapshot_rejected", "snapshot rejected", _SNAPSHOT_FIX),
     Kind("partly_covered", "a period only partly covered by quota rows", "add quota rows for "

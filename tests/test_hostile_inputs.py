@@ -622,11 +622,13 @@ def test_the_report_tables_degrade_on_short_data(days, weeks, short_scores):
     """On 120 days the report stopped: the team trend asked for a week 4 weeks back. It now
     compares over the weeks the data hold, and with one week (or none) gives the reason in
     place of the table."""
-    from ssi_analysis.report import _extras
+    from ssi_analysis import stats
+    from ssi_analysis.report import _extras, _weekly
     from ssi_analysis.report.sections import trend_text
 
     reps, daily = short_scores[days]
-    tables, notes = _extras(SimpleNamespace(reps=reps), daily)
+    tables, notes = _extras(SimpleNamespace(reps=reps), daily.on(),
+                            _weekly(lambda: stats.weekly_scores(daily)))
     if weeks is None:
         assert "ssi_trend" not in tables
         assert any(n.startswith("no weekly trend: ") for n in notes), notes

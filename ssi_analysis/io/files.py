@@ -12,7 +12,6 @@ rows stops the run.
 from __future__ import annotations
 
 import io as _io
-import json
 import re
 import threading
 from collections import Counter
@@ -25,21 +24,32 @@ import pandas as pd
 
 from ..errors import SSIError, SSIInputError
 from ..rules import sql_strip, sql_text
-from ..schemas import LINKEDIN_PILLARS, TABLES, normalise_name, normalise_name_sql
+from ..schemas import TABLES, normalise_name, normalise_name_sql
 from ..textfiles import decode_text
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
 
-def example_data_dir() -> Path:
-    """The bundled example data folder (simulated, with known truth in ``truth.json``)."""
-    return Path(str(resources.files("ssi_analysis").joinpath("data", "example")))
+EXAMPLES = ("example", "example-tracker", "example-team")
+"""The bundled example folders, each made by ``ssi-analysis simulate`` (with known truth in its
+``truth.json``): a team's activity, outcomes and LinkedIn snapshots (``example``); one member's
+daily SSI page tracker files (``example-tracker``, ``--shape tracker``); a team's weekly SSI
+exports and outcomes, without activity (``example-team``, ``--shape team-export``)."""
+
+
+def example_data_dir(name: str = "example") -> Path:
+    """A bundled example data folder (:data:`EXAMPLES`; simulated, with known truth in
+    ``truth.json``)."""
+    if name not in EXAMPLES:
+        raise SSIInputError(f"no bundled example '{name}'", fix=f"use one of {', '.join(EXAMPLES)}")
+    return Path(str(resources.files("ssi_analysis").joinpath("data", name)))
 
 
 def resolve_data_dir(data: str | Path) -> Path:
-    """``'example'`` means the bundled example; anything else is a folder path."""
-    if str(data) == "example" and not Path("example").exists():
-        return example_data_dir()
+    """``'example'`` (and the other :data:`EXAMPLES`) means the bundled example; anything else
+    is a folder path."""
+    if str(data) in EXAMPLES and not Path(str(data)).exists():
+        return example_data_dir(str(data))
     return Path(data)
 
 
@@ -573,42 +583,6 @@ def _read_parquet(path: Path, table: str) -> pd.DataFrame:
 def file_decimal(raw: RawTable) -> str | None:
     """The decimal mark a file's format tells: CSV by its delimiter; Excel/Parquet cells: none."""
     return raw.decimal if raw.file.lower().endswith(".csv") else None
-
-
-def read_observed_json(path: Path) -> RawTable:
-    """Flatten LinkedIn's SSI page JSON (one record or a list) into ``ssi_observed`` columns;
-    its text is decoded as a CSV table's is (:func:`~ssi_analysis.textfiles.decode_text`)."""
-    notes: list[str] = []
-    try:
-        data = json.loads(decode_text(path.read_bytes(), path.name, notes, save_as="UTF-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SSIInputError(f"cannot read the JSON ({exc})", file=path.name) from None
-    records = data if isinstance(data, list) else data.get("records", [data])
-    rows = []
-    for rec in records:
-        if not isinstance(rec, dict):
-            rows.append({})
-            continue
-        member = rec.get("memberScore") or {}
-        row = {"rep_id": rec.get("rep_id"), "date": rec.get("date"),
-               "ssi": member.get("overall")}
-        for sub in member.get("subScores") or []:
-            pillar = LINKEDIN_PILLARS.get(str(sub.get("pillar", "")).upper())
-            if pillar:
-                row[pillar] = sub.get("score")
-        for group in rec.get("groupScore") or []:
-            kind = str(group.get("groupType", "")).lower()
-            if kind in ("industry", "network"):
-                row[f"{kind}_rank"] = group.get("rank")
-                row[f"{kind}_ssi"] = (group.get("score") or {}).get("overall")
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        raise SSIInputError("the JSON holds no SSI records", file=path.name)
-    for col in ("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"):
-        if col not in frame:
-            frame[col] = None
-    return RawTable(frame.astype(object), path.name, 1, notes=notes)
 
 
 def check_data_folder(folder: Path) -> None:

@@ -28,6 +28,23 @@ ROW_COLUMNS = [*REJECT_COLUMNS, "kind", "fix"]
 kind of problem (as ``validate`` groups rows) and what to do about it."""
 
 
+FILE_COUNT_COLUMNS = ["table", "file", "rows_read", "rows_used", "rows_rejected"]
+"""The columns of :attr:`QualityReport.file_counts`."""
+
+
+def file_counts(table: str, rows_read: dict[str, int], rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rows read, used and rejected per file of a table read from several files."""
+    read = pd.Series(rows_read, dtype=np.int64)
+    rejected = (rejects["file"].value_counts() if not rejects.empty
+                else pd.Series(dtype=np.int64)).reindex(read.index, fill_value=0)
+    out = pd.DataFrame({"table": table, "file": read.index, "rows_read": read.to_numpy(),
+                        "rows_used": (read - rejected).to_numpy(),
+                        "rows_rejected": rejected.to_numpy()}, columns=FILE_COUNT_COLUMNS)
+    if (out["rows_used"] < 0).any():      # a bug, not a user error
+        raise RuntimeError(f"row accounting broken for a file of {table}")
+    return out.sort_values("file", kind="stable").reset_index(drop=True)
+
+
 @dataclass
 class TableQuality:
     """Row accounting for one table: ``rows_read == rows_used + rows_rejected``.
@@ -69,6 +86,10 @@ class QualityReport:
     another letter case): the data were changed, and the analyst should check the source."""
     id_repairs: dict[str, str] = field(default_factory=dict)
     """Ids read as another rep's (``'r001'`` -> ``'R001'``), for pseudonyms to cover both."""
+    file_counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=FILE_COUNT_COLUMNS))
+    """The rows of each file of a table read from a folder of files (``ssi_observed/``):
+    :data:`FILE_COUNT_COLUMNS`, rows read = used + rejected in each."""
 
     def summary(self) -> pd.DataFrame:
         """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
@@ -106,9 +127,29 @@ class QualityReport:
                 line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
                          f"{'; ...' if len(flags) > 4 else ''})")
             out.append(line)
+            out.extend(self._file_lines(t.table))
         out.extend(f"warning: {w}" for w in self.warnings)
         out.extend(f"note: {n}" for n in self.notes)
         return out
+
+
+    def _file_lines(self, table: str) -> list[str]:
+        """Per file of a table read from a folder: each file's rows (a few files), or how many
+        files, and those with rejected rows (many)."""
+        fc = self.file_counts[self.file_counts["table"] == table]
+        if fc.empty:
+            return []
+        def one(r) -> str:
+            return (f"  {r.file}: read {r.rows_read}, used {r.rows_used}"
+                    + (f", rejected {r.rows_rejected}" if r.rows_rejected else ""))
+        if len(fc) <= 5:
+            return [one(r) for r in fc.itertuples()]
+        some = fc[fc["rows_rejected"] > 0].sort_values("rows_rejected", ascending=False,
+                                                       kind="stable")
+        head = (f"  {len(fc)} files, in each rows read = used + rejected; "
+                f"{len(some)} with rejected rows" + (":" if len(some) else ""))
+        return [head, *(one(r) for r in some.head(5).itertuples()),
+                *([f"  ... and {len(some) - 5} more"] if len(some) > 5 else [])]
 
 
 def _sorted_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -138,6 +179,10 @@ class LoadedTable:
     currency: str | None = None         # the one currency of the amounts, when marked
     warnings: list[str] = field(default_factory=list)   # documented repairs made
     id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
+    # a table read from several files (ssi_observed/): the file and row as a user sees them of
+    # each "_row", and the rows read per file
+    sources: pd.DataFrame | None = None
+    file_rows: dict[str, int] | None = None
 
 
 def rejects_frame(raw: RawTable, table: str, problems: pd.DataFrame,
@@ -295,14 +340,17 @@ def all_rejected_errors(loaded: dict[str, LoadedTable], files: dict[str, Path]) 
 def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> QualityReport:
     """The quality report of the loaded tables: counts, rejects, flags, notes, warnings."""
     quality = QualityReport()
-    rejects, flags = [], []
+    rejects, flags, per_file = [], [], []
     for name, ld in loaded.items():
         kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
                       if ld.flags is not None and not ld.flags.empty else None)
+        label = files[name].name + ("/" if ld.file_rows is not None else "")
         quality.tables[name] = TableQuality(
-            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
-            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()),
-            kind_counts(ld.rejects))
+            name, label, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else
+            len(kept_flags[["file", "row"]].drop_duplicates()), kind_counts(ld.rejects))
+        if ld.file_rows is not None:
+            per_file.append(file_counts(name, ld.file_rows, ld.rejects))
         rejects.append(ld.rejects)
         if kept_flags is not None:
             flags.append(kept_flags)
@@ -314,6 +362,8 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
                        else pd.DataFrame(columns=ROW_COLUMNS))
     if flags:
         quality.flags = pd.concat(flags, ignore_index=True)
+    if per_file:
+        quality.file_counts = pd.concat(per_file, ignore_index=True)
     return quality
 
 
@@ -350,7 +400,12 @@ def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd
     # activity rows are long; reject each source row once
     first = bad.drop_duplicates("_row")
     offset = 1 if file.endswith((".parquet", ".json")) else 2
-    rej = pd.DataFrame({"table": table, "file": file, "row": first["_row"].to_numpy() + offset,
+    files: object = file
+    rows = first["_row"].to_numpy() + offset
+    if ld.sources is not None:            # rows of several files: each its own file and row
+        pos = first["_row"].to_numpy(dtype=np.int64)
+        files, rows = ld.sources["file"].to_numpy()[pos], ld.sources["row"].to_numpy()[pos]
+    rej = pd.DataFrame({"table": table, "file": files, "row": rows,
                         "rep_id": first["rep_id"].to_numpy(dtype=object), "column": column,
                         "value": first[column].astype(str).to_numpy(),
                         **{c: why[c].reindex(first.index).to_numpy(dtype=object)

@@ -63,17 +63,21 @@ def _first_problem(found: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
 
 def derive_outcomes(loaded: dict[str, LoadedTable], files: dict[str, Path],
-                     period: str | None) -> crm.CRMOutcomes:
-    """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted)."""
-    opps, quotas, reps = loaded["opportunities"], loaded["quotas"], loaded["reps"].frame
+                     period: str | None, *, reps: pd.DataFrame | None = None
+                     ) -> crm.CRMOutcomes:
+    """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted).
+    ``reps``: the reps of a folder without a reps table (its one member)."""
+    opps, quotas = loaded["opportunities"], loaded["quotas"]
+    reps = loaded["reps"].frame if "reps" in loaded else reps
     opp_file, quota_file = files["opportunities"].name, files["quotas"].name
     if opps.currency and quotas.currency and opps.currency != quotas.currency:
         raise SSIInputError(f"opportunity amounts are in {opps.currency} but quotas in "
                             f"{quotas.currency}: attainment would compare different currencies",
                             file=quota_file, column="quota",
                             fix="convert one of them so both are in the same currency")
-    opps.frame["rep_id"] = crm.match_owners(opps.frame["owner"], reps,
-                                            file=files["reps"].name).to_numpy(dtype=object)
+    opps.frame["rep_id"] = crm.match_owners(
+        opps.frame["owner"], reps, file=files["reps"].name if "reps" in files else "reps"
+    ).to_numpy(dtype=object)
     if "_owner" in opps.rejects:  # rows rejected while loading: name their rep where known
         owners = opps.rejects.pop("_owner")
         opps.rejects["rep_id"] = crm.match_owners(owners.fillna(""), reps).to_numpy(dtype=object)

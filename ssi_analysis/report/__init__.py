@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,7 +41,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import plots, stats
-from ..analysis import Analysis, analyze, industry_settings
+from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
@@ -77,12 +78,15 @@ class ReportOptions:
     title: str = "Does SSI predict sales? The evidence in our own data"
     team: str | None = None
     period: str | None = None
-    ssi: str = "computed"
+    ssi: str | None = None
+    """``'computed'`` (the default with activity) or ``'observed'`` (LinkedIn's reported SSI,
+    the default without activity): the whole report then shows LinkedIn's numbers."""
     anonymize: bool = False
     salt: str | None = None
     seed: int | None = None
     mapping: str | None = None
     outcome_period: str | None = None
+    rep: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -122,24 +126,31 @@ def with_lookup_days(bundle, daily: Scores) -> Scores:
                   notes=daily.notes, config=daily.config)
 
 
-def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends,
-    from the daily scores (the benchmarks as of their last day)."""
+def _weekly(make: Callable[[], stats.WeeklyScores]) -> stats.WeeklyScores | str:
+    """The weekly scores ``make`` gives, or why there are none (data too short for a week)."""
+    try:
+        return make()
+    except SSIDataError as exc:
+        return exc.problem
+
+
+def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores | str
+            ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks and gaps (of
+    ``current``, each rep's scores as of the data's last day) and trends (of ``weekly``): of the
+    computed SSI, or of LinkedIn's snapshots; ``weekly`` is a reason when there are none."""
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     if "industry" in reps:
-        current = daily.on()
         tables["benchmarks"] = stats.benchmarks(current, reps, by="industry")
         if "team" in reps:
             tables["team_gaps"] = stats.group_gaps(current, reps, by="team",
                                                    benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    try:
-        weekly = stats.weekly_scores(daily)
-    except SSIDataError as exc:      # short data: a reason in place of the weekly tables
-        notes.append(f"no weekly trend: {exc.problem}")
+    if isinstance(weekly, str):      # short data: a reason in place of the weekly tables
+        notes.append(f"no weekly trend: {weekly}")
         return tables, notes
     notes.extend(weekly.notes)
     if weekly.table.empty:
@@ -149,7 +160,10 @@ def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
-            tables["ssi_trend"] = _team_trend(weekly, reps)
+            try:
+                tables["ssi_trend"] = _team_trend(weekly, reps)
+            except SSIDataError as exc:     # snapshots with a gap where the week back is
+                notes.append(f"no {TREND_WEEKS}-week SSI trend by team: {exc.problem}")
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
 
@@ -197,6 +211,9 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
     panel = result.panel.data
     t = result.tables
     made: dict[str, str] = {}
+    linkedin = result.settings.get("ssi_source") == "observed"
+    as_of = ("LinkedIn's reported scores, each rep's latest snapshot" if linkedin else
+             "scores as of the data's last day, absolute scale 0–25")
 
     def save(name: str, fig, caption: str) -> None:
         layout.shorten_labels(fig)          # names from the data, of any length
@@ -241,11 +258,11 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                 ax.set_title(pillar.capitalize())
             fig.tight_layout()
             save("pillars_by_industry", fig, "Each pillar's distribution by industry: boxes "
-                 "show the quartiles and median, each point is a rep (scores as of the data's "
-                 "last day, absolute scale 0–25).")
+                 f"show the quartiles and median, each point is a rep ({as_of}).")
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
             plots.pillar_heatmap(extras["benchmarks"], vmin=0, vmax=25, ax=ax)
-            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25).")
+            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25"
+                 + ("; LinkedIn's reported pillars)." if linkedin else ")."))
         if "weekly" in extras:
             weekly = extras["weekly"]
             hue = "industry" if "industry" in reps else None
@@ -253,9 +270,13 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
             if hue:
                 plots.weekly_trend(stats.attach_groups(weekly, reps, by=hue), hue=hue, ax=ax)
             else:
-                plots.weekly_trend(weekly.assign(all="all reps"), hue="all", ax=ax)
-            save("weekly_trend", fig, "Mean weekly SSI (each rep's score on the last day of "
-                 "the week) per industry, over the weeks with a full scoring window.")
+                plots.weekly_trend(weekly, hue=None, ax=ax)
+            who = "per industry" if hue else "of all reps"
+            what = ("LinkedIn's reported SSI (each rep's last snapshot of the week)" if linkedin
+                    else "SSI (each rep's score on the last day of the week)")
+            when = ("over the weeks with snapshots" if linkedin else
+                    "over the weeks with a full scoring window")
+            save("weekly_trend", fig, f"Mean weekly {what} {who}, {when}.")
         if "leaderboard" in extras:
             board = extras["leaderboard"]
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.8 + 0.22 * len(board)))
@@ -264,8 +285,10 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                  "and the change from the week before.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
         plots.ssi_distribution(scores, ax=ax)
-        save("ssi_distribution", fig, "SSI of every rep on the data's last day, with the rule-"
-                                      "of-thumb bands users quote.")
+        save("ssi_distribution", fig, ("LinkedIn's reported SSI of every rep (the latest "
+                                       "snapshot)" if linkedin else
+                                       "SSI of every rep on the data's last day")
+             + ", with the rule-of-thumb bands users quote.")
     return made
 
 
@@ -300,8 +323,9 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
 
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
-    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
-    check_panel_inputs(bundle, ssi=options.ssi)     # before the activity is scored
+    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
+                       rep=options.rep)
+    check_panel_inputs(bundle, ssi=choose_ssi(bundle, options.ssi)[0])  # before any scoring
     return Inputs(scoring, settings, industry, bundle)
 
 
@@ -322,14 +346,24 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
     with counts_on_stop(bundle.quality):     # a run that stops says what it read
-        daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # the one scoring
-        result = analyze(bundle, scores=with_lookup_days(bundle, daily), analysis=settings,
-                         ssi=options.ssi, industry=industry)
-    scores = daily.on()        # every rep as of the last activity date
+        ssi, chosen = choose_ssi(bundle, options.ssi)
+        if ssi == "observed":          # LinkedIn's numbers throughout: nothing is scored
+            result = analyze(bundle, config=scoring, analysis=settings, ssi=ssi,
+                             industry=industry)
+            scores = current_scores(bundle, ssi=ssi)
+            weekly = _weekly(lambda: stats.snapshot_weeks(bundle.ssi_observed))
+        else:
+            daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # once
+            result = analyze(bundle, scores=with_lookup_days(bundle, daily),
+                             analysis=settings, ssi=ssi, industry=industry)
+            scores = daily.on()        # every rep as of the last activity date
+            weekly = _weekly(lambda: stats.weekly_scores(daily))
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
-    extras, notes = _extras(bundle, daily)
+    extras, notes = _extras(bundle, scores, weekly)
+    if chosen:
+        notes.insert(0, chosen)
     result.extra_tables.update(extras)
     result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)

@@ -198,12 +198,33 @@ def check_pillars(presence: pd.DataFrame, config: ScoringConfig) -> None:
     for pillar in PILLARS:
         p = presence[(presence.pillar == pillar)]
         if not (p.present & (p.weight > 0)).any():
-            needs = sorted({i for m in config.metrics if m.pillar == pillar and m.weight > 0
-                            for i in (m.inputs or ("any activity",))})
             raise SSIInputError(
                 f"no metric of the '{pillar}' pillar is in the activity data, so the pillar "
                 "(and SSI) cannot be scored", column="metric",
-                fix=f"add at least one of: {', '.join(needs)}")
+                fix=f"add at least one of: {scoring_inputs(pillar, config)}")
+
+
+def scoring_inputs(pillar: str, config: ScoringConfig) -> str:
+    """What scores ``pillar``, as a hint names it: each count or level metric, and each rate's
+    numerator with its denominator (a denominator alone, such as ``messages_sent``, scores
+    nothing; a numerator that also scores as a count is named once).
+
+    >>> from ssi_analysis.config import default_config
+    >>> scoring_inputs("insights", default_config())
+    'comments, group_posts, likes, message_replies, reshares, shares'
+    """
+    singles, rates = [], []
+    for m in config.metrics:
+        if m.pillar != pillar or m.weight <= 0:
+            continue
+        if m.kind == "rate":
+            rates.append((m.numerator, m.denominator))
+        elif m.kind == "days_active":
+            singles.append("any activity (days active)")
+        else:
+            singles.extend(m.inputs)
+    paired = sorted({f"{n} (with {d})" for n, d in rates if n not in singles})
+    return ", ".join([*sorted(set(singles)), *paired])
 
 
 @dataclass(frozen=True)

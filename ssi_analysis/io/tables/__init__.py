@@ -8,23 +8,21 @@ from ..checks import check_table
 from ..files import RawTable
 from ..quality import LoadedTable, reject_header_rows
 from .activity import load_activity_table
-from .observed import load_observed_table
 from .outcomes import load_opportunities_table, load_outcomes_table, load_quotas_table
 from .reps import load_reps_table
 
 
-def load_table(name: str, raw: RawTable, *, mapping: crm.ColumnMapping | None = None,
-               aliases: dict[str, str] | None = None) -> LoadedTable:
+def load_table(name: str, raw: RawTable, *, mapping: crm.ColumnMapping | None = None
+               ) -> LoadedTable:
     """Load table ``name`` from its file's cells by the table's own loader.
 
     ``mapping`` is the column mapping of ``opportunities`` (``None``: the preset its columns
-    match); ``aliases`` name the fields of a long-form ``ssi_observed``. Rows that repeat the
-    header are rejected as such, and the repairs made while reading the file are said.
+    match). ``ssi_observed``, a file or a folder of them, is read by
+    :func:`~ssi_analysis.io.tables.observed.load_observed`. Rows that repeat the header are
+    rejected as such, and the repairs made while reading the file are said.
     """
     if name == "opportunities":
         ld = load_opportunities_table(raw, mapping)
-    elif name == "ssi_observed":
-        ld = load_observed_table(raw, aliases or {})
     else:
         loader = {"reps": load_reps_table, "activity": load_activity_table,
                   "outcomes": load_outcomes_table, "quotas": load_quotas_table}.get(name)
