@@ -98,7 +98,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     example rows and what to do; exit 1 when there is any. A bad option or config file (how
     validate is called, not the data) stops with exit 2, as for every command."""
     from .errors import SSIInputError, SSIInputErrors
-    from .scoring import check_scorable
+    from .scoring import check_scorable, scoring_coverage
 
     config = load_config(args.config)
     stopping: list[SSIError] = []           # problems that stop a run: files, columns
@@ -118,6 +118,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             stopping.append(exc)
     if quality is not None:
         _print(*quality.lines())
+    if bundle is not None and bundle.activity is not None and not stopping:
+        _print(*(f"scoring: {line}" for line in scoring_coverage(bundle.activity, config)))
     if stopping:
         _print("", f"{len(stopping)} problem{'s that stop' if len(stopping) > 1 else ' that stops'}"
                    " a run (fix these first):")

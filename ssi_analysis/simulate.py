@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schemas import METRICS
+from .schemas import METRICS, REPORTED_ACTIVE
 
 SCENARIOS = ("effect", "null", "confounded")
 SHAPES = ("tidy", "raw", "tracker", "team-export")
@@ -240,7 +240,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     rep_idx, day_idx = np.meshgrid(np.arange(n_reps), np.arange(days), indexing="ij")
     parts = []
     for metric in METRICS:
-        if metric == "profile_completeness":
+        if metric in ("profile_completeness", REPORTED_ACTIVE):   # days active: the dates'
             continue
         c = counts[metric]
         nz = c > 0

@@ -60,7 +60,12 @@ from ..io.cells.dates import DAY_FIRST, ISO_DATE_TEXT, MONTH_FIRST, reads_day_fi
 from ..io.checks import activity_rules, missing_columns
 from ..io.files import check_distinct_columns
 from ..io.relations import NOT_IN_REPS
-from ..io.tables.activity import absent_metrics_note, extra_columns_note, unknown_metrics_note
+from ..io.tables.activity import (
+    absent_metrics,
+    absent_metrics_note,
+    extra_columns_note,
+    unknown_metrics_note,
+)
 from ..outputs import NUMBER_TEXT, atomic_path, defuse, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
@@ -858,7 +863,7 @@ def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) 
                                  f"metric NOT IN ({sql_names(METRICS)})").fetchone()[0] or [])
     if unknown:
         quality.notes.append(unknown_metrics_note(shown, unknown))
-    absent = sorted(set(METRICS) - present)
+    absent = absent_metrics(present)
     if absent:
         quality.notes.append(absent_metrics_note(shown, absent))
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import crm
 from ..errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
-from ..schemas import METRICS, TABLES
+from ..schemas import TABLES
 from .cells.common import plain_text, values_present
 from .files import (
     ActivityPrefetch,
@@ -24,7 +24,7 @@ from .files import (
 from .quality import LoadedTable, QualityReport, all_rejected_errors, quality_report
 from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
 from .tables import load_table
-from .tables.activity import absent_metrics_note
+from .tables.activity import absent_metrics, absent_metrics_note
 from .tables.observed import flag_observed_totals, load_observed, observed_files, observed_wide
 from .tables.reps import load_reps_table
 
@@ -52,6 +52,10 @@ class Bundle:
     opportunities: pd.DataFrame | None = None
     quotas: pd.DataFrame | None = None
     crm: crm.CRMOutcomes | None = None
+    activity_periods: pd.DataFrame | None = None
+    """Activity given as totals over periods: the period rows used (``rep_id, period_start,
+    period_end, metric, value``); ``activity`` holds them spread over their days
+    (:mod:`ssi_analysis.io.periods`). ``None`` for dated activity."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -160,6 +164,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         ssi_observed=bundle_table(observed) if observed is not None else None,
         quality=quality, folder=folder, files=run.files,
     )
+    if "activity" in loaded and loaded["activity"].periods is not None:
+        bundle.activity_periods, bundle.activity = kept_periods(loaded["activity"],
+                                                                bundle.activity)
     if derived is not None:
         bundle.outcomes = derived.outcomes
         bundle.opportunities = bundle_table(loaded["opportunities"].frame)
@@ -317,9 +324,21 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
                                  "(ssi_observed) only; scores cannot be computed")
         return
     act = run.loaded["activity"].frame
-    absent = sorted(set(METRICS) - values_present(act["metric"]))
+    absent = absent_metrics(values_present(act["metric"]))
     if absent:
         quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
+
+
+def kept_periods(ld: LoadedTable, activity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period rows still used after the checks across tables (a rep not in reps), and the
+    spread activity marked as such (``activity.attrs["spread"]``: scoring then derives no days
+    active from the days a spread total covers, :mod:`ssi_analysis.scoring.spec`)."""
+    periods = ld.periods
+    periods = periods[periods["_row"].isin(ld.frame["_row"])]
+    periods = bundle_table(periods[["rep_id", "period_start", "period_end", "metric", "value",
+                                    "_row"]])
+    activity.attrs["spread"] = True
+    return periods, activity
 
 
 def bundle_table(df: pd.DataFrame) -> pd.DataFrame:

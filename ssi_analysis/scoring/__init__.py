@@ -53,12 +53,12 @@ import pandas as pd
 from ..config import ScoringConfig, default_config
 from ..errors import SSIConfigError
 from .frame import cohort_percentile, count_curve, rate_curve, score_frame, shrunk_rate, top_pct
-from .inputs import prepare
+from .inputs import is_dated, prepare
 from .scores import Scores
-from .spec import OUTPUT_COLUMNS, RANKS, check_pillars, presence
+from .spec import OUTPUT_COLUMNS, RANKS, check_pillars, pillar_notes, presence
 
 __all__ = ["ENGINES", "OUTPUT_COLUMNS", "RANKS", "Scores", "check_scorable", "cohort_percentile",
-           "count_curve", "metric_presence", "rate_curve", "score", "shrunk_rate", "top_pct"]
+           "count_curve", "metric_presence", "pillar_notes", "scoring_coverage", "rate_curve", "score", "shrunk_rate", "top_pct"]
 
 ENGINES = ("pandas", "duckdb")
 """Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` in SQL."""
@@ -80,13 +80,38 @@ def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None)
     1.0
     """
     config = config or default_config()
-    return presence(set(pd.unique(activity["metric"])), len(activity) > 0, config)
+    return presence(set(pd.unique(activity["metric"])), len(activity) > 0, config,
+                    dated=is_dated(activity))
 
 
 def check_scorable(activity: pd.DataFrame, config: ScoringConfig | None = None) -> None:
-    """Raise :class:`SSIInputError` if some pillar has no metric in ``activity`` to score it."""
+    """Raise :class:`SSIInputError` if no pillar has a metric in ``activity`` to score it (a
+    pillar without one is not scored: :func:`pillar_notes` says so)."""
     config = config or default_config()
     check_pillars(metric_presence(activity, config), config)
+
+
+def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None
+                     ) -> list[str]:
+    """What each pillar is scored from, when that is not every pillar from dated activity:
+    the metrics present with their renormalised shares, the pillars not scored, and how period
+    totals were spread (``[]`` for dated activity scoring every pillar).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"rep_id": ["a"], "date": pd.to_datetime(["2026-01-01"]),
+    ...                     "metric": ["posts"], "value": [3.0]})
+    >>> scoring_coverage(act)[0]
+    'brand scored from posts 1.00 (shares of the pillar; weights renormalised over the metrics present)'
+    """
+    config = config or default_config()
+    table = metric_presence(activity, config)
+    lines = pillar_notes(table, config)
+    if is_dated(activity):
+        return lines if not table.groupby("pillar")["present"].any().all() else []
+    from ..io.periods import SPREAD_RULE
+
+    return [*lines, f"activity from period totals: {SPREAD_RULE}"]
 
 
 def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,

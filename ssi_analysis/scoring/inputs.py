@@ -59,6 +59,12 @@ def check_activity(activity: pd.DataFrame) -> pd.DataFrame:
     return act
 
 
+def is_dated(activity: pd.DataFrame) -> bool:
+    """Whether the activity's days are its own: not spread from period totals
+    (:func:`ssi_analysis.load_data` marks spread activity with ``attrs["spread"]``)."""
+    return not activity.attrs.get("spread", False)
+
+
 def prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *,
             config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
             at: pd.DataFrame | None = None, window: int | None = None,
@@ -89,7 +95,8 @@ def prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *,
     metric_codes, metric_values = _codes(act["metric"], na_value=False)
     metric_names = list(metric_values)
     present = {metric_names[c] for c in pd.unique(metric_codes) if c >= 0}
-    spec = ScoringSpec.build(config, present=present, any_rows=len(act) > 0)
+    spec = ScoringSpec.build(config, present=present, any_rows=len(act) > 0,
+                             dated=is_dated(activity))
 
     if at is not None:
         if not {"rep_id", "date"} <= set(at.columns):
