@@ -57,6 +57,10 @@ PERCENTILE = ("(number of reps in the cohort on that date with a lower value) / 
 
 _DAY = np.timedelta64(1, "D")
 
+SENT_EPS = 1e-9
+"""A window sum below this is nothing sent (counts are whole numbers, or spread fractions of
+them whose sums over an empty stretch differ from 0 by rounding only)."""
+
 
 # ------------------------------------------------------------------ expressions
 @dataclass(frozen=True)
@@ -376,7 +380,9 @@ class ScoringSpec:
         n = var(self.inputs[("sum", m.numerator)])  # type: ignore[index]
         d = var(self.inputs[("sum", m.denominator)])  # type: ignore[index]
         rate = shrunk_rate(n, d, m.prior, m.prior_n)  # type: ignore[arg-type]
-        return where((d > 0.0) | (n > 0.0), rate, 0.0)  # nothing sent: no rate, no credit
+        # nothing sent: no rate, no credit. "Nothing" is below SENT_EPS, not exactly 0: spread
+        # period totals are fractions, and a window sum after them is 0 only up to rounding
+        return where((d > SENT_EPS) | (n > SENT_EPS), rate, 0.0)
 
     def curve(self, m: MetricSpec, x: Expr) -> Expr:
         """The metric's 0..1 score in absolute mode, from its value ``x``."""
