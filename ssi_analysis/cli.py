@@ -37,7 +37,9 @@ SHAPE_WORDS = {"raw": ", raw shape: opportunities and quotas in place of outcome
                "tracker": ", tracker shape: one member's daily SSI page files in ssi_observed/ "
                           "(read them with --rep NAME)",
                "team-export": ", team-export shape: weekly team exports of LinkedIn's SSI in "
-                              "ssi_observed/, no activity"}
+                              "ssi_observed/, no activity",
+               "usage-report": ", usage-report shape: monthly Sales Navigator usage reports in "
+                               "usage_reports/ (totals over each month, and the SSI)"}
 
 
 def simulation_start(start: str | None, days: int) -> tuple[pd.Timestamp, str | None]:
@@ -194,7 +196,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof is not None:
         args.asof = parse_asof(args.asof)
     config.with_options(window_days=args.window)    # a bad --window stops before loading
-    if args.engine == "duckdb":
+    in_memory = args.engine == "duckdb" and _period_totals(args.data)
+    if args.engine == "duckdb" and not in_memory:
         return _score_duckdb(args, config, out)
     if args.memory_limit or args.temp_dir:
         raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
@@ -207,7 +210,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         bar.step("scoring")
         try:
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
-                           daily=args.daily, window=args.window, mode=args.mode)
+                           daily=args.daily, window=args.window, mode=args.mode,
+                           engine=args.engine)
         except SSIError as exc:
             exc.file = exc.file or bundle.files["activity"].name
             raise
@@ -225,6 +229,31 @@ def cmd_score(args: argparse.Namespace) -> int:
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
+
+
+def _period_totals(data: str) -> bool:
+    """Whether a data folder's activity is period totals (usage reports, or an activity
+    Parquet file with ``period_start``): the duckdb engine then scores them once loaded and
+    spread in memory (:func:`ssi_analysis.score` with ``engine='duckdb'``), not from the files."""
+    from .io import resolve_data_dir
+    from .io.tables.usage import usage_files
+
+    try:
+        folder = resolve_data_dir(data)
+    except SSIError:
+        return False
+    if usage_files(folder):
+        return True
+    path = folder / "activity.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(path).names
+        except (OSError, ValueError):
+            return False
+        return "period_start" in names and "date" not in names
+    return False
 
 
 SCORE_TABLES = ("reps", "activity")
@@ -506,13 +535,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
-    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export"],
+    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export", "usage-report"],
                    default="tidy",
                    help="tidy: the input contract (default); raw: a Salesforce opportunity "
                         "export and quotas in place of outcomes, LinkedIn snapshots in long "
                         "form; tracker: one member's daily SSI page tracker files; team-export: "
                         "weekly team exports of LinkedIn's SSI with reps and outcomes, no "
-                        "activity")
+                        "activity; usage-report: monthly Sales Navigator usage reports "
+                        "(activity totals and the SSI) with reps and outcomes")
     s.set_defaults(func=cmd_simulate)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")

@@ -101,6 +101,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "such as 1900-01-01 means unknown: remove the row"),
     Kind("period_order", "period_end is before period_start",
          "correct the dates (are they swapped?)"),
+    Kind("rate_range", "{column} outside 0..1 (or 0..100%)",
+         "write the rate as a share (0.25) or a percentage (25%); correct the export"),
     Kind("period_level", "a level given as a period total",
          "give profile_completeness as dated rows (rep_id, date, metric, value)"),
     # a row against the other rows, or against another table

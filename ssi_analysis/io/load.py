@@ -27,6 +27,8 @@ from .tables import load_table
 from .tables.activity import absent_metrics, absent_metrics_note
 from .tables.observed import flag_observed_totals, load_observed, observed_files, observed_wide
 from .tables.reps import load_reps_table
+from .tables.usage import FOLDER as USAGE_FOLDER
+from .tables.usage import UsageReports, load_usage_reports, usage_files
 
 
 @dataclass
@@ -195,6 +197,7 @@ class _Run:
     files: dict[str, Path] = field(default_factory=dict)
     errors: list[SSIError] = field(default_factory=list)
     one_member: pd.DataFrame | None = None   # reps of a folder without one: its one member
+    usage: UsageReports | None = None        # activity read from usage reports
 
     def quality(self) -> QualityReport:
         return quality_report(self.loaded, self.files)
@@ -209,6 +212,9 @@ class _Run:
              mapping: crm.ColumnMapping | None) -> None:
         """Find, read and load table ``name``; a required table without a file stops the run."""
         try:
+            if name == "activity" and usage_files(self.folder):
+                self._read_usage(mapping)
+                return
             if name == "ssi_observed":
                 self._read_observed(mapping)
                 if name in self.required and name not in self.files:
@@ -231,9 +237,33 @@ class _Run:
                 exc.file = self.files[name].name
             self.stop(exc)
 
+    def _read_usage(self, mapping: crm.ColumnMapping | None) -> None:
+        """``activity`` (and LinkedIn's SSI) from a folder ``usage_reports/`` of exports."""
+        if find_table_file(self.folder, "activity") is not None:
+            raise SSIInputError("the activity table is there twice: an activity file and "
+                                f"{USAGE_FOLDER}/", file=str(self.folder),
+                                fix="keep one of them")
+        self.files["activity"] = self.folder / USAGE_FOLDER
+        reports = load_usage_reports(self.folder, usage_files(self.folder),
+                                     mapping=mapping if mapping is not None
+                                     and "activity" in mapping.defines else None)
+        reports.activity.notes[:0] = reports.notes
+        self.loaded["activity"] = reports.activity
+        self.usage = reports
+
     def _read_observed(self, mapping: crm.ColumnMapping | None) -> None:
-        """``ssi_observed``: a file, or a folder ``ssi_observed/`` of files read as one."""
+        """``ssi_observed``: a file, or a folder ``ssi_observed/`` of files read as one (else
+        the SSI columns of the usage reports, when they have them)."""
         paths, notes = observed_files(self.folder)
+        usage = self.usage.observed if self.usage is not None else None
+        if paths and usage is not None:
+            self.loaded["activity"].notes.append(
+                f"{USAGE_FOLDER}/: the SSI columns of the usage reports were not used: the "
+                "folder's ssi_observed table holds LinkedIn's scores")
+        if not paths and usage is not None:
+            self.files["ssi_observed"] = self.folder / USAGE_FOLDER
+            self.loaded["ssi_observed"] = usage
+            return
         if not paths:
             return
         many = len(paths) > 1 or paths[0].parent != self.folder
@@ -264,6 +294,10 @@ class _Run:
         for name in ("activity", "outcomes", "ssi_observed", "quotas"):
             if name in self.loaded:
                 seen |= values_present(self.loaded[name].frame["rep_id"])
+        if self.usage is not None and self.usage.users:
+            # the users the usage reports list (with numbers or not) are the team
+            self.one_member = pd.DataFrame({"rep_id": self.usage.users}, dtype=object)
+            return
         if len(seen) == 1:
             member = next(iter(seen))
             self.one_member = pd.DataFrame({"rep_id": [member]}, dtype=object)
@@ -314,7 +348,11 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
         if unread:
             quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
                                  f"{' and '.join(wanted)} only; validate checks every table)")
-    if run.one_member is not None:
+    if run.one_member is not None and run.usage is not None:
+        quality.notes.append(f"no reps table: the {len(run.one_member)} users the usage "
+                             "reports list are the team (add a reps table for teams, "
+                             "industries and hire dates)")
+    elif run.one_member is not None:
         quality.notes.append(f"no reps table: the data name one member, "
                              f"{run.one_member['rep_id'].iloc[0]}, the team of this analysis "
                              "(a reps table is needed for more)")
