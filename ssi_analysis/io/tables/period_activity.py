@@ -154,12 +154,12 @@ def _overlap_problems(long: pd.DataFrame, raw: RawTable,
         text = row_no[r].astype(str)
         return (files[r].astype(str) + " row " + text) if files is not None else "row " + text
 
-    out = []
+    out, repeats = [], []      # an overlap is said before a repeat of the same row
     key = ["rep_id", "metric", *PERIOD_COLUMNS, "value"]
     dup = long.duplicated(key, keep="first").to_numpy()
     if dup.any():
         first = long.groupby(key, observed=True, sort=False)["_row"].transform("min").to_numpy()
-        out.append(problems(long["_row"].to_numpy()[dup], "period_start",
+        repeats.append(problems(long["_row"].to_numpy()[dup], "period_start",
                             long["period_start"].dt.strftime("%Y-%m-%d").to_numpy()[dup],
                             "duplicate of " + name(first[dup]).astype(object)
                             + " (same rep, metric, period and total)", "duplicate"))
@@ -175,7 +175,7 @@ def _overlap_problems(long: pd.DataFrame, raw: RawTable,
         out.append(problems(rows, "period_start",
                             over["period_start"].dt.strftime("%Y-%m-%d").to_numpy(),
                             reasons, "overlap", what="period"))
-    return out
+    return out + repeats
 
 
 __all__ = ["PERIOD_COLUMNS", "PERIODS_NOTE", "is_period_form", "load_period_activity"]
