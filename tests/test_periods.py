@@ -191,3 +191,16 @@ def test_window_coverage_counts_gaps_between_exports(tmp_path):
     gap = p.excluded.set_index(["rep_id", "period_start"]).loc[("a", day("2026-04-11"))]
     assert "covers less than 90%" in gap["reason"]
     assert len(p.data) == 2 and p.rows_read == len(p.data) + len(p.excluded)
+
+
+def test_a_rebuilt_frame_says_it_is_spread_explicitly(tmp_path):
+    act = "rep_id,period_start,period_end,profile_views\na,2026-01-01,2026-01-31,31\n"
+    b = _bundle(tmp_path, act)
+    rebuilt = pd.DataFrame({c: b.activity[c].to_numpy() for c in b.activity.columns})
+    assert rebuilt.attrs == {}
+    marked = score(b.activity, b.reps, asof="2026-01-31").table
+    told = score(rebuilt, b.reps, asof="2026-01-31", dated=False).table
+    pd.testing.assert_frame_equal(marked, told)
+    # unmarked and not told: the spread days would read as 31 active days
+    wrong = score(rebuilt, b.reps, asof="2026-01-31", details=True).table
+    assert wrong["days_active_value"].iloc[0] == 31

@@ -178,3 +178,15 @@ def test_a_mapping_file_renames_a_label(tmp_path):
                        '"Profilaufrufe" = "profile_views"\n', encoding="utf-8")
     b = load_data(root, mapping=str(mapping))
     assert b.activity_periods["value"].tolist() == [31.0]
+
+
+def test_the_analysis_and_the_report_methods_say_what_is_scored(usage_folder):
+    from ssi_analysis import analyze
+    from ssi_analysis.report.sections import ssi_source_text
+
+    result = analyze(load_data(usage_folder))
+    lines = result.settings["scoring_coverage"]
+    assert lines[0].startswith("brand not scored") and "0..50" in " ".join(lines)
+    text = ssi_source_text(result.settings)
+    assert "What the data can score" in text and "spread uniformly" in text
+    assert result.panel.data["ssi"].between(0, 50).all()

@@ -64,7 +64,8 @@ ENGINES = ("pandas", "duckdb")
 """Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` in SQL."""
 
 
-def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None) -> pd.DataFrame:
+def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None, *,
+                    dated: bool | None = None) -> pd.DataFrame:
     """Which scored metrics the data can support, and the effective weight of each.
 
     Returns one row per scored metric: ``metric, pillar, kind, weight, present, share``, where
@@ -81,7 +82,7 @@ def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None)
     """
     config = config or default_config()
     return presence(set(pd.unique(activity["metric"])), len(activity) > 0, config,
-                    dated=is_dated(activity))
+                    dated=is_dated(activity, dated))
 
 
 def check_scorable(activity: pd.DataFrame, config: ScoringConfig | None = None) -> None:
@@ -91,8 +92,8 @@ def check_scorable(activity: pd.DataFrame, config: ScoringConfig | None = None) 
     check_pillars(metric_presence(activity, config), config)
 
 
-def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None
-                     ) -> list[str]:
+def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None, *,
+                     dated: bool | None = None) -> list[str]:
     """What each pillar is scored from, when that is not every pillar from dated activity:
     the metrics present with their renormalised shares, the pillars not scored, and how period
     totals were spread (``[]`` for dated activity scoring every pillar).
@@ -105,9 +106,9 @@ def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None
     'brand scored from posts 1.00 (shares of the pillar; weights renormalised over the metrics present)'
     """
     config = config or default_config()
-    table = metric_presence(activity, config)
+    table = metric_presence(activity, config, dated=dated)
     lines = pillar_notes(table, config)
-    if is_dated(activity):
+    if is_dated(activity, dated):
         return lines if not table.groupby("pillar")["present"].any().all() else []
     from ..io.periods import SPREAD_RULE
 
@@ -117,7 +118,7 @@ def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None
 def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
           config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
           at: pd.DataFrame | None = None, window: int | None = None, mode: str | None = None,
-          details: bool = False, engine: str = "pandas") -> Scores:
+          details: bool = False, engine: str = "pandas", dated: bool | None = None) -> Scores:
     """Score SSI pillars for every rep.
 
     Parameters
@@ -142,6 +143,11 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     details : bool
         Also return, per scored metric, its window value (``<metric>_value``) and 0..1 score
         (``<metric>_score``), so every pillar can be recomputed by hand.
+    dated : bool, optional
+        Whether the activity's days are its own (``True``) or spread from totals over periods
+        (``False``: :mod:`ssi_analysis.io.periods`; days active are then only those a
+        ``days_active`` metric reports). Default: as :func:`~ssi_analysis.load_data` marked the
+        activity (``activity.attrs["spread"]``), dated when unmarked.
     engine : {'pandas', 'duckdb'}
         ``pandas`` computes in memory with numpy; ``duckdb`` runs SQL generated from the same
         spec (needs the ``duckdb`` extra) and gives the same scores. For activity larger than
@@ -159,7 +165,7 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         raise SSIConfigError(f"engine '{engine}' is not one of {', '.join(ENGINES)}",
                              fix="use engine='pandas' or engine='duckdb'")
     prepared = prepare(activity, reps, config=config, asof=asof, daily=daily, at=at,
-                       window=window, mode=mode)
+                       window=window, mode=mode, dated=dated)
     if engine == "duckdb":
         from ..engines.duckdb import score_prepared
 
