@@ -221,6 +221,28 @@ def test_two_values_for_a_field_of_a_snapshot_are_both_rejected_naming_the_rows(
     assert b.ssi_observed.ssi.tolist() == [40.0]
 
 
+def test_a_fields_value_that_is_no_number_is_rejected_and_costs_only_what_it_must(tmp_path):
+    def snapshot(day, brand, rank):
+        return "".join(f"A,{day},,{f},{v}\n" for f, v in (
+            ("Current Social Selling Index", "40 out of 100"), ("brand", brand),
+            ("people", 10), ("insights", 10), ("relationships", 10),
+            ("Industry SSI rank", rank)))
+    text = ("rep_id,date,section,field,value\n" + snapshot("2026-05-18", 10, "Top %")
+            + snapshot("2026-05-19", "abc", "Top 5%"))
+    (tmp_path / "ssi_observed.csv").write_text(text, encoding="utf-8")
+    b = load_data(tmp_path)
+    rej = b.quality.rejects.set_index("row")
+    # the rank without its number: that row only; the 18th is used without a rank
+    assert rej.loc[7, "reason"] == "value is not a number" and rej.loc[7, "value"] == "Top %"
+    assert b.ssi_observed.date.dt.day.tolist() == [18]
+    assert "industry_rank" not in b.ssi_observed and b.ssi_observed.brand.tolist() == [10]
+    # a pillar that is no number: its row, then every other row of the snapshot (incomplete)
+    assert rej.loc[9, "reason"] == "value is not a number" and rej.loc[9, "value"] == "abc"
+    assert (rej.loc[[8, 10, 11, 12, 13], "reason"] == "snapshot incomplete: no brand").all()
+    t = b.quality.tables["ssi_observed"]
+    assert (t.rows_read, t.rows_used, t.rows_rejected) == (12, 5, 7)
+
+
 def test_a_file_that_fits_no_layout_stops_naming_the_mapping_keys(tmp_path):
     (tmp_path / "ssi_observed").mkdir()
     (tmp_path / "ssi_observed" / "x.csv").write_text("when,what,how much\n1,2,3\n",

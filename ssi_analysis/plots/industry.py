@@ -19,6 +19,7 @@ import seaborn as sns
 
 from ..config import PILLARS
 from ..errors import SSIInputError
+from ..tables import NotedTable, table_of
 from ._theme import HATCHES, MARKERS, PALETTE
 
 LINESTYLES: tuple = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)),
@@ -312,7 +313,7 @@ def pillar_profile(data: pd.DataFrame, *, group: str = "group", pillar: str = "p
 
 
 # ------------------------------------------------------------------ trends
-def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
+def weekly_trend(data: NotedTable | pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
                  hue: str | None = "team", order: Sequence[str] | None = None,
                  estimator: str = "mean", ax=None):
     """Weekly score per group: one line per ``hue`` group, the mean (or median) of its reps
@@ -320,9 +321,9 @@ def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
 
     Parameters
     ----------
-    data : DataFrame
+    data : WeeklyScores or DataFrame
         :func:`ssi_analysis.stats.weekly_scores` with the ``hue`` column (e.g.
-        ``attach_groups(weekly, reps, by="team")``).
+        ``attach_groups(weekly, reps, by="team")``; with ``hue=None``, as it is).
     x, y, hue : str
         Week column (dates), score column, group column (``None``: all reps together).
     order : sequence, optional
@@ -350,6 +351,7 @@ def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
     'Weekly SSI, all reps'
     >>> plt.close("all")
     """
+    data = table_of(data)
     everyone = hue is None
     if everyone:
         hue = "_all"
