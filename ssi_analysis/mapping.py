@@ -353,6 +353,14 @@ class ColumnMapping:
                 if getattr(lay, key):
                     obs[key] = list(getattr(lay, key))
             out["ssi_observed"] = obs
+        if self.activity is not None:
+            act: dict[str, Any] = {"columns": {k: list(v) for k, v in self.activity.columns}}
+            for key in ("period_from_path", "month_from_path"):
+                if getattr(self.activity, key) is not None:
+                    act[key] = getattr(self.activity, key)
+            out["activity"] = act
+        if self.activity_metrics:
+            out["activity_metrics"] = dict(self.activity_metrics)
         if self.ssi_fields:
             out["ssi_fields"] = dict(self.ssi_fields)
         if self.ssi_sections:

@@ -204,3 +204,18 @@ def test_a_rebuilt_frame_says_it_is_spread_explicitly(tmp_path):
     # unmarked and not told: the spread days would read as 31 active days
     wrong = score(rebuilt, b.reps, asof="2026-01-31", details=True).table
     assert wrong["days_active_value"].iloc[0] == 31
+
+
+def test_score_parquet_on_period_totals_says_how_to_score_them(tmp_path):
+    from ssi_analysis.engines.duckdb import score_parquet
+    from ssi_analysis.errors import SSIInputError
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    pd.DataFrame({"rep_id": ["a"], "period_start": pd.to_datetime(["2026-01-01"]),
+                  "period_end": pd.to_datetime(["2026-01-31"]), "metric": ["profile_views"],
+                  "value": [3.0]}).to_parquet(folder / "activity.parquet")
+    (folder / "reps.csv").write_text("rep_id\na\n", encoding="utf-8")
+    with pytest.raises(SSIInputError, match="date missing") as e:
+        score_parquet(folder)
+    assert "engine='duckdb'" in e.value.fix

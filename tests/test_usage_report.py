@@ -190,3 +190,13 @@ def test_the_analysis_and_the_report_methods_say_what_is_scored(usage_folder):
     text = ssi_source_text(result.settings)
     assert "What the data can score" in text and "spread uniformly" in text
     assert result.panel.data["ssi"].between(0, 50).all()
+
+
+def test_the_preset_round_trips_through_its_toml_shape():
+    from ssi_analysis.mapping import load_mapping, mapping_from_dict
+
+    m = load_mapping("usage-report")
+    again = mapping_from_dict(m.to_dict(), source="copy.toml")
+    assert again.activity == m.activity and dict(again.activity_metrics) == dict(
+        m.activity_metrics)
+    assert dict(m.activity_metrics)["Searches performed"] == "people_searches"

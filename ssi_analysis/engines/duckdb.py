@@ -489,7 +489,10 @@ def _activity_columns(con, source: str, shown: str, notes: list[str]
         wide = [c for c in columns if c in METRICS]
         raise SSIInputError(
             missing_columns(missing, actual), file=shown, column=missing[0],
-            fix=("the duckdb engine reads long-form activity (rep_id, date, metric, value); "
+            fix=("totals over periods are spread over their days when loaded: score them "
+                 "with score(load_data(folder).activity, ..., engine='duckdb') (the command "
+                 "line's score --engine duckdb does)" if "period_start" in columns else
+                 "the duckdb engine reads long-form activity (rep_id, date, metric, value); "
                  "use --engine pandas for wide tables" if wide else
                  "add the column; see data/README.md for the activity table"))
     extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
