@@ -200,3 +200,22 @@ def test_the_preset_round_trips_through_its_toml_shape():
     assert again.activity == m.activity and dict(again.activity_metrics) == dict(
         m.activity_metrics)
     assert dict(m.activity_metrics)["Searches performed"] == "people_searches"
+
+
+def test_commands_stop_on_a_report_without_a_range_naming_the_fix(tmp_path, capsys):
+    root = _folder(tmp_path, {"export.csv": "Email,Profile views\nann@x.com,3\n"})
+    assert main(["validate", "--data", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "1 problem that stops a run" in out and "usage-2026-01.csv" in out
+    assert "no reps table" not in out                # the consequence is not said as well
+    assert main(["score", "--data", str(root), "--out", str(tmp_path / "s.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "date range" in err and "Traceback" not in err
+
+
+def test_scores_of_usage_reports_are_byte_identical_on_a_rerun(usage_folder, tmp_path):
+    out = tmp_path / "s.csv"
+    assert main(["score", "--data", str(usage_folder), "--daily", "--out", str(out)]) == 0
+    first = out.read_bytes()
+    assert main(["score", "--data", str(usage_folder), "--daily", "--out", str(out)]) == 0
+    assert out.read_bytes() == first

@@ -294,6 +294,8 @@ class _Run:
         for name in ("activity", "outcomes", "ssi_observed", "quotas"):
             if name in self.loaded:
                 seen |= values_present(self.loaded[name].frame["rep_id"])
+        if self.files.get("activity") == self.folder / USAGE_FOLDER and self.usage is None:
+            return      # the usage reports, whose users are the team, could not be read
         if self.usage is not None and self.usage.users:
             # the users the usage reports list (with numbers or not) are the team
             self.one_member = pd.DataFrame({"rep_id": self.usage.users}, dtype=object)
