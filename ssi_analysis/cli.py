@@ -107,7 +107,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bundle, quality = None, None
     try:
         bundle = load_data(args.data, lazy=True, mapping=args.mapping,
-                           period=args.outcome_period, rep=args.rep)
+                           period=args.outcome_period, rep=args.rep,
+                           usage_range=args.usage_range)
         quality = bundle.quality
     except SSIInputError as exc:
         stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
@@ -205,7 +206,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                           period=args.outcome_period, tables=SCORE_TABLES)
+                           period=args.outcome_period, tables=SCORE_TABLES,
+                           usage_range=args.usage_range)
         _refuse(out, bundle, args)
         bar.step("scoring")
         try:
@@ -396,7 +398,8 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        "places (outcomes and opportunities)", file=str(out),
                        fix="write them elsewhere, e.g. --out out/outcomes.csv")
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period, rep=args.rep)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
         raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
@@ -455,6 +458,9 @@ def _add_crm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outcome-period", choices=["month", "quarter"],
                         help="outcomes from opportunities: sum the quota rows to calendar months "
                              "or quarters (default: the quota rows' own periods)")
+    parser.add_argument("--usage-range", metavar="START:END",
+                        help="the date range of usage reports that show none (no range column, "
+                             "no dates in the file's name), e.g. 2026-01-01:2026-01-31")
     _add_rep_option(parser)
 
 
@@ -485,7 +491,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     industry = industry_settings(settings, load_section(args.config, "industry"),
                                  source=str(args.config))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period, rep=args.rep)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
     ssi, chosen = choose_ssi(bundle, args.ssi)
     result = analyze(bundle, config=config, analysis=settings, ssi=ssi, industry=industry)
     names = _pseudonyms(args, bundle)
@@ -505,7 +512,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
         "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
         "mapping": args.mapping, "outcome_period": args.outcome_period,
-        "rep": args.rep}.items()
+        "rep": args.rep, "usage_range": args.usage_range}.items()
         if v is not None})
     context = build_report(args.data, args.out, config=args.config, options=options)
     _print(*context["quality_lines"])

@@ -219,3 +219,24 @@ def test_scores_of_usage_reports_are_byte_identical_on_a_rerun(usage_folder, tmp
     first = out.read_bytes()
     assert main(["score", "--data", str(usage_folder), "--daily", "--out", str(out)]) == 0
     assert out.read_bytes() == first
+
+
+def test_usage_range_gives_the_range_of_a_report_that_shows_none(tmp_path, capsys):
+    root = _folder(tmp_path, {"export.csv": "Email,Profile views\nann@x.com,31\n"})
+    b = load_data(root, usage_range="2026-03-01:2026-03-31")
+    assert b.activity_periods[["period_start", "period_end"]].iloc[0].tolist() == [
+        pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31")]
+    from ssi_analysis.cli import build_parser
+
+    for command in ("validate", "score", "outcomes", "analyze", "report"):
+        out = [] if command == "validate" else ["--out", "o.csv"]
+        args = build_parser().parse_args([command, "--data", "d", *out,
+                                          "--usage-range", "2026-03-01:2026-03-31"])
+        assert args.usage_range == "2026-03-01:2026-03-31"
+    out = tmp_path / "s.csv"
+    assert main(["score", "--data", str(root), "--out", str(out),
+                 "--usage-range", "2026-03-01:2026-03-31"]) == 0
+    assert pd.read_csv(out)["date"].tolist() == ["2026-03-31"]
+    assert main(["score", "--data", str(root), "--out", str(out),
+                 "--usage-range", "2026-03-31:2026-03-01"]) == 2
+    assert "not a range START:END" in capsys.readouterr().err

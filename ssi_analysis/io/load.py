@@ -68,7 +68,7 @@ class Bundle:
 def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
               mapping: str | Path | crm.ColumnMapping | None = None,
               period: str | None = None, tables: tuple[str, ...] | None = None,
-              rep: str | None = None) -> Bundle:
+              rep: str | None = None, usage_range: str | None = None) -> Bundle:
     """Load and validate a data folder.
 
     Parameters
@@ -105,6 +105,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     rep : str, optional
         The rep of ``ssi_observed`` files that name none (a member's own tracker files);
         default: the mapping's ``rep``, or its ``rep_from_path``.
+    usage_range : str, optional
+        ``'START:END'`` (``'2026-01-01:2026-01-31'``): the date range of the usage reports
+        (``usage_reports/``) that show none in a column or their file's name.
 
     Returns
     -------
@@ -126,7 +129,8 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
                              f"own periods), got {period!r}")
     wanted = [n for n in TABLES if tables is None or n in tables or n == "reps"]
-    run = _Run(folder, lazy, required=tuple(n for n in tables or () if n != "reps"), rep=rep)
+    run = _Run(folder, lazy, required=tuple(n for n in tables or () if n != "reps"), rep=rep,
+               usage_range=usage_range)
     if tables is None:
         try:
             check_outcome_sources(folder)
@@ -198,6 +202,7 @@ class _Run:
     errors: list[SSIError] = field(default_factory=list)
     one_member: pd.DataFrame | None = None   # reps of a folder without one: its one member
     usage: UsageReports | None = None        # activity read from usage reports
+    usage_range: str | None = None           # the range of reports that show none
 
     def quality(self) -> QualityReport:
         return quality_report(self.loaded, self.files)
@@ -246,7 +251,8 @@ class _Run:
         self.files["activity"] = self.folder / USAGE_FOLDER
         reports = load_usage_reports(self.folder, usage_files(self.folder),
                                      mapping=mapping if mapping is not None
-                                     and "activity" in mapping.defines else None)
+                                     and "activity" in mapping.defines else None,
+                                     usage_range=self.usage_range)
         reports.activity.notes[:0] = reports.notes
         self.loaded["activity"] = reports.activity
         self.usage = reports

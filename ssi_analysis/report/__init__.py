@@ -75,6 +75,7 @@ class ReportOptions:
     mapping: str | None = None
     outcome_period: str | None = None
     rep: str | None = None
+    usage_range: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -241,7 +242,7 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
-                       rep=options.rep)
+                       rep=options.rep, usage_range=options.usage_range)
     check_panel_inputs(bundle, ssi=choose_ssi(bundle, options.ssi)[0])  # before any scoring
     return Inputs(scoring, settings, industry, bundle)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...errors import SSIInputError
+from ...errors import SSIConfigError, SSIInputError
 from ...mapping import CARRIED, RATES, ColumnMapping, label_key, load_mapping
 from ...rules import problems
 from ..cells.common import plain_text
@@ -69,8 +69,10 @@ class _File:
 
 
 def load_usage_reports(folder: Path, paths: list[Path], *,
-                       mapping: str | Path | ColumnMapping | None = None) -> UsageReports:
-    """Read the usage-report exports ``paths`` of a data folder.
+                       mapping: str | Path | ColumnMapping | None = None,
+                       usage_range: str | None = None) -> UsageReports:
+    """Read the usage-report exports ``paths`` of a data folder; ``usage_range``
+    (``'START:END'``) is the range of the files that show none.
 
     Raises
     ------
@@ -81,7 +83,8 @@ def load_usage_reports(folder: Path, paths: list[Path], *,
     m = load_mapping(mapping) if mapping is not None else load_mapping("usage-report")
     if "activity" not in m.defines or m.activity is None:
         m = _with_activity(m)
-    files = [_translate(read_raw(p, "activity"), p.relative_to(folder).as_posix(), m)
+    given = _given_range(usage_range)
+    files = [_translate(read_raw(p, "activity"), p.relative_to(folder).as_posix(), m, given)
              for p in paths]
     cols = sorted({c for f in files for c in f.frame.columns})
     frame = pd.concat([f.frame.reindex(columns=cols) for f in files], ignore_index=True)
@@ -145,7 +148,23 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _translate(raw: RawTable, rel: str, m: ColumnMapping) -> _File:
+def _given_range(text: str | None) -> tuple[str, str] | None:
+    """``--usage-range START:END`` checked: two dates, the end not before the start."""
+    if text is None:
+        return None
+    parts = str(text).split(":")
+    try:
+        start, end = (pd.Timestamp(p.strip()) for p in parts) if len(parts) == 2 else (None,)
+    except (ValueError, TypeError):
+        start = end = None
+    if start is None or end is None or pd.isna(start) or pd.isna(end) or end < start:
+        raise SSIConfigError(f"--usage-range '{text}' is not a range START:END",
+                             fix="write it as 2026-01-01:2026-01-31 (both days included)")
+    return f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
+
+
+def _translate(raw: RawTable, rel: str, m: ColumnMapping,
+               given: tuple[str, str] | None = None) -> _File:
     """One export's columns found by their labels, as canonical wide period rows."""
     lay = m.activity
     cols = list(raw.frame.columns)
@@ -192,7 +211,7 @@ def _translate(raw: RawTable, rel: str, m: ColumnMapping) -> _File:
             fix="map each metric's column in [activity_metrics] of a mapping file "
                 "(base = \"usage-report\"), e.g. \"Profile views\" = \"profile_views\"; the metric "
                 "names are in data/README.md")
-    start, end = _range(raw, rel, cols, lay)
+    start, end = _range(raw, rel, cols, lay, given)
     out = pd.DataFrame({"rep_id": raw.frame[rep_col], "period_start": start, "period_end": end})
     for metric, c in metric_cols.items():
         out[metric] = raw.frame[c]
@@ -221,8 +240,10 @@ def _translate(raw: RawTable, rel: str, m: ColumnMapping) -> _File:
                  raw.decimal, rejects, carried, unknown, empty)
 
 
-def _range(raw: RawTable, rel: str, cols: list[str], lay) -> tuple[pd.Series, pd.Series]:
-    """The date range of each row: columns, one range column, else the file's name."""
+def _range(raw: RawTable, rel: str, cols: list[str], lay,
+           given: tuple[str, str] | None) -> tuple[pd.Series, pd.Series]:
+    """The date range of each row: columns, one range column, the file's name, else the range
+    given (``--usage-range``)."""
     s, e = _find(cols, lay.candidates("period_start")), _find(cols, lay.candidates("period_end"))
     if s is not None and e is not None:
         return raw.frame[s], raw.frame[e]
@@ -240,12 +261,16 @@ def _range(raw: RawTable, rel: str, cols: list[str], lay) -> tuple[pd.Series, pd
         n = len(raw.frame)
         return (pd.Series([first.start_time.strftime("%Y-%m-%d")] * n, dtype=object),
                 pd.Series([first.end_time.strftime("%Y-%m-%d")] * n, dtype=object))
+    if given is not None:
+        n = len(raw.frame)
+        return pd.Series([given[0]] * n, dtype=object), pd.Series([given[1]] * n, dtype=object)
     raise SSIInputError(
         f"the date range of the totals cannot be found: no start and end columns, no range "
         f"column and no dates in the file's name (columns: {', '.join(cols[:15])})", file=rel,
         fix="name the file with its range (usage-2026-01-01_2026-01-31.csv, or usage-2026-01.csv "
             "for a whole month), or add period_start and period_end columns, or name the range's "
-            "columns in [activity.columns] period_start/period_end/date_range of a mapping file")
+            "columns in [activity.columns] period_start/period_end/date_range of a mapping file, "
+            "or give it with --usage-range 2026-01-01:2026-01-31")
 
 
 def _rate(out: pd.DataFrame, raw: RawTable, col: str, count: str, den: str,
