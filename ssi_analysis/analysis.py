@@ -52,7 +52,7 @@ from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import REJECT_COLUMNS, Bundle, QualityReport
-from .outputs import refuse_overwriting_inputs, write_table, write_text
+from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
 from .panel import Panel, build_panel, extra_controls
 from .privacy import Pseudonyms
 from .scoring import Scores, score, scoring_coverage
@@ -193,7 +193,8 @@ class Analysis:
             written.append(write_table(table, out / name))
         stale = out / "rejects.csv"
         if "rejects.csv" not in files and stale.exists():
-            stale.unlink()  # a rejects file from an earlier run would mislead
+            with writing(stale):
+                stale.unlink()  # a rejects file from an earlier run would mislead
         content = self.to_dict()
         if pseudonyms is not None:
             content = _scrub(content, pseudonyms)

@@ -243,16 +243,16 @@ def default_config() -> ScoringConfig:
 
 
 def _read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file as TOML, decoded as tables are (:mod:`ssi_analysis.textfiles`)."""
+    from .textfiles import read_text, toml_error
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SSIConfigError(f"cannot read the config file ({exc.strerror})", file=str(path),
-                             fix="check the path given to --config") from None
+    notes: list[str] = []
+    text = read_text(path, what="config file", option="--config", notes=notes)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SSIConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+        raise toml_error(exc, path, notes) from None
 
 
 def load_config(path: str | Path | None = None) -> ScoringConfig:

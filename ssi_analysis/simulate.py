@@ -180,7 +180,11 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     if shape == "tracker":        # one member's files: any span (the team behind it: 91 days)
         if days < 1:
             raise ValueError("days must be at least 1")
-        days = max(days, 91)
+        # the team behind the member: at least 91 days, and to the first month that starts a
+        # full window after the start (an outcome period to analyse)
+        first = (pd.Timestamp(start) + pd.Timedelta(days=89) - pd.Timedelta(days=1)) \
+            + pd.offsets.MonthBegin(1)
+        days = max(days, 91, (first - pd.Timestamp(start)).days + 1)
     elif days < 91:
         raise ValueError("days must be at least 91")
     if confounding not in CONFOUNDING:
@@ -855,7 +859,7 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         ``out`` holds data files and no ``truth.json``, or is a file.
     """
     from .errors import SSIError
-    from .outputs import atomic_path, defuse_frame, table_of
+    from .outputs import atomic_path, defuse_frame, table_of, writing
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -871,18 +875,21 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
                            "simulate did not write: simulated tables would overwrite them or "
                            "mix with them", file=str(out),
                            fix="give simulate --out a new or empty folder")
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in ("reps", "activity", "outcomes", "opportunities", "quotas", "ssi_observed",
                   "truth_outcomes", "truth_observed", "truth_activity"):   # the other shape's
         if stale not in tables:
             for suffix in (".csv", ".parquet", ".xlsx"):
-                (out / f"{stale}{suffix}").unlink(missing_ok=True)
+                with writing(out / f"{stale}{suffix}"):
+                    (out / f"{stale}{suffix}").unlink(missing_ok=True)
     for folder_table in ("ssi_observed", "usage_reports"):   # an earlier simulation's files
         if (out / folder_table).is_dir():
             import shutil
 
-            shutil.rmtree(out / folder_table)
+            with writing(out / folder_table):
+                shutil.rmtree(out / folder_table)
     for name, df in tables.items():
         if "/" in name:                     # one file of a folder table
             path = out / name
@@ -896,7 +903,8 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         path = out / f"{name}.{kind}"
         for other in (".csv", ".parquet", ".xlsx"):  # one file per table
             if (out / f"{name}{other}") != path and (out / f"{name}{other}").exists():
-                (out / f"{name}{other}").unlink()
+                with writing(out / f"{name}{other}"):
+                    (out / f"{name}{other}").unlink()
         with atomic_path(path) as tmp:
             if kind == "csv":
                 defuse_frame(df).to_csv(tmp, index=False, lineterminator="\n")

@@ -375,8 +375,13 @@ def test_simulate_never_writes_data_from_the_future(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     assert "--start 2026-03-01 with --days 400 ends 2027-04-04" in err
     assert "start on 2025-10-28 or earlier" in err and not (tmp_path / "c").exists()
-    assert main(["simulate", "--out", str(tmp_path / "d"), "--days", "40"]) == 2
-    assert "days must be at least 91" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:    # as the parser refuses a number (exit 2)
+        main(["simulate", "--out", str(tmp_path / "d"), "--days", "40"])
+    assert exc.value.code == 2 and not (tmp_path / "d").exists()
+    assert ("argument --days: must be a whole number from 91 to 3660 (from 1 with --shape "
+            "tracker), got '40'") in capsys.readouterr().err
+    assert main(["simulate", "--out", str(tmp_path / "e"), "--days", "40", "--shape",
+                 "tracker", "--start", "2026-03-01"]) == 0
 
 
 @pytest.mark.parametrize("name, args", [

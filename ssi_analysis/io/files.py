@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import SSIError, SSIInputError
 from ..schemas import TABLES, normalise_name
+from ..textfiles import decode_text
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
@@ -64,28 +65,6 @@ class RawTable:
     row_offset: int  # add to the 0-based position to get the row number users see
     decimal: str = "."
     notes: list[str] = field(default_factory=list)
-
-
-def _decode_csv(data: bytes, name: str, notes: list[str]) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode Text", by its
-    BOM), else Latin-1, said in a note."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise SSIInputError("the file starts as UTF-16 text but cannot be read as it",
-                                file=name, fix="save it again as CSV UTF-8") from None
-        notes.append(f"{name}: UTF-16 text (Excel's 'Unicode Text'); read as such")
-        return text
-    if data.count(b"\x00") > len(data) // 4:
-        raise SSIInputError("the file looks like UTF-16 text without a byte-order mark, or "
-                            "binary data", file=name, fix="save it again as CSV UTF-8")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    notes.append(f"{name}: not UTF-8; read as Latin-1 (Windows-1252-like) text")
-    return data.decode("latin-1")
 
 
 def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
@@ -225,7 +204,7 @@ def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, s
     """A CSV file as text cells (its footer left out), and the decimal mark its delimiter tells."""
     name = path.name
     decimal = "."
-    text = _decode_csv(path.read_bytes(), name, notes)
+    text = decode_text(path.read_bytes(), name, notes)
     if not text.strip():
         raise SSIInputError("the file is empty", file=name,
                             fix=f"export the {table} table again, with a header row")

@@ -18,6 +18,8 @@ The structure is checked before anything is read: a record of the wrong shape (a
 list where an object belongs, a score that is text of no number, an unknown pillar) is rejected
 with a reason naming the place in the JSON (``$[2].memberScore.subScores[1].score``), never a
 ``TypeError``; a file whose top level is not such an object or list stops the run.
+Its text is decoded as a CSV table's is (:func:`~ssi_analysis.textfiles.decode_text`: UTF-8
+with or without a byte-order mark, UTF-16, else Latin-1, said in a note).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 
 from ..errors import SSIInputError
 from ..schemas import LINKEDIN_PILLARS
+from ..textfiles import decode_text
 from .files import RawTable
 
 JSON_PROBLEM = "_json_problem"
@@ -185,9 +188,10 @@ def read_linkedin_json(path: Path, name: str | None = None) -> RawTable:
         no record.
     """
     name = name or path.name
+    notes: list[str] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        data = json.loads(decode_text(path.read_bytes(), name, notes, save_as="UTF-8"))
+    except (OSError, json.JSONDecodeError, RecursionError) as exc:
         raise SSIInputError(f"cannot read the JSON ({exc})", file=name,
                             fix="save LinkedIn's SSI response again as UTF-8 JSON") from None
     records, where = _records(data, name)
@@ -195,8 +199,8 @@ def read_linkedin_json(path: Path, name: str | None = None) -> RawTable:
     for i, rec in enumerate(records):
         at = f"{where}[{i}]" if where else "$"
         try:
-            row, notes = flatten_record(rec, at)
-            teams += len(notes)
+            row, ignored = flatten_record(rec, at)
+            teams += len(ignored)
             row[JSON_PROBLEM] = None
         except _Shape as exc:
             row = {JSON_PROBLEM: str(exc)}
@@ -207,7 +211,6 @@ def read_linkedin_json(path: Path, name: str | None = None) -> RawTable:
     for col in ("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"):
         if col not in frame:
             frame[col] = None
-    notes = []
     if teams:
         notes.append(f"{name}: {teams} TEAM benchmark(s) (the member's Sales Navigator team) "
                      "not kept: ssi_observed holds the industry's and the network's")
