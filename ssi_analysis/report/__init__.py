@@ -146,8 +146,14 @@ def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores
         weekly = weekly.table
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
-        if "team" in reps:
+        last = weekly["week_start"].max()
+        four_weeks = (last - pd.Timedelta(weeks=4)) in set(weekly["week_start"])
+        if "team" in reps and four_weeks:
             tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+        elif "team" in reps:        # LinkedIn's snapshots may skip weeks
+            notes.append("no 4-week trend by team: the data have no week 4 weeks before the "
+                         "last one")
+        if "team" in reps:
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
 

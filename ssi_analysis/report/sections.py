@@ -343,6 +343,9 @@ def trend_text(changes, trend, *, adjust: str = "holm") -> str:
         return "<p>There are too few weeks with a full scoring window to show a trend.</p>"
     q1, q3 = c.get("quantile 0.25"), c.get("quantile 0.75")
     r3 = c.get("share rising more than 3")
+    if q1 is None or q3 is None or r3 is None:
+        return ("<p>There are too few weekly changes (two weeks of one rep at least) to show "
+                "how much SSI moves in a week.</p>")
     text = (f"<p>Weekly SSI moves slowly: half of all weekly changes lie between "
             f"{fmt(_num(q1['estimate']), 1)} and {fmt(_num(q3['estimate']), 1)} points, and "
             f"{fmt(100 * _num(r3['estimate']), 1)}% of rep-weeks rose by more than 3 points "
