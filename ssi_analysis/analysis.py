@@ -55,7 +55,7 @@ from .io import REJECT_COLUMNS, Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
 from .panel import Panel, build_panel, extra_controls
 from .privacy import Pseudonyms
-from .scoring import Scores, score
+from .scoring import Scores, score, scoring_coverage
 from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
@@ -641,6 +641,10 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
         "scoring": config.to_dict()["scoring"],
         "analysis": a.to_dict(),
     }
+    coverage = (scoring_coverage(bundle.activity, config)
+                if ssi == "computed" and bundle.activity is not None else [])
+    if coverage:      # pillars not scored, period totals spread: the methods say so
+        settings["scoring_coverage"] = coverage
     return Analysis(panel=panel, tables=tables,
                     models={**models, **order_models, **pillar_models},
                     summary=summarize(tables, confidence=a.confidence, ssi=ssi),

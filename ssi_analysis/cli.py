@@ -105,7 +105,9 @@ SHAPE_WORDS = {"raw": ", raw shape: opportunities and quotas in place of outcome
                "tracker": ", tracker shape: one member's daily SSI page files in ssi_observed/ "
                           "(read them with --rep NAME)",
                "team-export": ", team-export shape: weekly team exports of LinkedIn's SSI in "
-                              "ssi_observed/, no activity"}
+                              "ssi_observed/, no activity",
+               "usage-report": ", usage-report shape: monthly Sales Navigator usage reports in "
+                               "usage_reports/ (totals over each month, and the SSI)"}
 
 
 def simulation_start(start: str | None, days: int) -> tuple[pd.Timestamp, str | None]:
@@ -169,14 +171,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     example rows and what to do; exit 1 when there is any. A bad option or config file (how
     validate is called, not the data) stops with exit 2, as for every command."""
     from .errors import SSIInputError, SSIInputErrors
-    from .scoring import check_scorable
+    from .scoring import check_scorable, scoring_coverage
 
     config = load_config(args.config)
     stopping: list[SSIError] = []           # problems that stop a run: files, columns
     bundle, quality = None, None
     try:
         bundle = load_data(args.data, lazy=True, mapping=args.mapping,
-                           period=args.outcome_period, rep=args.rep)
+                           period=args.outcome_period, rep=args.rep,
+                           usage_range=args.usage_range)
         quality = bundle.quality
     except SSIInputError as exc:
         stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
@@ -189,6 +192,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             stopping.append(exc)
     if quality is not None:
         _print(*quality.lines())
+    if bundle is not None and bundle.activity is not None and not stopping:
+        _print(*(f"scoring: {line}" for line in scoring_coverage(bundle.activity, config)))
     if stopping:
         _print("", f"{len(stopping)} problem{'s that stop' if len(stopping) > 1 else ' that stops'}"
                    " a run (fix these first):")
@@ -263,7 +268,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof is not None:
         args.asof = parse_asof(args.asof)
     config.with_options(window_days=args.window)    # a bad --window stops before loading
-    if args.engine == "duckdb":
+    in_memory = args.engine == "duckdb" and _period_totals(args.data)
+    if args.engine == "duckdb" and not in_memory:
         return _score_duckdb(args, config, out)
     if args.memory_limit or args.temp_dir:
         raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
@@ -271,12 +277,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                           period=args.outcome_period, tables=SCORE_TABLES)
+                           period=args.outcome_period, tables=SCORE_TABLES,
+                           usage_range=args.usage_range)
         _refuse(out, bundle, args)
         bar.step("scoring")
         with counts_on_stop(bundle.quality, bundle.files["activity"].name):
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
-                           daily=args.daily, window=args.window, mode=args.mode)
+                           daily=args.daily, window=args.window, mode=args.mode,
+                           engine=args.engine)
         bar.step("writing")
         names = _pseudonyms(args, bundle)
         n_reps = scores.table["rep_id"].nunique()
@@ -292,6 +300,31 @@ def cmd_score(args: argparse.Namespace) -> int:
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
+
+
+def _period_totals(data: str) -> bool:
+    """Whether a data folder's activity is period totals (usage reports, or an activity
+    Parquet file with ``period_start``): the duckdb engine then scores them once loaded and
+    spread in memory (:func:`ssi_analysis.score` with ``engine='duckdb'``), not from the files."""
+    from .io import resolve_data_dir
+    from .io.tables.usage import usage_files
+
+    try:
+        folder = resolve_data_dir(data)
+    except SSIError:
+        return False
+    if usage_files(folder):
+        return True
+    path = folder / "activity.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(path).names
+        except (OSError, ValueError):
+            return False
+        return "period_start" in names and "date" not in names
+    return False
 
 
 SCORE_TABLES = ("reps", "activity")
@@ -468,7 +501,8 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        "places (outcomes and opportunities)", file=str(out),
                        fix="write them elsewhere, e.g. --out out/outcomes.csv")
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period, rep=args.rep)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
         with counts_on_stop(bundle.quality):
@@ -528,6 +562,9 @@ def _add_crm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outcome-period", choices=["month", "quarter"],
                         help="outcomes from opportunities: sum the quota rows to calendar months "
                              "or quarters (default: the quota rows' own periods)")
+    parser.add_argument("--usage-range", metavar="START:END",
+                        help="the date range of usage reports that show none (no range column, "
+                             "no dates in the file's name), e.g. 2026-01-01:2026-01-31")
     _add_rep_option(parser)
 
 
@@ -559,7 +596,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     industry = industry_settings(settings, load_section(args.config, "industry"),
                                  source=str(args.config or "--seed"))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period, rep=args.rep)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
     with counts_on_stop(bundle.quality):
         ssi, chosen = choose_ssi(bundle, args.ssi)
         result = analyze(bundle, config=config, analysis=settings, ssi=ssi, industry=industry)
@@ -582,7 +620,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
         "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
         "mapping": args.mapping, "outcome_period": args.outcome_period,
-        "rep": args.rep}.items()
+        "rep": args.rep, "usage_range": args.usage_range}.items()
         if v is not None})
     context = build_report(args.data, args.out, config=args.config, options=options)
     _print(*context["quality_lines"])
@@ -616,13 +654,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
-    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export"],
+    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export", "usage-report"],
                    default="tidy",
                    help="tidy: the input contract (default); raw: a Salesforce opportunity "
                         "export and quotas in place of outcomes, LinkedIn snapshots in long "
                         "form; tracker: one member's daily SSI page tracker files; team-export: "
                         "weekly team exports of LinkedIn's SSI with reps and outcomes, no "
-                        "activity")
+                        "activity; usage-report: monthly Sales Navigator usage reports "
+                        "(activity totals and the SSI) with reps and outcomes")
     s.set_defaults(func=cmd_simulate, usage_error=s.error)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")

@@ -62,7 +62,7 @@ import pandas as pd
 
 from .config import _check_keys, _suggest
 from .errors import SSIConfigError, SSIInputError
-from .schemas import OBSERVED_FIELD_ALIASES, TABLES, normalise_name
+from .schemas import METRICS, OBSERVED_FIELD_ALIASES, TABLES, normalise_name
 
 # ------------------------------------------------------------------ fields of each table
 FIELDS: tuple[str, ...] = ("owner", "opportunity_id", "created_date", "close_date", "stage",
@@ -82,7 +82,8 @@ network's average, or ``any`` (the field label says, e.g. ``Industry SSI rank``)
 
 OPPORTUNITY_PRESETS: tuple[str, ...] = ("salesforce", "hubspot")
 OBSERVED_PRESETS: tuple[str, ...] = ("tracker", "team-export")
-PRESETS: tuple[str, ...] = (*OPPORTUNITY_PRESETS, *OBSERVED_PRESETS)
+ACTIVITY_PRESETS: tuple[str, ...] = ("usage-report",)
+PRESETS: tuple[str, ...] = (*OPPORTUNITY_PRESETS, *OBSERVED_PRESETS, *ACTIVITY_PRESETS)
 """The mapping presets shipped in ``ssi_analysis/mappings``."""
 
 _CANONICAL_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -96,12 +97,25 @@ _CANONICAL_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _CANONICAL_OBSERVED: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (c, (c,)) for c in OBSERVED_COLUMNS)
-_TOP_KEYS = {"mapping", "columns", "stages", "ssi_fields", "ssi_sections", "ssi_observed"}
+_TOP_KEYS = {"mapping", "columns", "stages", "ssi_fields", "ssi_sections", "ssi_observed",
+             "activity", "activity_metrics"}
+ACTIVITY_COLUMNS: tuple[str, ...] = ("rep_id", "period_start", "period_end", "date_range")
+"""What ``[activity.columns]`` may name: the user, and the date range of the totals (two
+columns, or one ``date_range`` column such as ``2026-01-01 - 2026-01-31``)."""
+CARRIED = "carried"
+"""The target of an ``[activity_metrics]`` label read but not scored (no scoring rule uses it:
+``Lists created``)."""
+RATES: dict[str, tuple[str, str]] = {"inmail_acceptance_rate": ("inmail_replies",
+                                                                "inmails_sent")}
+"""Rates a usage report may give instead of a count: ``rate -> (count, denominator)``; the
+count is ``rate x denominator`` (a rate on 0..1, or 0..100 %)."""
+_ACTIVITY_KEYS = {"columns", "period_from_path", "month_from_path"}
 _MAPPING_KEYS = {"name", "description", "base"}
 _STAGE_KEYS = {"won", "lost", "open"}
 _OBSERVED_KEYS = {"columns", "rep", "rep_from_path", "date_from_path", "skip", "rank_words",
                   "out_of"}
 _OBSERVED_FIELDS = frozenset(TABLES["ssi_observed"].numbers)
+_ACTIVITY_TARGETS = (*METRICS, *RATES)
 _CLOSED_WORDS = re.compile(r"\b(?:closed?|won|lost)\b|closed(?:won|lost)")
 
 ISO_DATE_IN_NAME = r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -215,6 +229,21 @@ class ObservedLayout:
         return found
 
 
+# ------------------------------------------------------------------ activity layouts
+@dataclass(frozen=True)
+class ActivityLayout:
+    """How a usage report's activity is laid out (``[activity]`` of a mapping): the columns of
+    the user and the date range, and where a file's range is in its path."""
+
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    period_from_path: str | None = None
+    month_from_path: str | None = None
+
+    def candidates(self, name: str) -> tuple[str, ...]:
+        """The column names looked for to fill ``name`` (one of :data:`ACTIVITY_COLUMNS`)."""
+        return dict(self.columns).get(name, ())
+
+
 # ------------------------------------------------------------------ the column mapping
 @dataclass(frozen=True)
 class ColumnMapping:
@@ -241,6 +270,8 @@ class ColumnMapping:
     observed: ObservedLayout | None = None
     defines: frozenset[str] = frozenset({"opportunities", "ssi_observed"})
     source: str = "built-in"
+    activity: ActivityLayout | None = None
+    activity_metrics: tuple[tuple[str, str], ...] = ()
 
     def candidates(self, name: str) -> tuple[str, ...]:
         """The export column names looked for to fill opportunity field ``name``."""
@@ -322,6 +353,14 @@ class ColumnMapping:
                 if getattr(lay, key):
                     obs[key] = list(getattr(lay, key))
             out["ssi_observed"] = obs
+        if self.activity is not None:
+            act: dict[str, Any] = {"columns": {k: list(v) for k, v in self.activity.columns}}
+            for key in ("period_from_path", "month_from_path"):
+                if getattr(self.activity, key) is not None:
+                    act[key] = getattr(self.activity, key)
+            out["activity"] = act
+        if self.activity_metrics:
+            out["activity_metrics"] = dict(self.activity_metrics)
         if self.ssi_fields:
             out["ssi_fields"] = dict(self.ssi_fields)
         if self.ssi_sections:
@@ -346,20 +385,22 @@ def _text_list(value: Any, key: str, where: str, source: str, *, allow_empty: bo
     return tuple(v.strip() for v in items)
 
 
-def _pattern(value: Any, key: str, group: str, source: str) -> str:
-    """A regular expression of ``[ssi_observed]`` with the named group ``group``."""
+def _pattern(value: Any, key: str, group: str, source: str, section: str = "ssi_observed"
+             ) -> str:
+    """A regular expression of ``[ssi_observed]`` (or ``section``) with the named group
+    ``group``."""
     if not isinstance(value, str) or not value.strip():
-        raise SSIConfigError(f"[ssi_observed] {key} must be a regular expression, got "
+        raise SSIConfigError(f"[{section}] {key} must be a regular expression, got "
                              f"{value!r}", file=source,
                              fix=f'e.g. {key} = "(?P<{group}>[^/]+)/" (the named group '
                                  f"'{group}' is taken from the file's path)")
     try:
         compiled = re.compile(value)
     except re.error as exc:
-        raise SSIConfigError(f"[ssi_observed] {key} is not a valid regular expression ({exc})",
+        raise SSIConfigError(f"[{section}] {key} is not a valid regular expression ({exc})",
                              file=source, fix=f'e.g. {key} = "(?P<{group}>[^/]+)/"') from None
     if group not in compiled.groupindex:
-        raise SSIConfigError(f"[ssi_observed] {key} has no group named '{group}'",
+        raise SSIConfigError(f"[{section}] {key} has no group named '{group}'",
                              file=source, fix=f"name the part to take (?P<{group}>...), e.g. "
                                               f'{key} = "(?P<{group}>[^/]+)/"')
     return value
@@ -389,6 +430,28 @@ def _observed_layout(table: Any, base: ObservedLayout | None, source: str) -> Ob
     for key in ("skip", "rank_words", "out_of"):
         if key in table:
             changes[key] = _text_list(table[key], key, "ssi_observed", source, allow_empty=True)
+    return replace(lay, **changes)
+
+
+def _activity_layout(table: Any, base: ActivityLayout | None, source: str) -> ActivityLayout:
+    """``[activity]`` (and ``[activity.columns]``) over ``base``."""
+    _check_keys(table, _ACTIVITY_KEYS, "activity", source)
+    lay = base or ActivityLayout()
+    columns = dict(lay.columns)
+    cols = table.get("columns", {})
+    _check_keys(cols, set(ACTIVITY_COLUMNS), "activity.columns", source)
+    for key, value in cols.items():
+        columns[key] = _text_list(value, key, "activity.columns", source, allow_empty=True)
+    changes: dict[str, Any] = {"columns": tuple((k, columns[k]) for k in ACTIVITY_COLUMNS
+                                                if k in columns)}
+    if "period_from_path" in table:
+        pattern = _pattern(table["period_from_path"], "period_from_path", "start", source,
+                           "activity")
+        changes["period_from_path"] = _pattern(pattern, "period_from_path", "end", source,
+                                               "activity")
+    if "month_from_path" in table:
+        changes["month_from_path"] = _pattern(table["month_from_path"], "month_from_path",
+                                              "month", source, "activity")
     return replace(lay, **changes)
 
 
@@ -450,12 +513,20 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping",
     observed = base.observed
     if "ssi_observed" in data:
         observed = _observed_layout(data["ssi_observed"], base.observed, source)
+    activity = base.activity
+    if "activity" in data:
+        activity = _activity_layout(data["activity"], base.activity, source)
+    metric_labels = _labels(data, "activity_metrics", (*_ACTIVITY_TARGETS, CARRIED),
+                            base.activity_metrics, source, "a metric of data/README.md, a rate "
+                            f"({', '.join(RATES)}) or '{CARRIED}'")
     # the tables whose layout this mapping sets: its own sections, or its base's
     defines = set(base.defines) if based else set()
     if col_table or stages:
         defines.add("opportunities")
     if "ssi_observed" in data:
         defines.add("ssi_observed")
+    if "activity" in data or "activity_metrics" in data:
+        defines.add("activity")
     default_name = Path(source).stem + (f" (based on {base.name})" if based else "")
     return ColumnMapping(
         name=str(head.get("name", default_name)),
@@ -463,7 +534,8 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping",
         columns=tuple((k, columns[k]) for k in FIELDS if k in columns),
         won=lists["won"], lost=lists["lost"], open=lists["open"],
         ssi_fields=fields, ssi_sections=sections, observed=observed,
-        defines=frozenset(defines), source=source)
+        defines=frozenset(defines), source=source, activity=activity,
+        activity_metrics=metric_labels)
 
 
 def preset(name: str) -> ColumnMapping:
@@ -485,7 +557,8 @@ def _preset(key: str) -> ColumnMapping:
     m = mapping_from_dict(data, source=f"{key}.toml (preset)", base=ColumnMapping())
     # a preset defines exactly the tables it has sections for
     defines = {t for t, keys in (("opportunities", ("columns", "stages")),
-                                 ("ssi_observed", ("ssi_observed",)))
+                                 ("ssi_observed", ("ssi_observed",)),
+                                 ("activity", ("activity", "activity_metrics")))
                if any(k in data for k in keys)}
     return replace(m, defines=frozenset(defines))
 
@@ -684,7 +757,7 @@ def _no_fit(columns: Sequence[str], file: str, fits: list[ObservedFit], *,
             "row per field; or name each field's column in [ssi_fields]), see data/README.md")
 
 
-__all__ = ["FIELDS", "GROUPS", "OBSERVED_COLUMNS", "OBSERVED_PRESETS", "OPPORTUNITY_PRESETS",
+__all__ = ["ACTIVITY_COLUMNS", "ACTIVITY_PRESETS", "CARRIED", "RATES", "ActivityLayout", "FIELDS", "GROUPS", "OBSERVED_COLUMNS", "OBSERVED_PRESETS", "OPPORTUNITY_PRESETS",
            "PRESETS", "REQUIRED_FIELDS", "ColumnMapping", "ObservedFit", "ObservedLabels",
            "ObservedLayout", "detect_mapping", "detect_observed", "label_key", "linkedin_labels",
            "load_mapping", "mapping_from_dict", "observed_fit", "preset"]

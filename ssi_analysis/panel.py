@@ -29,7 +29,10 @@ to the period start (and no further than the data's last day). A rep's coverage 
 first activity record *less the data's reporting interval* (the most common gap between the
 data's distinct activity dates: 1 day for daily data, 7 for weekly exports, whose record dated
 Sunday counts the seven days ending that Sunday), or at their ``hire_date`` when that is
-later; a rep with no activity rows at all is covered from the data's first record. The rule:
+later; a rep with no activity rows at all is covered from the data's first record. Activity
+given as totals over periods (a usage report per month) covers exactly the days of the rep's
+periods: a gap between two exports is not covered (:func:`ssi_analysis.io.periods.period_coverage`).
+The rule:
 
 * coverage of at least ``min_window_coverage`` (``[analysis]``, default 0.9) and below 1: kept
   and **flagged** (``window_partial = True``), not prorated (the score is what the activity
@@ -68,6 +71,7 @@ from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import Bundle, parse_ids, parse_numbers
 from .io.cells.numbers import AMBIGUOUS_TEXT
+from .io.periods import period_coverage
 from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
@@ -255,6 +259,14 @@ def _coverage(out: pd.DataFrame, bundle: Bundle, window_start: pd.Series,
     with np.errstate(invalid="ignore"):
         days = (end - start).astype("timedelta64[D]").astype(float) + 1
     days = np.where(np.isnan(days) | pd.isna(cover_from).to_numpy(), 0.0, days)
+    if bundle.activity_periods is not None:
+        # period totals: only the days some period of the rep covers (gaps between exports
+        # are not covered), from the hire date on
+        periods = bundle.activity_periods
+        from_day = window_start.where(~(hired > window_start), hired)
+        days = period_coverage(periods, out["rep_id"], from_day, window_end).astype(float)
+        own_first = out["rep_id"].map(periods.groupby("rep_id")["period_start"].min())
+        cover_from = own_first.copy()
     share = np.clip(days, 0, window_days) / window_days
     return _Coverage(share, cover_from.reset_index(drop=True), interval,
                      own_first.reset_index(drop=True), hired.reset_index(drop=True))

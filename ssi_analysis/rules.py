@@ -104,6 +104,10 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     # a row that is not data
     Kind("repeated_header", "a header line inside the table", "remove the repeated header "
          "lines (were two exports appended? then check that no row is there twice)"),
+    Kind("rate_range", "{column} outside 0..1 (or 0..100%)",
+         "write the rate as a share (0.25) or a percentage (25%); correct the export"),
+    Kind("period_level", "a level given as a period total",
+         "give profile_completeness as dated rows (rep_id, date, metric, value)"),
     # a row against the other rows, or against another table
     Kind("not_in_reps", "rep_id is not in reps",
          "add the rep to reps, or correct the id so it matches reps exactly"),

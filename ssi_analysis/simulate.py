@@ -56,10 +56,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schemas import METRICS
+from .schemas import METRICS, REPORTED_ACTIVE
 
 SCENARIOS = ("effect", "null", "confounded")
-SHAPES = ("tidy", "raw", "tracker", "team-export")
+SHAPES = ("tidy", "raw", "tracker", "team-export", "usage-report")
 CONFOUNDING = ("concave", "linear")
 
 INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Healthcare",
@@ -251,7 +251,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     rep_idx, day_idx = np.meshgrid(np.arange(n_reps), np.arange(days), indexing="ij")
     parts = []
     for metric in METRICS:
-        if metric == "profile_completeness":
+        if metric in ("profile_completeness", REPORTED_ACTIVE):   # days active: the dates'
             continue
         c = counts[metric]
         nz = c > 0
@@ -303,7 +303,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
 
     # ---- LinkedIn's own SSI, weekly (Mondays), for a share of reps: a black box related to
     # the same activity, with its own scale; the total is the rounded pillar sum as on LinkedIn
-    if shape == "team-export":
+    if shape in ("team-export", "usage-report"):
         observed_share = 1.0
     n_obs = max(1, int(round(observed_share * n_reps)))
     obs_reps = np.sort(rng.choice(n_reps, n_obs, replace=False))
@@ -382,7 +382,116 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
                                       "(ssi_observed/team-ssi-<date>.csv, dated by the file's "
                                       "name); no activity; truth_observed holds the snapshots "
                                       "they must load to"}
+    elif shape == "usage-report":
+        tables = usage_report_shape(tables, seed=seed)
+        truth = {**truth, "shape": "usage-report",
+                 "usage_report_shape": "reps (ids are email addresses), outcomes and monthly "
+                                       "Sales Navigator usage reports (usage_reports/"
+                                       "usage-<YYYY-MM>.csv: one row per user, totals over the "
+                                       "month, LinkedIn's labels in another order each month, "
+                                       "the SSI as of the month's last snapshot); two users "
+                                       "without numbers in the first month (not onboarded: a "
+                                       "gap); truth_activity holds the period totals and "
+                                       "truth_observed the SSI rows they must load to"}
     return tables, truth
+
+
+USAGE_REPORT_COLUMNS = {"days_active": "Days active", "people_searches": "Searches performed",
+                        "profile_views": "Profile views", "leads_saved": "Leads saved",
+                        "accounts_saved": "Accounts saved", "inmails_sent": "InMails sent"}
+"""The activity columns of the simulated usage report (help page a124415's names); besides
+them ``Lists created`` (carried, not scored), ``InMail acceptance rate`` (a percentage) and the
+SSI with its pillars (the team-export preset's labels)."""
+
+_USAGE_SSI = {"ssi": "SSI", "brand": "Professional brand", "people": "Find people",
+              "insights": "Engage with insights", "relationships": "Build relationships"}
+
+
+def usage_report_shape(tables: dict[str, pd.DataFrame], *, seed: int = 0
+                       ) -> dict[str, pd.DataFrame]:
+    """The simulated team's activity as monthly Sales Navigator usage reports.
+
+    - ``reps`` and ``outcomes`` as :func:`team_export_shape` writes them (email ids);
+    - ``usage_reports/usage-<YYYY-MM>.csv``: per whole calendar month of the activity, one row
+      per user: ``Name, Email``, the month's totals (:data:`USAGE_REPORT_COLUMNS`; days active
+      are the days with any activity), ``Lists created``, ``InMail acceptance rate`` (replies /
+      sent as a percentage, empty when nothing was sent) and the SSI of the user's last
+      snapshot in the month; the columns in another order each month, the range in the file's
+      name only. The first two users have no numbers in the first month (never onboarded);
+    - ``truth_activity``: the period totals the loader must give (``rep_id, period_start,
+      period_end, metric, value``); ``truth_observed``: the SSI rows.
+    """
+    rng = np.random.default_rng(seed + 19)
+    base = team_export_shape({k: tables[k] for k in ("reps", "outcomes", "ssi_observed")})
+    reps, outcomes = base["reps"], base["outcomes"]
+    email = dict(zip(tables["reps"]["rep_id"], reps["rep_id"], strict=True))
+    act = tables["activity"]
+    act = pd.DataFrame({"rep_id": act["rep_id"].astype(str).map(email),
+                        "date": pd.to_datetime(act["date"]),
+                        "metric": act["metric"].astype(str), "value": act["value"]})
+    month = act["date"].dt.to_period("M")
+    first, last = act["date"].min(), act["date"].max()
+    whole = month[(month.dt.start_time >= first) & (month.dt.end_time.dt.normalize() <= last)]
+    months = sorted(whole.unique())
+    act = act[month.isin(months)]
+    act = act.assign(month=month[month.isin(months)])
+    totals = act.groupby(["rep_id", "month", "metric"], observed=True)["value"].sum().unstack(
+        "metric", fill_value=0.0)
+    active = act[act["value"] > 0].groupby(["rep_id", "month"])["date"].nunique()
+    totals["days_active"] = active.reindex(totals.index, fill_value=0).astype(float)
+    grid = pd.MultiIndex.from_product([reps["rep_id"], months], names=["rep_id", "month"])
+    totals = totals.reindex(grid, fill_value=0.0)
+    obs = base["truth_observed"].assign(month=pd.to_datetime(
+        base["truth_observed"]["date"]).dt.to_period("M"))
+    last_obs = obs.sort_values("date").groupby(["rep_id", "month"]).tail(1).set_index(
+        ["rep_id", "month"])
+    names = reps.set_index("rep_id")["rep_name"]
+    silent = set(reps["rep_id"].iloc[:2])           # never onboarded in the first month
+    out: dict[str, pd.DataFrame] = {"reps": reps, "outcomes": outcomes}
+    truth, truth_obs = [], []
+    labels = [*USAGE_REPORT_COLUMNS.items(), ("lists_created", "Lists created"),
+              ("inmail_acceptance_rate", "InMail acceptance rate"), *_USAGE_SSI.items()]
+    for k, m in enumerate(months):
+        t = totals.xs(m, level="month").reindex(reps["rep_id"])
+        frame = pd.DataFrame({"Name": reps["rep_id"].map(names).to_numpy(),
+                              "Email": reps["rep_id"].to_numpy()})
+        sent, replies = t["inmails_sent"].to_numpy(), t["inmail_replies"].to_numpy()
+        cols: dict[str, object] = {label: t[f].to_numpy().round().astype(int)
+                                   for f, label in USAGE_REPORT_COLUMNS.items()}
+        cols["Lists created"] = rng.poisson(t["leads_saved"].to_numpy() / 10.0 + 0.1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(sent > 0, replies / sent * 100.0, np.nan)
+        cols["InMail acceptance rate"] = [f"{r:.6f}%" if np.isfinite(r) else "" for r in rate]
+        snap = last_obs.reindex(pd.MultiIndex.from_arrays(
+            [reps["rep_id"], [m] * len(reps)]))
+        for f, label in _USAGE_SSI.items():
+            cols[label] = snap[f].to_numpy()
+        order = np.roll(np.arange(len(labels)), k)       # another column order each month
+        for j in order:
+            frame[labels[j][1]] = cols[labels[j][1]]
+        if k == 0:
+            blank = frame["Email"].isin(silent).to_numpy()
+            frame.loc[blank, [label for _, label in labels]] = None
+        start, end = m.start_time.normalize(), m.end_time.normalize()
+        out[f"usage_reports/usage-{m.strftime('%Y-%m')}.csv"] = frame
+        keep = ~frame["Email"].isin(silent).to_numpy() if k == 0 else np.ones(len(frame), bool)
+        for f in (*USAGE_REPORT_COLUMNS, "inmail_replies"):
+            v = t[f].to_numpy()[keep]
+            if f == "inmail_replies":
+                v = np.where(sent[keep] > 0, v, np.nan)
+            truth.append(pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[keep],
+                                       "period_start": f"{start:%Y-%m-%d}",
+                                       "period_end": f"{end:%Y-%m-%d}", "metric": f,
+                                       "value": v}))
+        has = keep & snap["ssi"].notna().to_numpy()
+        truth_obs.append(pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[has],
+                                       "date": f"{end:%Y-%m-%d}",
+                                       **{f: snap[f].to_numpy()[has] for f in _USAGE_SSI}}))
+    ta = pd.concat(truth, ignore_index=True)
+    out["truth_activity"] = ta[ta["value"].notna()].sort_values(
+        ["rep_id", "period_start", "metric"], kind="stable").reset_index(drop=True)
+    out["truth_observed"] = pd.concat(truth_obs, ignore_index=True)
+    return out
 
 
 TRACKER_COLUMNS = ["data_referencia", "hora_referencia", "secao", "campo", "valor_original",
@@ -800,7 +909,8 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
     if out.is_dir() and not (out / "truth.json").is_file():
         data = sorted(p.name for p in out.iterdir()
                       if table_of(p, out) is not None
-                      or (p.is_dir() and p.name.lower() in ("activity", "ssi_observed")))
+                      or (p.is_dir() and p.name.lower() in ("activity", "ssi_observed",
+                                                            "usage_reports")))
         if data:
             raise SSIError(f"the folder already holds data files ({', '.join(data[:6])}) that "
                            "simulate did not write: simulated tables would overwrite them or "
@@ -810,16 +920,17 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         out.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in ("reps", "activity", "outcomes", "opportunities", "quotas", "ssi_observed",
-                  "truth_outcomes", "truth_observed"):   # the other shape's
+                  "truth_outcomes", "truth_observed", "truth_activity"):   # the other shape's
         if stale not in tables:
             for suffix in (".csv", ".parquet", ".xlsx"):
                 with writing(out / f"{stale}{suffix}"):
                     (out / f"{stale}{suffix}").unlink(missing_ok=True)
-    if (out / "ssi_observed").is_dir():     # an earlier simulation's files of the folder table
-        import shutil
+    for folder_table in ("ssi_observed", "usage_reports"):   # an earlier simulation's files
+        if (out / folder_table).is_dir():
+            import shutil
 
-        with writing(out / "ssi_observed"):
-            shutil.rmtree(out / "ssi_observed")
+            with writing(out / folder_table):
+                shutil.rmtree(out / folder_table)
     for name, df in tables.items():
         if "/" in name:                     # one file of a folder table
             path = out / name

@@ -555,10 +555,11 @@ def test_a_new_rate_of_catalogue_metrics_is_fine(tmp_path):
 
 @pytest.mark.parametrize("command", ["score", "duckdb", "analyze", "outcomes"])
 def test_the_counts_are_printed_when_a_run_stops_after_loading(command, tmp_path, capsys):
-    """A run that stops after its tables were read (a pillar without a metric; no outcomes to
-    analyse; nothing to derive) prints every table's counts, then the error."""
-    act = ACT if command in ("analyze", "outcomes") else "rep_id,date,metric,value\n" + \
-        ",".join(ROWS[0]) + "\n"
+    """A run that stops after its tables were read (no metric that scores any pillar; no
+    outcomes to analyse; nothing to derive) prints every table's counts, then the error. (A
+    pillar without a metric is not scored, and the others are: no stop.)"""
+    act = ACT if command in ("analyze", "outcomes") else \
+        "rep_id,date,metric,value\nR1,2026-01-05,lists_created,2\n"   # carried, not scored
     folder = as_parquet(Path(write_folder(
         tmp_path / "d", reps=REPS, activity=act,
         outcomes="rep_id,period_start,period_end,quota,bookings,opportunities\n"

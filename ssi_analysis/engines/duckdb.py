@@ -70,6 +70,7 @@ from ..io.files import (
 from ..io.quality import HEADER_ROW, counts_on_stop, strict_error
 from ..io.relations import NOT_IN_REPS
 from ..io.tables.activity import (
+    absent_metrics,
     absent_metrics_note,
     extra_columns_note,
     level_conflict_warning,
@@ -515,6 +516,13 @@ def _activity_columns(con, source: str, files: list[str], shown: str, notes: lis
                             fix="check that the files are valid, uncorrupted Parquet") from None
     columns = {normalise_name(n): (n, _sql_kind(t)) for n, t, *_ in described
                if n not in ("filename", "file_row_number")}
+    if "period_start" in columns and "date" not in columns:
+        raise SSIInputError(
+            "totals over periods (period_start, period_end): the Parquet engine reads dated "
+            "rows, and the column date missing", file=shown, column="date",
+            fix="totals over periods are spread over their days when loaded: score them "
+                "with score(load_data(folder).activity, ..., engine='duckdb') (the command "
+                "line's score --engine duckdb does)")
     if activity_form(list(columns), shown) == "wide":
         raise SSIInputError(
             "a wide activity table (a column per metric): the duckdb engine reads the long "
@@ -919,7 +927,7 @@ def _activity_notes(con, quality: QualityReport, shown: str, present: set[str]) 
                                  ).fetchone()[0] or [])
     if unknown:
         quality.notes.append(unknown_metrics_note(shown, unknown))
-    absent = sorted(set(METRICS) - present)
+    absent = absent_metrics(present)
     if absent:
         quality.notes.append(absent_metrics_note(shown, absent))
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import crm
 from ..errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
-from ..schemas import METRICS, TABLES
+from ..schemas import TABLES
 from .cells.common import plain_text, values_present
 from .files import (
     ActivityPrefetch,
@@ -31,8 +31,15 @@ from .quality import (
 )
 from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
 from .tables import load_table
-from .tables.activity import absent_metrics_note, level_conflict_warning, level_conflicts
+from .tables.activity import (
+    absent_metrics,
+    absent_metrics_note,
+    level_conflict_warning,
+    level_conflicts,
+)
 from .tables.observed import flag_observed_totals, load_observed, observed_files, observed_wide
+from .tables.usage import FOLDER as USAGE_FOLDER
+from .tables.usage import UsageReports, load_usage_reports, usage_files
 
 
 @dataclass
@@ -58,6 +65,10 @@ class Bundle:
     opportunities: pd.DataFrame | None = None
     quotas: pd.DataFrame | None = None
     crm: crm.CRMOutcomes | None = None
+    activity_periods: pd.DataFrame | None = None
+    """Activity given as totals over periods: the period rows used (``rep_id, period_start,
+    period_end, metric, value``); ``activity`` holds them spread over their days
+    (:mod:`ssi_analysis.io.periods`). ``None`` for dated activity."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -68,7 +79,7 @@ class Bundle:
 def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
               mapping: str | Path | crm.ColumnMapping | None = None,
               period: str | None = None, tables: tuple[str, ...] | None = None,
-              rep: str | None = None) -> Bundle:
+              rep: str | None = None, usage_range: str | None = None) -> Bundle:
     """Load and validate a data folder.
 
     Parameters
@@ -105,6 +116,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
     rep : str, optional
         The rep of ``ssi_observed`` files that name none (a member's own tracker files);
         default: the mapping's ``rep``, or its ``rep_from_path``.
+    usage_range : str, optional
+        ``'START:END'`` (``'2026-01-01:2026-01-31'``): the date range of the usage reports
+        (``usage_reports/``) that show none in a column or their file's name.
 
     Returns
     -------
@@ -126,7 +140,8 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         raise SSIConfigError(f"period must be month or quarter (or left out: the quota rows' "
                              f"own periods), got {period!r}")
     wanted = [n for n in TABLES if tables is None or n in tables or n == "reps"]
-    run = _Run(folder, lazy, required=tuple(n for n in tables or () if n != "reps"), rep=rep)
+    run = _Run(folder, lazy, required=tuple(n for n in tables or () if n != "reps"), rep=rep,
+               usage_range=usage_range)
     if tables is None:
         try:
             check_outcome_sources(folder)
@@ -160,6 +175,9 @@ def load_data(folder: str | Path, *, strict: bool = False, lazy: bool = False,
         ssi_observed=bundle_table(observed) if observed is not None else None,
         quality=quality, folder=folder, files=run.files,
     )
+    if "activity" in loaded and loaded["activity"].periods is not None:
+        bundle.activity_periods, bundle.activity = kept_periods(loaded["activity"],
+                                                                bundle.activity)
     if derived is not None:
         bundle.outcomes = derived.outcomes
         bundle.opportunities = bundle_table(loaded["opportunities"].frame)
@@ -188,6 +206,8 @@ class _Run:
     files: dict[str, Path] = field(default_factory=dict)
     errors: list[SSIError] = field(default_factory=list)
     one_member: pd.DataFrame | None = None   # reps of a folder without one: its one member
+    usage: UsageReports | None = None        # activity read from usage reports
+    usage_range: str | None = None           # the range of reports that show none
 
     def quality(self) -> QualityReport:
         return quality_report(self.loaded, self.files)
@@ -202,6 +222,9 @@ class _Run:
              mapping: crm.ColumnMapping | None) -> None:
         """Find, read and load table ``name``; a required table without a file stops the run."""
         try:
+            if name == "activity" and usage_files(self.folder):
+                self._read_usage(mapping)
+                return
             if name == "ssi_observed":
                 self._read_observed(mapping)
                 if name in self.required and name not in self.files:
@@ -226,9 +249,34 @@ class _Run:
                 exc.file = self.files[name].name
             self.stop(exc)
 
+    def _read_usage(self, mapping: crm.ColumnMapping | None) -> None:
+        """``activity`` (and LinkedIn's SSI) from a folder ``usage_reports/`` of exports."""
+        if find_table_file(self.folder, "activity") is not None:
+            raise SSIInputError("the activity table is there twice: an activity file and "
+                                f"{USAGE_FOLDER}/", file=str(self.folder),
+                                fix="keep one of them")
+        self.files["activity"] = self.folder / USAGE_FOLDER
+        reports = load_usage_reports(self.folder, usage_files(self.folder),
+                                     mapping=mapping if mapping is not None
+                                     and "activity" in mapping.defines else None,
+                                     usage_range=self.usage_range)
+        reports.activity.notes[:0] = reports.notes
+        self.loaded["activity"] = reports.activity
+        self.usage = reports
+
     def _read_observed(self, mapping: crm.ColumnMapping | None) -> None:
-        """``ssi_observed``: a file, or a folder ``ssi_observed/`` of files read as one."""
+        """``ssi_observed``: a file, or a folder ``ssi_observed/`` of files read as one (else
+        the SSI columns of the usage reports, when they have them)."""
         paths, notes = observed_files(self.folder)
+        usage = self.usage.observed if self.usage is not None else None
+        if paths and usage is not None:
+            self.loaded["activity"].notes.append(
+                f"{USAGE_FOLDER}/: the SSI columns of the usage reports were not used: the "
+                "folder's ssi_observed table holds LinkedIn's scores")
+        if not paths and usage is not None:
+            self.files["ssi_observed"] = self.folder / USAGE_FOLDER
+            self.loaded["ssi_observed"] = usage
+            return
         if not paths:
             return
         many = len(paths) > 1 or paths[0].parent != self.folder
@@ -259,6 +307,12 @@ class _Run:
         for name in ("activity", "outcomes", "ssi_observed", "quotas"):
             if name in self.loaded:
                 seen |= values_present(self.loaded[name].frame["rep_id"])
+        if self.files.get("activity") == self.folder / USAGE_FOLDER and self.usage is None:
+            return      # the usage reports, whose users are the team, could not be read
+        if self.usage is not None and self.usage.users:
+            # the users the usage reports list (with numbers or not) are the team
+            self.one_member = pd.DataFrame({"rep_id": self.usage.users}, dtype=object)
+            return
         if len(seen) == 1:
             member = next(iter(seen))
             self.one_member = pd.DataFrame({"rep_id": [member]}, dtype=object)
@@ -305,7 +359,11 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
         if unread:
             quality.notes.append(f"not read: {', '.join(unread)} (this command uses "
                                  f"{' and '.join(wanted)} only; validate checks every table)")
-    if run.one_member is not None:
+    if run.one_member is not None and run.usage is not None:
+        quality.notes.append(f"no reps table: the {len(run.one_member)} users the usage "
+                             "reports list are the team (add a reps table for teams, "
+                             "industries and hire dates)")
+    elif run.one_member is not None:
         quality.notes.append(f"no reps table: the data name one member, "
                              f"{run.one_member['rep_id'].iloc[0]}, the team of this analysis "
                              "(a reps table is needed for more)")
@@ -318,9 +376,21 @@ def _add_notes(quality: QualityReport, run: _Run, derived: crm.CRMOutcomes | Non
     for metric, found in level_conflicts(act).items():
         quality.warnings.append(level_conflict_warning(run.files["activity"].name, metric,
                                                        *found))
-    absent = sorted(set(METRICS) - values_present(act["metric"]))
+    absent = absent_metrics(values_present(act["metric"]))
     if absent:
         quality.notes.append(absent_metrics_note(run.files["activity"].name, absent))
+
+
+def kept_periods(ld: LoadedTable, activity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period rows still used after the checks across tables (a rep not in reps), and the
+    spread activity marked as such (``activity.attrs["spread"]``: scoring then derives no days
+    active from the days a spread total covers, :mod:`ssi_analysis.scoring.spec`)."""
+    periods = ld.periods
+    periods = periods[periods["_row"].isin(ld.frame["_row"])]
+    periods = bundle_table(periods[["rep_id", "period_start", "period_end", "metric", "value",
+                                    "_row"]])
+    activity.attrs["spread"] = True
+    return periods, activity
 
 
 def bundle_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -183,6 +183,8 @@ class LoadedTable:
     # each "_row", and the rows read per file
     sources: pd.DataFrame | None = None
     file_rows: dict[str, int] | None = None
+    # activity given as totals over periods: the period rows kept (``frame`` holds their days)
+    periods: pd.DataFrame | None = None
 
 
 def rejects_frame(raw: RawTable, table: str, problems: pd.DataFrame,

@@ -87,6 +87,7 @@ class ReportOptions:
     mapping: str | None = None
     outcome_period: str | None = None
     rep: str | None = None
+    usage_range: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -164,6 +165,7 @@ def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores | str
                 tables["ssi_trend"] = _team_trend(weekly, reps)
             except SSIDataError as exc:     # snapshots with a gap where the week back is
                 notes.append(f"no {TREND_WEEKS}-week SSI trend by team: {exc.problem}")
+        if "team" in reps:
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
 
@@ -324,7 +326,7 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
     bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
-                       rep=options.rep)
+                       rep=options.rep, usage_range=options.usage_range)
     check_panel_inputs(bundle, ssi=choose_ssi(bundle, options.ssi)[0])  # before any scoring
     return Inputs(scoring, settings, industry, bundle)
 

@@ -572,7 +572,18 @@ def ssi_source_text(meta: dict[str, Any]) -> str:
             "profile completeness is a level; reply and acceptance rates are shrunk toward a "
             "prior when few messages were sent. A pillar is 25 times the weighted mean of its "
             "metrics over those present in the data. Unlike LinkedIn's score, every target and "
-            "weight is written down (below) and can be changed.</p>")
+            "weight is written down (below) and can be changed.</p>" + _coverage_text(meta))
+
+
+def _coverage_text(meta: dict[str, Any]) -> str:
+    """What each pillar is scored from, when not every pillar from dated activity (a pillar
+    not scored is empty, never 0), and how totals over periods were spread."""
+    lines = meta.get("scoring_coverage") or []
+    if not lines:
+        return ""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    return ("<p><strong>What the data can score.</strong> The activity does not hold a metric "
+            f"of every pillar, or holds totals over periods:</p><ul>{items}</ul>")
 
 
 def scoring_settings(meta: dict[str, Any], metrics: dict[str, dict[str, Any]]) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ...rules import isin_array
-from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
+from ...schemas import LEVEL_METRICS, METRICS, REPORTED_ACTIVE, TABLES, TableSpec
 from ..cells.common import plain_text, values_present
 from ..cells.ids import normalise_names, parse_ids
 from ..cells.numbers import percent_scale, percent_warning
@@ -25,6 +25,7 @@ from ..checks import (
 )
 from ..files import RawTable
 from ..quality import LoadedTable, split_rejects
+from .period_activity import is_period_form, load_period_activity
 
 
 def load_activity_table(raw: RawTable) -> LoadedTable:
@@ -32,6 +33,8 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
     typed and checked, and a level written 0-100 is read as percentages (a warning says so).
     A source row with a problem in any of its cells is rejected whole."""
     spec = TABLES["activity"]
+    if is_period_form(list(raw.frame.columns)):
+        return load_period_activity(raw)
     notes = list(raw.notes)
     cols = list(raw.frame.columns)
     long_form = activity_form(cols, raw.file) == "long"
@@ -142,6 +145,12 @@ def unknown_metrics_note(file: str, names: list[str]) -> str:
     """The note of metric names not in the catalogue (their rows are rejected)."""
     return (f"{file}: unknown metric name(s) {describe_unknown(names)}; their rows are "
             "rejected (see data/README.md for the metric names)")
+
+
+def absent_metrics(present: set) -> list[str]:
+    """The catalogue metrics with no row in the data (days active, derived from the dates when
+    not reported, are never absent)."""
+    return sorted(set(METRICS) - set(present) - {REPORTED_ACTIVE})
 
 
 def absent_metrics_note(file: str, absent: list[str]) -> str:
