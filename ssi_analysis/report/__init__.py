@@ -35,13 +35,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from .. import plots, stats
-from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
@@ -56,10 +53,18 @@ from ..outputs import (
     writing,
 )
 from ..panel import check_panel_inputs, lookup_days
-from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
 from ..scoring import Scores, score
 from . import layout
+
+if TYPE_CHECKING:
+    from .. import stats
+    from ..analysis import Analysis
+
+# The statistics and the figure functions are imported where they are used, not here: the
+# report notebook's kernel imports this package for its HTML sections (and for ``prepare``,
+# which it calls only when run on its own), and statsmodels and seaborn would add more than a
+# second to the start of every report's kernel.
 
 NOTEBOOK = "04-report.ipynb"
 STYLESHEET = "report.css"
@@ -93,6 +98,13 @@ class ReportOptions:
 def package_file(name: str) -> Path:
     """A file shipped in this package (the report notebook, the stylesheet)."""
     return Path(str(resources.files("ssi_analysis.report").joinpath(name)))
+
+
+def save_figure(fig, path: str | Path, **kwargs: Any) -> list[Path]:
+    """:func:`ssi_analysis.plots.save_figure`: every report figure is saved through this name."""
+    from ..plots import save_figure as save
+
+    return save(fig, path, **kwargs)
 
 
 def report_date() -> _dt.datetime:
@@ -140,6 +152,8 @@ def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores | str
     """The descriptive tables the report shows beyond the analysis: benchmarks and gaps (of
     ``current``, each rep's scores as of the data's last day) and trends (of ``weekly``): of the
     computed SSI, or of LinkedIn's snapshots; ``weekly`` is a reason when there are none."""
+    from .. import stats
+
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -177,6 +191,8 @@ TREND_WEEKS = 4
 def _team_trend(weekly: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     """Each team's change over the last :data:`TREND_WEEKS` weeks, or over as many as the data
     hold (the table says how many); with one week only, a row saying why there is none."""
+    from .. import stats
+
     span = weekly["week_start"].nunique() - 1
     if span >= 1:
         return stats.ssi_trend(weekly, reps, by="team", weeks=min(TREND_WEEKS, span))
@@ -194,6 +210,8 @@ def _closing_new_figures():
     what names from the data do to a figure: a script the figures' font lacks (Chinese, say)
     is drawn as boxes, and a layout that long names defeat is made again once they are
     shortened (:func:`.layout.shorten_labels`)."""
+    import matplotlib.pyplot as plt
+
     before = set(plt.get_fignums())
     try:
         with warnings.catch_warnings():
@@ -210,6 +228,11 @@ def _closing_new_figures():
 def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],
              reps: pd.DataFrame, out: Path) -> dict[str, str]:
     """Draw and save every report figure; returns name -> caption."""
+    import matplotlib.pyplot as plt
+
+    from .. import plots, stats
+    from ..plots import A4_WIDTH_IN, theme
+
     panel = result.panel.data
     t = result.tables
     made: dict[str, str] = {}
@@ -317,6 +340,8 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
                 options: ReportOptions = ReportOptions()) -> Inputs:
     """Read and validate the config and the data folder (raises :class:`SSIError`; writes
     nothing)."""
+    from ..analysis import choose_ssi, industry_settings
+
     folder = resolve_data_dir(data)
     scoring = load_config(config)
     settings = load_analysis_config(config)
@@ -343,6 +368,9 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     SSIError
         Any problem with the input or the config, before anything is written.
     """
+    from .. import stats
+    from ..analysis import analyze, choose_ssi, current_scores
+
     if inputs is None:
         inputs = load_inputs(data, config=config, options=options)
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
