@@ -248,27 +248,29 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         rep_rate = np.clip(rng.beta(p * 20, (1 - p) * 20, n_reps), 0, 1)
         counts[num] = rng.binomial(counts[den], rep_rate[:, None])
 
-    rep_idx, day_idx = np.meshgrid(np.arange(n_reps), np.arange(days), indexing="ij")
-    parts = []
-    for metric in METRICS:
-        if metric in ("profile_completeness", REPORTED_ACTIVE):   # days active: the dates'
-            continue
-        c = counts[metric]
-        nz = c > 0
-        parts.append(pd.DataFrame({"r": rep_idx[nz], "d": day_idx[nz], "metric": metric,
-                                   "value": c[nz].astype(float)}))
+    # long form: one row per rep, day and metric with a count above zero, ordered by rep, day
+    # and metric name (as numpy arrays: sorting the names as text was most of the time)
+    names = [m for m in METRICS if m not in ("profile_completeness", REPORTED_ACTIVE)]
+    nonzero = [np.nonzero(counts[m] > 0) for m in names]             # days active: the dates'
+    r_parts = [r for r, _ in nonzero]
+    d_parts = [d for _, d in nonzero]
+    v_parts = [counts[m][r, d].astype(float) for m, (r, d) in zip(names, nonzero, strict=True)]
     # profile completeness: a level recorded at the start and after a mid-period update
     base_pc = np.clip(rng.beta(6, 2.5, n_reps) + 0.05 * person, 0.2, 1.0).round(2)
     later = np.clip(base_pc + rng.choice([0.0, 0.05, 0.1], n_reps), 0, 1).round(2)
-    parts.append(pd.DataFrame({"r": np.arange(n_reps), "d": 0, "metric": "profile_completeness",
-                               "value": base_pc}))
-    parts.append(pd.DataFrame({"r": np.arange(n_reps), "d": days // 2,
-                               "metric": "profile_completeness", "value": later}))
-    act = pd.concat(parts, ignore_index=True).sort_values(["r", "d", "metric"], kind="stable")
-    activity = pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[act["r"].to_numpy()],
-                             "date": dates[act["d"].to_numpy()],
-                             "metric": act["metric"].to_numpy(),
-                             "value": act["value"].to_numpy()}).reset_index(drop=True)
+    names += ["profile_completeness", "profile_completeness"]
+    r_parts += [np.arange(n_reps), np.arange(n_reps)]
+    d_parts += [np.zeros(n_reps, dtype=np.intp), np.full(n_reps, days // 2, dtype=np.intp)]
+    v_parts += [base_pc, later]
+    metric_of = np.repeat(np.arange(len(names)), [len(r) for r in r_parts])
+    rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"), kind="stable")
+    r_all, d_all = np.concatenate(r_parts), np.concatenate(d_parts)
+    order = np.lexsort((rank[metric_of], d_all, r_all))          # stable: rep, day, metric
+    activity = pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[r_all[order]],
+                             "date": dates[d_all[order]],
+                             "metric": np.array(names, dtype=object)[metric_of[order]],
+                             "value": np.concatenate(v_parts)[order]})
+    activity_days = d_all[order]
 
     # ---- outcomes: monthly periods at the end; activity measured over the 90 days before
     last = dates[-1]
@@ -322,8 +324,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         "relationships": rel.ravel()})
     ssi_observed["industry_rank"] = (
         ssi_observed.groupby("date")["ssi"].rank(pct=True, ascending=False) * 100).round()
-    ssi_observed["date"] = ssi_observed["date"].dt.date
-    activity["date"] = activity["date"].dt.date
+    day_dates = np.array(dates.date, dtype=object)      # each day once as a datetime.date
+    ssi_observed["date"] = day_dates[d_i.ravel()]
+    activity["date"] = day_dates[activity_days]
 
     z_name = "z(log tenure)" if confounding == "concave" else "z(tenure months)"
     truth = {
