@@ -8,9 +8,12 @@ a traceback, never a warning (a division by zero, an overflow, an empty axis), n
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,6 +23,7 @@ from pdfcheck import layout_problems
 from pypdf import PdfReader
 from teams import Shape, team_folder
 
+import ssi_analysis.report as report
 from ssi_analysis.cli import main
 from ssi_analysis.report import ReportOptions, prepare
 
@@ -117,16 +121,84 @@ def test_a_team_without_data_stops_with_a_message(shape, tmp_path, capsys, confi
         assert "fix:" in text and ("activity" in text)
 
 
+def _prepare_strictly(*args, **kwargs) -> dict:
+    """The report's first step with every warning an error (deprecations aside)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return prepare(*args, **kwargs)
+
+
+REPORTS = {"one rep": (Shape(reps=1), "computed"),
+           "two reps, zero activity, observed": (Shape(reps=2, activity="zero", observed=True,
+                                                       outcomes="identical"), "observed")}
+"""The whole reports built, by the command line: their first step is also the figures and
+tables test of that team and SSI (the same call, not made twice)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A report run: exit code, output, errors, warnings shown (deprecations aside), the
+    context its first step gave, the figures left open after it, and the PDF."""
+
+    code: int
+    out: str
+    err: str
+    shown: list[str]
+    context: dict | None
+    open_figures: list[int]
+    pdf: Path
+
+
+def _build_report(shape: Shape, ssi: str, base: Path, config: Path) -> Built:
+    data = team_folder(base / "data", shape)
+    pdf = base / "r.pdf"
+    contexts = []
+
+    def preparing(*args, **kwargs):
+        contexts.append(_prepare_strictly(*args, **kwargs))
+        return contexts[-1]
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mp.setattr(report, "prepare", preparing)
+        code = main(["report", "--data", str(data), "--out", str(pdf), "--config", str(config),
+                     "--ssi", ssi])
+    shown = [f"{w.category.__name__}: {w.message}" for w in caught
+             if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)]
+    return Built(code, out.getvalue(), err.getvalue(), shown, contexts[0] if contexts else None,
+                 plt.get_fignums(), pdf)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory, config):
+    """Each report of :data:`REPORTS`, built once (on first use) for the tests that read it."""
+    built: dict[tuple[Shape, str], Built] = {}
+
+    def report_of(shape: Shape, ssi: str) -> Built:
+        if (shape, ssi) not in built:
+            built[(shape, ssi)] = _build_report(shape, ssi, tmp_path_factory.mktemp("report"),
+                                                config)
+        return built[(shape, ssi)]
+    return report_of
+
+
 @pytest.mark.parametrize("shape", [s for s in SHAPES if not s.raw], ids=lambda s: s.name)
-def test_the_report_s_figures_and_tables_on_a_degenerate_team(shape, tmp_path, config):
+def test_the_report_s_figures_and_tables_on_a_degenerate_team(shape, tmp_path, config, reports):
     data = team_folder(tmp_path / "data", shape)
     for ssi in ("computed", "observed") if shape.observed else ("computed",):
-        work = tmp_path / ssi
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
-            context = prepare(data, work, config=config, options=ReportOptions(ssi=ssi))
-        assert plt.get_fignums() == []                   # every figure closed
+        if (shape, ssi) in REPORTS.values():        # the first step of a report built whole
+            built = reports(shape, ssi)
+            assert built.code == 0 and built.context is not None, built.err
+            context, open_figures, work = built.context, built.open_figures, built.pdf.parent
+        else:
+            work = tmp_path / ssi
+            context = _prepare_strictly(data, work, config=config,
+                                        options=ReportOptions(ssi=ssi))
+            open_figures = plt.get_fignums()
+        assert open_figures == []                        # every figure closed
         assert {"claims", "ssi_vs_attainment", "attainment_by_band",
                 "ssi_distribution"} <= set(context["figures"])
         for name in context["figures"]:
@@ -134,20 +206,14 @@ def test_the_report_s_figures_and_tables_on_a_degenerate_team(shape, tmp_path, c
         _reasons_given(work / "tables")
 
 
-@pytest.mark.parametrize("shape, ssi", [(Shape(reps=1), "computed"),
-                                        (Shape(reps=2, activity="zero", observed=True,
-                                               outcomes="identical"), "observed")],
-                         ids=["one rep", "two reps, zero activity, observed"])
-def test_the_report_of_a_degenerate_team(shape, ssi, tmp_path, capsys, config):
-    data = team_folder(tmp_path / "data", shape)
-    pdf = tmp_path / "r.pdf"
-    code, out, err, shown = run_quietly(["report", "--data", str(data), "--out", str(pdf),
-                                         "--config", str(config), "--ssi", ssi], capsys)
-    assert (code, err) == (0, "")
-    assert [w for w in shown if "notebook wrote to stderr" in w] == []
-    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(pdf).pages))
+@pytest.mark.parametrize("case", REPORTS)
+def test_the_report_of_a_degenerate_team(case, reports):
+    built = reports(*REPORTS[case])
+    assert (built.code, built.err) == (0, "")
+    assert [w for w in built.shown if "notebook wrote to stderr" in w] == []
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(built.pdf).pages))
     assert not re.search(MISSING, text)
     for bad in ("Traceback", "Error"):
         assert not re.search(rf"\b{bad}\b", text), bad
     assert "too few reps" in text
-    assert layout_problems(pdf) == []
+    assert layout_problems(built.pdf) == []
