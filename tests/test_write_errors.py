@@ -278,7 +278,13 @@ def test_the_message_names_what_is_in_the_way(tmp_path):
 def test_report_refused_at_the_end_leaves_the_earlier_report(data, tmp_path, capsys,
                                                               monkeypatch):
     """The PDF refused when it is moved into place (the disk filled while the report was
-    made): exit 2 naming the PDF, the earlier report intact, no staging folder."""
+    made): exit 2 naming the PDF, the earlier report intact, no staging folder. (The PDF is
+    made by a stand-in for the notebook and WeasyPrint: the step tested is the one after it;
+    the terminated runs below use the real one.)"""
+    import ssi_analysis.report as report
+
+    monkeypatch.setattr(report, "render", lambda work, context, pdf: write_bytes(
+        b"%PDF-1.7 the new report", pdf))
     out = tmp_path / "rep"
     out.mkdir()
     pdf = out / "r.pdf"
