@@ -52,6 +52,18 @@ def _shown_label(label: str) -> str:
     return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", label)
 
 
+def _spelled_once(distinct) -> bool:
+    """Whether each of these distinct labels is already its one spelling: printable ASCII
+    without spaces around it, and no two the same but for letter case (the usual case, decided
+    without the frame operations the merging needs)."""
+    keys = set()
+    for label in distinct:
+        if not (label.isascii() and label.isprintable() and label == label.strip()):
+            return False
+        keys.add(label.lower())
+    return len(keys) == len(distinct)
+
+
 def clean_labels(labels: pd.Series, *, file: str, column: str) -> tuple[pd.Series, str | None]:
     """Category labels as one spelling each: spaces around them and zero-width characters
     removed, and labels differing only in letter case read as the most frequent spelling (the
@@ -69,6 +81,10 @@ def clean_labels(labels: pd.Series, *, file: str, column: str) -> tuple[pd.Serie
     if not given.any():
         return labels, None
     text = labels[given].astype(str)
+    if _spelled_once(text.unique()):          # nothing to trim or merge: the labels as given
+        cells = np.full(len(labels), None, dtype=object)
+        cells[given.to_numpy()] = text.to_numpy(dtype=object)
+        return pd.Series(cells, index=labels.index, dtype=object, name=labels.name), None
     clean = text.str.replace(_INVISIBLE, "", regex=True).str.strip()
     key = clean.str.casefold()
     counts = (pd.DataFrame({"clean": clean, "key": key, "pos": np.arange(len(clean))})
