@@ -24,6 +24,11 @@ _AMOUNT_TEXT = re.compile(
     rf"(?P<num>\d(?:[\d.,' ’]*\d)?)\s*(?P<c2>{_CUR})?\s*(?P<s3>-)?\s*(?P<pc>\))?$")
 
 
+_PLAIN_AMOUNT = r"[0-9]{1,15}(?:\.[0-9]{1,2})?"
+"""An amount without sign, currency or thousands separator, with at most two decimals after
+a point: what most exports write, read without the separator rule's work."""
+
+
 def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     """Money amounts from cells, with currency marks and thousands separators.
 
@@ -95,7 +100,10 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     if num_cells.any():
         amount[num_cells] = pd.to_numeric(s[num_cells], errors="coerce").astype(float)
     text = s[~is_num & ~missing].astype("string")
-    if not text.empty:
+    if not text.empty and text.str.fullmatch(_PLAIN_AMOUNT).all():
+        # every cell a plain amount (1234, 1234.5, 1234.50): read as the general rule reads it
+        amount[text.index] = pd.to_numeric(text, errors="coerce").astype(float)
+    elif not text.empty:
         clean = text.str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True).str.strip()
         parts = clean.str.extract(_AMOUNT_TEXT)
         num = parts["num"]
