@@ -377,13 +377,20 @@ def edge_folder(tmp_path_factory):
     return as_parquet(folder)
 
 
+@pytest.fixture(scope="module")
+def edge_bundle(edge_folder):
+    """The folder loaded once: each example scores it as of another day."""
+    return load_data(edge_folder)
+
+
 @FEW
 @given(day=DAYS)
-def test_an_asof_date_is_scored_as_written_or_refused_by_both_engines(day, edge_folder):
+def test_an_asof_date_is_scored_as_written_or_refused_by_both_engines(day, edge_folder,
+                                                                       edge_bundle):
     """The pandas engine wrote 2300-01-01 as 1715-06-13 (DuckDB wrote it right): now a day
     both can hold is scored and written as given by both, any other refused by both, saying
     why (the command line names --asof)."""
-    b = load_data(edge_folder)
+    b = edge_bundle
     text = day.isoformat()
     try:
         pandas = score(b.activity, b.reps, asof=text).table

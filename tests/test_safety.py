@@ -196,11 +196,14 @@ def test_no_command_writes_over_its_inputs(tmp_path, capsys, command, out, fragm
 
 
 def test_analyze_and_report_refuse_to_overwrite_their_config(tmp_path, capsys):
+    from teams import Shape, team_folder
+
+    data = team_folder(tmp_path / "data", Shape(reps=12, industries=2, teams=3, periods=2))
     out = tmp_path / "analysis"
     out.mkdir()
     cfg = out / "results.json"                         # a config file where a result goes
     cfg.write_text("[analysis]\nn_resamples = 200\n")
-    assert main(["analyze", "--data", "example", "--out", str(out), "--config", str(cfg)]) == 2
+    assert main(["analyze", "--data", str(data), "--out", str(out), "--config", str(cfg)]) == 2
     assert "overwrite an input" in capsys.readouterr().err
     assert cfg.read_text() == "[analysis]\nn_resamples = 200\n"
     (tmp_path / "rep" / "tables").mkdir(parents=True)
