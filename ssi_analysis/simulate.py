@@ -669,13 +669,13 @@ def team_export_shape(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     names = reps.set_index("rep_id")["rep_name"]
     out: dict[str, pd.DataFrame] = {"reps": reps, "outcomes": outcomes}
     for day, grp in obs.groupby("date", sort=True):
-        frame = pd.DataFrame({"Name": grp["rep_id"].map(names).to_numpy(),
-                              "Email": grp["rep_id"].to_numpy()})
+        columns = {"Name": grp["rep_id"].map(names).to_numpy(),
+                   "Email": grp["rep_id"].to_numpy()}
         for field, label in TEAM_EXPORT_COLUMNS.items():
             values = grp[field].to_numpy()
-            frame[label] = ([f"Top {v:g}%" for v in values] if field.endswith("_rank")
-                            else values.astype(int) if field == "ssi" else values)
-        out[f"ssi_observed/team-ssi-{pd.Timestamp(day):%Y-%m-%d}.csv"] = frame
+            columns[label] = ([f"Top {v:g}%" for v in values] if field.endswith("_rank")
+                              else values.astype(int) if field == "ssi" else values)
+        out[f"ssi_observed/team-ssi-{pd.Timestamp(day):%Y-%m-%d}.csv"] = pd.DataFrame(columns)
     out["truth_observed"] = obs.assign(date=pd.to_datetime(obs["date"]).dt.strftime("%Y-%m-%d"))
     return out
 
