@@ -3,7 +3,7 @@
 Each table's columns and row rules (:data:`TABLE_RULES`, rules of :mod:`ssi_analysis.rules`)
 make its pandera schema (``RepsSchema``, ``ActivitySchema``...: a check per rule, whose
 ``error`` is the rule's key), the vectorised screen the loader runs on millions of rows, and
-the checks the DuckDB engine runs in SQL. The loaders in :mod:`ssi_analysis.io` turn raw files
+the checks the SQL engines run. The loaders in :mod:`ssi_analysis.io` turn raw files
 into typed frames and validate them with ``lazy=True``, so every failing row is found in one
 pass. Row-level failures become rejected rows with a reason, its kind and its fix; table-level
 ones (a missing column, duplicate ``rep_id``) stop the run with
@@ -43,7 +43,6 @@ from .rules import (
     missing,
     not_empty,
     one_of,
-    sql_names,
 )
 
 
@@ -183,7 +182,8 @@ def _ceiling() -> Rule:
             return (v > VALUE_CEILING) & ~np.isinf(v)            # inf: not finite
 
     return Rule("value:ceiling", "ceiling", "value", CEILING_ERROR, test,
-                f"value > {VALUE_CEILING!r} AND NOT isinf(value)", f"{CEILING_ERROR} ({{value}})")
+                lambda d: f"value > {VALUE_CEILING!r} AND NOT {d.isinf('value')}",
+                f"{CEILING_ERROR} ({{value}})")
 
 
 def _levels_within_unit() -> Rule:
@@ -194,7 +194,7 @@ def _levels_within_unit() -> Rule:
 
     label = KINDS["level_range"].label
     return Rule("levels", "level_range", "value", label, test,
-                f"metric IN ({sql_names(LEVEL_METRICS)}) AND value > 1", label,
+                lambda d: f"metric IN ({d.names(LEVEL_METRICS)}) AND value > 1", label,
                 columns=("value",))
 
 

@@ -1,4 +1,5 @@
-"""The package's import graph: no circle, and engines that share only the scoring spec.
+"""The package's import graph: no circle, and engines that share only the scoring spec (the
+SQL engines also the shared SQL steps, :mod:`ssi_analysis.engines.sqlrun`).
 
 Read from the source with :mod:`ast` (every import, also those inside functions), so an import
 made lazily to avoid a circle at run time still counts.
@@ -14,6 +15,8 @@ import ssi_analysis
 PACKAGE = Path(ssi_analysis.__file__).parent
 ENGINES = ("ssi_analysis.scoring.frame", "ssi_analysis.engines.duckdb")
 """The code that computes scores: the pandas engine and the DuckDB engine."""
+SQL_SHARED = "ssi_analysis.engines.sqlrun"
+"""What the SQL engines share (the dialect aside): files, checks, rejects, counts, scoring."""
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -83,9 +86,16 @@ def test_no_module_imports_itself_in_a_circle():
 
 def test_engines_read_the_spec_not_each_other():
     imports = _imports()
-    for engine in ENGINES:
+    for engine in (*ENGINES, SQL_SHARED):
         others = [t for t, _ in imports[engine] if t in ENGINES]
         private = [(t, n) for t, n in imports[engine]
                    if t.startswith("ssi_analysis.scoring") and n.startswith("_")]
         assert others == [] and private == [], engine
-        assert "ssi_analysis.scoring.spec" in {t for t, _ in imports[engine]}, engine
+    # the pandas engine and the SQL engines' shared steps compute the spec; each SQL engine
+    # reaches it through those steps, and adds only what its engine alone does
+    assert "ssi_analysis.scoring.spec" in {t for t, _ in imports["ssi_analysis.scoring.frame"]}
+    assert "ssi_analysis.scoring.spec" in {t for t, _ in imports[SQL_SHARED]}
+    for engine in ENGINES[1:]:
+        assert SQL_SHARED in {t for t, _ in imports[engine]}, engine
+        assert not {t for t, _ in imports[engine]} & {"ssi_analysis.scoring.spec",
+                                                       "ssi_analysis.scoring.sql"}, engine
