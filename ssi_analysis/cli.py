@@ -139,11 +139,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof is not None:
         args.asof = parse_asof(args.asof)
     config.with_options(window_days=args.window)    # a bad --window stops before loading
-    if args.engine == "duckdb":
-        return _score_duckdb(args, config, out)
-    if args.memory_limit or args.temp_dir:
+    if (args.memory_limit or args.temp_dir) and args.engine != "duckdb":
         raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
                        fix="add --engine duckdb, or leave them out")
+    if args.spark_master and args.engine != "spark":
+        raise SSIError("--spark-master sets the spark engine",
+                       fix="add --engine spark, or leave it out")
+    if args.engine in ("duckdb", "spark"):
+        return _score_sql(args, config, out)
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
@@ -271,16 +274,22 @@ def _write_rejects(quality, out: Path, names) -> None:
         rejects.unlink()  # a stale file from an earlier run would mislead
 
 
-def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
-    """``score --engine duckdb``: the activity Parquet scored in DuckDB, file to file."""
-    from .engines.duckdb import score_parquet
-
+def _score_sql(args: argparse.Namespace, config, out: Path) -> int:
+    """``score --engine duckdb|spark``: the activity Parquet scored in SQL, file to file."""
     folder = resolve_data_dir(args.data)
     extra = [Path(p) for p in (args.config,) if p and Path(p).is_file()]
-    run = score_parquet(folder, out, config=config, asof=args.asof, daily=args.daily,
-                        window=args.window, mode=args.mode, strict=args.strict,
-                        memory_limit=args.memory_limit, temp_directory=args.temp_dir,
-                        anonymize=args.anonymize, salt=args.salt, inputs=extra)
+    options = dict(config=config, asof=args.asof, daily=args.daily, window=args.window,
+                   mode=args.mode, strict=args.strict, anonymize=args.anonymize,
+                   salt=args.salt, inputs=extra)
+    if args.engine == "spark":
+        from .engines.spark import score_spark
+
+        run = score_spark(None, folder, out, master=args.spark_master, **options)
+    else:
+        from .engines.duckdb import score_parquet
+
+        run = score_parquet(folder, out, memory_limit=args.memory_limit,
+                            temp_directory=args.temp_dir, **options)
     names = None
     if args.anonymize:   # only ids written another way appear in the lines (as examples)
         from .privacy import Pseudonyms, default_salt
@@ -433,12 +442,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mode", choices=["absolute", "relative"], help="scoring mode")
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
-    c.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+    c.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default="pandas",
                    help="pandas: in memory (default); duckdb: Parquet activity larger than "
-                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity)")
+                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity); "
+                        "spark: the same in Spark SQL, locally or on a cluster (needs the spark "
+                        "extra and Java)")
     c.add_argument("--memory-limit", help="duckdb engine: memory to stay within, e.g. 4GB "
                                           "(default 80%% of RAM); the rest spills to disk")
     c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
+    c.add_argument("--spark-master", help="spark engine: where Spark runs, e.g. local[4] or "
+                                          "spark://host:7077 (default local[*], every core)")
     _add_privacy_options(c, "in the scores and the rejects file")
     _add_crm_options(c)
     c.set_defaults(func=cmd_score)

@@ -174,7 +174,7 @@ or two digits for ``d`` and ``M`` as Python does for ``%d`` and ``%m``."""
 
 
 class SparkDialect(Dialect):
-    """Spark SQL (3.5 and 4.x): backquoted names, backslash escapes in literals, Java's
+    """Spark SQL (4.x): backquoted names, backslash escapes in literals, Java's
     regular expressions and date patterns, ``max_by``, ``collect_set``, ``sequence``.
 
     The engine runs it with ANSI mode off and the session's time zone UTC
@@ -236,7 +236,7 @@ class SparkDialect(Dialect):
         return f"(SELECT explode(sequence({first}, {last}, INTERVAL 1 DAY)) AS d)"
 
     def timestamp(self, expr: str) -> str:
-        return f"CAST({expr} AS TIMESTAMP)"
+        return f"CAST({expr} AS TIMESTAMP_NTZ)"
 
     def last_ignore_nulls(self, expr: str) -> str:
         return f"last_value({expr}, true)"

@@ -24,11 +24,11 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .rules import (
     KINDS,
@@ -44,6 +44,14 @@ from .rules import (
     not_empty,
     one_of,
 )
+
+PYSPARK_PANDAS = "PySpark does not yet fully support"
+"""pyspark's warning when pandera imports pyspark.pandas (on import and on a first validation,
+when pyspark, the spark extra, is installed): pandas 3 is not supported there, nor used here."""
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", PYSPARK_PANDAS, FutureWarning)
+    import pandera.pandas as pa
 
 
 def normalise_name(name: object) -> str:

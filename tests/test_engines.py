@@ -1,4 +1,5 @@
-"""The DuckDB engine gives the pandas engine's scores, rejects and quality report."""
+"""The DuckDB engine gives the pandas engine's scores, rejects and quality report (the Spark
+engine's tests, which need Java, are in test_engines_spark.py)."""
 
 from __future__ import annotations
 
@@ -121,8 +122,9 @@ def test_reps_without_team_and_activity_without_reps():
 
 
 def test_unknown_engine_is_a_config_error(example_bundle):
-    with pytest.raises(SSIConfigError, match="engine 'spark'"):
-        score(example_bundle.activity, example_bundle.reps, engine="spark")
+    with pytest.raises(SSIConfigError, match="engine 'polars'") as exc:
+        score(example_bundle.activity, example_bundle.reps, engine="polars")
+    assert "'spark'" in exc.value.fix
 
 
 # ------------------------------------------------------------------ Parquet files
@@ -292,17 +294,20 @@ def test_cli_duckdb_output_matches_pandas(tmp_path):
     assert_same_scores(pd.read_parquet(duck_out), pd.read_parquet(pandas_out), notes=False)
 
 
-def test_a_clear_message_without_duckdb(monkeypatch, capsys, tmp_path):
+@pytest.mark.parametrize("engine, package, extra", [("duckdb", "duckdb", "duckdb"),
+                                                    ("spark", "pyspark", "spark")])
+def test_a_clear_message_without_the_engines_package(monkeypatch, capsys, tmp_path, engine,
+                                                     package, extra):
     real_import = builtins.__import__
 
-    def no_duckdb(name, *args, **kwargs):
-        if name == "duckdb":
-            raise ImportError("No module named 'duckdb'")
+    def missing(name, *args, **kwargs):
+        if name == package or name.startswith(package + "."):
+            raise ImportError(f"No module named '{package}'")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_duckdb)
+    monkeypatch.setattr(builtins, "__import__", missing)
     code = main(["score", "--data", "example", "--out", str(tmp_path / "s.csv"),
-                 "--engine", "duckdb"])
+                 "--engine", engine])
     err = capsys.readouterr().err
-    assert code == 2 and "needs the duckdb package" in err and "[duckdb]" in err
+    assert code == 2 and f"needs the {package} package" in err and f"[{extra}]" in err
     assert "Traceback" not in err

@@ -107,6 +107,11 @@ class Backend:
         """The relation ``name`` standing for a query (computed where it is read)."""
         raise NotImplementedError
 
+    def reused(self, name: str, sql: str) -> None:
+        """The relation ``name`` of a query over every activity row that several statements
+        read: a view (read again, streaming past memory) unless the engine keeps it."""
+        self.view(name, sql)
+
     def put(self, name: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """A small DataFrame as the relation ``name``; ``types``: each column's SQL type
         (``TEXT`` is the dialect's text type)."""
@@ -461,7 +466,7 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
     percent, warnings, rep_fix = _before_checks(b, rows, cells, shown, universe_ids)
     checked = _checked_sql(d, _typed_sql(d, rows, cells, frozenset(percent)), "ssi_universe",
                            rep_fix=rep_fix)
-    b.view("ssi_checked", checked)
+    b.reused("ssi_checked", checked)
 
     bar.step("checking rows")
     p = _problems(d)
@@ -722,11 +727,13 @@ class Run:
 
 
 def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str | None,
-                output: str | None = None) -> tuple[ParquetScores, str | None]:
+                output: str | None = None, timestamps: bool | None = None
+                ) -> tuple[ParquetScores, str | None]:
     """Check, total and score the activity of ``run.source`` (see the module docstring).
 
     Returns what was done and, for an ``output`` (``"parquet"`` or ``"csv"``), the query of
-    the scores to write (dates as timestamps for Parquet, ids defused for a CSV); without one
+    the scores to write (dates as timestamps for Parquet unless ``timestamps`` is false, ids
+    defused for a CSV); without one
     the scores are in memory (``.scores``). ``ssi_files(_file, file_no, name)`` must exist:
     each file as ``_file`` holds it, its order and how the rejects name it.
     """
@@ -788,7 +795,8 @@ def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str 
     sql = scoring_sql(spec, daily="ssi_daily", universe=universe, targets="ssi_targets",
                       grid_reps="ssi_universe",
                       day0=days[0] - np.timedelta64(spec.window - 1, "D"), last=days[-1],
-                      ranks=ranks, timestamps=output == "parquet",
+                      ranks=ranks, timestamps=output == "parquet" if timestamps is None
+                      else timestamps,
                       shown_id="shown" if universe != "ssi_universe" else "rep_id", dialect=d)
     result = ParquetScores(quality, len(universe_ids) * len(days), len(universe_ids),
                            score_notes, first_date=pd.Timestamp(first) if n_used else None,
@@ -807,16 +815,18 @@ def any_rejects(result: ParquetScores) -> bool:
 
 # ------------------------------------------------------------------ a run's start and end
 def open_run(data: str | Path, *, activity: object, out: str | Path | None, inputs: list,
-             anonymize: bool, salt: str | None, engine: str
+             anonymize: bool, salt: str | None, engine: str, find_activity: bool = True
              ) -> tuple[Path, pd.DataFrame, QualityReport, list[str], str, str | None]:
     """What every run from files does first: the data folder, its reps loaded and checked as
     :func:`~ssi_analysis.io.load_data` does (:func:`~ssi_analysis.io.load_reps`), the
-    activity's files and their name in messages; ``out`` may not overwrite an input or become a
-    table of the folder; the salt of pseudonyms (``None`` unless ``anonymize``)."""
+    activity's files and their name in messages (none when not ``find_activity``: the
+    activity is elsewhere); ``out`` may not overwrite an input or become a table of the
+    folder; the salt of pseudonyms (``None`` unless ``anonymize``)."""
     folder = resolve_data_dir(data)
     check_data_folder(folder)
     reps, quality = load_reps(folder)
-    files, shown = activity_files(folder, activity, engine)
+    files, shown = activity_files(folder, activity, engine) if find_activity else \
+        ([], "activity")
     if out is not None:
         read = [*(p for p in folder.iterdir() if p.is_file()), *map(Path, files), *inputs]
         for path in (Path(out), rejects_path(Path(out))):
