@@ -27,6 +27,7 @@ from .errors import (  # noqa: E402
     SSIError,
     SSIInputError,
     SSIInputErrors,
+    SSIOutputError,
 )
 from .io import Bundle, QualityReport, example_data_dir, load_data  # noqa: E402
 from .panel import Panel, build_panel  # noqa: E402
@@ -48,7 +49,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "PILLARS", "Analysis", "AnalysisConfig", "Bundle", "MetricSpec", "Panel", "QualityReport",
-    "SSIConfigError", "SSIDataError", "SSIError", "SSIInputError", "SSIInputErrors", "Scores",
-    "ScoringConfig", "analyze", "build_panel", "default_config", "example_data_dir",
-    "load_analysis_config", "load_config", "load_data", "metric_presence", "score",
+    "SSIConfigError", "SSIDataError", "SSIError", "SSIInputError", "SSIInputErrors",
+    "SSIOutputError", "Scores", "ScoringConfig", "analyze", "build_panel", "default_config",
+    "example_data_dir", "load_analysis_config", "load_config", "load_data", "metric_presence",
+    "score",
 ]

@@ -52,15 +52,15 @@ from . import __version__
 from .config import AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import REJECT_COLUMNS, Bundle, QualityReport
-from .outputs import refuse_overwriting_inputs, write_table, write_text
-from .panel import Panel, build_panel
+from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
+from .panel import Panel, build_panel, extra_controls
 from .privacy import Pseudonyms
 from .scoring import Scores, score
 from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
-from .stats.models import adjusted_fits, pillar_fits, time_order_fits
+from .stats.models import adjusted_fits, design, pillar_fits, time_order_fits
 from .stats.robustness import robustness, window_sensitivity
 from .stats.specification import COLUMNS as CURVE_COLUMNS
 from .stats.specification import curve_summary, specification_curve
@@ -192,7 +192,8 @@ class Analysis:
             written.append(write_table(table, out / name))
         stale = out / "rejects.csv"
         if "rejects.csv" not in files and stale.exists():
-            stale.unlink()  # a rejects file from an earlier run would mislead
+            with writing(stale):
+                stale.unlink()  # a rejects file from an earlier run would mislead
         content = self.to_dict()
         if pseudonyms is not None:
             content = _scrub(content, pseudonyms)
@@ -482,7 +483,8 @@ def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: Ana
                                                      "false)"]
     panels, notes = specification_panels(bundle, panel, config=config, analysis=analysis,
                                          ssi=ssi)
-    curve = specification_curve(panels, min_n=analysis.min_n, spline_df=analysis.spline_df,
+    curve = specification_curve(panels, controls=extra_controls(analysis.controls),
+                                min_n=analysis.min_n, spline_df=analysis.spline_df,
                                 confidence=analysis.confidence)
     return curve, notes
 
@@ -529,6 +531,12 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
             raise SSIConfigError(f"the panel holds the {panel.ssi_source} SSI, not {ssi!r}",
                                  fix="build the panel with that SSI, or leave ssi out")
         ssi = panel.ssi_source
+        lacking = [c for c in extra_controls(a.controls) if c not in panel.covariates]
+        if lacking:
+            raise SSIConfigError(f"[analysis] controls names {', '.join(lacking)}, which the "
+                                 "panel was built without", column=lacking[0],
+                                 fix="build the panel with the same analysis settings: "
+                                     "build_panel(bundle, analysis=...)")
         scores = panel.scores if scores is None else Scores.from_frame(scores, config=config)
         panel = replace(panel, notes=list(panel.notes))     # notes are added: not the caller's
     else:
@@ -582,6 +590,9 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
         "periods": [pd.Timestamp(p).strftime("%Y-%m-%d") for p in periods],
         "as_of": last_day.strftime("%Y-%m-%d") if last_day is not None else None,
         "covariates": list(panel.covariates),
+        "controls": design(data, **{k: common[k] for k in ("controls", "cluster",
+                                                          "min_clusters", "spline_df")}
+                           ).described(),
         "scoring": config.to_dict()["scoring"],
         "analysis": a.to_dict(),
     }

@@ -1,13 +1,19 @@
 """The ``ssi-analysis`` command line: thin wrappers over the package's functions.
 
 Exit codes: 0 success; 1 the input has problems (``validate``, or ``--strict`` with rejected
-rows); 2 a user error (bad file, column, option or config) — always a message, never a
-traceback. Any other exception is a bug and is shown as one.
+rows); 2 a user error (bad file, column, option or config, or an output that cannot be
+written) — always a message, never a traceback; 130 interrupted (Ctrl-C) and 143 terminated
+(SIGTERM), after removing every temporary file. Any other exception is a bug and is shown as
+one.
+
+Every numeric option is checked when the command line is read (:func:`whole_number`,
+:func:`memory_size`), so a bad value is named with its option before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,9 +24,64 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
-from .outputs import refuse_overwriting_inputs, write_table
+from .outputs import (
+    Terminated,
+    check_run_folder,
+    output_error,
+    refuse_overwriting_inputs,
+    replace_run,
+    terminate_cleanly,
+    uninterrupted,
+    write_table,
+    writing,
+)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+# ------------------------------------------------------------------ option values
+def whole_number(option: str, low: int, high: int):
+    """An ``argparse`` type: a whole number from ``low`` to ``high``, else an error that names
+    the option and the range.
+
+    >>> whole_number("--seed", 0, 10)("7")
+    7
+    >>> whole_number("--seed", 0, 10)("-1")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: must be a whole number from 0 to 10, got '-1'
+    """
+    def parse(text: str) -> int:
+        written = str(text).strip()
+        value = int(written) if re.fullmatch(r"[+-]?\d{1,30}", written) else None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, got {text!r}")
+        return value
+
+    parse.__name__ = f"{option} value"
+    parse.low, parse.high = low, high        # what the option takes, for its help and tests
+    return parse
+
+
+SEED_MAX = 2**32 - 1
+"""The largest seed an option takes (the seeds numpy and R take)."""
+
+
+def memory_size(text: str) -> str:
+    """An ``argparse`` type for ``--memory-limit``: an amount with a unit (``4GB``, ``512MiB``)
+    or a share of the memory (``50%``), as DuckDB reads it.
+
+    >>> memory_size("4GB"), memory_size(" 512 mib"), memory_size("50%")
+    ('4GB', '512mib', '50%')
+    """
+    written = re.sub(r"\s+", "", str(text))
+    amount = re.fullmatch(r"(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", written.upper())
+    share = re.fullmatch(r"(\d+(?:\.\d+)?)%", written)
+    if (amount and float(amount.group(1)) > 0) or (share and 0 < float(share.group(1)) <= 100):
+        return written
+    raise argparse.ArgumentTypeError(f"must be an amount of memory with its unit, e.g. 4GB or "
+                                     f"512MiB, or a share of it, e.g. 50%; got {text!r}")
 
 
 def _print(*lines: str, file=None) -> None:
@@ -271,7 +332,29 @@ def _write_rejects(quality, out: Path, names) -> None:
         total = sum(t.rows_read for t in quality.tables.values())
         _print(f"rejected {len(quality.rejects)} of {total} rows; reasons in {rejects}")
     elif rejects.exists():
-        rejects.unlink()  # a stale file from an earlier run would mislead
+        with writing(rejects):
+            rejects.unlink()  # a stale file from an earlier run would mislead
+
+
+def _score_duckdb(args: argparse.Namespace, folder: Path, out: Path, options: dict):
+    """``score --engine duckdb``: :func:`~ssi_analysis.engines.duckdb.score_parquet`, a spill
+    folder it cannot write to said as such."""
+    from .engines.duckdb import score_parquet
+
+    try:                     # without duckdb, score_parquet says how to install it
+        from duckdb import IOException as spill_error
+    except ImportError:
+        spill_error = ()     # nothing to catch
+    try:
+        return score_parquet(folder, out, memory_limit=args.memory_limit,
+                             temp_directory=args.temp_dir, **options)
+    except spill_error as exc:    # its spill files (the output's are named already)
+        spill = Path(args.temp_dir or ".tmp")
+        problem = output_error(exc, spill / "spill")
+        raise SSIError(f"DuckDB cannot write its spill files to {spill}: "
+                       f"{problem.problem.removeprefix('cannot write the file: ')}",
+                       file=str(spill), fix=f"{problem.fix}; or give --temp-dir a folder on "
+                                            "a disk with space") from exc
 
 
 def _score_sql(args: argparse.Namespace, config, out: Path) -> int:
@@ -286,10 +369,7 @@ def _score_sql(args: argparse.Namespace, config, out: Path) -> int:
 
         run = score_spark(None, folder, out, master=args.spark_master, **options)
     else:
-        from .engines.duckdb import score_parquet
-
-        run = score_parquet(folder, out, memory_limit=args.memory_limit,
-                            temp_directory=args.temp_dir, **options)
+        run = _score_duckdb(args, folder, out, options)
     names = None
     if args.anonymize:   # only ids written another way appear in the lines (as examples)
         from .privacy import Pseudonyms, default_salt
@@ -370,18 +450,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if out.suffix:
         raise SSIError("--out is a folder for results.json and the tables", file=str(out),
                        fix="e.g. --out out/analysis")
+    check_run_folder(out, command="analyze")
     config = load_config(args.config)
     settings = load_analysis_config(args.config)
     if args.seed is not None:
         settings = replace(settings, seed=args.seed)
     industry = industry_settings(settings, load_section(args.config, "industry"),
-                                 source=str(args.config))
+                                 source=str(args.config or "--seed"))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
                        period=args.outcome_period)
     result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
-    written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
+    with uninterrupted():     # the run's files replace the earlier run's together
+        written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
+        replace_run(out, command="analyze", written=written, keep=_inputs(bundle, args))
     _print("", "Summary:", *(f"- {s}" for s in result.summary), "",
            f"wrote results.json and {len(written) - 1} tables to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
@@ -415,9 +498,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="write an example data folder with known truth")
     s.add_argument("--out", required=True, help="folder to write")
-    s.add_argument("--reps", type=int, default=300, help="number of reps (default 300)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    s.add_argument("--days", type=int, default=181, help="days of activity (default 181)")
+    s.add_argument("--reps", type=whole_number("--reps", 2, 100_000), default=300,
+                   help="number of reps, 2 to 100,000 (default 300)")
+    s.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX), default=0,
+                   help="random seed (default 0)")
+    s.add_argument("--days", type=whole_number("--days", 91, 3660), default=181,
+                   help="days of activity, 91 to 3660 (default 181)")
     s.add_argument("--scenario", choices=["effect", "null", "confounded"], default="effect",
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
@@ -438,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="output file, .csv or .parquet")
     c.add_argument("--asof", help="score as of this date (YYYY-MM-DD); default: last activity")
     c.add_argument("--daily", action="store_true", help="one row per rep per day")
-    c.add_argument("--window", type=int, help="trailing window in days (default from config: 90)")
+    c.add_argument("--window", type=whole_number("--window", 1, 3660),
+                   help="trailing window in days, 1 to 3660 (default from config: 90)")
     c.add_argument("--mode", choices=["absolute", "relative"], help="scoring mode")
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
@@ -447,8 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "memory, scored in SQL (needs the duckdb extra; reads reps and activity); "
                         "spark: the same in Spark SQL, locally or on a cluster (needs the spark "
                         "extra and Java)")
-    c.add_argument("--memory-limit", help="duckdb engine: memory to stay within, e.g. 4GB "
-                                          "(default 80%% of RAM); the rest spills to disk")
+    c.add_argument("--memory-limit", type=memory_size,
+                   help="duckdb engine: memory to stay within, e.g. 4GB or 50%% (default 80%% "
+                        "of RAM); the rest spills to disk")
     c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
     c.add_argument("--spark-master", help="spark engine: where Spark runs, e.g. local[4] or "
                                           "spark://host:7077 (default local[*], every core)")
@@ -475,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
                    help="analyse the transparent computed SSI (default) or the values "
                         "LinkedIn reported (ssi_observed)")
-    a.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    a.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
+                   help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
     _add_privacy_options(a, "in every table")
     _add_crm_options(a)
@@ -494,7 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
     r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
                                                                    "(default computed)")
-    r.add_argument("--seed", type=int, help="seed of the bootstrap (default from config)")
+    r.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
+                   help="seed of the bootstrap (default from config)")
     _add_privacy_options(r, "in the report, its tables and figures")
     _add_crm_options(r)
     r.set_defaults(func=cmd_report)
@@ -508,7 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "data", None) is not None:
         args.data = resolve_data_dir(args.data)
     try:
-        return args.func(args)
+        with terminate_cleanly():
+            _print(*(f"note: {n}" for n in _text_notes(args)))
+            return args.func(args)
     except SSIError as exc:
         quality = getattr(exc, "quality", None)
         if quality is not None and quality.tables and args.command != "validate":
@@ -517,9 +609,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS if getattr(exc, "errors", None) and args.command == "validate" \
             else EXIT_USAGE
+    except OSError as exc:     # a file the system refused (the writers name theirs already)
+        _print(f"error: {_os_error_text(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Terminated:
+        _print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _text_notes(args: argparse.Namespace) -> list[str]:
+    """How the config and mapping files were decoded, when not as UTF-8 (as for tables)."""
+    from .crm import PRESETS
+    from .textfiles import encoding_notes
+
+    mapping = getattr(args, "mapping", None)
+    if mapping is not None and str(mapping).strip().lower() in (*PRESETS, "canonical"):
+        mapping = None
+    return encoding_notes(getattr(args, "config", None), mapping)
+
+
+def _os_error_text(exc: OSError) -> str:
+    """An operating-system error the commands did not name, as a message: the file it is
+    about, the system's reason and what to check."""
+    where = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc)
+    return (f"{where}: the system refused to read or write it ({reason})\n  fix: check that "
+            "the path exists, is the kind expected (file or folder) and can be read or written")
 
 
 if __name__ == "__main__":  # pragma: no cover

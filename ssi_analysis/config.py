@@ -243,16 +243,16 @@ def default_config() -> ScoringConfig:
 
 
 def _read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file as TOML, decoded as tables are (:mod:`ssi_analysis.textfiles`)."""
+    from .textfiles import read_text, toml_error
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SSIConfigError(f"cannot read the config file ({exc.strerror})", file=str(path),
-                             fix="check the path given to --config") from None
+    notes: list[str] = []
+    text = read_text(path, what="config file", option="--config", notes=notes)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SSIConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+        raise toml_error(exc, path, notes) from None
 
 
 def load_config(path: str | Path | None = None) -> ScoringConfig:
@@ -300,8 +300,14 @@ class AnalysisConfig:
     adjust : {'holm', 'bh'}
         Multiple-comparison adjustment within each family of tests.
     controls : tuple of str or 'auto'
-        Covariates of the adjusted models, among ``tenure``, ``industry``, ``region``; ``auto``
-        uses every one the reps table has.
+        Covariates of the adjusted models. ``auto`` uses every one of ``tenure``, ``industry``
+        and ``region`` the reps table has. A list names them, and may name any other column
+        of the reps table (``territory_size``, ``segment``): a numeric one enters as a natural
+        cubic spline with ``spline_df`` degrees of freedom, one of labels as categories. A
+        named column the reps table lacks, or one that cannot be a control (no values, one
+        value, text with about one label per rep), stops the analysis with the reason; a
+        rep-period whose rep has no value is left out of the panel with the reason
+        (:func:`ssi_analysis.panel.build_panel`).
     cluster : {'auto', 'team', 'rep', 'none'}
         Cluster of the robust standard errors. ``auto``: by team whenever there are at least
         ``min_clusters`` teams and some team has more than one rep, else by rep when reps have
@@ -356,6 +362,43 @@ class AnalysisConfig:
 
 
 CONTROLS = ("tenure", "industry", "region")
+"""The controls ``controls = "auto"`` takes (those the reps table has). A list may also name
+any other column of the reps table (:func:`ssi_analysis.panel.build_panel` checks it there)."""
+NOT_CONTROLS = {
+    "period": "period fixed effects are added by themselves whenever there are two or more "
+              "periods",
+    "rep_id": "a control with one value per rep cannot be told apart from the rep",
+    "ssi": "SSI is what the models relate to the outcome, not a control",
+    **{p: "the pillars are parts of SSI, not controls (the pillar model holds them against "
+          "each other)" for p in PILLARS},
+    **{o: "it is an outcome (or part of one), not a control"
+       for o in ("attainment", "hit_quota", "opportunities", "bookings", "quota",
+                 "deals_won")},
+}
+"""Names ``[analysis] controls`` refuses, with why."""
+
+
+def _controls(value: Any, source: str) -> tuple[str, ...] | str:
+    """``[analysis] controls``: ``"auto"`` or a list of distinct column names."""
+    example = 'e.g. controls = ["tenure", "region", "territory_size"]'
+    if value == "auto":
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SSIConfigError(f'[analysis] controls must be "auto" or a list of column names '
+                             f"of the reps table, got {value!r}", file=source, fix=example)
+    names = [v.strip() for v in value]
+    repeated = sorted({v for v in names if names.count(v) > 1})
+    if repeated:
+        raise SSIConfigError(f"[analysis] controls names {', '.join(map(repr, repeated))} more "
+                             "than once", file=source, fix="list each control once")
+    for name in names:
+        if name.lower() in NOT_CONTROLS:
+            raise SSIConfigError(f"[analysis] controls names '{name}': "
+                                 f"{NOT_CONTROLS[name.lower()]}", file=source,
+                                 fix=f"remove '{name}' from controls")
+    return tuple(names)
+
+
 _ANALYSIS_CHOICES = {"ci_method": ("BCa", "percentile"), "adjust": ("holm", "bh"),
                      "cluster": ("auto", "team", "rep", "none")}
 RENAMED_ANALYSIS_KEYS = {"n_boot": "n_resamples", "min_group": "min_n"}
@@ -398,12 +441,7 @@ def analysis_config_from_dict(table: dict[str, Any], *, source: str = "config"
                                      f"{', '.join(_ANALYSIS_CHOICES[key])}", file=source,
                                      fix=_suggest(str(value), set(_ANALYSIS_CHOICES[key])))
         elif key == "controls":
-            if value != "auto" and (not isinstance(value, list)
-                                    or any(v not in CONTROLS for v in value)):
-                raise SSIConfigError(f"[analysis] controls must be \"auto\" or a list among "
-                                     f"{', '.join(CONTROLS)}, got {value!r}", file=source,
-                                     fix='e.g. controls = ["tenure", "region"]')
-            value = value if value == "auto" else tuple(value)
+            value = _controls(value, source)
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise SSIConfigError(f"[analysis] {key} must be true or false, got {value!r}",

@@ -270,12 +270,14 @@ def load_mapping(spec: str | Path | ColumnMapping) -> ColumnMapping:
                              fix=(f"did you mean '{close[0]}'? " if close else "")
                              + f"Use one of {', '.join(PRESETS)} or the path of a TOML file "
                                "(see data/README.md)")
+    from .textfiles import read_text, toml_error
+
+    notes: list[str] = []
+    text = read_text(path, what="mapping file", option="--mapping", notes=notes)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SSIConfigError(f"cannot read the mapping file ({exc})", file=str(path)) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SSIConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+        raise toml_error(exc, path, notes) from None
     return mapping_from_dict(data, source=str(path))
 
 

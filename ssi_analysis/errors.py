@@ -72,6 +72,10 @@ class SSIDataError(SSIError):
     """The data are valid but cannot answer the question asked (e.g. no outcomes to analyse)."""
 
 
+class SSIOutputError(SSIError):
+    """An output cannot be written (a folder in the way, no permission, a full disk)."""
+
+
 class SSIInputErrors(SSIInputError):
     """Several input problems found at once (lazy validation); ``errors`` holds each one."""
 

@@ -12,7 +12,11 @@ The unit of analysis is a **rep x outcome period**. For each one the panel holds
 covariates
     ``tenure_months`` (``tenure_months`` as the reps table gives it, the same in every
     period, or the months from ``hire_date`` to each period's start), ``industry``,
-    ``region``, ``team`` (missing labels read as ``"unknown"``).
+    ``region``, ``team`` (missing labels read as ``"unknown"``); and every other reps column
+    ``[analysis] controls`` names (``territory_size``, ``segment``), as numbers or as labels,
+    checked by :func:`named_controls` (a column that cannot be a control stops the run with
+    the reason and the fix). A rep-period whose rep has no value of such a control is left
+    out with the reason.
 time order
     ``period`` (1, 2, ... in calendar order across the data), ``ssi_end`` (SSI as of the last
     day of the period) and ``ssi_after`` (as of one period length after that, when the
@@ -54,6 +58,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +66,7 @@ import pandas as pd
 
 from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
-from .io import Bundle
+from .io import Bundle, parse_ids, parse_numbers
 from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
@@ -69,6 +74,18 @@ EXTREME_ATTAINMENT = 5.0
 """Attainment beyond 500% of quota is noted (a quota typo is the usual cause); kept."""
 _EXCLUDED_COLUMNS = ["rep_id", "period_start", "period_end", "reason", "window_coverage",
                      "covered_from"]
+MIN_REPS_PER_LABEL = 4
+"""A control of text labels needs at least this many reps per label on average; fewer, and it
+looks like an id, a name or a free-text note rather than categories (and would cost about one
+model coefficient per rep)."""
+BUILT_IN_CONTROLS = {"tenure": ("tenure_months", "hire_date"), "industry": ("industry",),
+                     "region": ("region",), "team": ("team",)}
+"""Controls the panel derives itself, and the reps columns each can come from."""
+DERIVED_COLUMNS = frozenset({"attainment", "hit_quota", "period", "ssi_end", "ssi_after",
+                             "ssi_10", "window_coverage", "window_covered", "window_partial",
+                             *SSI_COLUMNS})
+"""Panel columns a reps column named as a control must not shadow."""
+
 
 
 @dataclass
@@ -196,6 +213,119 @@ def _coverage(out: pd.DataFrame, bundle: Bundle, window_start: pd.Series,
                      own_first.reset_index(drop=True), hired.reset_index(drop=True))
 
 
+def extra_controls(controls: tuple[str, ...] | str) -> tuple[str, ...]:
+    """The controls named beyond the built-in ones (reps columns the panel carries as named).
+
+    >>> extra_controls(("tenure", "region", "territory_size")), extra_controls("auto")
+    (('territory_size',), ())
+    """
+    return () if isinstance(controls, str) else tuple(
+        c for c in controls if c not in BUILT_IN_CONTROLS)
+
+
+def _reps_file(bundle: Bundle) -> str:
+    path = bundle.files.get("reps") if bundle.files else None
+    return path.name if path is not None else "reps"
+
+
+def _control_error(problem: str, bundle: Bundle, name: str, fix: str) -> SSIConfigError:
+    return SSIConfigError(f"[analysis] controls names '{name}', but {problem}",
+                          file=_reps_file(bundle), column=name, fix=fix)
+
+
+def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
+                   ) -> dict[str, tuple[pd.Series, str, str]]:
+    """The reps columns ``[analysis] controls`` names beyond the built-in ones, checked.
+
+    Returns ``{column: (values by rep_id, kind, note)}`` with ``kind`` ``'numbers'`` (float,
+    NaN where missing) or ``'labels'`` (text, None where missing), for the reps that have
+    outcomes, and a note on how the values were read (or ``''``).
+    A built-in control (tenure, industry, region, team) named explicitly must be in the reps
+    table too. Numbers written with a decimal comma are read as such.
+
+    Raises
+    ------
+    SSIConfigError
+        A named column the reps table lacks, or one that cannot be a control: no values, one
+        value, numbers mixed with text, or text with fewer than :data:`MIN_REPS_PER_LABEL`
+        reps per label on average.
+    """
+    if isinstance(controls, str):
+        return {}
+    reps = bundle.reps
+    file = _reps_file(bundle)
+    fix_drop = "or remove it from controls in the [analysis] section of the config file"
+    out: dict[str, tuple[pd.Series, str, str]] = {}
+    outcomes = bundle.outcomes if bundle.outcomes is not None else pd.DataFrame()
+    with_outcomes = pd.Index(outcomes["rep_id"].unique()) if "rep_id" in outcomes \
+        else pd.Index([])
+    for name in controls:
+        if name in BUILT_IN_CONTROLS:
+            sources = BUILT_IN_CONTROLS[name]
+            if not any(c in reps and reps[c].notna().any() for c in sources):
+                raise _control_error(f"the reps table has no {' or '.join(sources)} values",
+                                     bundle, name,
+                                     f"add a {sources[0]} column to {file}, {fix_drop}")
+            continue
+        if name not in reps:
+            close = difflib.get_close_matches(name, [str(c) for c in reps.columns], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _control_error(
+                f"the reps table has no such column{hint}; its columns are "
+                f"{', '.join(map(str, reps.columns))}", bundle, name,
+                f"add a {name} column to {file} (one value per rep), {fix_drop}")
+        if name in ("tenure_months", "hire_date"):
+            raise _control_error("tenure is a built-in control (from tenure_months or "
+                                 "hire_date)", bundle, name,
+                                 f"name it 'tenure' in controls instead of '{name}'")
+        if name in outcomes.columns or name in DERIVED_COLUMNS:
+            raise _control_error("the panel has a column of that name already (from the "
+                                 "outcomes table or derived)", bundle, name,
+                                 f"rename the column in {file} and in controls")
+        cells = reps.set_index("rep_id")[name]
+        cells = cells[cells.index.isin(with_outcomes)] if len(with_outcomes) else cells
+        labels = parse_ids(cells.astype(object))
+        present = labels.notna()
+        if not present.any():
+            raise _control_error("the column has no values for the reps with outcomes",
+                                 bundle, name, f"fill in {name} in {file}, {fix_drop}")
+        note = ""
+        if pd.api.types.is_bool_dtype(cells):
+            values, bad = labels, present
+        else:
+            values, bad = parse_numbers(cells)
+            if bad.any():
+                comma, bad_comma = parse_numbers(cells, ",")
+                if not bad_comma.any():
+                    values, bad = comma, bad_comma
+                    note = (f"control '{name}' is read with a decimal comma (e.g. "
+                            f"'{cells[present].iloc[0]}' as {comma[present].iloc[0]:g})")
+        kind = "numbers"
+        if int(bad.sum()) == int(present.sum()):
+            values, kind = labels, "labels"
+        elif bad.any():
+            examples = ", ".join(f"'{cells[r]}' (rep {r})" for r in cells.index[bad][:3])
+            raise _control_error(
+                f"the column mixes numbers and text ({int(bad.sum())} of {int(present.sum())} "
+                f"values are not numbers, e.g. {examples})", bundle, name,
+                f"write {name} as numbers only (a missing value left empty) or as labels "
+                f"only, in {file}")
+        distinct = values.dropna().unique()
+        if len(distinct) < 2:
+            raise _control_error(f"it has one value only ({distinct[0]}) for the reps with "
+                                 "outcomes, so there is nothing to adjust for", bundle, name,
+                                 "remove it from controls in the [analysis] section of the "
+                                 "config file")
+        if kind == "labels" and int(present.sum()) < MIN_REPS_PER_LABEL * len(distinct):
+            raise _control_error(
+                f"it is text with {len(distinct)} different labels for {int(present.sum())} "
+                f"reps (fewer than {MIN_REPS_PER_LABEL} reps per label): that looks like an id, "
+                "a name or a free-text note, not categories to adjust for", bundle, name,
+                f"give {name} a few labels shared by several reps each (or numbers), {fix_drop}")
+        out[name] = (values, kind, note)
+    return out
+
+
 def check_panel_inputs(bundle: Bundle, *, ssi: str = "computed") -> None:
     """Raise :class:`SSIDataError` when ``bundle`` cannot give a panel: no outcomes table, or
     no ``ssi_observed`` table for ``ssi="observed"`` (checked before anything is scored)."""
@@ -256,6 +386,7 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
     config = config or default_config()
     analysis = analysis or AnalysisConfig()
     check_panel_inputs(bundle, ssi=ssi)
+    extra = named_controls(bundle, analysis.controls)    # a bad control: stop before scoring
     out = bundle.outcomes.reset_index(drop=True).copy()  # positions align every step below
     rows_read = len(out)
     if rows_read == 0:
@@ -383,6 +514,18 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
             out[col] = labels.astype(object).where(labels.notna(), "unknown").astype(str)
             if col != "team":
                 covariates.append(col)
+    for name, (values, kind, note) in extra.items():
+        out[name] = out["rep_id"].map(values).astype(float if kind == "numbers" else object)
+        covariates.append(name)
+        notes.extend([note] if note else [])
+        lacking = out[name].isna().to_numpy() & keep
+        if lacking.any():
+            excluded.append(out.loc[lacking, ["rep_id", "period_start", "period_end"]].assign(
+                reason=f"the rep has no {name} in reps (a control named in [analysis] "
+                       "controls)", **({"window_coverage": out.loc[lacking, "window_coverage"]}
+                                       if "window_coverage" in out else {})))
+            keep = keep & ~lacking
+
     if "tenure_months" in out:
         no_tenure = out["tenure_months"].isna().to_numpy() & keep
         if no_tenure.any():

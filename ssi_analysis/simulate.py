@@ -19,6 +19,11 @@ leaves part of the confounding in; a flexible one absorbs both (:mod:`ssi_analys
 Teams differ in attainment (territory, manager: ``team_sd``) and, with ``team_activity_sd``,
 in activity too (a team culture), which is what makes clustering by team matter.
 
+``territory_confounding`` (> 0) adds a reps column ``territory_size`` (accounts in the rep's
+territory, log-normal) that drives both activity and attainment through ``z(log territory)``
+with that strength (as tenure does in the ``confounded`` scenario): a confounder only a control
+the user names (``[analysis] controls``) can absorb.
+
 Industries differ in the brand, people and insights pillars by design; the relationships
 pillar is built equal across industries (``truth["pillar_multipliers"]``).
 
@@ -91,6 +96,10 @@ _LAST = ("Smith", "Garcia", "Müller", "Kowalski", "Nguyen", "Okafor", "Rossi", 
 
 TEAM_SD = 0.12
 """SD of the team (territory, manager) effect on log attainment, in every scenario."""
+ATTAINMENT_MEDIAN = 0.9
+"""Attainment of an average rep with no team effect and no noise (the log-scale intercept)."""
+ATTAINMENT_NOISE_SD = 0.35
+"""SD of each rep-period's own noise on log attainment."""
 
 SCENARIO_PARAMS = {
     # beta_*: effect of 1 SD of log activity intensity; tau_*: of 1 SD of tenure;
@@ -107,8 +116,8 @@ SCENARIO_PARAMS = {
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
              observed_share: float = 0.4, shape: str = "tidy", confounding: str = "concave",
-             team_sd: float = TEAM_SD, team_activity_sd: float = 0.0, n_teams: int | None = None
-             ) -> tuple[dict[str, pd.DataFrame], dict]:
+             team_sd: float = TEAM_SD, team_activity_sd: float = 0.0, n_teams: int | None = None,
+             territory_confounding: float = 0.0) -> tuple[dict[str, pd.DataFrame], dict]:
     """Simulate a team's data folder.
 
     Parameters
@@ -141,6 +150,11 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         stream, so the other tables do not change with it).
     n_teams : int, optional
         Number of teams (default: one per 20 reps, at least 2).
+    territory_confounding : float
+        Strength of a confounder in an extra reps column, ``territory_size`` (0: no such
+        column): ``z(log territory_size)`` adds ``0.55 * territory_confounding`` SDs to log
+        activity intensity and ``0.25 * territory_confounding`` to log attainment. Drawn from
+        its own random stream.
 
     Returns
     -------
@@ -173,8 +187,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     team = rng.integers(0, n_teams, n_reps)
     team[:n_teams] = np.arange(min(n_teams, n_reps))  # every team has a rep
     tenure = np.round(rng.gamma(2.0, 18.0, n_reps) + 2).clip(2, 240)
-    shaped = np.log(tenure) if confounding == "concave" else tenure
-    tenure_z = (shaped - shaped.mean()) / shaped.std()
+    tenure_z = standardised_tenure(tenure, confounding)
     reps = pd.DataFrame({
         "rep_id": [f"R{i + 1:04d}" for i in range(n_reps)],
         "rep_name": [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(n_reps)],
@@ -188,6 +201,13 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     # ---- activity intensity: person level x monthly drift, optionally driven by tenure
     n_months = int(np.ceil(days / 30.4)) + 1
     person = rng.normal(-0.3, 0.55, n_reps) + params["gamma_tenure_activity"] * 0.55 * tenure_z
+    territory_z = np.zeros(n_reps)
+    if territory_confounding:
+        territory = np.round(np.random.default_rng([seed, 3]).lognormal(np.log(120), 0.6,
+                                                                         n_reps))
+        territory_z = (np.log(territory) - np.log(territory).mean()) / np.log(territory).std()
+        reps["territory_size"] = territory.astype(int)
+        person = person + territory_confounding * 0.55 * territory_z
     if team_activity_sd:
         person = person + np.random.default_rng([seed, 2]).normal(0, team_activity_sd,
                                                                   n_teams)[team]
@@ -244,8 +264,9 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         d_end = (ps - start_ts).days                      # window: the 90 days before the period
         act_level = np.log(intensity[:, max(0, d_end - 90):d_end].mean(axis=1))
         a_z = (act_level - act_level.mean()) / act_level.std()
-        log_att = (np.log(0.9) + params["beta_activity"] * a_z + params["tau_tenure"] * tenure_z
-                   + team_effect[team] + rng.normal(0, 0.35, n_reps))
+        log_att = (np.log(ATTAINMENT_MEDIAN) + params["beta_activity"] * a_z
+                   + params["tau_tenure"] * tenure_z + 0.25 * territory_confounding * territory_z
+                   + team_effect[team] + rng.normal(0, ATTAINMENT_NOISE_SD, n_reps))
         attainment = np.exp(log_att)
         mu_opp = 6.0 * np.exp(params["beta_opportunities"] * a_z + 0.5 * params["tau_tenure"]
                               * tenure_z)
@@ -303,8 +324,10 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     }
     # settings away from their defaults (the bundled example's truth.json stays as it was)
     truth.update({k: v for k, v in (("confounding", confounding),
-                                    ("team_activity_sd", team_activity_sd))
-                  if v != {"confounding": "concave", "team_activity_sd": 0.0}[k]})
+                                    ("team_activity_sd", team_activity_sd),
+                                    ("territory_confounding", territory_confounding))
+                  if v != {"confounding": "concave", "team_activity_sd": 0.0,
+                           "territory_confounding": 0.0}[k]})
     tables = {"reps": reps, "activity": activity, "outcomes": outcomes,
               "ssi_observed": ssi_observed}
     if shape == "raw":
@@ -314,6 +337,56 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
                               "place of outcomes; ssi_observed in long form; truth_outcomes is "
                               "what deriving outcomes from them must give"}
     return tables, truth
+
+
+def standardised_tenure(tenure: np.ndarray, confounding: str) -> np.ndarray:
+    """``z(log tenure)`` (``'concave'``) or ``z(tenure months)`` (``'linear'``): the shape in
+    which tenure enters activity and attainment (population SD).
+
+    >>> standardised_tenure(np.array([1.0, 2.0, 3.0]), "linear").round(3).tolist()
+    [-1.225, 0.0, 1.225]
+    """
+    shaped = np.log(tenure) if confounding == "concave" else np.asarray(tenure, dtype=float)
+    return (shaped - shaped.mean()) / shaped.std()
+
+
+def redraw_null_attainment(panel: pd.DataFrame, truth: dict, *, draws: int,
+                           rng: np.random.Generator, noise_df: float | None = None,
+                           tau_tenure: float | None = None) -> np.ndarray:
+    """Attainment redrawn ``draws`` times for the rows of a panel, from the outcome model of
+    ``truth`` with SSI (activity) playing no part.
+
+    ``log attainment = log(0.9) + tau_tenure * z(tenure) + team effect N(0, team_sd) +
+    N(0, 0.35)``, each rep's tenure and team as in ``panel`` (columns ``rep_id``,
+    ``tenure_months``, ``team``), fresh team effects and noise in each draw. Holding the
+    panel's SSI and covariates fixed and redrawing only the outcome gives the false-positive
+    rate of a test *given the design*, with far less simulation noise than counting
+    rejections over whole datasets (``benchmarks/calibration.py``).
+
+    ``noise_df`` draws the rep-period noise from a Student t with that many degrees of
+    freedom (scaled to the same SD; heavier tails than the simulation's), ``tau_tenure``
+    replaces the truth's tenure effect (a larger one makes attainment more skewed and more
+    variable among long-tenured reps).
+
+    Returns
+    -------
+    ndarray, rows x draws
+    """
+    if truth.get("territory_confounding"):
+        raise ValueError("redraw_null_attainment does not model the territory confounder")
+    model = truth["outcome_model"]
+    per_rep = panel.drop_duplicates("rep_id").set_index("rep_id")["tenure_months"]
+    z = pd.Series(standardised_tenure(per_rep.to_numpy(dtype=float),
+                                      truth.get("confounding", "concave")),
+                  index=per_rep.index).reindex(panel["rep_id"]).to_numpy()
+    team, teams = pd.factorize(panel["team"])
+    tau = model["tau_tenure"] if tau_tenure is None else tau_tenure
+    noise = (rng.normal(0, ATTAINMENT_NOISE_SD, (len(panel), draws)) if noise_df is None else
+             ATTAINMENT_NOISE_SD * np.sqrt((noise_df - 2) / noise_df)
+             * rng.standard_t(noise_df, (len(panel), draws)))
+    log_att = (np.log(ATTAINMENT_MEDIAN) + tau * z[:, None]
+               + rng.normal(0, model["team_sd"], (len(teams), draws))[team] + noise)
+    return np.exp(log_att)
 
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
@@ -454,7 +527,7 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
         ``out`` holds data files and no ``truth.json``, or is a file.
     """
     from .errors import SSIError
-    from .outputs import atomic_path, defuse_frame, table_of
+    from .outputs import atomic_path, defuse_frame, table_of, writing
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -468,18 +541,21 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
                            "simulate did not write: simulated tables would overwrite them or "
                            "mix with them", file=str(out),
                            fix="give simulate --out a new or empty folder")
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in ("outcomes", "opportunities", "quotas", "truth_outcomes"):  # the other shape's
         if stale not in tables:
             for suffix in (".csv", ".parquet", ".xlsx"):
-                (out / f"{stale}{suffix}").unlink(missing_ok=True)
+                with writing(out / f"{stale}{suffix}"):
+                    (out / f"{stale}{suffix}").unlink(missing_ok=True)
     for name, df in tables.items():
         kind = fmt if fmt != "mixed" else ("parquet" if name == "activity" else "csv")
         path = out / f"{name}.{kind}"
         for other in (".csv", ".parquet", ".xlsx"):  # one file per table
             if (out / f"{name}{other}") != path and (out / f"{name}{other}").exists():
-                (out / f"{name}{other}").unlink()
+                with writing(out / f"{name}{other}"):
+                    (out / f"{name}{other}").unlink()
         with atomic_path(path) as tmp:
             if kind == "csv":
                 defuse_frame(df).to_csv(tmp, index=False, lineterminator="\n")

@@ -9,6 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import REPORT_EPOCH, write_folder
+from pdfcheck import layout_problems
 from pypdf import PdfReader
 
 from ssi_analysis.cli import main
@@ -67,6 +68,11 @@ def test_title_page_and_sections(built):
                     "What to do", "Methods and caveats", "Appendix: data quality"):
         assert heading in text
     assert "R0001" not in text and "Morgan" not in text      # no raw rows, no names
+
+
+def test_every_character_of_the_example_report_is_on_the_page(built):
+    """No text of any page outside the margins or over the footer (every character's box)."""
+    assert layout_problems(built) == []
 
 
 def test_figures_and_tables_beside_the_pdf(built):

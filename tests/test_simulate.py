@@ -117,3 +117,57 @@ def test_writing_one_shape_over_the_other_leaves_no_stale_tables(tmp_path):
     write_data_folder(tidy, truth, tmp_path)
     assert not (tmp_path / "opportunities.csv").exists()
     assert not (tmp_path / "quotas.csv").exists()
+
+
+def test_redrawn_null_attainment_follows_the_simulated_outcome_model():
+    """Redraws (design fixed) have the law of the simulated attainment: log attainment =
+    log 0.9 + tau z(tenure) + team + noise, recovered by OLS on the rep's z(tenure)."""
+    from ssi_analysis.simulate import (
+        ATTAINMENT_NOISE_SD,
+        TEAM_SD,
+        redraw_null_attainment,
+        standardised_tenure,
+    )
+
+    tables, truth = simulate(400, seed=4, scenario="confounded", confounding="linear",
+                             days=120, outcome_months=1)
+    panel = tables["outcomes"].merge(tables["reps"], on="rep_id")
+    panel["attainment"] = panel["bookings"] / panel["quota"]
+    z = standardised_tenure(panel["tenure_months"].to_numpy(dtype=float), "linear")
+    X = np.column_stack([np.ones(len(z)), z])
+    tau = truth["outcome_model"]["tau_tenure"]
+    sd = np.sqrt(ATTAINMENT_NOISE_SD ** 2 + TEAM_SD ** 2)
+    actual = np.log(panel["attainment"].to_numpy())
+    coef = np.linalg.lstsq(X, actual, rcond=None)[0]
+    assert coef[1] == pytest.approx(tau, abs=0.05)
+    Y = np.log(redraw_null_attainment(panel, truth, draws=300, rng=np.random.default_rng(0)))
+    B = np.linalg.lstsq(X, Y, rcond=None)[0]
+    assert B[1].mean() == pytest.approx(tau, abs=0.01)
+    assert B[0].mean() == pytest.approx(np.log(0.9), abs=0.02)
+    resid = Y - X @ B
+    assert resid.std() == pytest.approx(sd, rel=0.03)
+    # one redraw and the simulated outcome: the same residual distribution
+    assert stats.ks_2samp(actual - X @ coef, resid[:, 0]).pvalue > 0.01
+    heavy = np.log(redraw_null_attainment(panel, truth, draws=300, noise_df=3.0,
+                                          rng=np.random.default_rng(0)))
+    heavy_resid = heavy - X @ np.linalg.lstsq(X, heavy, rcond=None)[0]
+    assert heavy_resid.std() == pytest.approx(sd, rel=0.1)
+    assert stats.kurtosis(heavy_resid.ravel()) > 2 > abs(stats.kurtosis(resid.ravel()))
+    with pytest.raises(ValueError, match="territory"):
+        redraw_null_attainment(panel, {**truth, "territory_confounding": 1.0}, draws=2,
+                               rng=np.random.default_rng(0))
+
+
+def test_a_territory_confounder_is_a_reps_column_driving_activity_and_attainment():
+    base, _ = simulate(300, seed=2, scenario="null", days=120, outcome_months=1)
+    tables, truth = simulate(300, seed=2, scenario="null", days=120, outcome_months=1,
+                             territory_confounding=1.0)
+    assert "territory_size" not in base["reps"] and truth["territory_confounding"] == 1.0
+    size = tables["reps"].set_index("rep_id")["territory_size"]
+    assert size.min() > 0 and size.nunique() > 100
+    out = tables["outcomes"].set_index("rep_id")
+    att = np.log(out["bookings"] / out["quota"])
+    posts = tables["activity"].query("metric == 'posts'").groupby("rep_id")["value"].sum()
+    log_size = np.log(size)
+    assert stats.spearmanr(log_size, posts.reindex(size.index, fill_value=0)).statistic > 0.3
+    assert stats.spearmanr(log_size, att.reindex(size.index)).statistic > 0.2

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import SSIError, SSIInputError
 from ..schemas import LINKEDIN_PILLARS, TABLES, normalise_name
+from ..textfiles import decode_text
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 
@@ -54,28 +55,6 @@ class RawTable:
     row_offset: int  # add to the 0-based position to get the row number users see
     decimal: str = "."
     notes: list[str] = field(default_factory=list)
-
-
-def _decode_csv(data: bytes, name: str, notes: list[str]) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode Text", by its
-    BOM), else Latin-1, said in a note."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise SSIInputError("the file starts as UTF-16 text but cannot be read as it",
-                                file=name, fix="save it again as CSV UTF-8") from None
-        notes.append(f"{name}: UTF-16 text (Excel's 'Unicode Text'); read as such")
-        return text
-    if data.count(b"\x00") > len(data) // 4:
-        raise SSIInputError("the file looks like UTF-16 text without a byte-order mark, or "
-                            "binary data", file=name, fix="save it again as CSV UTF-8")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    notes.append(f"{name}: not UTF-8; read as Latin-1 (Windows-1252-like) text")
-    return data.decode("latin-1")
 
 
 def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
@@ -215,7 +194,7 @@ def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, s
     """A CSV file as text cells (its footer left out), and the decimal mark its delimiter tells."""
     name = path.name
     decimal = "."
-    text = _decode_csv(path.read_bytes(), name, notes)
+    text = decode_text(path.read_bytes(), name, notes)
     if not text.strip():
         raise SSIInputError("the file is empty", file=name,
                             fix=f"export the {table} table again, with a header row")
@@ -322,10 +301,12 @@ def file_decimal(raw: RawTable) -> str | None:
 
 
 def read_observed_json(path: Path) -> RawTable:
-    """Flatten LinkedIn's SSI page JSON (one record or a list) into ``ssi_observed`` columns."""
+    """Flatten LinkedIn's SSI page JSON (one record or a list) into ``ssi_observed`` columns;
+    its text is decoded as a CSV table's is (:func:`~ssi_analysis.textfiles.decode_text`)."""
+    notes: list[str] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(decode_text(path.read_bytes(), path.name, notes, save_as="UTF-8"))
+    except (OSError, json.JSONDecodeError) as exc:
         raise SSIInputError(f"cannot read the JSON ({exc})", file=path.name) from None
     records = data if isinstance(data, list) else data.get("records", [data])
     rows = []
@@ -352,7 +333,7 @@ def read_observed_json(path: Path) -> RawTable:
     for col in ("rep_id", "date", "ssi", "brand", "people", "insights", "relationships"):
         if col not in frame:
             frame[col] = None
-    return RawTable(frame.astype(object), path.name, 1)
+    return RawTable(frame.astype(object), path.name, 1, notes=notes)
 
 
 def check_data_folder(folder: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-from ..outputs import atomic_path
+from ..outputs import atomic_path, writing
 
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
                             "#F0E442", "#000000")
@@ -74,7 +74,8 @@ def save_figure(fig: plt.Figure, path: str | Path, *,
     Each file is written to a temporary name and renamed, so a crash never leaves half a file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
         target = path.with_suffix(f".{fmt}")

@@ -24,8 +24,23 @@ _LABELS = {"ssi": "SSI at period start (points, 0–100)",
 
 
 def _cluster_fit(y: np.ndarray, X: np.ndarray, groups: np.ndarray):
-    return sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]},
-                            use_t=True)
+    """OLS with errors clustered by ``groups``, or ``None`` where such errors do not exist:
+    fewer than two groups, or no more rows than coefficients (one rep, or one rep-period per
+    band)."""
+    codes = pd.factorize(groups)[0]
+    if len(np.unique(codes)) < 2 or len(y) <= np.linalg.matrix_rank(X):
+        return None
+    return sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+
+
+_NO_CI = "no 95% CI: errors clustered by rep need 2 or more reps and more rep-periods than bands"
+_NO_FIT = "no fit line: it needs 2 or more reps, 3 or more rep-periods and differing SSI"
+
+
+def _note(ax, text: str) -> None:
+    """A short note at the top of the axes (what could not be drawn, and why)."""
+    ax.text(0.5, 0.97, text, transform=ax.transAxes, ha="center", va="top", fontsize=7,
+            color="#444444")
 
 
 def ssi_vs_attainment(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainment",
@@ -55,9 +70,11 @@ def ssi_vs_attainment(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainmen
     else:
         ax.scatter(d[x], d[y], s=9, alpha=0.45, color=PALETTE[0], edgecolor="none",
                    label="rep-period")
+    fit = None
     if len(d) >= 3 and d[x].nunique() > 1:
         fit = _cluster_fit(d[y].to_numpy(), sm.add_constant(d[x].to_numpy()),
                            d[cluster].to_numpy())
+    if fit is not None:
         grid = np.linspace(d[x].min(), d[x].max(), 100)
         pred = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=0.05)
         ax.fill_between(grid, pred["mean_ci_lower"], pred["mean_ci_upper"], color=PALETTE[1],
@@ -65,6 +82,8 @@ def ssi_vs_attainment(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainmen
         ax.plot(grid, pred["mean"], color=PALETTE[3], linewidth=2,
                 label=f"OLS fit: {fit.params[1] * 10:+.3f} per 10 points")
         ax.legend(loc="upper left", frameon=False)
+    elif len(d):
+        _note(ax, _NO_FIT)
     if y == "attainment":
         ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1)
     ax.set_xlabel(_LABELS.get(x, x))
@@ -90,11 +109,14 @@ def attainment_by_band(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainme
     present = [i for i in range(len(bands)) if counts[i] > 0]
     X = pd.get_dummies(pd.Categorical(band, categories=present), dtype=float).to_numpy()
     means = lows = highs = np.array([])
-    if len(present):
-        fit = _cluster_fit(d[y].to_numpy(), X, d[cluster].to_numpy())
+    fit = _cluster_fit(d[y].to_numpy(), X, d[cluster].to_numpy()) if len(present) else None
+    if fit is not None:
         means = fit.params
         ci = fit.conf_int(alpha=0.05)
         lows, highs = ci[:, 0], ci[:, 1]
+    elif len(present):   # the band means without intervals
+        means = d[y].groupby(band.to_numpy()).mean().reindex(present).to_numpy()
+        lows = highs = means
     pos = np.arange(len(bands))
     ax.bar([pos[i] for i in present], means, color=PALETTE[0], alpha=0.8, width=0.6,
            hatch="//", edgecolor="white")
@@ -110,6 +132,8 @@ def attainment_by_band(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainme
     ax.set_ylabel({"attainment": "Mean attainment (bookings ÷ quota)",
                    "hit_quota": "Share hitting quota"}.get(y, f"Mean {y}"))
     ax.set_title("Outcome by SSI band, with 95% CIs")
+    if fit is None and len(present):
+        _note(ax, _NO_CI)
     ax.grid(axis="x", visible=False)
     return ax
 

@@ -425,6 +425,8 @@ def leaderboard_chart(data: pd.DataFrame, *, y: str = "group", x: str = "estimat
     right = np.nanmax(np.r_[d[x].to_numpy(dtype=float),
                             d["ci_high"].to_numpy(dtype=float) if ci and "ci_high" in d
                             else np.array([])]) if len(d) else 1.0
+    if not (np.isfinite(right) and right > 0):   # every score 0: an axis of some width
+        right = 1.0
     for yp, (_, r) in zip(ypos, d.iterrows(), strict=True):
         text = f"{r[x]:.1f}"
         if change and pd.notna(r[change]):

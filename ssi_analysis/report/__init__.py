@@ -23,6 +23,7 @@ aggregates and figures.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import logging
@@ -43,11 +44,20 @@ from ..analysis import Analysis, analyze, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
-from ..outputs import publish, refuse_overwriting_inputs, write_bytes
+from ..outputs import (
+    check_run_folder,
+    publish,
+    refuse_overwriting_inputs,
+    replace_run,
+    uninterrupted,
+    write_bytes,
+    writing,
+)
 from ..panel import check_panel_inputs
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
 from ..scoring import Scores, score
+from . import layout
 
 NOTEBOOK = "04-report.ipynb"
 STYLESHEET = "report.css"
@@ -120,6 +130,25 @@ def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
     return tables, notes
 
 
+@contextlib.contextmanager
+def _closing_new_figures():
+    """Close the figures the block opens, also when it fails (none is left open). Quiet about
+    what names from the data do to a figure: a script the figures' font lacks (Chinese, say)
+    is drawn as boxes, and a layout that long names defeat is made again once they are
+    shortened (:func:`.layout.shorten_labels`)."""
+    before = set(plt.get_fignums())
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font",
+                                    category=UserWarning)
+            warnings.filterwarnings("ignore", message="Tight layout not applied",
+                                    category=UserWarning)
+            yield
+    finally:
+        for number in set(plt.get_fignums()) - before:
+            plt.close(number)
+
+
 def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],
              reps: pd.DataFrame, out: Path) -> dict[str, str]:
     """Draw and save every report figure; returns name -> caption."""
@@ -128,11 +157,12 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
     made: dict[str, str] = {}
 
     def save(name: str, fig, caption: str) -> None:
+        layout.shorten_labels(fig)          # names from the data, of any length
         save_figure(fig, out / name)
         plt.close(fig)
         made[name] = caption
 
-    with theme():
+    with theme(), _closing_new_figures():
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.3))
         plots.claims_forest(t["claims"], ax=ax)
         save("claims", fig, "LinkedIn's claimed ratios (diamonds) and what these data show "
@@ -263,10 +293,11 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     meta = result.settings
     periods = meta["periods"]
     last_end = result.panel.data["period_end"].max().strftime("%Y-%m-%d")
-    context = {
-        "title": options.title,
-        "team": options.team or _team_label(bundle.folder),
-        "period": options.period or (f"{periods[0]} to {last_end}" if periods else "—"),
+    context = {              # user text shortened where it cannot wrap (see .layout)
+        "title": layout.shorten(options.title, layout.TITLE_MAX),
+        "team": layout.shorten(options.team or _team_label(bundle.folder), layout.LABEL_MAX),
+        "period": layout.shorten(options.period or (f"{periods[0]} to {last_end}" if periods
+                                                    else "—"), layout.LABEL_MAX),
         "generated": report_date().strftime("%Y-%m-%d"),
         "anonymized": options.anonymize,
         "figures": captions,
@@ -282,7 +313,11 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
 
 # ------------------------------------------------------------------ step 2: notebook -> PDF
 def _kernel_manager_class(sockets: Path):
-    """A kernel manager talking over local IPC sockets in ``sockets``, not over TCP."""
+    """A kernel manager talking over local IPC sockets in ``sockets``, not over TCP. The
+    kernel process writes its own output (not the notebook's) to ``sockets/kernel.log``, not
+    to the terminal: a kernel stopped with the run (SIGTERM, Ctrl-C) prints no traceback."""
+    import subprocess
+
     from jupyter_client.manager import KernelManager
 
     class LocalKernelManager(KernelManager):
@@ -291,17 +326,30 @@ def _kernel_manager_class(sockets: Path):
             self.transport = "ipc"
             self.ip = str(sockets / "kernel")
 
+        def start_kernel(self, **kw: Any) -> None:
+            with open(sockets / "kernel.log", "ab") as log:
+                kw.setdefault("stdout", subprocess.DEVNULL)
+                kw.setdefault("stderr", log)
+                return super().start_kernel(**kw)
+
     return LocalKernelManager
 
 
 def _html_document(body: str, *, title: str, created: _dt.datetime) -> str:
+    """The page around the notebook's HTML: the stylesheet, the metadata and the running
+    title of the footer (the title shortened to one line of the footer)."""
+    from html import escape
+
     css = package_file(STYLESHEET).read_text(encoding="utf-8")
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    running = layout.fit_width(title, layout.FOOTER_TITLE_PT, 7.5)
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{title}</title><meta name=\"dcterms.created\" content=\"{stamp}\">"
+            f"<title>{escape(title)}</title>"
+            f"<meta name=\"dcterms.created\" content=\"{stamp}\">"
             f"<meta name=\"dcterms.modified\" content=\"{stamp}\">"
             "<meta name=\"generator\" content=\"ssi-analysis\">"
-            f"<style>{css}</style></head><body>{body}</body></html>")
+            f"<style>{css}</style></head><body>"
+            f"<div class=\"running-title\">{escape(running)}</div>{body}</body></html>")
 
 
 def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
@@ -323,6 +371,11 @@ def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
     except papermill.PapermillExecutionError as exc:
         raise RuntimeError(f"the report notebook failed in cell {exc.cell_index}: "
                            f"{exc.ename}: {exc.evalue}") from None
+    except Exception as exc:          # the kernel did not start or died: say what it wrote
+        log = sockets / "kernel.log"
+        said = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"the report kernel failed ({exc})"
+                           + (f"; it wrote:\n{said}" if said.strip() else "")) from exc
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     nb = nbformat.read(executed, as_version=4)
@@ -351,8 +404,9 @@ def render(work: Path, context: dict[str, Any], pdf: Path) -> Path:
 
 
 def _refuse_early(pdf: Path, dest: Path, data: str | Path, config: str | Path | None) -> None:
-    """Before the long run: the PDF may not be an input, and ``figures/`` and ``tables/`` beside
-    it may not hold one (their files are replaced)."""
+    """Before the long run: the PDF may not be an input, ``figures/`` and ``tables/`` beside
+    it may not hold one (their files are replaced), and the folder may not hold another run's
+    outputs (:func:`~ssi_analysis.outputs.check_run_folder`)."""
     folder = resolve_data_dir(data)
     inputs = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
     inputs += [Path(config)] if config is not None and Path(config).is_file() else []
@@ -363,6 +417,36 @@ def _refuse_early(pdf: Path, dest: Path, data: str | Path, config: str | Path | 
             raise SSIError(f"the report writes {sub}/ beside the PDF, which holds an input "
                            f"({held[0].name})", file=str(dest / sub),
                            fix="write the report to another folder")
+    check_run_folder(dest, command="report", main=pdf.name)
+
+
+STAGING = ".ssi-report-"
+"""Prefix of the hidden folder a report is made in, beside the PDF."""
+
+
+def _staging_prefix() -> str:
+    """The prefix of this process's staging folders: ``.ssi-report-<host>-<pid>-`` (the host
+    as a short hash, so that a folder shared between machines is safe)."""
+    import socket
+
+    host = hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
+    return f"{STAGING}{host}-{os.getpid()}-"
+
+
+def _remove_dead_staging(dest: Path) -> None:
+    """Remove the staging folders in ``dest`` of this machine's report runs whose process no
+    longer exists (a run killed with SIGKILL, or a power cut, cannot remove its own)."""
+    host = _staging_prefix().split("-")[2]      # '.ssi-report-<host>-<pid>-'
+    for folder in dest.glob(f"{STAGING}{host}-*-*"):
+        pid = folder.name.split("-")[3]
+        if not (pid.isdigit() and folder.is_dir()) or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:      # another user's process: alive
+            continue
 
 
 def _missing_folders(dest: Path) -> list[Path]:
@@ -395,6 +479,14 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
     -------
     dict
         The report context (what the title page shows, the figures and their captions).
+
+    Notes
+    -----
+    The folder holds one report: a re-run with the same PDF name replaces the earlier run's
+    PDF, figures and tables, and removes those of its files it does not write again (listed in
+    the folder's ``.ssi-analysis-run.json``); a report of another name, or another command's
+    outputs, in the folder stop the run before anything is written. The report is made in a
+    hidden staging folder that is removed however the run ends (an error, Ctrl-C, SIGTERM).
     """
     pdf = Path(pdf)
     if pdf.suffix.lower() != ".pdf":
@@ -404,21 +496,28 @@ def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None
     _refuse_early(pdf, dest, data, config)
     loaded = load_inputs(data, config=config, options=options)   # before anything is created
     made = _missing_folders(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".ssi-report-", dir=dest)).resolve()
+    with writing(pdf):
+        dest.mkdir(parents=True, exist_ok=True)
+        _remove_dead_staging(dest)
+        work = Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=dest)).resolve()
     done = False
     try:
         context = prepare(data, work, config=config, options=options, inputs=loaded)
         inputs = [Path(p) for p in context["inputs"]]
         refuse_overwriting_inputs(pdf, inputs)
         render(work, context, work / pdf.name)
-        for sub in (FIGURES, TABLES):
-            for f in sorted((work / sub).iterdir()):
-                target = dest / sub / f.name
-                refuse_overwriting_inputs(target, inputs)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(f, target)
-        publish(work / pdf.name, pdf)
+        staged = [f for sub in (FIGURES, TABLES) for f in sorted((work / sub).iterdir())]
+        for f in staged:
+            refuse_overwriting_inputs(dest / f.parent.name / f.name, inputs)
+        with uninterrupted():     # the run's files are moved into place together
+            for f in staged:
+                target = dest / f.parent.name / f.name
+                with writing(target):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(f, target)
+            publish(work / pdf.name, pdf)
+            replace_run(dest, command="report", main=pdf.name, keep=inputs,
+                        written=[pdf, *(dest / f.parent.name / f.name for f in staged)])
         done = True
     finally:
         shutil.rmtree(work, ignore_errors=True)

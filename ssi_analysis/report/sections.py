@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,22 @@ def ci(lo: Any, hi: Any, digits: int = 2) -> str:
 
 
 def esc(text: Any) -> str:
-    return html.escape("" if text is None else str(text))
+    """Text for the page, HTML-escaped; a run of 30 or more characters without a space (a name
+    of any length from the user or the data) gets a line-break opportunity every 20, so that a
+    table cell can wrap it rather than run off the page.
+
+    >>> esc("R&D") , esc("A" * 45)
+    ('R&amp;D', 'AAAAAAAAAAAAAAAAAAAA<wbr>AAAAAAAAAAAAAAAAAAAA<wbr>AAAAA')
+    """
+    parts = re.split(r"(\S{30,})", "" if text is None else str(text))
+    return "".join("<wbr>".join(html.escape(part[i:i + 20]) for i in range(0, len(part), 20))
+                   if k % 2 else html.escape(part) for k, part in enumerate(parts))
+
+
+def _num_class(value: Any) -> str:
+    """A numeric column's cell: kept on one line (``num``), unless it holds words, such as the
+    reason an estimate is missing (``num words``: it wraps, or it would run off the page)."""
+    return "num words" if len(str(value).split()) > 3 else "num"
 
 
 def table(rows: Iterable[Sequence[Any]], header: Sequence[str], *,
@@ -54,7 +70,7 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str], *,
                    for i, h in enumerate(header))
     body = []
     for row in rows:
-        cells = "".join(f'<td class="num">{esc(v)}</td>' if i in numeric else
+        cells = "".join(f'<td class="{_num_class(v)}">{esc(v)}</td>' if i in numeric else
                         f"<td>{esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
@@ -449,6 +465,20 @@ def specification_text(curve: dict[str, Any] | None) -> str:
                                 "model), with CR2 errors. " + " ".join(notes))
 
 
+def controls_used(controls: Sequence[dict[str, Any]] | None) -> str:
+    """The sentence naming the controls of this run's adjusted models and how each entered.
+
+    >>> controls_used([{"control": "tenure", "enters_as": "natural cubic spline, 4 df"},
+    ...                {"control": "period", "enters_as": "fixed effects"}])
+    "This run's adjusted models control for tenure (natural cubic spline, 4 df) and period (fixed effects)."
+    """
+    if not controls:
+        return "This run's adjusted models have no controls (the data have none to use)."
+    parts = [f"{esc(c['control'])} ({esc(c['enters_as'])})" for c in controls]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"This run's adjusted models control for {listed}."
+
+
 def methods_models(meta: dict[str, Any]) -> str:
     """How the adjusted models handle confounders, clustering, window coverage and thin data,
     with the settings of this run."""
@@ -463,7 +493,8 @@ def methods_models(meta: dict[str, Any]) -> str:
         "when tenure's pay-off flattens. Continuous controls (tenure) therefore enter as "
         f"natural cubic splines with {esc(df)} degrees of freedom (knots at quantiles), which "
         "kept the false-positive rate near 5% for both shapes in those simulations; industry, "
-        "region and period enter as categories.</p>"
+        "region and period enter as categories. " + controls_used(meta.get("controls"))
+        + "</p>"
         "<p><b>Errors with few teams.</b> Reps in one team share a manager and a territory, so "
         "standard errors are clustered by team whenever the data have teams, with the CR2 "
         "small-sample correction and Bell–McCaffrey degrees of freedom (5% false positives "

@@ -122,10 +122,10 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
            "n": int(len(sub)), "se_type": f"cluster-robust by {cluster.removesuffix('_id')}"}
     # the continuous estimate on every row of the data, and what it implies for the gap
     yc = data[outcome].to_numpy(dtype=float)
-    # (cluster-robust errors need at least two reps)
+    # (cluster-robust errors need at least two reps, and more rows than the fit's 2 parameters)
     varies = bool(np.nanmax(yc) > np.nanmin(yc)) if len(yc) else False
     if (varies and np.nanmean(yc) > 0 and np.ptp(data[ssi]) > 0 and is_high.any()
-            and (~is_high).any() and data[cluster].nunique() >= 2):
+            and (~is_high).any() and data[cluster].nunique() >= 2 and len(data) > 2):
         per10, c_lo, c_hi, _, _ = _ratio_fit(yc, data[ssi].to_numpy() / 10.0,
                                              data[cluster].to_numpy(), confidence)
         gap = (row["mean_ssi_high"] - row["mean_ssi_low"]) / 10.0

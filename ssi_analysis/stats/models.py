@@ -13,11 +13,12 @@ reps and 93% of 800 reps, and a linear control let it through in 12.5% at 800 re
 tenure's pay-off flattens (concave). A **continuous** control (more than ``spline_df + 1``
 distinct values) enters as a natural cubic regression spline, patsy's ``cr(x, df=SPLINE_DF,
 constraints="center")`` (knots at quantiles); ``SPLINE_DF`` = 4 absorbed both a linear and a
-concave confounder in the simulations that chose it (false-positive rates 3.5% and 3.0% over
-200 datasets each; 3 and 5 df did as well, more df only cost precision): see
-``benchmarks/calibration.py`` and ``benchmarks/CALIBRATION.md``. A numeric control with few values
-enters as categories, a **categorical** one as ``C(column)``; a control with one level, or one
-the others determine, is left out with a note. ``continuous='linear'`` or ``'log'`` fixes the
+concave confounder in the simulations that chose it (expected false-positive rates 4.7% with
+200 reps in 10 teams, 4.9–5.0% with 800 reps in 40 teams; 3 and 5 df did as well, more df only
+cost precision): see ``benchmarks/calibration.py`` and ``benchmarks/CALIBRATION.md``. Any
+numeric control enters so, tenure or a reps column named in ``controls`` (``territory_size``).
+A numeric control with few values enters as categories, a **categorical** one as
+``C(column)``; a control with one level, or one the others determine, is left out with a note. ``continuous='linear'`` or ``'log'`` fixes the
 shape instead (the specification curve, :mod:`ssi_analysis.stats.specification`, compares them).
 With two or more outcome periods the pooled models also have period fixed effects
 (``C(period)``, listed as the control ``period``), so a quarter that was good for everyone is
@@ -57,6 +58,7 @@ Examples
 
 from __future__ import annotations
 
+import keyword
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,6 +113,12 @@ class Design:
     def rhs(self) -> str:
         return "".join(f" + {t}" for t in self.terms)
 
+    def described(self) -> list[dict[str, str]]:
+        """Each control, the panel column it comes from, and how it enters (for the methods
+        text and ``results.json``)."""
+        return [{"control": c, "column": col, "enters_as": form_of(t)}
+                for c, col, t in zip(self.controls, self.columns, self.terms, strict=True)]
+
     @property
     def glm_se_type(self) -> str:
         """How the logistic and count models' errors are computed under this design."""
@@ -124,18 +132,39 @@ def _is_continuous(values: pd.Series, spline_df: int) -> bool:
             and values.nunique(dropna=True) > spline_df + 1)
 
 
+def _ref(col: str) -> str:
+    """A column as a formula refers to it: quoted (patsy's ``Q``) unless a plain name."""
+    return col if col.isidentifier() and not keyword.iskeyword(col) else f"Q({col!r})"
+
+
 def _term(data: pd.DataFrame, col: str, continuous: str, spline_df: int) -> str:
     """The formula term of a control column (see the module docstring)."""
     values = data[col]
+    ref = _ref(col)
     if _is_continuous(values, spline_df):
         if continuous == "linear":
-            return col
+            return ref
         if continuous == "log":
-            return f"np.log1p({col})"
-        return f'cr({col}, df={spline_df}, constraints="center")'
+            return f"np.log1p({ref})"
+        return f'cr({ref}, df={spline_df}, constraints="center")'
     if pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) == 2:
-        return col
-    return f"C({col})"
+        return ref
+    return f"C({ref})"
+
+
+def form_of(term: str) -> str:
+    """How a formula term of :func:`design` enters the model, in words.
+
+    >>> form_of('cr(tenure_months, df=4, constraints="center")'), form_of("C(region)")
+    ('natural cubic spline, 4 df', 'fixed effects (categories)')
+    """
+    if term.startswith("cr("):
+        return f"natural cubic spline, {term.split('df=')[1].split(',')[0]} df"
+    if term.startswith("np.log1p("):
+        return "log(1 + x)"
+    if term.startswith("C("):
+        return "fixed effects (categories)"
+    return "linear"
 
 
 def _independent(data: pd.DataFrame, terms: Sequence[str], columns: Sequence[str]

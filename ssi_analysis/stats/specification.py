@@ -17,7 +17,9 @@ outcome   attainment, and hitting quota (a linear probability model, so both est
 cluster   errors clustered by team and by rep (CR2 with Bell–McCaffrey df, as the main model)
 ========  ==============================================================================
 
-Industry and period fixed effects stay in every specification (they are not in dispute). Each
+Industry and period fixed effects stay in every specification (they are not in dispute), and
+so does every other control the analysis names (``controls``: a numeric one as a natural cubic
+spline, one of labels as categories, as in :func:`~ssi_analysis.stats.models.design`). Each
 specification is a least-squares fit (scipy) with CR2 errors (:mod:`ssi_analysis.stats.cr2`),
 the same numbers the main model's statsmodels fit gives; each control's columns are built once
 per panel, and the CR2 weights and degrees of freedom, which depend on the design only, once
@@ -51,7 +53,7 @@ from scipy import linalg
 
 from ._common import CONFIDENCE, not_estimable, results_table
 from .cr2 import CR2Design
-from .models import SPLINE_DF, _prepare, _usable, design
+from .models import SPLINE_DF, _prepare, _term, _usable, design
 
 CHOICES = ("tenure", "region", "window_days", "score", "outcome", "cluster")
 """The choice columns of a specification curve, in the order the figure lists them."""
@@ -74,8 +76,9 @@ def specification_curve(panels: Mapping[tuple[Any, str], pd.DataFrame], *,
                         region: Sequence[bool] = (True, False),
                         outcomes: Sequence[str] = ("attainment", "hit quota"),
                         clusters: Sequence[str] = ("team", "rep"),
-                        min_n: int = 10, spline_df: int = SPLINE_DF,
-                        confidence: float = CONFIDENCE) -> pd.DataFrame:
+                        controls: Sequence[str] = (), min_n: int = 10,
+                        spline_df: int = SPLINE_DF, confidence: float = CONFIDENCE
+                        ) -> pd.DataFrame:
     """Every specification of the grid, one row each (see the module docstring).
 
     Parameters
@@ -89,6 +92,9 @@ def specification_curve(panels: Mapping[tuple[Any, str], pd.DataFrame], *,
     tenure, region, outcomes, clusters : sequences
         The options of each choice; an option the data cannot have (no region column, no
         team, no tenure) is left out of the grid.
+    controls : sequence of str
+        Further panel columns adjusted for in every specification (the analysis' own controls
+        beyond tenure, industry and region); one with a single value is left out.
     min_n : int
         Fewest reps for a specification to be estimated.
     spline_df : int
@@ -110,7 +116,8 @@ def specification_curve(panels: Mapping[tuple[Any, str], pd.DataFrame], *,
     rows: list[dict] = []
     for (window, mode), panel in panels.items():
         rows.extend(_one_panel(panel, window, mode, tenure=tenure, region=region,
-                               outcomes=outcomes, clusters=clusters, min_n=min_n,
+                               outcomes=outcomes, clusters=clusters, controls=controls,
+                               min_n=min_n,
                                spline_df=spline_df, confidence=confidence))
     table = results_table(rows, COLUMNS)
     main_cluster = {"team": "team", "rep_id": "rep"}.get(
@@ -130,15 +137,17 @@ def _block(frame: pd.DataFrame, term: str) -> np.ndarray:
 
 def _one_panel(panel: pd.DataFrame, window: Any, mode: str, *, tenure: Sequence[str],
                region: Sequence[bool], outcomes: Sequence[str], clusters: Sequence[str],
-               min_n: int, spline_df: int, confidence: float) -> list[dict]:
+               controls: Sequence[str], min_n: int, spline_df: int, confidence: float
+               ) -> list[dict]:
     """The grid on one panel: each term's columns built once, designs stacked from them."""
     frame = _prepare(panel)
     has_tenure = "tenure_months" in frame and frame["tenure_months"].nunique() > 1
     has_region = "region" in frame and frame["region"].nunique() > 1
     has_team = "team" in frame and bool((frame.groupby("team")["rep_id"].nunique() > 1).any())
     needed = ["ssi_10", "attainment", "hit_quota"] + (["tenure_months"] if has_tenure else []) \
-        + [c for c in ("industry", "region", "team") if c in frame]
+        + [c for c in ("industry", "region", "team", *controls) if c in frame]
     f = _usable(frame, needed)
+    extra = [c for c in controls if c in f and f[c].nunique() > 1]
     shapes = list(tenure) if has_tenure else ["none"]
     regions = list(region) if has_region else [False]
     cluster_options = [c for c in clusters if c != "team" or has_team] or ["rep"]
@@ -158,6 +167,8 @@ def _one_panel(panel: pd.DataFrame, window: Any, mode: str, *, tenure: Sequence[
         for col in ("industry", "region", "period"):
             if col in f and f[col].nunique() > 1:
                 blocks[col] = _block(f, f"C({col})")
+        for col in extra:
+            blocks[f"control {col}"] = _block(f, _term(f, col, "spline", spline_df))
         Y = np.column_stack([f[OUTCOMES[o][0]].to_numpy(dtype=float) for o in outcomes])
     rows: list[dict] = []
     for shape, with_region, cluster in product(shapes, regions, cluster_options):
@@ -171,7 +182,8 @@ def _one_panel(panel: pd.DataFrame, window: Any, mode: str, *, tenure: Sequence[
         if problem:
             rows.extend(not_estimable(problem, **r) for r in choice_rows)
             continue
-        X = _stack(f, blocks, [shape, "industry", "region" if with_region else "", "period"])
+        X = _stack(f, blocks, [shape, "industry", "region" if with_region else "", "period",
+                               *(f"control {c}" for c in extra)])
         groups = f[col].to_numpy() if col else np.arange(len(f))
         rows.extend(_fit(f, X, Y, groups, choice_rows, confidence))
     return rows
