@@ -200,14 +200,18 @@ def test_typed_columns_and_nanosecond_timestamps(spark, tmp_path):
                                                 "2026-01-04", "2031-01-01"]).as_unit("ns"),
                         "metric": ["posts", "people_searches", "comments",
                                    "colleague_connections", "posts"],
-                        "value": [1.0, 2.0, -3.0, 1.2e7, 4.0]})
+                        "value": [1.0, 2.0, 3.0, 5.0, 1.2e7]})
     folder = _parquet_folder(tmp_path, act)
     assert_same_run(score_spark(spark, folder, daily=True), score_parquet(folder, daily=True))
     zoned = act.assign(date=pd.Series(pd.to_datetime(
         ["2026-01-01 23:30", "2026-01-02 08:00"] * 2 + ["2026-01-05 01:00"])
         .as_unit("ns")).dt.tz_localize("Asia/Tokyo"))
     folder = _parquet_folder(tmp_path, zoned, name="zoned")
-    assert_same_run(score_spark(spark, folder, daily=True), score_parquet(folder, daily=True))
+    run = score_spark(spark, folder, daily=True)
+    assert_same_run(run, score_parquet(folder, daily=True))
+    bundle = load_data(folder)      # the dates of the zone's days (Jan 1 and Jan 2), not UTC's
+    assert run.last_date == bundle.activity["date"].max() == pd.Timestamp("2026-01-02")
+    assert_same_scores(run.scores, score(bundle.activity, bundle.reps, daily=True))
 
 
 # ------------------------------------------------------------------ the command line

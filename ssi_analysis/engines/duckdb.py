@@ -143,7 +143,7 @@ def _sql_kind(sql_type: str) -> str:
         return "number"
     if t == "DATE":
         return "date"
-    if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+    if t.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):   # TIMESTAMPTZ_NS too
         return "timestamptz"
     if t.startswith("TIMESTAMP"):
         return "timestamp"

@@ -48,7 +48,7 @@ import pandas as pd
 from ..config import ScoringConfig, load_config
 from ..dialects import SPARK
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
-from ..outputs import publish, write_table
+from ..outputs import publish, write_table, writing
 from ..progress import Progress
 from ..scoring.inputs import Prepared
 from .sqlrun import (
@@ -282,14 +282,17 @@ class Spark(Backend):
                 (df.write.mode("overwrite").partitionBy("date") if daily else
                  df.coalesce(1).write.mode("overwrite")).parquet(str(path))
                 return path
-            folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+            with writing(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(tempfile.mkdtemp(prefix=f".{path.name[:40]}.", dir=path.parent))
             try:
                 if daily:   # one folder per day, its one file in rep order
                     df.repartition("date").sortWithinPartitions("date", "rep_id").write \
                         .mode("overwrite").partitionBy("date").parquet(str(folder))
                 else:
                     df.coalesce(1).write.mode("overwrite").parquet(str(folder))
-                _publish(folder, path, daily)
+                with writing(path):
+                    _publish(folder, path, daily)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
         return path
