@@ -17,11 +17,14 @@ would count the memory of the benchmark process that started it):
 3. ``ssi-analysis score --daily --engine duckdb`` (if duckdb is installed), once as it is and
    once with ``--memory-limit`` well below the data's size in memory, so that DuckDB spills
    to disk: the path for histories larger than memory;
-4. the yardstick: a well-written DuckDB query that does only the trailing-window sums of every
+4. ``ssi-analysis score --daily --engine spark`` on ``--spark-master`` (default ``local[*]``) if
+   pyspark and Java are there (``--no-spark`` leaves it out); the JVM is waited for, so its CPU
+   is in the job's, and its peak memory is added to Python's;
+5. the yardstick: a well-written DuckDB query that does only the trailing-window sums of every
    count metric for every rep and day, Parquet to Parquet (:func:`yardstick_sql`).
 
 The ratio is each job's wall time over the yardstick's, measured in the same run (so it holds on a
-busy machine better than the seconds do). At the end it checks that the two engines wrote the
+busy machine better than the seconds do). At the end it checks that the engines wrote the
 same scores, and exits non-zero if they do not or a job failed: CI runs it small as a smoke test.
 It is a benchmark, not a test: nothing here asserts a time.
 """

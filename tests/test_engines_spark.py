@@ -169,6 +169,7 @@ def test_random_activity(spark, tmp_path_factory, rows):
 
 
 # ------------------------------------------------------------------ ways of giving the data
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support:FutureWarning")
 def test_files_folders_dataframes_and_reps_given_apart(spark, tmp_path):
     folder = _parquet_folder(tmp_path, MESSY)
     expected = score_parquet(folder, daily=True)
@@ -180,6 +181,16 @@ def test_files_folders_dataframes_and_reps_given_apart(spark, tmp_path):
     MESSY.iloc[:7].to_parquet(many / "activity" / "part=1" / "a.parquet")
     MESSY.iloc[7:].to_parquet(many / "activity" / "b.parquet")
     assert_same_run(score_spark(spark, many, daily=True), score_parquet(many, daily=True))
+    # paths and an output as URIs (as a cluster's s3a://, hdfs://, dbfs:/), written by Spark
+    uri = (tmp_path / "by_uri").as_uri()
+    run = score_spark(spark, activity=(folder / "activity.parquet").as_uri(),
+                      reps=folder / "reps.csv", daily=True, out=uri)
+    assert run.out == uri and run.rows_rejected == expected.rows_rejected
+    written = pd.read_parquet(tmp_path / "by_uri")
+    assert len(written) == len(expected.scores.table) and \
+        sorted(p.name for p in (tmp_path / "by_uri").glob("date=*"))[0] == "date=2026-01-01"
+    np.testing.assert_allclose(np.sort(written["ssi"]), np.sort(expected.scores.table["ssi"]),
+                               rtol=TOL, atol=TOL)
     # a Spark DataFrame read from files, the reps as a file
     df = spark.read.parquet(str(folder / "activity.parquet"))
     run = score_spark(spark, activity=df, reps=folder / "reps.csv", daily=True)

@@ -498,6 +498,9 @@ def score_spark(spark=None, data: str | Path | None = None, out: str | Path | No
         raise SSIConfigError("score_spark needs the reps: a data folder (data=) or reps=",
                              fix="pass data='folder', or reps= a file or a DataFrame")
     frame = activity is not None and not isinstance(activity, list | tuple | str | Path)
+    given = [] if frame or activity is None else \
+        [str(a) for a in (activity if isinstance(activity, list | tuple) else [activity])]
+    remote = any(_is_uri(a) for a in given)   # paths the cluster reads, not this machine
     local_out = out is not None and not _is_uri(out)
     if out is not None and not local_out and str(out).lower().endswith(".csv"):
         raise SSIConfigError("the spark engine writes scores to a URI as Parquet",
@@ -508,7 +511,9 @@ def score_spark(spark=None, data: str | Path | None = None, out: str | Path | No
         folder, reps_frame, quality, files, shown, salt = open_run(
             where, activity=None if frame else activity, out=out if local_out else None,
             inputs=list(inputs), anonymize=anonymize, salt=salt, engine="spark",
-            find_activity=not frame)
+            find_activity=not (frame or remote))
+        if remote:
+            files, shown = given, given[0] if len(given) == 1 else f"{len(given)} activity paths"
         spark = spark or spark_session(master)
         b = Spark(spark)
         try:
@@ -527,7 +532,10 @@ def score_spark(spark=None, data: str | Path | None = None, out: str | Path | No
                                           timestamps=output == "parquet" and not daily)
                 if out is None:
                     return result
-                return write_outputs(b, result, sql, Path(out) if local_out else out,
+                if not local_out:   # Spark writes it; the rejected rows are in result.quality
+                    result.out = b.write(sql, out, csv=False, daily=daily, bar=bar)
+                    return result
+                return write_outputs(b, result, sql, Path(out),
                                      daily=daily, salt=salt, bar=bar)
         finally:
             b.close()
