@@ -67,6 +67,7 @@ import pandas as pd
 from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import Bundle, parse_ids, parse_numbers
+from .io.cells.numbers import AMBIGUOUS_TEXT
 from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
@@ -162,6 +163,38 @@ def _one_period_after(start: pd.Series, end: pd.Series) -> pd.Series:
     return days.where(~calendar, first + pd.offsets.MonthEnd(0))
 
 
+def _lookup_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "start": outcomes["period_start"] - pd.Timedelta(days=1),
+        "end": outcomes["period_end"],
+        "after": _one_period_after(outcomes["period_start"], outcomes["period_end"]),
+    })
+
+
+def _lookup_pairs(rep_id: pd.Series, asof: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([pd.DataFrame({"rep_id": rep_id, "date": asof[k]})
+                      for k in ("start", "end", "after")], ignore_index=True)
+
+
+def lookup_days(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The ``rep_id, date`` pairs a panel looks the computed SSI up on (one row each, sorted):
+    the day before each period starts, its last day, and the last day of the period after it.
+
+    Scores given to :func:`build_panel` must have these days; a daily scoring runs only to
+    the last activity date, so a period that starts after the activity ends needs its days
+    scored too (``score(..., at=lookup_days(...))``, as the report does).
+
+    >>> o = pd.DataFrame({"rep_id": ["a"], "period_start": pd.to_datetime(["2026-04-01"]),
+    ...                   "period_end": pd.to_datetime(["2026-04-30"])})
+    >>> lookup_days(o)["date"].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-03-31', '2026-04-30', '2026-05-31']
+    """
+    pairs = _lookup_pairs(outcomes["rep_id"].reset_index(drop=True),
+                          _lookup_frame(outcomes.reset_index(drop=True)))
+    return pairs.drop_duplicates().sort_values(["rep_id", "date"], kind="stable") \
+        .reset_index(drop=True)
+
+
 def reporting_interval(dates: pd.Series) -> int:
     """The data's reporting interval in days: the most common gap between its distinct dates
     (1 for daily activity, 7 for weekly exports; at most 31).
@@ -241,7 +274,8 @@ def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
     NaN where missing) or ``'labels'`` (text, None where missing), for the reps that have
     outcomes, and a note on how the values were read (or ``''``).
     A built-in control (tenure, industry, region, team) named explicitly must be in the reps
-    table too. Numbers written with a decimal comma are read as such.
+    table too. Numbers written with a decimal comma are read as such when the column shows the
+    mark (``12,5``); a lone ``1,234`` (1.234 or 1234?) is refused, not guessed.
 
     Raises
     ------
@@ -295,7 +329,20 @@ def named_controls(bundle: Bundle, controls: tuple[str, ...] | str
         else:
             values, bad = parse_numbers(cells)
             if bad.any():
-                comma, bad_comma = parse_numbers(cells, ",")
+                # the reps file's decimal mark is not known here: the column's own values
+                # must show it, else '1,234' (1.234 or 1234?) is refused rather than guessed
+                comma, bad_comma = parse_numbers(cells, None)
+                ambiguous = bad_comma & cells.astype("string").str.strip().str.fullmatch(
+                    AMBIGUOUS_TEXT).fillna(False).astype(bool)
+                if ambiguous.any() and not (bad_comma & ~ambiguous).any():
+                    examples = ", ".join(f"'{cells[r]}' (rep {r})"
+                                         for r in cells.index[ambiguous][:3])
+                    raise _control_error(
+                        f"{int(ambiguous.sum())} of its values have one separator before "
+                        f"three digits, which could be a thousands separator or a decimal "
+                        f"mark, e.g. {examples}", bundle, name,
+                        f"write {name} without thousands separators (1234, or 1.234 for a "
+                        f"decimal) in {file}")
                 if not bad_comma.any():
                     values, bad = comma, bad_comma
                     note = (f"control '{name}' is read with a decimal comma (e.g. "
@@ -394,17 +441,12 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
                            fix="see the rejected rows listed by ssi-analysis validate")
     out["attainment"] = out["bookings"] / out["quota"]
     out["hit_quota"] = (out["attainment"] >= 1).astype(int)
-    asof = pd.DataFrame({
-        "start": out["period_start"] - pd.Timedelta(days=1),
-        "end": out["period_end"],
-        "after": _one_period_after(out["period_start"], out["period_end"]),
-    })
+    asof = _lookup_frame(out)
     notes: list[str] = []
     excluded = []
 
     if ssi == "computed":
-        pairs = pd.concat([pd.DataFrame({"rep_id": out["rep_id"], "date": asof[k]})
-                           for k in ("start", "end", "after")], ignore_index=True)
+        pairs = _lookup_pairs(out["rep_id"], asof)
         scored = (scores if scores is not None else
                   score(bundle.activity, bundle.reps, config=config, at=pairs.drop_duplicates()))
         # scores are sorted by rep and date: realign with the pairs
@@ -545,10 +587,15 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
             else pd.DataFrame(columns=_EXCLUDED_COLUMNS))
     if data.empty:
         reasons = excl["reason"].value_counts()
+        given = excl["reason"].str.startswith("the scores given have no SSI").all()
         raise SSIDataError("no rep-period has an SSI measured before it: "
                            + "; ".join(f"{n} x {r}" for r, n in reasons.head(3).items()),
                            file="outcomes",
-                           fix="outcome periods must start at least one scoring window after "
-                               "the first activity date (or have LinkedIn snapshots before them)")
+                           fix=("score the days the panel looks up too (score(..., at="
+                                "lookup_days(bundle.outcomes))), or let build_panel(bundle) "
+                                "score them" if given else
+                                "outcome periods must start at least one scoring window after "
+                                "the first activity date (or have LinkedIn snapshots before "
+                                "them)"))
     return Panel(data=data, excluded=excl, ssi_source=ssi, rows_read=rows_read,
                  covariates=tuple(covariates), notes=notes, bundle=bundle, scores=scores)

@@ -44,8 +44,8 @@ class Shape:
 
 def team_folder(path: Path, shape: Shape) -> Path:
     """Write a data folder of ``shape`` to ``path`` (activity as Parquet, the rest CSV): 183
-    days of activity (rows every third day, the last on the day before the first outcome
-    period), then monthly outcome periods."""
+    days of activity (rows every third day, the last a few days before the first outcome
+    period: the report scores the days past the activity too), then monthly outcome periods."""
     path.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(shape.reps * 7 + shape.periods)
     ids = [f"R{i + 1}" for i in range(shape.reps)]
@@ -55,7 +55,7 @@ def team_folder(path: Path, shape: Shape) -> Path:
     if shape.industry_column:
         reps.insert(2, "industry", [f"I{i % shape.industries}" for i in range(shape.reps)])
     reps.to_csv(path / "reps.csv", index=False)
-    days = pd.date_range("2025-10-01", "2026-03-31")[::-3][::-1]   # every third day to 31 March
+    days = pd.date_range("2025-10-01", "2026-03-31")[::3]       # every third day to 30 March
     rows = []
     if shape.activity != "none":
         for i, rep in enumerate(ids):

@@ -186,6 +186,30 @@ def test_numbers_with_a_decimal_comma_are_read_and_said(tmp_path):
     assert any("decimal comma" in n for n in p.notes)
 
 
+@pytest.mark.parametrize("cells, expected", [
+    (["1,234", "2,500", "3,750"], None),               # grouping or decimal: refused
+    (["1,234", "2,5", "3,75"], [1.234, 2.5, 3.75]),    # the column shows the comma mark
+    (["1.234,5", "2,500", "3,0"], [1234.5, 2.5, 3.0]),
+    (["1,234.5", "2,500", "3.0"], [1234.5, 2500.0, 3.0]),  # grouping shown by 1,234.5
+])
+def test_separators_in_a_numeric_control_are_read_by_the_columns_own_marks(
+        tmp_path, cells, expected):
+    rows = REPS.splitlines()
+    for i, c in enumerate(cells):     # reps R00..R02 (their territory sizes: 100, 107, 114)
+        rows[1 + i] = rows[1 + i].replace(f",{100 + 7 * i},", f',"{c}",', 1)
+    reps = "\n".join(rows) + "\n"
+    if expected is None:
+        with pytest.raises(SSIConfigError) as exc:
+            _panel(tmp_path, ["territory_size"], reps)
+        assert "3 of its values have one separator before three digits" in str(exc.value)
+        assert "'1,234' (rep R00)" in str(exc.value)
+        assert "without thousands separators" in str(exc.value)
+        return
+    p = _panel(tmp_path, ["territory_size"], reps)
+    got = p.data.drop_duplicates("rep_id").set_index("rep_id")["territory_size"]
+    assert got[["R00", "R01", "R02"]].tolist() == pytest.approx(expected)
+
+
 @pytest.mark.parametrize("value, fragment", [
     ('"tenure"', 'must be "auto" or a list of column names'),
     ('["tenure", "tenure"]', "names 'tenure' more than once"),

@@ -174,3 +174,31 @@ def test_sections_read_p_values_of_zero_and_the_sign_of_pillars():
     assert "Higher brand goes with lower attainment" in signal
     todo = s.what_to_do(None, pillars, omnibus)
     assert "No pillar clearly goes with higher attainment" in todo and "brand is" not in todo
+
+
+def test_the_reports_panel_is_analyzes_when_the_activity_ends_before_the_periods(tmp_path):
+    """The report's one daily scoring ends on the last activity date (here 30 March, the first
+    period starting 1 April): the days the panel looks up past it are scored as build_panel
+    scores them itself, so no rep-period is lost and the panel is analyze's."""
+    from teams import Shape, team_folder
+
+    from ssi_analysis import build_panel, load_data, score
+    from ssi_analysis.panel import lookup_days
+    from ssi_analysis.report import with_lookup_days
+
+    bundle = load_data(team_folder(tmp_path, Shape(reps=6, teams=2, periods=1)))
+    assert bundle.activity["date"].max() == pd.Timestamp("2026-03-30")
+    daily = score(bundle.activity, bundle.reps, daily=True)
+    own = build_panel(bundle)
+    assert len(own.data) == 6 and own.excluded.empty
+    given = with_lookup_days(bundle, daily)
+    wanted = lookup_days(bundle.outcomes)
+    assert wanted.merge(given.table, on=["rep_id", "date"]).shape[0] == len(wanted) == 18
+    pd.testing.assert_frame_equal(build_panel(bundle, scores=given).data, own.data)
+    assert given.on("2026-03-30").equals(daily.on())           # the daily range is untouched
+    # without them, the lookups past the activity are missing, and said so
+    with pytest.raises(SSIDataError) as exc:
+        build_panel(bundle, scores=daily)
+    assert "6 x the scores given have no SSI the day before the period starts (they run " \
+        "from 2025-10-01 to 2026-03-30)" in str(exc.value)
+    assert "score(..., at=lookup_days(bundle.outcomes))" in str(exc.value)

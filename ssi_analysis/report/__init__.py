@@ -53,7 +53,7 @@ from ..outputs import (
     write_bytes,
     writing,
 )
-from ..panel import check_panel_inputs
+from ..panel import check_panel_inputs, lookup_days
 from ..plots import A4_WIDTH_IN, save_figure, theme
 from ..privacy import Pseudonyms, default_salt
 from ..scoring import Scores, score
@@ -102,6 +102,24 @@ def report_date() -> _dt.datetime:
 
 
 # ------------------------------------------------------------------ step 1: numbers and figures
+def with_lookup_days(bundle, daily: Scores) -> Scores:
+    """The daily scores plus the days the panel looks up outside their range (a period that
+    starts after the activity ends, the period after the last), scored as :func:`build_panel`
+    scores them itself, so the report's panel is ``analyze``'s."""
+    if bundle.outcomes is None or not len(bundle.outcomes) or not len(daily.table):
+        return daily
+    wanted = lookup_days(bundle.outcomes)
+    beyond = wanted[~wanted["date"].isin(daily.dates)]
+    if beyond.empty:
+        return daily
+    # every pair of a day outside the range, so the ranks of that day have their cohort
+    more = score(bundle.activity, bundle.reps, config=daily.config, at=beyond)
+    table = pd.concat([daily.table, more.table], ignore_index=True)
+    table["rep_id"] = table["rep_id"].astype(str)
+    return Scores(table.sort_values(["rep_id", "date"], kind="stable").reset_index(drop=True),
+                  notes=daily.notes, config=daily.config)
+
+
 def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends,
     from the daily scores (the benchmarks as of their last day)."""
@@ -280,7 +298,8 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
     daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)   # the one scoring
-    result = analyze(bundle, scores=daily, analysis=settings, ssi=options.ssi,
+    result = analyze(bundle, scores=with_lookup_days(bundle, daily), analysis=settings,
+                     ssi=options.ssi,
                      industry=industry)
     scores = daily.on()        # every rep as of the last activity date
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \

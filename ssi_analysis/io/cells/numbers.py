@@ -13,7 +13,7 @@ from ...rules import KINDS, SQL, Cells, Field, Rule, otherwise, render
 from .common import distinct_values, is_missing, take_by_code
 
 
-def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+def parse_numbers(s: pd.Series, decimal: str | None = ".") -> tuple[pd.Series, pd.Series]:
     """Numbers from cells; returns ``(values, unparseable)`` with missing cells as NaN (not bad).
 
     ``decimal='.'`` (a comma-delimited CSV): plain numbers (``1.5``, ``-2``, ``1e3``).
@@ -22,6 +22,9 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     ``1.5`` is 1.5), and a single separator before exactly three digits (``20.998``) takes the
     decimal mark the column's other values show, else the file's comma (``20.998`` = 20998);
     in a column showing both marks it is ambiguous and not a number.
+    ``decimal=None`` (cells whose file tells no decimal mark, e.g. a column typed later): the
+    separator rule with the column's own evidence only, so ``1,234`` in a column showing no
+    other mark is ambiguous and not a number.
 
     >>> v, bad = parse_numbers(pd.Series(["1.5", " 2 ", "", "lots"]))
     >>> v.tolist()[:3], bad.tolist()
@@ -32,6 +35,10 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     [nan, 6.4, 1234.5]
     >>> parse_numbers(pd.Series(["20,998", "6,4", "1.234,5", "1.250"]), ",")[0].tolist()
     [20.998, 6.4, 1234.5, 1250.0]
+    >>> parse_numbers(pd.Series(["1,234", "2,500"]), None)[1].tolist()  # 1.234 or 1234?
+    [True, True]
+    >>> parse_numbers(pd.Series(["1,234", "2,5"]), None)[0].tolist()
+    [1.234, 2.5]
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.astype(float)
@@ -52,7 +59,7 @@ _SIGNED_NUMBER = re.compile(r"^(?P<sign>[-−+])?\s*(?P<num>\d(?:[\d.,' ’]*\d)
 def parse_number_cells(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     missing = is_missing(s)
     text = s.astype("string").str.strip()
-    if decimal == ",":
+    if decimal != ".":
         clean = text.where(~missing).str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True)
         parts = clean.str.extract(_SIGNED_NUMBER)
         shaped = parts["num"].notna()
