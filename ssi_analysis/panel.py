@@ -171,26 +171,36 @@ def _lookup_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _lookup_pairs(rep_id: pd.Series, asof: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([pd.DataFrame({"rep_id": rep_id, "date": asof[k]})
-                      for k in ("start", "end", "after")], ignore_index=True)
+_LOOKUPS = ("start", "end", "after")
 
 
-def lookup_days(outcomes: pd.DataFrame) -> pd.DataFrame:
+def _lookup_pairs(rep_id: pd.Series, asof: pd.DataFrame,
+                  which: tuple[str, ...] = _LOOKUPS) -> pd.DataFrame:
+    return pd.concat([pd.DataFrame({"rep_id": rep_id, "date": asof[k]}) for k in which],
+                     ignore_index=True)
+
+
+def lookup_days(outcomes: pd.DataFrame, *, which: tuple[str, ...] = _LOOKUPS) -> pd.DataFrame:
     """The ``rep_id, date`` pairs a panel looks the computed SSI up on (one row each, sorted):
-    the day before each period starts, its last day, and the last day of the period after it.
+    the day before each period starts (``'start'``), its last day (``'end'``), and the last
+    day of the period after it (``'after'``).
 
-    Scores given to :func:`build_panel` must have these days; a daily scoring runs only to
-    the last activity date, so a period that starts after the activity ends needs its days
-    scored too (``score(..., at=lookup_days(...))``, as the report does).
+    Scores given to :func:`build_panel` must have the ``'start'`` days; the other two are used
+    only up to the last activity date (the SSI at a period's end and after it, for the time
+    order checks). A daily scoring runs to the last activity date, so a period that starts
+    after the activity ends needs its start day scored too
+    (``score(..., at=lookup_days(outcomes, which=("start",)))``, as the report does).
 
     >>> o = pd.DataFrame({"rep_id": ["a"], "period_start": pd.to_datetime(["2026-04-01"]),
     ...                   "period_end": pd.to_datetime(["2026-04-30"])})
     >>> lookup_days(o)["date"].dt.strftime("%Y-%m-%d").tolist()
     ['2026-03-31', '2026-04-30', '2026-05-31']
     """
+    unknown = set(which) - set(_LOOKUPS)
+    if unknown or not which:
+        raise ValueError(f"which must name some of {_LOOKUPS}, got {which!r}")
     pairs = _lookup_pairs(outcomes["rep_id"].reset_index(drop=True),
-                          _lookup_frame(outcomes.reset_index(drop=True)))
+                          _lookup_frame(outcomes.reset_index(drop=True)), which)
     return pairs.drop_duplicates().sort_values(["rep_id", "date"], kind="stable") \
         .reset_index(drop=True)
 
@@ -592,8 +602,8 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
                            + "; ".join(f"{n} x {r}" for r, n in reasons.head(3).items()),
                            file="outcomes",
                            fix=("score the days the panel looks up too (score(..., at="
-                                "lookup_days(bundle.outcomes))), or let build_panel(bundle) "
-                                "score them" if given else
+                                "lookup_days(bundle.outcomes, which=('start',)))), or let "
+                                "build_panel(bundle) score them" if given else
                                 "outcome periods must start at least one scoring window after "
                                 "the first activity date (or have LinkedIn snapshots before "
                                 "them)"))

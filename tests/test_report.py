@@ -192,8 +192,9 @@ def test_the_reports_panel_is_analyzes_when_the_activity_ends_before_the_periods
     own = build_panel(bundle)
     assert len(own.data) == 6 and own.excluded.empty
     given = with_lookup_days(bundle, daily)
-    wanted = lookup_days(bundle.outcomes)
-    assert wanted.merge(given.table, on=["rep_id", "date"]).shape[0] == len(wanted) == 18
+    wanted = lookup_days(bundle.outcomes, which=("start",))
+    assert wanted.merge(given.table, on=["rep_id", "date"]).shape[0] == len(wanted) == 6
+    assert len(given.table) == len(daily.table) + 6            # 31 March, for each rep
     pd.testing.assert_frame_equal(build_panel(bundle, scores=given).data, own.data)
     assert given.on("2026-03-30").equals(daily.on())           # the daily range is untouched
     # without them, the lookups past the activity are missing, and said so
@@ -201,4 +202,4 @@ def test_the_reports_panel_is_analyzes_when_the_activity_ends_before_the_periods
         build_panel(bundle, scores=daily)
     assert "6 x the scores given have no SSI the day before the period starts (they run " \
         "from 2025-10-01 to 2026-03-30)" in str(exc.value)
-    assert "score(..., at=lookup_days(bundle.outcomes))" in str(exc.value)
+    assert "score(..., at=lookup_days(bundle.outcomes, which=('start',)))" in str(exc.value)

@@ -103,12 +103,13 @@ def report_date() -> _dt.datetime:
 
 # ------------------------------------------------------------------ step 1: numbers and figures
 def with_lookup_days(bundle, daily: Scores) -> Scores:
-    """The daily scores plus the days the panel looks up outside their range (a period that
-    starts after the activity ends, the period after the last), scored as :func:`build_panel`
-    scores them itself, so the report's panel is ``analyze``'s."""
+    """The daily scores plus the days before a period the panel looks up outside their range
+    (a period that starts after the activity ends), scored as :func:`build_panel` scores them
+    itself, so the report's panel is ``analyze``'s. (The SSI at a period's end and after it is
+    used only up to the last activity date: inside the daily range.)"""
     if bundle.outcomes is None or not len(bundle.outcomes) or not len(daily.table):
         return daily
-    wanted = lookup_days(bundle.outcomes)
+    wanted = lookup_days(bundle.outcomes, which=("start",))
     beyond = wanted[~wanted["date"].isin(daily.dates)]
     if beyond.empty:
         return daily
