@@ -3,7 +3,7 @@ PY ?= .venv/bin/python
 VENV_DONE = .venv/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test lint bench clean
+.PHONY: help install report test lint bench lab clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -22,9 +22,13 @@ report: $(VENV_DONE)  ## build the leadership PDF from the bundled example (repo
 test: $(VENV_DONE)  ## run the whole test suite (unit, doctests, notebooks)
 	$(PY) -m pytest -q -p no:cacheprovider --nbmake notebooks tests ssi_analysis
 
-bench: $(VENV_DONE)  ## time scoring (2,000 reps x 365 days) and the report (500, 5,000 reps); BENCH_ARGS=, REPORT_ARGS=
+bench: $(VENV_DONE)  ## time scoring (2,000 reps x 365 days), the report (500, 5,000 reps), validate (2M rows); BENCH_ARGS=, REPORT_ARGS=, VALIDATE_ARGS=
 	$(PY) benchmarks/bench_score.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_report.py $(REPORT_ARGS)
+	$(PY) benchmarks/bench_validate.py $(VALIDATE_ARGS)
+
+lab: $(VENV_DONE)  ## open the notebooks in JupyterLab (notebooks/; stop with Ctrl-C)
+	.venv/bin/jupyter lab --notebook-dir=notebooks
 
 lint: $(VENV_DONE)  ## ruff
 	.venv/bin/ruff check ssi_analysis tests benchmarks

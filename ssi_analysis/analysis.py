@@ -55,11 +55,12 @@ from .io import REJECT_COLUMNS, Bundle, QualityReport
 from .outputs import refuse_overwriting_inputs, write_table, write_text, writing
 from .panel import Panel, build_panel, extra_controls
 from .privacy import Pseudonyms
-from .scoring import Scores, score
+from .scoring import Scores, score, scoring_coverage
 from .stats._common import json_safe
 from .stats.association import correlations
 from .stats.claims import claim_check
 from .stats.industry import ComparisonSettings, compare_groups, json_entries, pairwise_groups
+from .stats.member import latest_snapshots
 from .stats.models import adjusted_fits, design, pillar_fits, time_order_fits
 from .stats.robustness import robustness, window_sensitivity
 from .stats.specification import COLUMNS as CURVE_COLUMNS
@@ -260,11 +261,13 @@ def _difference(row, fmt, unit: str, ci: str, *, more: str = "more", less: str =
     return f"{fmt(row.estimate)} {unit}", f"{ci} {fmt(row.ci_low)} to {fmt(row.ci_high)}"
 
 
-def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> list[str]:
+def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95,
+              ssi: str = "computed") -> list[str]:
     """Plain-language sentences from the analysis tables, every number with its CI and n.
 
     Associational wording only (:data:`CAUSAL_WORDS` never appear): the panel is observational.
-    A difference is given a direction ("more", "less") only when its CI excludes 0.
+    A difference is given a direction ("more", "less") only when its CI excludes 0. With
+    ``ssi='observed'`` the sentences say the SSI is LinkedIn's reported number.
     """
     ci = f"{confidence:.0%} CI"
     unclear = "; too uncertain to tell from no difference"
@@ -275,8 +278,10 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
     if r.estimable:
         how = (f"{_strength(r.estimate)} {'positively' if r.estimate > 0 else 'negatively'} "
                "correlated" if _clear(r) else "not clearly correlated")
-        sentence = (f"Across {r.n} rep-periods ({r.n_reps} reps), SSI measured before each "
-                    f"period and quota attainment were {how}: Pearson r = {_f(r.estimate)} "
+        measured = ("LinkedIn's reported SSI (its latest snapshot before each period)"
+                    if ssi == "observed" else "SSI measured before each period")
+        sentence = (f"Across {r.n} rep-periods ({r.n_reps} reps), {measured} "
+                    f"and quota attainment were {how}: Pearson r = {_f(r.estimate)} "
                     f"({ci} {_f(r.ci_low)} to {_f(r.ci_high)})")
         if "spearman" in overall.index and overall.loc["spearman"].estimable:
             rho = overall.loc["spearman"]
@@ -351,6 +356,9 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95) -> l
 
     caveat = ("These are associations in observational data: they do not show that raising "
               "SSI would raise sales.")
+    if ssi == "observed":
+        caveat += (" The SSI here is LinkedIn's own number, as reported; how LinkedIn computes "
+                   "it is not public.")
     rob = tables["robustness"]
     ev = rob[(rob.check == "e_value") & rob.applies_to.str.startswith("OLS")]
     if len(ev) and ev.iloc[0].estimable and ev.iloc[0].bound > 1:
@@ -443,6 +451,42 @@ def industry_settings(analysis: AnalysisConfig, section: dict[str, Any] | None =
     return ComparisonSettings.from_dict({**base, **(section or {})}, source=source)
 
 
+def choose_ssi(bundle: Bundle, ssi: str | None) -> tuple[str, str | None]:
+    """Which SSI to analyse when none is asked for: the computed one, or LinkedIn's when the
+    folder has no activity to compute it from (a note says so)."""
+    if ssi is not None:
+        return ssi, None
+    if bundle.activity is None and bundle.ssi_observed is not None:
+        return "observed", ("no activity table: the SSI analysed is LinkedIn's reported one "
+                            "(as with --ssi observed)")
+    return "computed", None
+
+
+def current_scores(bundle: Bundle, *, scores: Scores | None = None,
+                   config: ScoringConfig | None = None, ssi: str = "computed") -> pd.DataFrame:
+    """Each rep's SSI and pillars as of the data's last day: computed from the activity
+    (``scores`` when given, scored on that day), or LinkedIn's latest reported snapshot of each
+    rep (``ssi='observed'``, and without activity)."""
+    if bundle.activity is not None and ssi != "observed":
+        last_day = bundle.activity["date"].max() if len(bundle.activity) else None
+        if scores is not None:
+            return scores.on(last_day)
+        return score(bundle.activity, bundle.reps, config=config or default_config()).table
+    if bundle.ssi_observed is None:
+        raise SSIDataError("there is neither activity nor LinkedIn's SSI (ssi_observed) to "
+                           "score reps from", file=str(bundle.folder or "data folder"),
+                           fix="add an activity table or ssi_observed")
+    return latest_snapshots(bundle.ssi_observed)
+
+
+def data_as_of(bundle: Bundle) -> str | None:
+    """The data's last day: of the activity, else of LinkedIn's snapshots."""
+    table = bundle.activity if bundle.activity is not None else bundle.ssi_observed
+    if table is None or not len(table):
+        return None
+    return pd.Timestamp(table["date"].max()).strftime("%Y-%m-%d")
+
+
 SPEC_WINDOWS = (60, 90, 120)
 """Scoring windows (days) the specification curve compares."""
 SPEC_MODES = ("absolute", "relative")
@@ -513,9 +557,9 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
         Which SSI to analyse (default: computed; for a panel, the panel's).
     industry : ComparisonSettings, optional
         Settings of the industry comparison (:mod:`ssi_analysis.stats.industry`), made on the
-        computed scores as of the last activity date (so industries are comparable, whichever
-        SSI the outcome analysis uses). Default: by industry, with the analysis' seed,
-        confidence level and adjustment.
+        computed scores as of the last activity date (so industries are comparable), or with
+        ``ssi='observed'`` (and without activity) on LinkedIn's latest snapshot of each rep.
+        Default: by industry, with the analysis' seed, confidence level and adjustment.
 
     Returns
     -------
@@ -562,9 +606,10 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
                                                  if k != "adjust"})], ignore_index=True)
     curve, curve_notes = _curve(bundle, panel, config=config, analysis=a, ssi=ssi)
     industry = industry or industry_settings(a)
-    last_day = bundle.activity["date"].max() if len(bundle.activity) else None
-    current = (scores.on(last_day) if scores is not None
-               else score(bundle.activity, bundle.reps, config=config).table)
+    current = current_scores(bundle, scores=scores, config=config, ssi=ssi)
+    if ssi == "observed" or bundle.activity is None:
+        panel.notes.append("industries are compared on LinkedIn's reported SSI (each rep's "
+                           "latest snapshot)")
     if industry.by in bundle.reps:
         omnibus = compare_groups(current, bundle.reps, **industry.to_dict())
         pairwise = pairwise_groups(current, bundle.reps, **industry.to_dict())
@@ -588,7 +633,7 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
                          f"{a.observed_max_age_days} days before each period starts"),
         "n_rep_periods": len(data), "n_reps": panel.n_reps, "n_periods": panel.n_periods,
         "periods": [pd.Timestamp(p).strftime("%Y-%m-%d") for p in periods],
-        "as_of": last_day.strftime("%Y-%m-%d") if last_day is not None else None,
+        "as_of": data_as_of(bundle),
         "covariates": list(panel.covariates),
         "controls": design(data, **{k: common[k] for k in ("controls", "cluster",
                                                           "min_clusters", "spline_df")}
@@ -596,9 +641,14 @@ def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None
         "scoring": config.to_dict()["scoring"],
         "analysis": a.to_dict(),
     }
+    coverage = (scoring_coverage(bundle.activity, config)
+                if ssi == "computed" and bundle.activity is not None else [])
+    if coverage:      # pillars not scored, period totals spread: the methods say so
+        settings["scoring_coverage"] = coverage
     return Analysis(panel=panel, tables=tables,
                     models={**models, **order_models, **pillar_models},
-                    summary=summarize(tables, confidence=a.confidence), settings=settings,
+                    summary=summarize(tables, confidence=a.confidence, ssi=ssi),
+                    settings=settings,
                     quality=bundle.quality,
                     extra={"specification_curve": {**curve_summary(curve),
                                                     "notes": curve_notes,

@@ -24,6 +24,9 @@ import pandas as pd
 from .config import load_config
 from .errors import SSIConfigError, SSIError
 from .io import REJECT_COLUMNS, find_table_file, load_data, resolve_data_dir
+from .io.cells.common import values_present
+from .io.cells.dates import ASOF_FIX, asof_problem
+from .io.quality import counts_on_stop
 from .outputs import (
     Terminated,
     check_run_folder,
@@ -35,6 +38,7 @@ from .outputs import (
     write_table,
     writing,
 )
+from .simulate import DAYS_RANGE, REPS_RANGE
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -66,6 +70,9 @@ def whole_number(option: str, low: int, high: int):
 
 SEED_MAX = 2**32 - 1
 """The largest seed an option takes (the seeds numpy and R take)."""
+MIN_DAYS, MAX_DAYS = DAYS_RANGE
+"""What ``simulate --days`` takes (a team needs a full scoring window before its first outcome
+period; one member's tracker files, ``--shape tracker``, any span from a day)."""
 
 
 def memory_size(text: str) -> str:
@@ -94,16 +101,68 @@ def _rejects_path(out: Path) -> Path:
 
 
 # ------------------------------------------------------------------ commands
+SHAPE_WORDS = {"raw": ", raw shape: opportunities and quotas in place of outcomes",
+               "tracker": ", tracker shape: one member's daily SSI page files in ssi_observed/ "
+                          "(read them with --rep NAME)",
+               "team-export": ", team-export shape: weekly team exports of LinkedIn's SSI in "
+                              "ssi_observed/, no activity",
+               "usage-report": ", usage-report shape: monthly Sales Navigator usage reports in "
+                               "usage_reports/ (totals over each month, and the SSI)"}
+
+
+def simulation_start(start: str | None, days: int) -> tuple[pd.Timestamp, str | None]:
+    """The first day of a simulation, and a note when it was moved: data never lie after the
+    day of the run (the loader would reject them as in the future). Without ``--start`` the data
+    start 2026-01-01, or end on the day of the run when that is earlier; a ``--start`` whose
+    span passes the day of the run is an error naming both options.
+
+    >>> simulation_start("2025-03-01", 100)[0]
+    Timestamp('2025-03-01 00:00:00')
+    """
+    from .io import run_day
+
+    today = run_day()
+    if isinstance(days, bool) or days < 1:
+        raise SSIConfigError(f"--days must be a whole number of days >= 1, got {days}")
+    if start is None:
+        first = pd.Timestamp("2026-01-01")
+        if first + pd.Timedelta(days=days - 1) <= today:
+            return first, None
+        moved = today - pd.Timedelta(days=days - 1)
+        return moved, (f"the {days} days from 2026-01-01 would run past today "
+                       f"({today:%Y-%m-%d}): the data start {moved:%Y-%m-%d} and end today "
+                       "(pass --start to choose)")
+    first = parse_asof(start, option="--start")
+    last = first + pd.Timedelta(days=days - 1)
+    if last > today:
+        latest = today - pd.Timedelta(days=days - 1)
+        raise SSIConfigError(
+            f"--start {first:%Y-%m-%d} with --days {days} ends {last:%Y-%m-%d}, after today "
+            f"({today:%Y-%m-%d}): the toolkit rejects data from the future",
+            fix=f"start on {latest:%Y-%m-%d} or earlier, or simulate fewer days")
+    return first, None
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate, write_data_folder
 
-    tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
-                             days=args.days, shape=args.shape)
+    if args.days < MIN_DAYS and args.shape != "tracker":   # as argparse says it, exit 2
+        args.usage_error(f"argument --days: must be a whole number from {MIN_DAYS} to "
+                         f"{MAX_DAYS} (from 1 with --shape tracker), got '{args.days}'")
+    start, moved = simulation_start(args.start, args.days)
+    try:
+        tables, truth = simulate(n_reps=args.reps, seed=args.seed, scenario=args.scenario,
+                                 days=args.days, shape=args.shape,
+                                 start=start.strftime("%Y-%m-%d"))
+    except ValueError as exc:            # a setting out of range (--days 50, --reps 1)
+        raise SSIConfigError(str(exc), fix="see ssi-analysis simulate --help") from None
     paths = write_data_folder(tables, truth, args.out, fmt=args.format)
-    _print(f"wrote {len(paths)} files to {args.out} ({args.reps} reps, scenario "
-           f"'{args.scenario}', seed {args.seed}"
-           + (", raw shape: opportunities and quotas in place of outcomes" if args.shape == "raw"
-              else "") + ")")
+    if moved:
+        _print(f"note: {moved}")
+    who = ("one member" if args.shape == "tracker" else
+           f"{args.reps} reps, scenario '{args.scenario}'")
+    _print(f"wrote {len(paths)} files to {args.out} ({who}, seed {args.seed}"
+           + SHAPE_WORDS.get(args.shape, "") + ")")
     return EXIT_OK
 
 
@@ -112,19 +171,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     example rows and what to do; exit 1 when there is any. A bad option or config file (how
     validate is called, not the data) stops with exit 2, as for every command."""
     from .errors import SSIInputError, SSIInputErrors
-    from .scoring import check_scorable
+    from .scoring import check_scorable, scoring_coverage
 
     config = load_config(args.config)
     stopping: list[SSIError] = []           # problems that stop a run: files, columns
     bundle, quality = None, None
     try:
         bundle = load_data(args.data, lazy=True, mapping=args.mapping,
-                           period=args.outcome_period)
+                           period=args.outcome_period, rep=args.rep,
+                           usage_range=args.usage_range)
         quality = bundle.quality
     except SSIInputError as exc:
         stopping.extend(exc.errors if isinstance(exc, SSIInputErrors) else [exc])
         quality = getattr(exc, "quality", None)   # what the readable tables showed
-    if bundle is not None:
+    if bundle is not None and bundle.activity is not None:
         try:
             check_scorable(bundle.activity, config)
         except SSIError as exc:
@@ -132,6 +192,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             stopping.append(exc)
     if quality is not None:
         _print(*quality.lines())
+    if bundle is not None and bundle.activity is not None and not stopping:
+        _print(*(f"scoring: {line}" for line in scoring_coverage(bundle.activity, config)))
     if stopping:
         _print("", f"{len(stopping)} problem{'s that stop' if len(stopping) > 1 else ' that stops'}"
                    " a run (fix these first):")
@@ -158,15 +220,21 @@ def _print_groups(rows: pd.DataFrame, *, examples: int, fixes: bool = True) -> N
     """Rejected (or flagged) rows grouped by table and kind of problem: where (file, column,
     rows), a few example rows with their rep and reason, and what to do."""
     for (_table, kind), grp in _group_reasons(rows):
+        files = pd.unique(grp["file"])
+        many = len(files) > 1          # a table read from a folder of files
         shown = ", ".join(str(r) for r in grp["row"].head(5))
         more = f" and {len(grp) - 5} more" if len(grp) > 5 else ""
         cols = grp["column"].dropna()
-        where = grp["file"].iloc[0] + (f", column '{cols.mode().iloc[0]}'" if len(cols) else "")
+        column = f", column '{cols.mode().iloc[0]}'" if len(cols) else ""
         noun = "row" if len(grp) == 1 else "rows"
-        _print(f"- {where}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
+        if many:
+            _print(f"- {len(files)} files ({files[0]} ...){column}: {kind}: {len(grp)} {noun}")
+        else:
+            _print(f"- {files[0]}{column}: {kind}: {len(grp)} {noun} ({noun} {shown}{more})")
         for r in grp.head(examples).itertuples():
             who = f"rep_id {r.rep_id}: " if isinstance(r.rep_id, str) else ""
-            _print(f"    row {r.row}: {who}{r.reason}")
+            at = f"{r.file} row {r.row}" if many else f"row {r.row}"
+            _print(f"    {at}: {who}{r.reason}")
         if fixes:
             _print(f"    fix: {grp['fix'].iloc[0]}")
 
@@ -200,26 +268,26 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.asof is not None:
         args.asof = parse_asof(args.asof)
     config.with_options(window_days=args.window)    # a bad --window stops before loading
-    if (args.memory_limit or args.temp_dir) and args.engine != "duckdb":
+    in_memory = args.engine == "duckdb" and _period_totals(args.data)
+    if (args.memory_limit or args.temp_dir) and (args.engine != "duckdb" or in_memory):
         raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
                        fix="add --engine duckdb, or leave them out")
     if args.spark_master and args.engine != "spark":
         raise SSIError("--spark-master sets the spark engine",
                        fix="add --engine spark, or leave it out")
-    if args.engine in ("duckdb", "spark"):
+    if args.engine in ("duckdb", "spark") and not in_memory:
         return _score_sql(args, config, out)
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                           period=args.outcome_period, tables=SCORE_TABLES)
+                           period=args.outcome_period, tables=SCORE_TABLES,
+                           usage_range=args.usage_range)
         _refuse(out, bundle, args)
         bar.step("scoring")
-        try:
+        with counts_on_stop(bundle.quality, bundle.files["activity"].name):
             scores = score(bundle.activity, bundle.reps, config=config, asof=args.asof,
-                           daily=args.daily, window=args.window, mode=args.mode)
-        except SSIError as exc:
-            exc.file = exc.file or bundle.files["activity"].name
-            raise
+                           daily=args.daily, window=args.window, mode=args.mode,
+                           engine=args.engine)
         bar.step("writing")
         names = _pseudonyms(args, bundle)
         n_reps = scores.table["rep_id"].nunique()
@@ -229,11 +297,37 @@ def cmd_score(args: argparse.Namespace) -> int:
     dates = bundle.activity["date"]
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, dates.min() if len(dates) else None, dates.max() if len(dates) else None,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, values_present(bundle.activity["metric"])))))
     _write_rejects(bundle.quality, out, names)
     _print(f"wrote {len(scores)} scores for {n_reps} reps to {out}"
            + (" (rep ids pseudonymised)" if names else ""))
     return EXIT_OK
+
+
+def _period_totals(data: str) -> bool:
+    """Whether a data folder's activity is period totals (usage reports, or an activity
+    Parquet file with ``period_start``): the duckdb engine then scores them once loaded and
+    spread in memory (:func:`ssi_analysis.score` with ``engine='duckdb'``), not from the files."""
+    from .io import resolve_data_dir
+    from .io.tables.usage import usage_files
+
+    try:
+        folder = resolve_data_dir(data)
+    except SSIError:
+        return False
+    if usage_files(folder):
+        return True
+    path = folder / "activity.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(path).names
+        except (OSError, ValueError):
+            return False
+        return "period_start" in names and "date" not in names
+    return False
 
 
 SCORE_TABLES = ("reps", "activity")
@@ -241,9 +335,9 @@ SCORE_TABLES = ("reps", "activity")
 does not stop it (``validate`` checks them)."""
 
 
-def parse_asof(text: str) -> pd.Timestamp:
-    """``--asof`` as a day: written ``YYYY-MM-DD``, a real calendar day, else an error naming
-    the option (``05/01/2026`` could be 5 January or 1 May, and is not guessed).
+def parse_asof(text: str, *, option: str = "--asof") -> pd.Timestamp:
+    """``--asof`` (or ``option``) as a day: written ``YYYY-MM-DD``, a real calendar day, else an
+    error naming the option (``05/01/2026`` could be 5 January or 1 May, and is not guessed).
 
     >>> parse_asof("2026-05-01")
     Timestamp('2026-05-01 00:00:00')
@@ -261,21 +355,37 @@ def parse_asof(text: str) -> pd.Timestamp:
                                if 1 <= int(m) <= 12 and 1 <= int(d) <= 31})
             if readings:
                 example = f"e.g. {' or '.join(readings)}: which one is meant cannot be told"
-        raise SSIConfigError(f"--asof '{text}' is not a date written YYYY-MM-DD",
+        raise SSIConfigError(f"{option} '{text}' is not a date written YYYY-MM-DD",
                              fix=f"write the day as YYYY-MM-DD ({example})")
     try:
         day = _dt.date.fromisoformat(written)
     except ValueError as exc:
-        raise SSIConfigError(f"--asof '{text}' is not a date ({exc})",
+        raise SSIConfigError(f"{option} '{text}' is not a date ({exc})",
                              fix="give a day of the calendar as YYYY-MM-DD, e.g. 2026-02-28"
                              ) from None
+    problem = asof_problem(day)
+    if problem is not None:
+        raise SSIConfigError(f"--asof '{text}' {problem}", fix=ASOF_FIX)
     return pd.Timestamp(day)
 
 
-def asof_warnings(asof, first, last, window: int) -> list[str]:
+def _levels(config, present) -> list[str]:
+    """The level metrics that score (a weight above 0) and are in the data."""
+    return sorted(m.name for m in config.metrics
+                  if m.kind == "level" and m.weight > 0 and m.name in present)
+
+
+def asof_warnings(asof, first, last, window: int, levels: Sequence[str] = ()) -> list[str]:
     """What to know about scores as of ``asof`` given the activity's first and last dates: a
     day before every activity scores every rep 0, and a window reaching past the last date
-    counts the days after it as days without activity."""
+    counts the days after it as days without activity (every count 0: the scores then come
+    from the ``levels`` present alone, which keep their last value).
+
+    >>> said = asof_warnings("2026-06-01", "2026-01-05", "2026-01-06", 90,
+    ...                      ["profile_completeness"])
+    >>> said[0].split(": ", 1)[1]
+    'every count is 0, so the scores come from profile_completeness alone, which keeps its last value (the activity runs from 2026-01-05 to 2026-01-06)'
+    """
     if asof is None or first is None or pd.isna(first):
         return []
     day, first, last = (pd.Timestamp(x).normalize() for x in (asof, first, last))
@@ -286,9 +396,12 @@ def asof_warnings(asof, first, last, window: int) -> list[str]:
     if day > last:
         start = day - pd.Timedelta(days=window - 1)
         if start > last:
+            keep = "keeps its" if len(levels) == 1 else "keep their"
+            what = (f"the scores come from {', '.join(levels)} alone, which {keep} last value"
+                    if levels else "every score is 0")
             return [f"the {window}-day window to the as-of date {day:%Y-%m-%d} starts after "
-                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so every "
-                    f"score is 0 ({span})"]
+                    f"the last activity date {last:%Y-%m-%d}: every count is 0, so {what} "
+                    f"({span})"]
         return [f"the as-of date {day:%Y-%m-%d} is after the last activity date "
                 f"{last:%Y-%m-%d}: the {window}-day window extends {(day - last).days} day(s) "
                 f"past the data, counted as days without activity ({span})"]
@@ -381,7 +494,8 @@ def _score_sql(args: argparse.Namespace, config, out: Path) -> int:
     _print(*_shown(names, [f"note: {note}" for note in run.notes]))
     _print(*(f"warning: {w}" for w in asof_warnings(
         args.asof, run.first_date, run.last_date,
-        config.with_options(window_days=args.window).window_days)))
+        config.with_options(window_days=args.window).window_days,
+        _levels(config, run.metrics))))
     if run.rows_rejected:
         _print(f"rejected {run.rows_rejected} of {run.rows_read} rows; reasons in "
                f"{run.rejects_path}")
@@ -401,12 +515,14 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
                        "places (outcomes and opportunities)", file=str(out),
                        fix="write them elsewhere, e.g. --out out/outcomes.csv")
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
     if bundle.crm is None:
         given = " (its outcomes table is used as it is)" if bundle.outcomes is not None else ""
-        raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
-                       file=str(args.data),
-                       fix="add opportunities and quotas tables (see data/README.md)")
+        with counts_on_stop(bundle.quality):
+            raise SSIError(f"there is nothing to derive: the folder has no opportunities{given}",
+                           file=str(args.data),
+                           fix="add opportunities and quotas tables (see data/README.md)")
     _refuse(out, bundle, args)
     names = _pseudonyms(args, bundle)
     _print(*_shown(names, bundle.quality.lines()))
@@ -427,12 +543,48 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+OBSERVED_TABLES = ("reps", "ssi_observed")
+"""The tables ``observed`` reads (``reps`` only to check the reps' ids, when there)."""
+
+
+def cmd_observed(args: argparse.Namespace) -> int:
+    """LinkedIn's scores as exported (a tracker's files, a team export, LinkedIn's JSON) to the
+    normalised snapshot table: one row per rep and date, with the counts and a rejects file."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise SSIError("the output must be a .csv or .parquet file", file=str(out),
+                       fix="e.g. --out snapshots.csv")
+    bundle = load_data(args.data, strict=args.strict, mapping=args.mapping, rep=args.rep,
+                       tables=OBSERVED_TABLES)
+    _refuse(out, bundle, args)
+    names = _pseudonyms(args, bundle)
+    _print(*_shown(names, bundle.quality.lines()))
+    snaps = bundle.ssi_observed
+    write_table(names.table(snaps) if names else snaps, out)
+    _write_rejects(bundle.quality, out, names)
+    span = (f", {snaps['date'].min():%Y-%m-%d} to {snaps['date'].max():%Y-%m-%d}"
+            if len(snaps) else "")
+    _print(f"wrote {len(snaps)} snapshots (rep x date) of {snaps['rep_id'].nunique()} rep(s)"
+           f"{span} to {out}" + (" (rep ids pseudonymised)" if names else ""))
+    return EXIT_OK
+
+
 def _add_crm_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mapping", help="column mapping of the opportunities export: "
-                        "salesforce, hubspot or a TOML file (default: detected from the columns)")
+    parser.add_argument("--mapping", help="column mapping of the opportunities export or of "
+                        "LinkedIn's scores: salesforce, hubspot, tracker, team-export or a TOML "
+                        "file (default: detected from the columns)")
     parser.add_argument("--outcome-period", choices=["month", "quarter"],
                         help="outcomes from opportunities: sum the quota rows to calendar months "
                              "or quarters (default: the quota rows' own periods)")
+    parser.add_argument("--usage-range", metavar="START:END",
+                        help="the date range of usage reports that show none (no range column, "
+                             "no dates in the file's name), e.g. 2026-01-01:2026-01-31")
+    _add_rep_option(parser)
+
+
+def _add_rep_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rep", help="the rep of ssi_observed files that name none (a "
+                                      "member's own tracker files); default: the mapping's")
 
 
 def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
@@ -443,7 +595,7 @@ def _add_privacy_options(parser: argparse.ArgumentParser, where: str) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze, industry_settings
+    from .analysis import analyze, choose_ssi, industry_settings
     from .config import load_analysis_config, load_section
 
     out = Path(args.out)
@@ -458,10 +610,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     industry = industry_settings(settings, load_section(args.config, "industry"),
                                  source=str(args.config or "--seed"))
     bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
-                       period=args.outcome_period)
-    result = analyze(bundle, config=config, analysis=settings, ssi=args.ssi, industry=industry)
+                       period=args.outcome_period, rep=args.rep,
+                       usage_range=args.usage_range)
+    with counts_on_stop(bundle.quality):
+        ssi, chosen = choose_ssi(bundle, args.ssi)
+        result = analyze(bundle, config=config, analysis=settings, ssi=ssi, industry=industry)
     names = _pseudonyms(args, bundle)
-    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]))
+    _print(*_shown(names, [*bundle.quality.lines(), *result.panel.lines()]),
+           *([f"note: {chosen}"] if chosen else []))
     with uninterrupted():     # the run's files replace the earlier run's together
         written = result.write(out, inputs=_inputs(bundle, args), pseudonyms=names)
         replace_run(out, command="analyze", written=written, keep=_inputs(bundle, args))
@@ -477,7 +633,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     options = ReportOptions(**{k: v for k, v in {
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,
         "anonymize": args.anonymize, "salt": args.salt, "seed": args.seed,
-        "mapping": args.mapping, "outcome_period": args.outcome_period}.items()
+        "mapping": args.mapping, "outcome_period": args.outcome_period,
+        "rep": args.rep, "usage_range": args.usage_range}.items()
         if v is not None})
     context = build_report(args.data, args.out, config=args.config, options=options)
     _print(*context["quality_lines"])
@@ -498,20 +655,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="write an example data folder with known truth")
     s.add_argument("--out", required=True, help="folder to write")
-    s.add_argument("--reps", type=whole_number("--reps", 2, 100_000), default=300,
-                   help="number of reps, 2 to 100,000 (default 300)")
+    s.add_argument("--reps", type=whole_number("--reps", *REPS_RANGE), default=300,
+                   help=f"number of reps, {REPS_RANGE[0]} to {REPS_RANGE[1]:,} (default 300)")
     s.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX), default=0,
                    help="random seed (default 0)")
-    s.add_argument("--days", type=whole_number("--days", 91, 3660), default=181,
-                   help="days of activity, 91 to 3660 (default 181)")
+    s.add_argument("--days", type=whole_number("--days", 1, MAX_DAYS), default=181,
+                   help=f"days of activity, {MIN_DAYS} to {MAX_DAYS} (default 181; --shape "
+                        "tracker: from 1)")
+    s.add_argument("--start", help="first day, YYYY-MM-DD (default 2026-01-01, or so that the "
+                                   "data end today: never in the future)")
     s.add_argument("--scenario", choices=["effect", "null", "confounded"], default="effect",
                    help="how outcomes depend on activity (default effect)")
     s.add_argument("--format", choices=["mixed", "csv", "parquet", "xlsx"], default="mixed",
                    help="file format: mixed = activity Parquet, the rest CSV (default)")
-    s.add_argument("--shape", choices=["tidy", "raw"], default="tidy",
+    s.add_argument("--shape", choices=["tidy", "raw", "tracker", "team-export", "usage-report"],
+                   default="tidy",
                    help="tidy: the input contract (default); raw: a Salesforce opportunity "
-                        "export and quotas in place of outcomes, LinkedIn snapshots in long form")
-    s.set_defaults(func=cmd_simulate)
+                        "export and quotas in place of outcomes, LinkedIn snapshots in long "
+                        "form; tracker: one member's daily SSI page tracker files; team-export: "
+                        "weekly team exports of LinkedIn's SSI with reps and outcomes, no "
+                        "activity; usage-report: monthly Sales Navigator usage reports "
+                        "(activity totals and the SSI) with reps and outcomes")
+    s.set_defaults(func=cmd_simulate, usage_error=s.error)
 
     v = sub.add_parser("validate", help="check a data folder and list every problem found")
     v.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
@@ -553,6 +718,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crm_options(o)
     o.set_defaults(func=cmd_outcomes)
 
+    ob = sub.add_parser("observed", help="read LinkedIn's scores as exported (a tracker's "
+                                         "files, a team export, LinkedIn's JSON) and write the "
+                                         "normalised snapshots")
+    ob.add_argument("--data", required=True, help="data folder with ssi_observed (a file, or a "
+                                                  "folder ssi_observed/ of files)")
+    ob.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    ob.add_argument("--mapping", help="layout of the files: tracker, team-export or a TOML file "
+                                      "(default: detected from each file's columns)")
+    _add_rep_option(ob)
+    ob.add_argument("--strict", action="store_true", help="fail on any rejected row")
+    _add_privacy_options(ob, "in the snapshots and the rejects file")
+    ob.set_defaults(func=cmd_observed)
+
     a = sub.add_parser("analyze", help="test whether SSI predicts quota attainment; writes "
                                        "results.json and one CSV per table")
     a.add_argument("--data", required=True, help="data folder with outcomes ('example' for "
@@ -560,9 +738,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output folder")
     a.add_argument("--config", help="config TOML: [scoring], [metrics] and [analysis] keys "
                                     "override the defaults")
-    a.add_argument("--ssi", choices=["computed", "observed"], default="computed",
+    a.add_argument("--ssi", choices=["computed", "observed"],
                    help="analyse the transparent computed SSI (default) or the values "
-                        "LinkedIn reported (ssi_observed)")
+                        "LinkedIn reported (ssi_observed; the default without activity)")
     a.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
                    help="seed of the bootstrap (default from config)")
     a.add_argument("--strict", action="store_true", help="fail on any rejected row")
@@ -581,8 +759,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", help="period label for the title page (default: the outcome "
                                     "periods' span)")
     r.add_argument("--config", help="config TOML ([scoring], [metrics], [analysis])")
-    r.add_argument("--ssi", choices=["computed", "observed"], help="which SSI to analyse "
-                                                                   "(default computed)")
+    r.add_argument("--ssi", choices=["computed", "observed"],
+                   help="which SSI to analyse (default computed; LinkedIn's reported one "
+                        "without activity)")
     r.add_argument("--seed", type=whole_number("--seed", 0, SEED_MAX),
                    help="seed of the bootstrap (default from config)")
     _add_privacy_options(r, "in the report, its tables and figures")

@@ -169,6 +169,8 @@ def _metric_from_table(name: str, table: dict[str, Any], source: str) -> MetricS
     spec: dict[str, Any] = {"name": name, "pillar": pillar, "kind": kind,
                             "weight": _number(table["weight"], "weight", where, source),
                             "rationale": str(table.get("rationale", ""))}
+    if kind in ("count", "level"):
+        _input_metric(name, "name", where, source, level=kind == "level")
     if kind in ("count", "days_active"):
         if "half" not in table:
             raise SSIConfigError(f"[{where}] a {kind} metric needs 'half'", file=source,
@@ -178,12 +180,30 @@ def _metric_from_table(name: str, table: dict[str, Any], source: str) -> MetricS
         for key in ("numerator", "denominator", "target", "prior", "prior_n"):
             if key not in table:
                 raise SSIConfigError(f"[{where}] a rate metric needs '{key}'", file=source)
-        spec["numerator"] = str(table["numerator"])
-        spec["denominator"] = str(table["denominator"])
+        spec["numerator"] = _input_metric(table["numerator"], "numerator", where, source)
+        spec["denominator"] = _input_metric(table["denominator"], "denominator", where, source)
         spec["target"] = _number(table["target"], "target", where, source, positive=True, unit=True)
         spec["prior"] = _number(table["prior"], "prior", where, source, unit=True)
         spec["prior_n"] = _number(table["prior_n"], "prior_n", where, source)
     return MetricSpec(**spec)
+
+
+def _input_metric(value: Any, key: str, where: str, source: str, *, level: bool = False) -> str:
+    """A metric of the activity data that a scored metric reads (a rate's numerator or
+    denominator, a count's or a level's own name): one of the catalogue's counts (or levels),
+    else a config error (a name the data cannot hold would only ever be absent from it)."""
+    from .schemas import COUNT_METRICS, LEVEL_METRICS
+
+    allowed = LEVEL_METRICS if level else COUNT_METRICS
+    if isinstance(value, str) and value in allowed:
+        return value
+    kind = "level" if level else "count"
+    what = (f"[{where}] is a {kind} metric, but '{where.split('.', 1)[1]}'" if key == "name"
+            else f"[{where}] {key} '{value}'")
+    raise SSIConfigError(
+        f"{what} is not a {kind} metric of the activity data", file=source,
+        fix=_suggest(str(value), set(allowed)).replace("allowed keys", "the " + kind + " metrics")
+        + " (see data/README.md for the metric names)")
 
 
 def _check_scoring(cfg: ScoringConfig, source: str) -> None:

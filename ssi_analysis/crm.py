@@ -5,7 +5,8 @@ opportunity) and finance's quotas. This module holds the rules that turn those i
 :func:`ssi_analysis.io.load_data` applies them when a data folder has ``opportunities`` and
 ``quotas`` instead of ``outcomes``, with the usual row accounting.
 
-**Column mapping.** A :class:`ColumnMapping` says which export column holds each field
+**Column mapping.** A :class:`~ssi_analysis.mapping.ColumnMapping` (the mechanism every table
+in another shape uses, :mod:`ssi_analysis.mapping`) says which export column holds each field
 (``owner, opportunity_id, created_date, close_date, stage, amount``, optionally ``currency``)
 and which stages are won and lost. Presets ship for Salesforce report exports and HubSpot deal
 exports (``ssi_analysis/mappings/*.toml``); users write their own TOML file, read strictly
@@ -39,31 +40,27 @@ Examples
 
 from __future__ import annotations
 
-import difflib
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .config import _check_keys, _suggest
+from .config import _suggest
 from .errors import SSIConfigError, SSIInputError
+from .mapping import (
+    _CLOSED_WORDS,
+    FIELDS,
+    PRESETS,
+    REQUIRED_FIELDS,
+    ColumnMapping,
+    _key,
+    detect_mapping,
+    load_mapping,
+    mapping_from_dict,
+    preset,
+)
 from .rules import PROBLEM_COLUMNS, problem_frame, problems
-from .schemas import OBSERVED_FIELD_ALIASES, TABLES, normalise_name
-
-FIELDS: tuple[str, ...] = ("owner", "opportunity_id", "created_date", "close_date", "stage",
-                           "amount", "currency")
-"""The fields of an opportunity, after the column mapping."""
-
-REQUIRED_FIELDS: tuple[str, ...] = ("owner", "created_date", "close_date", "stage", "amount")
-
-PRESETS: tuple[str, ...] = ("salesforce", "hubspot")
-"""The mapping presets shipped in ``ssi_analysis/mappings``."""
 
 PERIODS: tuple[str, ...] = ("month", "quarter")
 """Calendar periods quota rows can be summed to (``period=None`` keeps the quota rows' own)."""
@@ -74,246 +71,6 @@ OUTCOME_COLUMNS: list[str] = ["rep_id", "period_start", "period_end", "quota", "
 
 DERIVED_COLUMNS: list[str] = ["deals_lost", "win_rate", "avg_deal_size", "sales_cycle_days"]
 """The extra columns derived outcomes carry after :data:`OUTCOME_COLUMNS`."""
-
-_CANONICAL_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("owner", ("owner", "rep_id")),
-    ("opportunity_id", ("opportunity_id",)),
-    ("created_date", ("created_date",)),
-    ("close_date", ("close_date",)),
-    ("stage", ("stage",)),
-    ("amount", ("amount",)),
-    ("currency", ("currency",)),
-)
-_TOP_KEYS = {"mapping", "columns", "stages", "ssi_fields"}
-_MAPPING_KEYS = {"name", "description", "base"}
-_STAGE_KEYS = {"won", "lost", "open"}
-_OBSERVED_FIELDS = frozenset(TABLES["ssi_observed"].numbers)
-_CLOSED_WORDS = re.compile(r"\b(?:closed?|won|lost)\b|closed(?:won|lost)")
-
-
-def _key(s: pd.Series | Sequence[str]) -> pd.Series:
-    """Stages and owner names are compared case-insensitively, runs of spaces collapsed."""
-    text = pd.Series(s).astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
-    return text.str.casefold()
-
-
-# ------------------------------------------------------------------ the column mapping
-@dataclass(frozen=True)
-class ColumnMapping:
-    """How a CRM export's columns and stages map to the toolkit's opportunity fields.
-
-    Build one with :func:`load_mapping` (a preset name or a TOML file). ``columns`` lists, per
-    field, the export column names to look for (first match wins; names compared after
-    normalising, as every column name is). ``won``/``lost`` are the closing stages; ``open``,
-    when not empty, lists the only stages accepted as open. ``ssi_fields`` maps field names of a
-    long-form ``ssi_observed`` table to ours (added to the built-in aliases).
-    """
-
-    name: str = "canonical"
-    description: str = "the toolkit's own column names"
-    columns: tuple[tuple[str, tuple[str, ...]], ...] = _CANONICAL_COLUMNS
-    won: tuple[str, ...] = ("Closed Won", "Won")
-    lost: tuple[str, ...] = ("Closed Lost", "Lost")
-    open: tuple[str, ...] = ()
-    ssi_fields: tuple[tuple[str, str], ...] = ()
-    source: str = "built-in"
-
-    def candidates(self, name: str) -> tuple[str, ...]:
-        """The export column names looked for to fill field ``name``."""
-        return dict(self.columns).get(name, ())
-
-    def resolve(self, columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-        """Which of ``columns`` (normalised names) fills each field, and the required fields
-        no column fills.
-        """
-        present = set(columns)
-        found: dict[str, str] = {}
-        for name in FIELDS:
-            for cand in self.candidates(name):
-                if normalise_name(cand) in present:
-                    found[name] = normalise_name(cand)
-                    break
-        missing = [f for f in REQUIRED_FIELDS if f not in found]
-        return found, missing
-
-    def stage_status(self, stage: pd.Series) -> pd.Series:
-        """``'won'``, ``'lost'``, ``'open'`` per stage, or ``None`` for an unknown stage."""
-        key = _key(stage)
-        won = key.isin(_key(list(self.won)))
-        lost = key.isin(_key(list(self.lost)))
-        if self.open:
-            is_open = key.isin(_key(list(self.open)))
-        else:
-            is_open = ~key.str.contains(_CLOSED_WORDS, regex=True).fillna(True).astype(bool)
-        is_open = is_open & key.notna()
-        status = np.select([won.fillna(False).to_numpy(bool), lost.fillna(False).to_numpy(bool),
-                            is_open.fillna(False).to_numpy(bool)], ["won", "lost", "open"],
-                           default="")
-        return pd.Series(status, index=stage.index, dtype=object).replace("", None)
-
-    def observed_aliases(self) -> dict[str, str]:
-        """Field names of long-form ``ssi_observed`` (normalised) -> ours."""
-        return {**OBSERVED_FIELD_ALIASES, **{normalise_name(k): v for k, v in self.ssi_fields}}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The mapping in its TOML file's shape."""
-        return {"mapping": {"name": self.name, "description": self.description},
-                "columns": {k: list(v) for k, v in self.columns},
-                "stages": {"won": list(self.won), "lost": list(self.lost),
-                           **({"open": list(self.open)} if self.open else {})},
-                **({"ssi_fields": dict(self.ssi_fields)} if self.ssi_fields else {})}
-
-
-def _text_list(value: Any, key: str, where: str, source: str, *, allow_empty: bool) -> tuple:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
-        raise SSIConfigError(f"[{where}] {key} must be a column name or a list of names, "
-                             f"got {value!r}", file=source,
-                             fix=f'write {key} = "Column" or {key} = ["Column", "Other name"]')
-    if not items and not allow_empty:
-        raise SSIConfigError(f"[{where}] {key} needs at least one name", file=source)
-    return tuple(v.strip() for v in items)
-
-
-def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping",
-                      base: ColumnMapping | None = None) -> ColumnMapping:
-    """Build a mapping from parsed TOML, over ``base`` (or over ``[mapping] base = "preset"``).
-
-    Raises
-    ------
-    SSIConfigError
-        An unknown section or key (with a suggestion), a value of the wrong type, a stage
-        listed both as won and lost, or an ``ssi_fields`` target that is not a field.
-    """
-    _check_keys(data, _TOP_KEYS, "", source)
-    head = data.get("mapping", {})
-    _check_keys(head, _MAPPING_KEYS, "mapping", source)
-    if "base" in head:
-        if base is not None:
-            raise SSIConfigError("a preset cannot have a base", file=source)
-        base = load_mapping(str(head["base"]))
-    base = base or ColumnMapping()
-    columns = dict(base.columns)
-    col_table = data.get("columns", {})
-    _check_keys(col_table, set(FIELDS), "columns", source)
-    for key, value in col_table.items():
-        columns[key] = _text_list(value, key, "columns", source,
-                                  allow_empty=key not in REQUIRED_FIELDS)
-    stages = data.get("stages", {})
-    _check_keys(stages, _STAGE_KEYS, "stages", source)
-    lists = {k: _text_list(stages[k], k, "stages", source, allow_empty=k == "open")
-             if k in stages else getattr(base, k) for k in ("won", "lost", "open")}
-    won_keys = {s.casefold() for s in lists["won"]}
-    both = [s for s in lists["lost"] if s.casefold() in won_keys]
-    if both:
-        raise SSIConfigError(f"stage '{both[0]}' is listed both as won and as lost",
-                             file=source, fix="keep it in one list")
-    fields = dict(base.ssi_fields)
-    aliases = data.get("ssi_fields", {})
-    _check_keys(aliases, set(aliases) if isinstance(aliases, dict) else set(), "ssi_fields",
-                source)
-    for key, value in aliases.items():
-        if not isinstance(value, str) or value not in _OBSERVED_FIELDS:
-            raise SSIConfigError(
-                f"[ssi_fields] '{key}' maps to {value!r}, which is not a field of ssi_observed",
-                file=source, fix=_suggest(str(value), set(_OBSERVED_FIELDS)))
-        fields[key] = value
-    default_name = Path(source).stem + (f" (based on {base.name})" if "base" in head else "")
-    return ColumnMapping(
-        name=str(head.get("name", default_name)),
-        description=str(head.get("description", base.description)),
-        columns=tuple((k, columns[k]) for k in FIELDS if k in columns),
-        won=lists["won"], lost=lists["lost"], open=lists["open"],
-        ssi_fields=tuple(fields.items()), source=source)
-
-
-def preset(name: str) -> ColumnMapping:
-    """A shipped mapping preset (``'salesforce'``, ``'hubspot'``) or ``'canonical'``."""
-    key = name.strip().lower()
-    if key == "canonical":
-        return ColumnMapping()
-    if key not in PRESETS:
-        raise SSIConfigError(f"no mapping preset '{name}'", fix=_suggest(key, set(PRESETS))
-                             + f" Presets: {', '.join(PRESETS)}; or pass a TOML file.")
-    text = resources.files("ssi_analysis").joinpath("mappings", f"{key}.toml").read_text(
-        encoding="utf-8")
-    return mapping_from_dict(tomllib.loads(text), source=f"{key}.toml (preset)",
-                             base=ColumnMapping())
-
-
-def load_mapping(spec: str | Path | ColumnMapping) -> ColumnMapping:
-    """A mapping from a preset name, a TOML file, or a :class:`ColumnMapping` (returned as is).
-
-    A file lists only what differs from the canonical names, or from a preset named in
-    ``[mapping] base``::
-
-        [mapping]
-        base = "hubspot"
-
-        [columns]
-        owner = "Deal-Inhaber"
-
-    Raises
-    ------
-    SSIConfigError
-        Neither a preset nor a readable, valid mapping file.
-    """
-    if isinstance(spec, ColumnMapping):
-        return spec
-    text = str(spec)
-    if text.strip().lower() in (*PRESETS, "canonical"):
-        return preset(text)
-    path = Path(text)
-    if not path.is_file():
-        close = difflib.get_close_matches(text.strip().lower(), PRESETS, n=1)
-        raise SSIConfigError(f"'{text}' is neither a mapping preset nor a file",
-                             fix=(f"did you mean '{close[0]}'? " if close else "")
-                             + f"Use one of {', '.join(PRESETS)} or the path of a TOML file "
-                               "(see data/README.md)")
-    from .textfiles import read_text, toml_error
-
-    notes: list[str] = []
-    text = read_text(path, what="mapping file", option="--mapping", notes=notes)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(exc, path, notes) from None
-    return mapping_from_dict(data, source=str(path))
-
-
-def detect_mapping(columns: Sequence[str], *, file: str = "opportunities"
-                   ) -> tuple[ColumnMapping, str]:
-    """The mapping whose required columns ``columns`` (normalised names) has, and a note.
-
-    The toolkit's own names are used when they fit; otherwise exactly one preset must.
-
-    Raises
-    ------
-    SSIInputError
-        No mapping fits (the message lists what each one misses), or several do.
-    """
-    tried = [ColumnMapping(), *(preset(p) for p in PRESETS)]
-    fits, misses = [], []
-    for m in tried:
-        found, missing = m.resolve(columns)
-        (fits if not missing else misses).append((m, found, missing))
-    if fits and fits[0][0].name == "canonical":
-        fits = fits[:1]
-    if len(fits) == 1:
-        m = fits[0][0]
-        return m, (f"{file}: columns match the {m.name} mapping ({m.description}); used it "
-                   "(choose another with --mapping)")
-    if len(fits) > 1:
-        names = ", ".join(m.name for m, _, _ in fits)
-        raise SSIInputError(f"the columns fit several mappings ({names})", file=file,
-                            fix="choose one with --mapping")
-    parts = [f"{m.name} needs {', '.join(repr(m.candidates(f)[0]) for f in missing)}"
-             for m, _, missing in misses]
-    raise SSIInputError(
-        f"the columns fit no mapping preset ({'; '.join(parts)}); columns found: "
-        f"{', '.join(list(columns)[:12])}", file=file,
-        fix="pass --mapping salesforce|hubspot|FILE, or rename the columns to owner, "
-            "created_date, close_date, stage, amount (see data/README.md)")
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping, *, file: str = "opportunities"

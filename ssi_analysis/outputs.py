@@ -428,6 +428,9 @@ def table_of(path: Path, folder: Path) -> str | None:
     activity = folder / "activity"
     if suffix == ".parquet" and activity in path.parents:
         return "activity"
+    observed = [p for p in path.parents if p.parent == folder and p.name.lower() == "ssi_observed"]
+    if observed and suffix in (".csv", ".parquet", ".xlsx", ".json"):
+        return "ssi_observed"       # a file of the folder ssi_observed/, at any depth
     return None
 
 

@@ -29,7 +29,10 @@ to the period start (and no further than the data's last day). A rep's coverage 
 first activity record *less the data's reporting interval* (the most common gap between the
 data's distinct activity dates: 1 day for daily data, 7 for weekly exports, whose record dated
 Sunday counts the seven days ending that Sunday), or at their ``hire_date`` when that is
-later; a rep with no activity rows at all is covered from the data's first record. The rule:
+later; a rep with no activity rows at all is covered from the data's first record. Activity
+given as totals over periods (a usage report per month) covers exactly the days of the rep's
+periods: a gap between two exports is not covered (:func:`ssi_analysis.io.periods.period_coverage`).
+The rule:
 
 * coverage of at least ``min_window_coverage`` (``[analysis]``, default 0.9) and below 1: kept
   and **flagged** (``window_partial = True``), not prorated (the score is what the activity
@@ -68,6 +71,7 @@ from .config import PILLARS, AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import Bundle, parse_ids, parse_numbers
 from .io.cells.numbers import AMBIGUOUS_TEXT
+from .io.periods import period_coverage
 from .scoring import Scores, score
 
 SSI_COLUMNS = ("ssi", *PILLARS)
@@ -130,10 +134,14 @@ def _observed_asof(observed: pd.DataFrame, pairs: pd.DataFrame, max_age: int) ->
 
     Returns one row per pair, in the pairs' order (whatever their index).
     """
+    ns = "datetime64[ns]"      # one resolution on both sides (pandas may mix s, us and ns)
     obs = observed[["rep_id", "date", *SSI_COLUMNS]].rename(columns={"date": "obs_date"})
-    obs = obs.assign(rep_id=obs["rep_id"].astype(str)).sort_values("obs_date", kind="stable")
+    obs = obs.assign(rep_id=obs["rep_id"].astype(str),
+                     obs_date=pd.to_datetime(obs["obs_date"]).astype(ns)).sort_values(
+        "obs_date", kind="stable")
     left = pd.DataFrame({"rep_id": pairs["rep_id"].astype(str).to_numpy(),
-                         "date": pairs["date"].to_numpy(), "_pos": np.arange(len(pairs))})
+                         "date": pd.to_datetime(pairs["date"]).to_numpy().astype(ns),
+                         "_pos": np.arange(len(pairs))})
     merged = pd.merge_asof(left.sort_values("date", kind="stable"), obs, left_on="date",
                            right_on="obs_date", by="rep_id", direction="backward")
     stale = (merged["date"] - merged["obs_date"]).dt.days > max_age
@@ -251,6 +259,14 @@ def _coverage(out: pd.DataFrame, bundle: Bundle, window_start: pd.Series,
     with np.errstate(invalid="ignore"):
         days = (end - start).astype("timedelta64[D]").astype(float) + 1
     days = np.where(np.isnan(days) | pd.isna(cover_from).to_numpy(), 0.0, days)
+    if bundle.activity_periods is not None:
+        # period totals: only the days some period of the rep covers (gaps between exports
+        # are not covered), from the hire date on
+        periods = bundle.activity_periods
+        from_day = window_start.where(~(hired > window_start), hired)
+        days = period_coverage(periods, out["rep_id"], from_day, window_end).astype(float)
+        own_first = out["rep_id"].map(periods.groupby("rep_id")["period_start"].min())
+        cover_from = own_first.copy()
     share = np.clip(days, 0, window_days) / window_days
     return _Coverage(share, cover_from.reset_index(drop=True), interval,
                      own_first.reset_index(drop=True), hired.reset_index(drop=True))
@@ -397,6 +413,11 @@ def check_panel_inputs(bundle: Bundle, *, ssi: str = "computed") -> None:
         raise SSIDataError("--ssi observed needs an ssi_observed table, and there is none",
                            file=str(bundle.folder or "data folder"),
                            fix="add ssi_observed.csv, or use the computed SSI (--ssi computed)")
+    if ssi == "computed" and bundle.activity is None:
+        raise SSIDataError("there is no activity table to compute SSI from",
+                           file=str(bundle.folder or "data folder"),
+                           fix="use the SSI LinkedIn reported (--ssi observed, from "
+                               "ssi_observed), or add an activity table")
 
 
 def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
@@ -541,6 +562,9 @@ def build_panel(bundle: Bundle, *, scores: Scores | pd.DataFrame | None = None,
         if missing.any():
             excluded.append(out.loc[missing, ["rep_id", "period_start", "period_end"]].assign(
                 reason=f"no LinkedIn SSI snapshot in the {max_age} days before the period"))
+            notes.append(f"{int(missing.sum())} of {len(out)} rep-periods had no LinkedIn "
+                         f"snapshot at or before the day before they started, within "
+                         f"{max_age} days ([analysis] observed_max_age_days): left out")
         keep = ~missing
     out["ssi_end"] = at_end
     out["ssi_after"] = at_after

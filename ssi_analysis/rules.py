@@ -109,6 +109,13 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "such as 1900-01-01 means unknown: remove the row"),
     Kind("period_order", "period_end is before period_start",
          "correct the dates (are they swapped?)"),
+    # a row that is not data
+    Kind("repeated_header", "a header line inside the table", "remove the repeated header "
+         "lines (were two exports appended? then check that no row is there twice)"),
+    Kind("rate_range", "{column} outside 0..1 (or 0..100%)",
+         "write the rate as a share (0.25) or a percentage (25%); correct the export"),
+    Kind("period_level", "a level given as a period total",
+         "give profile_completeness as dated rows (rep_id, date, metric, value)"),
     # a row against the other rows, or against another table
     Kind("not_in_reps", "rep_id is not in reps",
          "add the rep to reps, or correct the id so it matches reps exactly"),
@@ -128,6 +135,24 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "name the field in a mapping file's [ssi_fields] (see data/README.md)"),
     Kind("different_values", "different values for {field} on the same rep and date",
          "keep the right value of the snapshot and remove the others"),
+    Kind("unknown_section", "unknown section",
+         "name the section in a mapping file's [ssi_sections] as member, industry, network or "
+         "any (see data/README.md)"),
+    Kind("field_section", "field does not belong to its section",
+         "check the row's section and field: a field naming the industry cannot be in the "
+         "network's section (name them in [ssi_sections] and [ssi_fields])"),
+    Kind("no_number", "no number (a line of text)",
+         "nothing to correct: the row holds text the page shows (a status line, a notice), "
+         "not a score; it is left out and the rest of its snapshot is used"),
+    Kind("skipped_label", "not a score (skipped)",
+         "nothing to correct: the mapping's [ssi_observed] skip list names the label (such as "
+         "Remaining points, 100 minus the total); it is left out"),
+    Kind("superseded", "an earlier snapshot of the same day",
+         "nothing to correct: the latest snapshot of a day (by the time column) is used"),
+    Kind("json_shape", "JSON record of the wrong shape",
+         "write the record as LinkedIn's SSI object: {\"memberScore\": {\"overall\": N, "
+         "\"subScores\": [{\"pillar\": \"PROFESSIONAL_BRAND\", \"score\": N}, ...]}, "
+         "\"groupScore\": [...]} (see data/README.md)"),
     Kind("snapshot_incomplete", "snapshot incomplete", _SNAPSHOT_FIX),
     Kind("snapshot_rejected", "snapshot rejected", _SNAPSHOT_FIX),
     Kind("partly_covered", "a period only partly covered by quota rows", "add quota rows for "

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .dialects import DUCKDB, Dialect
 from .rules import (
     KINDS,
     Cells,
@@ -65,6 +66,20 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[\s\-/.]+", "_", text).strip("_")
 
 
+def normalise_name_sql(expr: str, dialect: Dialect = DUCKDB) -> str:
+    """:func:`normalise_name` in SQL (in ``dialect``, DuckDB's by default), of a text
+    expression.
+
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + normalise_name_sql(DUCKDB.text(" Close-Date "))).fetchall()
+    [('close_date',)]
+    """
+    d = dialect
+    no_bom = f"replace({expr}, {d.text(chr(0xFEFF))}, '')"
+    return d.replace_all(d.replace_all(f"lower({d.strip(no_bom)})", r"[\s\-/.]+", "_"),
+                         "^_+|_+$", "")
+
+
 # ------------------------------------------------------------------ the metric catalogue
 METRICS: dict[str, str] = {
     # establish a professional brand
@@ -75,11 +90,12 @@ METRICS: dict[str, str] = {
     "followers_gained": "brand",
     "endorsements_received": "brand",
     "recommendations_received": "brand",
-    # find the right people (days active derive from the dates)
+    # find the right people (days active derive from the dates, or are reported)
     "people_searches": "people",
     "profile_views": "people",
     "leads_saved": "people",
     "accounts_saved": "people",
+    "days_active": "people",        # reported totals (a usage report); else from the dates
     # engage with insights
     "shares": "insights",
     "likes": "insights",
@@ -102,6 +118,11 @@ LEVEL_METRICS: frozenset[str] = frozenset({"profile_completeness"})
 """Metrics that are a level on 0..1 (last value counts), not a count summed over a window."""
 
 COUNT_METRICS: frozenset[str] = frozenset(METRICS) - LEVEL_METRICS
+
+REPORTED_ACTIVE = "days_active"
+"""The raw metric of days active as a report counts them (Sales Navigator's usage report). When
+the activity has it, the ``days_active`` score sums it over the window; otherwise days active
+are derived from the dates of dated activity (days with any count above 0)."""
 
 VALUE_CEILING: float = 10_000_000.0
 """The largest activity value one row may hold: no rep does ten million of anything in a day, so

@@ -29,7 +29,10 @@ pillar is built equal across industries (``truth["pillar_multipliers"]``).
 
 ``shape='raw'`` writes what analysts are handed instead of a tidy ``outcomes`` table: a
 Salesforce opportunity report export and finance's monthly quotas, plus LinkedIn snapshots in
-long form (see :func:`raw_shape`).
+long form (see :func:`raw_shape`). Two shapes hold LinkedIn's reported SSI as exported, and no
+activity: ``shape='tracker'``, one member's daily files of a page tracker (see
+:func:`tracker_shape`), and ``shape='team-export'``, a team's weekly Sales Navigator-style exports
+with the outcomes (see :func:`team_export_shape`).
 
 Examples
 --------
@@ -53,10 +56,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schemas import METRICS
+from .schemas import METRICS, REPORTED_ACTIVE
 
 SCENARIOS = ("effect", "null", "confounded")
-SHAPES = ("tidy", "raw")
+SHAPES = ("tidy", "raw", "tracker", "team-export", "usage-report")
 CONFOUNDING = ("concave", "linear")
 
 INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Healthcare",
@@ -113,6 +116,13 @@ SCENARIO_PARAMS = {
 }
 
 
+REPS_RANGE = (2, 50_000)
+"""How many reps a simulation may have."""
+DAYS_RANGE = (91, 3_660)
+"""How many days of activity a simulation may have: a full 90-day window and a day, up to
+ten years."""
+
+
 def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
              start: str = "2026-01-01", days: int = 181, outcome_months: int = 3,
              observed_share: float = 0.4, shape: str = "tidy", confounding: str = "concave",
@@ -136,10 +146,13 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         Monthly outcome periods at the end of the activity span.
     observed_share : float
         Share of reps with weekly LinkedIn SSI snapshots in ``ssi_observed``.
-    shape : {'tidy', 'raw'}
+    shape : {'tidy', 'raw', 'tracker', 'team-export'}
         ``'tidy'``: the tables of the input contract. ``'raw'``: opportunities and quotas in
         place of outcomes, snapshots in long form (:func:`raw_shape`); the other tables and
-        the random draws behind them are the same.
+        the random draws behind them are the same. ``'tracker'``: one member's daily SSI page
+        tracker files (:func:`tracker_shape`). ``'team-export'``: every rep's weekly snapshots
+        as wide team exports, with reps and outcomes and no activity
+        (:func:`team_export_shape`; ``observed_share`` is 1).
     confounding : {'concave', 'linear'}
         The shape in which tenure drives activity and attainment: through ``log(tenure)``
         (concave) or the months themselves (linear).
@@ -168,10 +181,19 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
         raise ValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}")
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
-    if n_reps < 2:
-        raise ValueError("n_reps must be at least 2")
-    if days < 91:
-        raise ValueError("days must be at least 91")
+    if not REPS_RANGE[0] <= n_reps <= REPS_RANGE[1]:
+        raise ValueError(f"n_reps must be from {REPS_RANGE[0]} to {REPS_RANGE[1]}, got {n_reps}")
+    tracked_days = days
+    if shape == "tracker":        # one member's files: any span (the team behind it: 91 days)
+        if not 1 <= days <= DAYS_RANGE[1]:
+            raise ValueError(f"days must be from 1 to {DAYS_RANGE[1]}, got {days}")
+        # the team behind the member: at least 91 days, and to the first month that starts a
+        # full window after the start (an outcome period to analyse)
+        first = (pd.Timestamp(start) + pd.Timedelta(days=89) - pd.Timedelta(days=1)) \
+            + pd.offsets.MonthBegin(1)
+        days = max(days, DAYS_RANGE[0], (first - pd.Timestamp(start)).days + 1)
+    elif not DAYS_RANGE[0] <= days <= DAYS_RANGE[1]:
+        raise ValueError(f"days must be from {DAYS_RANGE[0]} to {DAYS_RANGE[1]}, got {days}")
     if confounding not in CONFOUNDING:
         raise ValueError(f"confounding must be one of {CONFOUNDING}, got {confounding!r}")
     params = SCENARIO_PARAMS[scenario]
@@ -229,7 +251,7 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
     rep_idx, day_idx = np.meshgrid(np.arange(n_reps), np.arange(days), indexing="ij")
     parts = []
     for metric in METRICS:
-        if metric == "profile_completeness":
+        if metric in ("profile_completeness", REPORTED_ACTIVE):   # days active: the dates'
             continue
         c = counts[metric]
         nz = c > 0
@@ -281,6 +303,8 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
 
     # ---- LinkedIn's own SSI, weekly (Mondays), for a share of reps: a black box related to
     # the same activity, with its own scale; the total is the rounded pillar sum as on LinkedIn
+    if shape in ("team-export", "usage-report"):
+        observed_share = 1.0
     n_obs = max(1, int(round(observed_share * n_reps)))
     obs_reps = np.sort(rng.choice(n_reps, n_obs, replace=False))
     mondays = np.flatnonzero((dates.day_of_week == 0) & ((dates - start_ts).days >= 28))
@@ -336,7 +360,321 @@ def simulate(n_reps: int = 300, *, seed: int = 0, scenario: str = "effect",
                  "raw_shape": "opportunities (Salesforce report columns) and monthly quotas in "
                               "place of outcomes; ssi_observed in long form; truth_outcomes is "
                               "what deriving outcomes from them must give"}
+    elif shape == "tracker":
+        who = int(np.argsort(log_int.mean(axis=1))[n_reps // 2])   # a typical rep is the member
+        daily = np.exp(log_int[who, :tracked_days])
+        mult = {p: float(ind_mult[p][who]) for p in ind_mult}
+        tables = tracker_shape(dates[:tracked_days], daily, mult, seed=seed)
+        truth = {"scenario": "tracker", "seed": seed, "start": str(start_ts.date()),
+                 "days": tracked_days, "shape": "tracker",
+                 "tracker_shape": "one member's daily SSI page tracker files (pt-BR labels, "
+                                  "semicolon-delimited, decimal comma): the older layout "
+                                  "before layout_change, the newer after; text-only rows, "
+                                  "skipped days and a day tracked twice; truth_observed holds "
+                                  "the snapshots they must load to",
+                 "layout_change": tables.pop("_layout_change"),
+                 "member_industry": reps["industry"].iloc[who]}
+    elif shape == "team-export":
+        tables = team_export_shape(tables)
+        truth = {**truth, "shape": "team-export",
+                 "team_export_shape": "reps (ids are email addresses), outcomes and weekly "
+                                      "Sales Navigator-style team exports of every rep's SSI "
+                                      "(ssi_observed/team-ssi-<date>.csv, dated by the file's "
+                                      "name); no activity; truth_observed holds the snapshots "
+                                      "they must load to"}
+    elif shape == "usage-report":
+        tables = usage_report_shape(tables, seed=seed)
+        truth = {**truth, "shape": "usage-report",
+                 "usage_report_shape": "reps (ids are email addresses), outcomes and monthly "
+                                       "Sales Navigator usage reports (usage_reports/"
+                                       "usage-<YYYY-MM>.csv: one row per user, totals over the "
+                                       "month, LinkedIn's labels in another order each month, "
+                                       "the SSI as of the month's last snapshot); two users "
+                                       "without numbers in the first month (not onboarded: a "
+                                       "gap); truth_activity holds the period totals and "
+                                       "truth_observed the SSI rows they must load to"}
     return tables, truth
+
+
+USAGE_REPORT_COLUMNS = {"days_active": "Days active", "people_searches": "Searches performed",
+                        "profile_views": "Profile views", "leads_saved": "Leads saved",
+                        "accounts_saved": "Accounts saved", "inmails_sent": "InMails sent"}
+"""The activity columns of the simulated usage report (help page a124415's names); besides
+them ``Lists created`` (carried, not scored), ``InMail acceptance rate`` (a percentage) and the
+SSI with its pillars (the team-export preset's labels)."""
+
+_USAGE_SSI = {"ssi": "SSI", "brand": "Professional brand", "people": "Find people",
+              "insights": "Engage with insights", "relationships": "Build relationships"}
+
+
+def usage_report_shape(tables: dict[str, pd.DataFrame], *, seed: int = 0
+                       ) -> dict[str, pd.DataFrame]:
+    """The simulated team's activity as monthly Sales Navigator usage reports.
+
+    - ``reps`` and ``outcomes`` as :func:`team_export_shape` writes them (email ids);
+    - ``usage_reports/usage-<YYYY-MM>.csv``: per whole calendar month of the activity, one row
+      per user: ``Name, Email``, the month's totals (:data:`USAGE_REPORT_COLUMNS`; days active
+      are the days with any activity), ``Lists created``, ``InMail acceptance rate`` (replies /
+      sent as a percentage, empty when nothing was sent) and the SSI of the user's last
+      snapshot in the month; the columns in another order each month, the range in the file's
+      name only. The first two users have no numbers in the first month (never onboarded);
+    - ``truth_activity``: the period totals the loader must give (``rep_id, period_start,
+      period_end, metric, value``); ``truth_observed``: the SSI rows.
+    """
+    rng = np.random.default_rng(seed + 19)
+    base = team_export_shape({k: tables[k] for k in ("reps", "outcomes", "ssi_observed")})
+    reps, outcomes = base["reps"], base["outcomes"]
+    email = dict(zip(tables["reps"]["rep_id"], reps["rep_id"], strict=True))
+    act = tables["activity"]
+    act = pd.DataFrame({"rep_id": act["rep_id"].astype(str).map(email),
+                        "date": pd.to_datetime(act["date"]),
+                        "metric": act["metric"].astype(str), "value": act["value"]})
+    month = act["date"].dt.to_period("M")
+    first, last = act["date"].min(), act["date"].max()
+    whole = month[(month.dt.start_time >= first) & (month.dt.end_time.dt.normalize() <= last)]
+    months = sorted(whole.unique())
+    act = act[month.isin(months)]
+    act = act.assign(month=month[month.isin(months)])
+    totals = act.groupby(["rep_id", "month", "metric"], observed=True)["value"].sum().unstack(
+        "metric", fill_value=0.0)
+    active = act[act["value"] > 0].groupby(["rep_id", "month"])["date"].nunique()
+    totals["days_active"] = active.reindex(totals.index, fill_value=0).astype(float)
+    grid = pd.MultiIndex.from_product([reps["rep_id"], months], names=["rep_id", "month"])
+    totals = totals.reindex(grid, fill_value=0.0)
+    obs = base["truth_observed"].assign(month=pd.to_datetime(
+        base["truth_observed"]["date"]).dt.to_period("M"))
+    last_obs = obs.sort_values("date").groupby(["rep_id", "month"]).tail(1).set_index(
+        ["rep_id", "month"])
+    names = reps.set_index("rep_id")["rep_name"]
+    silent = set(reps["rep_id"].iloc[:2])           # never onboarded in the first month
+    out: dict[str, pd.DataFrame] = {"reps": reps, "outcomes": outcomes}
+    truth, truth_obs = [], []
+    labels = [*USAGE_REPORT_COLUMNS.items(), ("lists_created", "Lists created"),
+              ("inmail_acceptance_rate", "InMail acceptance rate"), *_USAGE_SSI.items()]
+    for k, m in enumerate(months):
+        t = totals.xs(m, level="month").reindex(reps["rep_id"])
+        frame = pd.DataFrame({"Name": reps["rep_id"].map(names).to_numpy(),
+                              "Email": reps["rep_id"].to_numpy()})
+        sent, replies = t["inmails_sent"].to_numpy(), t["inmail_replies"].to_numpy()
+        cols: dict[str, object] = {label: t[f].to_numpy().round().astype(int)
+                                   for f, label in USAGE_REPORT_COLUMNS.items()}
+        cols["Lists created"] = rng.poisson(t["leads_saved"].to_numpy() / 10.0 + 0.1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(sent > 0, replies / sent * 100.0, np.nan)
+        cols["InMail acceptance rate"] = [f"{r:.6f}%" if np.isfinite(r) else "" for r in rate]
+        snap = last_obs.reindex(pd.MultiIndex.from_arrays(
+            [reps["rep_id"], [m] * len(reps)]))
+        for f, label in _USAGE_SSI.items():
+            cols[label] = snap[f].to_numpy()
+        order = np.roll(np.arange(len(labels)), k)       # another column order each month
+        for j in order:
+            frame[labels[j][1]] = cols[labels[j][1]]
+        if k == 0:
+            blank = frame["Email"].isin(silent).to_numpy()
+            frame.loc[blank, [label for _, label in labels]] = None
+        start, end = m.start_time.normalize(), m.end_time.normalize()
+        out[f"usage_reports/usage-{m.strftime('%Y-%m')}.csv"] = frame
+        keep = ~frame["Email"].isin(silent).to_numpy() if k == 0 else np.ones(len(frame), bool)
+        for f in (*USAGE_REPORT_COLUMNS, "inmail_replies"):
+            v = t[f].to_numpy()[keep]
+            if f == "inmail_replies":
+                v = np.where(sent[keep] > 0, v, np.nan)
+            truth.append(pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[keep],
+                                       "period_start": f"{start:%Y-%m-%d}",
+                                       "period_end": f"{end:%Y-%m-%d}", "metric": f,
+                                       "value": v}))
+        has = keep & snap["ssi"].notna().to_numpy()
+        truth_obs.append(pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[has],
+                                       "date": f"{end:%Y-%m-%d}",
+                                       **{f: snap[f].to_numpy()[has] for f in _USAGE_SSI}}))
+    ta = pd.concat(truth, ignore_index=True)
+    out["truth_activity"] = ta[ta["value"].notna()].sort_values(
+        ["rep_id", "period_start", "metric"], kind="stable").reset_index(drop=True)
+    out["truth_observed"] = pd.concat(truth_obs, ignore_index=True)
+    return out
+
+
+TRACKER_COLUMNS = ["data_referencia", "hora_referencia", "secao", "campo", "valor_original",
+                   "unidade", "valor_numerico", "escala", "observacao", "fonte"]
+"""The columns of a daily SSI page tracker's files (the public pt-BR tracker's layout)."""
+
+_PILLAR_LABELS_PT = {"brand": "Estabelecer sua marca profissional",
+                     "people": "Localizar as pessoas certas",
+                     "insights": "Interagir oferecendo insights",
+                     "relationships": "Criar relacionamentos"}
+
+
+def _comma(x: float, digits: int) -> str:
+    """A number as the pt-BR page writes it: decimal comma, no trailing zeros."""
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def tracker_shape(dates: pd.DatetimeIndex, intensity: np.ndarray, multipliers: dict, *,
+                  seed: int = 0) -> dict[str, pd.DataFrame]:
+    """One member's SSI page, tracked daily, as a tracker's files: ``ssi_observed/ssi_<day>.csv``.
+
+    The member's pillars follow their activity (a 28-day mean of the simulated intensity,
+    through the same saturating link as the weekly snapshots, with little day-to-day noise);
+    the industry's and network's averages drift slowly; the ranks ("Primeiros N%") follow the
+    member's distance from each average. The files mimic the public tracker's two layouts: the
+    **older** one (before ``_layout_change``) names the blocks "Resumo SSI", "Componentes da
+    pontuação", "Benchmark do setor"... and adds text-only rows (the industry's name, "Sem
+    alterações na última semana", the Sales Navigator footer) and the ranks repeated in the
+    benchmark blocks; the **newer** one uses the page's own headings ("Os quatro componentes
+    da sua pontuação", "Pessoas no seu setor", "Pessoas na sua rede") with the averages' pillars,
+    and writes the SSI as "53 de 100". About one day in twenty is not tracked, and one day is
+    tracked twice (the later run is the day's snapshot). ``valor_original`` writes decimal
+    commas and ``valor_numerico`` decimal points, as the tracker does.
+
+    Returns the files by path, ``truth_observed`` (the snapshots, one per tracked day, as the
+    loader must give them) and ``_layout_change`` (the first day of the newer layout).
+    """
+    rng = np.random.default_rng([seed, 11])
+    n = len(dates)
+    smooth = pd.Series(intensity).rolling(28, min_periods=1).mean().to_numpy()
+    k = {"brand": 0.55, "people": 0.35, "insights": 0.25, "relationships": 0.6}
+    member = {p: np.clip(25 * (1 - np.exp(-k[p] * smooth * multipliers[p]))
+                         + np.cumsum(rng.normal(0, 0.02, n)), 0, 25).round(3) for p in k}
+    ind = {"brand": 11.8, "people": 5.4, "insights": 2.2, "relationships": 15.2}
+    net = {"brand": 13.2, "people": 4.4, "insights": 2.4, "relationships": 16.3}
+    drift = np.cumsum(rng.normal(0, 0.01, (2, n)), axis=1)
+    industry = {p: (v + drift[0]).round(2) for p, v in ind.items()}
+    network = {p: (v + drift[1]).round(2) for p, v in net.items()}
+    total = sum(member[p] for p in k)
+    ind_total, net_total = sum(industry.values()), sum(network.values())
+    from scipy.stats import norm
+
+    ind_rank = np.clip(np.round(100 * norm.sf((total - ind_total) / 12)), 1, 100)
+    net_rank = np.clip(np.round(100 * norm.sf((total - net_total) / 12)), 1, 100)
+    tracked = rng.random(n) > 0.05
+    tracked[[0, -1]] = True
+    change = int(n * 0.6)
+    twice = change + int(rng.integers(1, max(2, n - change - 1)))
+    files: dict[str, pd.DataFrame] = {}
+    truth = []
+    for d in np.flatnonzero(tracked):
+        day = dates[d].strftime("%Y-%m-%d")
+        newer = d >= change
+        runs = ([("18:05", 0.0), ("09:27", 0.05)] if d == twice else
+                [("09:27", 0.0)] if newer else [("13:06", 0.0)])
+        rows = []
+        for clock, off in sorted(runs, key=lambda r: r[0]):
+            m = {p: round(float(member[p][d]) - off, 3) for p in k}
+            ssi = int(round(sum(m.values())))
+            rows += (_newer_rows if newer else _older_rows)(
+                day, clock, m, ssi, {p: float(industry[p][d]) for p in k},
+                {p: float(network[p][d]) for p in k}, int(ind_rank[d]), int(net_rank[d]))
+        frame = pd.DataFrame(rows, columns=TRACKER_COLUMNS)
+        frame.attrs["csv"] = {"sep": ";", "encoding": "utf-8-sig"}
+        files[f"ssi_observed/ssi_{day}.csv"] = frame
+        snap = {"date": day, "ssi": float(int(round(sum(member[p][d] for p in k)))),
+                **{p: float(member[p][d]) for p in k},
+                "industry_rank": float(ind_rank[d]), "network_rank": float(net_rank[d]),
+                "industry_ssi": float(round(ind_total[d])),
+                "network_ssi": float(round(net_total[d]))}
+        if newer:
+            snap.update({f"industry_{p}": float(industry[p][d]) for p in k})
+            snap.update({f"network_{p}": float(network[p][d]) for p in k})
+        truth.append(snap)
+    files["truth_observed"] = pd.DataFrame(truth)
+    files["_layout_change"] = dates[change].strftime("%Y-%m-%d")      # type: ignore[assignment]
+    return files
+
+
+def _row(day, clock, section, field, shown, unit, number, scale, note, source):
+    return [day, clock, section, field, shown, unit, number, scale, note, source]
+
+
+def _older_rows(day, clock, m, ssi, ind, net, ind_rank, net_rank) -> list[list]:
+    src = "Imagem LinkedIn SSI"
+    ind_ssi, net_ssi = int(round(sum(ind.values()))), int(round(sum(net.values())))
+    rows = [_row(day, clock, "Resumo SSI", "Social Selling Index atual", str(ssi), "pontos",
+                 str(ssi), "0-100", f"Pontuação principal exibida como {ssi} de 100.", src),
+            _row(day, clock, "Classificação", "Classificação SSI do setor",
+                 f"Primeiros {ind_rank}%", "%", str(ind_rank), "percentual/ranking", "", src),
+            _row(day, clock, "Classificação", "Classificação SSI da rede",
+                 f"Primeiros {net_rank}%", "%", str(net_rank), "percentual/ranking", "", src)]
+    rows += [_row(day, clock, "Componentes da pontuação", _PILLAR_LABELS_PT[p],
+                  _comma(v, 3), "pontos", f"{v:g}", "0-25", "", src) for p, v in m.items()]
+    rows += [
+        _row(day, clock, "Benchmark do setor", "Setor de referência",
+             "Atividades de consultoria em gestão empresarial", "", "", "", "", src),
+        _row(day, clock, "Benchmark do setor", "SSI médio do setor", str(ind_ssi), "pontos",
+             str(ind_ssi), "0-100", "", src),
+        _row(day, clock, "Benchmark do setor", "Posição no setor", f"Primeiros {ind_rank}%",
+             "%", str(ind_rank), "percentual/ranking", "", src),
+        _row(day, clock, "Benchmark do setor", "Variação semanal no setor",
+             "Sem alterações na última semana", "", "", "", "", src),
+        _row(day, clock, "Benchmark da rede", "SSI médio da rede", str(net_ssi), "pontos",
+             str(net_ssi), "0-100", "", src),
+        _row(day, clock, "Benchmark da rede", "Posição na rede", f"Primeiros {net_rank}%",
+             "%", str(net_rank), "percentual/ranking", "", src),
+        _row(day, clock, "Mensagem complementar", "Chamada Sales Navigator",
+             "Encontre os decisores certos com o LinkedIn Sales Navigator.", "", "", "",
+             "Texto promocional exibido no rodapé da tela.", src)]
+    return rows
+
+
+def _newer_rows(day, clock, m, ssi, ind, net, ind_rank, net_rank) -> list[list]:
+    src = "LinkedIn SSI / tracker"
+    ind_ssi, net_ssi = int(round(sum(ind.values()))), int(round(sum(net.values())))
+    member = "Os quatro componentes da sua pontuação"
+    rows = [_row(day, clock, "Social Selling Index atual", "Social Selling Index atual",
+                 f"{ssi} de 100", "pontos", str(ssi), "0-100", "", src)]
+    rows += [_row(day, clock, member, _PILLAR_LABELS_PT[p], _comma(v, 3), "pontos", f"{v:g}",
+                  "0-25", "", src) for p, v in m.items()]
+    rows += [_row(day, clock, "Sua classificação", "Classificação SSI do setor",
+                  f"Primeiros {ind_rank}%", "percentual", str(ind_rank), "percentual",
+                  "Ranking percentual no setor", src),
+             _row(day, clock, "Sua classificação", "Classificação SSI da rede",
+                  f"Primeiros {net_rank}%", "percentual", str(net_rank), "percentual",
+                  "Ranking percentual na rede", src),
+             _row(day, clock, "Benchmark", "SSI médio do setor", f"{ind_ssi} de 100", "pontos",
+                  str(ind_ssi), "0-100", "", src),
+             _row(day, clock, "Benchmark", "SSI médio da rede", f"{net_ssi} de 100", "pontos",
+                  str(net_ssi), "0-100", "", src)]
+    for section, values in (("Pessoas no seu setor", ind), ("Pessoas na sua rede", net)):
+        rows += [_row(day, clock, section, _PILLAR_LABELS_PT[p], _comma(v, 2), "pontos",
+                      f"{v:g}", "0-25", "", src) for p, v in values.items()]
+    return rows
+
+
+TEAM_EXPORT_COLUMNS = {"ssi": "Social Selling Index", "brand": "Establish your professional brand",
+                       "people": "Find the right people", "insights": "Engage with insights",
+                       "relationships": "Build relationships", "industry_rank": "Industry SSI rank"}
+"""The score columns of the simulated team export (the SSI page's English labels)."""
+
+
+def team_export_shape(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A team's weekly snapshots as Sales Navigator-style exports, without activity.
+
+    - ``reps``: ``rep_id`` an email address (``rep0001@example.com``), as the export names
+      members, with ``rep_name`` and the other columns;
+    - ``outcomes``: as simulated (ids as in ``reps``);
+    - ``ssi_observed/team-ssi-<date>.csv``: per snapshot day, one row per rep: ``Name, Email``
+      and :data:`TEAM_EXPORT_COLUMNS` (ranks written ``Top N%``); the day is in the file's name
+      only;
+    - ``truth_observed``: the snapshots as the loader must give them.
+    """
+    reps = tables["reps"].copy()
+    email = {r: f"rep{i + 1:04d}@example.com" for i, r in enumerate(reps["rep_id"])}
+    reps["rep_id"] = reps["rep_id"].map(email)
+    outcomes = tables["outcomes"].assign(rep_id=tables["outcomes"]["rep_id"].map(email))
+    obs = tables["ssi_observed"].copy()
+    obs["rep_id"] = obs["rep_id"].map(email)
+    names = reps.set_index("rep_id")["rep_name"]
+    out: dict[str, pd.DataFrame] = {"reps": reps, "outcomes": outcomes}
+    for day, grp in obs.groupby("date", sort=True):
+        frame = pd.DataFrame({"Name": grp["rep_id"].map(names).to_numpy(),
+                              "Email": grp["rep_id"].to_numpy()})
+        for field, label in TEAM_EXPORT_COLUMNS.items():
+            values = grp[field].to_numpy()
+            frame[label] = ([f"Top {v:g}%" for v in values] if field.endswith("_rank")
+                            else values.astype(int) if field == "ssi" else values)
+        out[f"ssi_observed/team-ssi-{pd.Timestamp(day):%Y-%m-%d}.csv"] = frame
+    out["truth_observed"] = obs.assign(date=pd.to_datetime(obs["date"]).dt.strftime("%Y-%m-%d"))
+    return out
 
 
 def standardised_tenure(tenure: np.ndarray, confounding: str) -> np.ndarray:
@@ -507,6 +845,40 @@ def raw_shape(tables: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[str, pd
             "truth_outcomes": outcomes}
 
 
+_XLSX_TIME = "2026-01-01T00:00:00Z"
+"""The creation and modification time written into a simulated workbook (not the clock's:
+the same simulation gives the same bytes)."""
+
+
+def xlsx_bytes(df: pd.DataFrame, *, sheet: str) -> bytes:
+    """``df`` as the bytes of an ``.xlsx`` workbook of one sheet, the same bytes for the same
+    frame: the workbook's own times and its zip entries' dates are fixed, not the clock's.
+
+    (Written to memory and then to the file, so the writer never sees the temporary file's
+    name, whose suffix is not ``.xlsx``.)
+    """
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False, sheet_name=sheet)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>" + _XLSX_TIME.encode(), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
 def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | Path, *,
                       fmt: str = "mixed") -> list[Path]:
     """Write simulated tables to ``out``.
@@ -519,7 +891,8 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
     ``out`` must be new, empty, or an earlier simulation (it has ``truth.json``), whose tables
     are replaced (a table of the other shape or format is removed): a folder holding data files
     simulate did not write is refused, so real data are never overwritten or mixed with
-    simulated tables.
+    simulated tables. A table named as a path (``ssi_observed/ssi_2026-05-19.csv``) is one file
+    of a folder table, written as CSV with the options in its ``attrs["csv"]``.
 
     Raises
     ------
@@ -535,7 +908,9 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
                        fix="give simulate --out a new folder")
     if out.is_dir() and not (out / "truth.json").is_file():
         data = sorted(p.name for p in out.iterdir()
-                      if table_of(p, out) is not None or (p.is_dir() and p.name == "activity"))
+                      if table_of(p, out) is not None
+                      or (p.is_dir() and p.name.lower() in ("activity", "ssi_observed",
+                                                            "usage_reports")))
         if data:
             raise SSIError(f"the folder already holds data files ({', '.join(data[:6])}) that "
                            "simulate did not write: simulated tables would overwrite them or "
@@ -544,12 +919,27 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
     with writing(out):
         out.mkdir(parents=True, exist_ok=True)
     written = []
-    for stale in ("outcomes", "opportunities", "quotas", "truth_outcomes"):  # the other shape's
+    for stale in ("reps", "activity", "outcomes", "opportunities", "quotas", "ssi_observed",
+                  "truth_outcomes", "truth_observed", "truth_activity"):   # the other shape's
         if stale not in tables:
             for suffix in (".csv", ".parquet", ".xlsx"):
                 with writing(out / f"{stale}{suffix}"):
                     (out / f"{stale}{suffix}").unlink(missing_ok=True)
+    for folder_table in ("ssi_observed", "usage_reports"):   # an earlier simulation's files
+        if (out / folder_table).is_dir():
+            import shutil
+
+            with writing(out / folder_table):
+                shutil.rmtree(out / folder_table)
     for name, df in tables.items():
+        if "/" in name:                     # one file of a folder table
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            opts = {"sep": ",", "encoding": "utf-8", **df.attrs.get("csv", {})}
+            with atomic_path(path) as tmp:
+                defuse_frame(df).to_csv(tmp, index=False, lineterminator="\n", **opts)
+            written.append(path)
+            continue
         kind = fmt if fmt != "mixed" else ("parquet" if name == "activity" else "csv")
         path = out / f"{name}.{kind}"
         for other in (".csv", ".parquet", ".xlsx"):  # one file per table
@@ -562,7 +952,7 @@ def write_data_folder(tables: dict[str, pd.DataFrame], truth: dict, out: str | P
             elif kind == "parquet":
                 df.to_parquet(tmp, index=False)
             else:
-                defuse_frame(df).to_excel(tmp, index=False, sheet_name=name, engine="openpyxl")
+                Path(tmp).write_bytes(xlsx_bytes(defuse_frame(df), sheet=name))
         written.append(path)
     truth_path = out / "truth.json"
     with atomic_path(truth_path) as tmp:

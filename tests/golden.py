@@ -12,7 +12,8 @@ it does nothing). Two commands::
   engines, to CSV and Parquet, absolute and relative, anonymised; ``analyze``; ``report``
   (the PDF, its figures and tables, with ``SOURCE_DATE_EPOCH`` set);
 - ``simulate --shape raw`` (a CRM export and quotas) and a small all-CSV simulation:
-  ``validate``, ``score``, ``outcomes``, ``analyze``;
+  ``validate``, ``score``, ``outcomes``, ``analyze``; ``--shape tracker`` (``validate``,
+  ``observed``) and ``--shape team-export`` (``validate``, ``analyze``, without activity);
 - every case of the bad-input catalogue (``tests/test_bad_inputs.py``, its files written as
   that test writes them): ``validate`` and ``score`` on the pandas engine, ``outcomes`` where
   the case has opportunities, and where the catalogue runs the DuckDB engine (long-form
@@ -179,6 +180,20 @@ def _simulated(runs: dict, work: Path) -> None:
     run(runs, "sim/csv/score", ["score", "--data", "csv", "--out", "csvout/daily.csv",
                                 "--daily"], ["csvout/daily.csv", "csvout/daily.rejects.csv"],
         work)
+    # LinkedIn's SSI as exported, no activity: a tracker's files and weekly team exports
+    run(runs, "sim/tracker/simulate", ["simulate", "--out", "trk", "--shape", "tracker",
+                                       "--days", "40", "--seed", "2", "--start", "2026-03-01"],
+        ["trk"], work)
+    run(runs, "sim/tracker/validate", ["validate", "--data", "trk", "--rep", "Ana"], [], work)
+    run(runs, "sim/tracker/observed", ["observed", "--data", "trk", "--rep", "Ana", "--out",
+                                       "trkout/snapshots.csv"],
+        ["trkout/snapshots.csv", "trkout/snapshots.rejects.csv"], work)
+    run(runs, "sim/team/simulate", ["simulate", "--out", "team", "--shape", "team-export",
+                                    "--reps", "40", "--seed", "4", "--days", "120"],
+        ["team"], work)
+    run(runs, "sim/team/validate", ["validate", "--data", "team"], [], work)
+    run(runs, "sim/team/analyze", ["analyze", "--data", "team", "--out", "teamout/analysis"],
+        ["teamout/analysis"], work)
 
 
 def _catalogue(runs: dict, work: Path) -> None:
@@ -226,7 +241,7 @@ def capture(dest: Path, *, only: str | None, report: bool) -> None:
     matplotlib.use("Agg")
     runs: dict = {}
     for prefix, job in (("ex/", lambda: _example(runs, work, report)),
-                        ("sim/raw/", lambda: _simulated(runs, work)),
+                        ("sim/", lambda: _simulated(runs, work)),
                         ("cat/", lambda: _catalogue(runs, work))):
         if only is None or prefix.startswith(only) or only.startswith(prefix):
             job()

@@ -186,7 +186,8 @@ CATALOGUE = [
          "accepted", (), {"reps": rows(3, 3, 0), "activity": rows(4, 4, 0)},
          check=lambda b: set(b.activity.rep_id) == {"R001", "R002"}),
     Case("id-in-another-letter-case", {"reps": REPS, "activity": ACT.replace("R002,", "r002,")},
-         "repair", ("2 row(s) name a rep_id in another letter case", "'r002' for 'R002'"),
+         "repair", ("2 row(s) name a rep_id written otherwise than in reps",
+                    "'r002' for 'R002': in another letter case"),
          {"activity": rows(4, 4, 0)}, check=lambda b: set(b.activity.rep_id) == {"R001", "R002"}),
     Case("case-that-matches-two-reps", {"reps": REPS + "r002,Eve Fox,T2,Retail\n",
                                         "activity": ACT + "R002,2026-01-07,posts,1\n"

@@ -55,8 +55,10 @@ def test_rejected_rows_go_to_a_rejects_file(tmp_path, capsys):
 
 @pytest.mark.parametrize("tables, args, fragment", [
     ({"reps": "team\nt1\n", "activity": ACT}, [], "required column rep_id missing"),
-    ({"reps": REPS, "activity": ACT.replace("likes", "posts").replace("comments", "posts")},
-     [], "'insights' pillar"),
+    # a pillar without a metric is no longer a stop (issue 19: it is not scored); no pillar
+    # with one is: period totals of a denominator alone score nothing
+    ({"reps": REPS, "activity": "rep_id,period_start,period_end,inmails_sent\n"
+                                "A1,2026-01-01,2026-01-31,4\n"}, [], "no metric of any pillar"),
     ({"reps": REPS, "activity": ACT}, ["--asof", "soon"], "not a date"),
 ])
 def test_user_errors_exit_2_with_a_message_not_a_traceback(tmp_path, capsys, tables, args,

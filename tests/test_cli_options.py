@@ -16,6 +16,7 @@ from ssi_analysis.cli import build_parser, main, memory_size
 REQUIRED = {"simulate": ["--out", "x"], "validate": ["--data", "x"],
             "score": ["--data", "x", "--out", "x.csv"], "outcomes": ["--data", "x", "--out",
                                                                      "x.csv"],
+            "observed": ["--data", "x", "--out", "x.csv"],
             "analyze": ["--data", "x", "--out", "x"], "report": ["--data", "x", "--out",
                                                                  "x.pdf"]}
 

@@ -147,9 +147,25 @@ def test_scores_carry_their_notes_and_settings(example_bundle):
         s.on("2027-01-01")
 
 
-def test_pillar_without_any_metric_is_an_error():
+def test_pillar_without_any_metric_is_not_scored_never_zero():
+    # issue 19 changed this: a pillar without a metric was a stop; now it is not scored (NaN),
+    # the notes say so, and the SSI sums the pillars scored (here brand and people: days active
+    # derive from the dated row)
     act = make_activity([("a", "2026-01-01", "posts", 1)])
-    with pytest.raises(SSIInputError, match="insights"):
+    s = score(act, details=True, engine="pandas")
+    row = s.table.iloc[0]
+    assert np.isnan(row["insights"]) and np.isnan(row["relationships"])
+    assert row["ssi"] == pytest.approx(row["brand"] + row["people"])
+    assert row["brand"] == pytest.approx(25 * (1 - 0.5 ** (1 / 6)))       # posts half = 6
+    assert row["people"] == pytest.approx(25 * (1 - 0.5 ** (1 / 30)))     # one active day
+    assert any(n.startswith("insights not scored") for n in s.notes)
+    assert any("sum of the 2 pillar(s) scored (brand, people): 0..50" in n for n in s.notes)
+
+
+def test_no_pillar_with_a_metric_is_an_error():
+    act = make_activity([("a", "2026-01-01", "inmails_sent", 1)])
+    act.attrs["spread"] = True       # no dates of its own: no days active either
+    with pytest.raises(SSIInputError, match="no metric of any pillar"):
         score(act)
 
 

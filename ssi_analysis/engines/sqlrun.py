@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..config import ScoringConfig
 from ..dialects import Dialect
-from ..errors import SSIInputError, SSIInputErrors
+from ..errors import SSIInputError
 from ..io import (
     MISSING_TOKENS,
     SHARED_KEY_HINT,
@@ -53,19 +53,34 @@ from ..io import (
     resolve_data_dir,
 )
 from ..io.cells.dates import DAY_FIRST, ISO_DATE_TEXT, MONTH_FIRST, reads_day_first
-from ..io.checks import activity_rules, missing_columns
-from ..io.files import check_distinct_columns
+from ..io.checks import activity_form, activity_rules
+from ..io.files import (
+    check_distinct_columns,
+    check_parquet,
+    find_table_source,
+    header_row_sql,
+    missing_table_error,
+    no_rows_error,
+    parquet_parts,
+)
+from ..io.quality import HEADER_ROW, counts_on_stop, strict_error
 from ..io.relations import NOT_IN_REPS
-from ..io.tables.activity import absent_metrics_note, extra_columns_note, unknown_metrics_note
+from ..io.tables.activity import (
+    absent_metrics,
+    absent_metrics_note,
+    extra_columns_note,
+    level_conflict_warning,
+    unknown_metrics_note,
+)
 from ..outputs import NUMBER_TEXT, refuse_overwriting_inputs
 from ..privacy import Pseudonyms, default_salt, pseudonym
 from ..progress import Progress
 from ..rules import KINDS, screen_sql
-from ..schemas import LEVEL_METRICS, METRICS, normalise_name
+from ..schemas import LEVEL_METRICS, METRICS, normalise_name, normalise_name_sql
 from ..scoring.inputs import Prepared
 from ..scoring.scores import Scores
 from ..scoring.spec import RANKS, RepLabels, ScoringSpec, rep_labels, target_days
-from ..scoring.sql import pivot_sql, scoring_sql
+from ..scoring.sql import level_column, pivot_sql, scoring_sql
 
 REJECTS_KEPT = 10_000
 """Rejected rows kept in memory (all of them go to the rejects file)."""
@@ -157,6 +172,8 @@ class ParquetScores:
     first_date: pd.Timestamp | None = None
     """The first and last dates of the activity used (``None`` when none is)."""
     last_date: pd.Timestamp | None = None
+    metrics: frozenset[str] = frozenset()
+    """The metrics of the catalogue the activity used holds."""
 
     @property
     def rows_rejected(self) -> int:
@@ -170,31 +187,28 @@ class ParquetScores:
 # ------------------------------------------------------------------ the activity's files
 def activity_files(folder: Path, activity: str | Path | list | None, engine: str
                    ) -> tuple[list[str], str]:
-    """The Parquet files holding activity, and how to name them in messages."""
+    """The Parquet files holding activity, and how to name them in messages. In a data folder
+    the activity is found as ``load_data`` finds it (:func:`ssi_analysis.io.files.
+    find_table_source`: any letter case, one place only); each file is checked to be Parquet
+    (:func:`~ssi_analysis.io.files.check_parquet`) as ``load_data`` checks it."""
     if activity is None:
-        single, many = folder / "activity.parquet", folder / "activity"
-        if single.is_file() and many.is_dir():
-            raise SSIInputError("the activity table is there twice: activity.parquet and "
-                                "activity/", file=str(folder), fix="keep one of them")
-        if single.is_file():
-            return [str(single)], single.name
-        if many.is_dir():
-            files = sorted(str(p) for p in many.rglob("*.parquet"))
-            if not files:
-                raise SSIInputError("the activity folder holds no .parquet files",
-                                    file=str(many))
-            return files, "activity/"
-        other = find_table_file(folder, "activity")
-        if other is not None:
+        found = find_table_source(folder, "activity")
+        if found is None:
+            raise missing_table_error(folder, "activity")
+        if found.is_file() and found.suffix.lower() != ".parquet":
             raise SSIInputError(
-                f"the {engine} engine reads activity from Parquet, not {other.suffix}",
-                file=other.name, fix="convert the file to Parquet (activity.parquet), or use "
+                f"the {engine} engine reads activity from Parquet, not {found.suffix}",
+                file=found.name, fix="convert the file to Parquet (activity.parquet), or use "
                 "--engine pandas, which reads every format")
-        raise SSIInputError("no activity table: expected activity.parquet or a folder "
-                            "activity/ of Parquet files", file=str(folder),
-                            fix="add an activity file (see data/README.md)")
+        if found.is_file():
+            check_parquet(found)
+            return [str(found)], found.name
+        return _parts(found, f"{found.name}/", folder)
     if isinstance(activity, list | tuple):
-        return [str(p) for p in activity], f"{len(activity)} activity files"
+        files = [Path(p) for p in activity]
+        for p in files:
+            check_parquet(p, str(p))
+        return [str(p) for p in files], f"{len(activity)} activity files"
     text = str(activity)
     if any(ch in text for ch in "*?["):
         import glob
@@ -202,16 +216,26 @@ def activity_files(folder: Path, activity: str | Path | list | None, engine: str
         files = sorted(glob.glob(text, recursive=True))
         if not files:
             raise SSIInputError("no file matches the activity pattern", file=text)
+        for p in files:
+            check_parquet(Path(p), p)
         return files, text
     path = Path(text)
     if path.is_dir():
-        files = sorted(str(p) for p in path.rglob("*.parquet"))
-        if not files:
-            raise SSIInputError("the activity folder holds no .parquet files", file=text)
-        return files, path.name + "/"
+        return _parts(path, path.name + "/", path.parent)
     if not path.is_file():
         raise SSIInputError("the activity file does not exist", file=text)
+    check_parquet(path)
     return [text], path.name
+
+
+def _parts(folder: Path, shown: str, base: Path) -> tuple[list[str], str]:
+    """The Parquet parts of a folder, each checked (named in messages from ``base``)."""
+    files = parquet_parts(folder)
+    if not files:
+        raise SSIInputError("the activity folder holds no .parquet files", file=shown)
+    for p in files:
+        check_parquet(p, str(p.relative_to(base)))
+    return [str(p) for p in files], shown
 
 
 def file_names(files: list[str], folder: Path, shown: str) -> list[str]:
@@ -315,9 +339,7 @@ def _metric_names(b: Backend, source: str, col: str, kind: str) -> None:
     as written and its name as ``load_data`` reads it (normalised: read once per distinct cell,
     not per row), and ``ssi_metrics(metric, mi)``, the catalogue and each metric's code."""
     d = b.dialect
-    no_bom = f"replace({_clean_text(d, 'w', 'text')}, {d.text(chr(0xFEFF))}, '')"
-    name = d.replace_all(d.replace_all(f"lower({d.strip(no_bom)})", r"[\s\-/.]+", "_"),
-                         "^_+|_+$", "")
+    name = normalise_name_sql(_clean_text(d, "w", "text"), d)
     b.table("ssi_names_read", f"SELECT w AS name_written, {name} AS name_read FROM "
             f"(SELECT DISTINCT {_text_of(d, d.ident(col), kind)} AS w FROM {source}) s "
             "WHERE w IS NOT NULL")
@@ -345,13 +367,14 @@ def _typed_sql(d: Dialect, rows: str, cells: dict[str, str], percent: frozenset[
     inner = (f"SELECT _file, _row, {c['rep_id']} AS rep_id, {c['metric']} AS metric, "
              f"{c['value']} AS value, {c['value_missing']} AS value_missing, "
              f"{c['value_raw']} AS value_raw, {c['date_raw']} AS date_raw, {c['date']} AS date, "
-             f"{c['date_given']} AS date_given FROM {rows}")
+             f"{c['date_given']} AS date_given, {c['is_header']} AS is_header, "
+             f"{c['header_value']} AS header_value FROM {rows}")
     value = "value"
     if percent:
         value = (f"CASE WHEN metric IN ({d.names(percent)}) AND value >= 0 AND "
                  f"{d.isfinite('value')} THEN value / {d.num(100.0)} ELSE value END")
     return (f"SELECT _file, _row, rep_id, metric, {value} AS value, value_raw, date_raw, date, "
-            "NOT value_missing AND value IS NULL AS value_unread, "
+            "is_header, header_value, NOT value_missing AND value IS NULL AS value_unread, "
             f"date_given AND date IS NULL AS date_unread FROM ({inner}) i")
 
 
@@ -368,7 +391,8 @@ def _checked_sql(d: Dialect, typed: str, universe: str, *, rep_fix: str | None =
     """
     coded = (f"SELECT t.*, mt.mi FROM ({typed}) t "
              "LEFT JOIN ssi_metrics mt ON mt.metric = t.metric")
-    flagged = f"SELECT c.*, {screen_sql(activity_rules(), d)} AS bad FROM ({coded}) c"
+    bad = f"(is_header OR {screen_sql(activity_rules(), d)})"  # a repeated header: not data
+    flagged = f"SELECT c.*, {bad} AS bad FROM ({coded}) c"
     if rep_fix is None:
         return (f"SELECT e.*, u.rep, CAST(NULL AS {d.text_type}) AS repaired_to, "
                 f"false AS shared_key FROM ({flagged}) e "
@@ -379,45 +403,65 @@ def _checked_sql(d: Dialect, typed: str, universe: str, *, rep_fix: str | None =
             f"LEFT JOIN {rep_fix} f ON f.raw = e.rep_id")
 
 
-def _problems(d: Dialect) -> dict[str, str]:
+def _problems(d: Dialect, header_column: str) -> dict[str, str]:
     """SQL of a bad row's problems, in the order ``load_data`` gives them: the first broken
     rule's ``column``, ``kind`` and ``fix``, the first value shown (``value``) and every
-    broken rule's reason (``reason``, joined by ``; ``)."""
+    broken rule's reason (``reason``, joined by ``; ``). A row that repeats the header is not
+    data: that is its one reason (as ``load_data`` says), on ``header_column`` (the first)."""
     rules = [(f"coalesce({r.sql_in(d)}, false)", r) for r in activity_rules()]
+    header = KINDS["repeated_header"]
 
-    def first(of) -> str:
-        return "CASE " + " ".join(f"WHEN {hit} THEN {of(r)}" for hit, r in rules) + " END"
+    def first(of, on_header: str) -> str:
+        return (f"CASE WHEN is_header THEN {on_header} "
+                + " ".join(f"WHEN {hit} THEN {of(r)}" for hit, r in rules) + " END")
 
-    return {"column": first(lambda r: d.text(r.column)),
-            "kind": first(lambda r: d.text(r.label)),
-            "fix": first(lambda r: d.text(r.fix)),
-            "value": "coalesce(" + ", ".join(f"CASE WHEN {hit} THEN {r.shown_sql(d)} END"
-                                             for hit, r in rules) + ")",
-            "reason": "concat_ws('; ', " + ", ".join(f"CASE WHEN {hit} THEN {r.reason_sql(d)} END"
-                                                     for hit, r in rules) + ")"}
+    value = "coalesce(" + ", ".join(f"CASE WHEN {hit} THEN {r.shown_sql(d)} END"
+                                    for hit, r in rules) + ")"
+    reason = "concat_ws('; ', " + ", ".join(f"CASE WHEN {hit} THEN {r.reason_sql(d)} END"
+                                            for hit, r in rules) + ")"
+    return {"column": first(lambda r: d.text(r.column), d.text(header_column)),
+            "kind": first(lambda r: d.text(r.label), d.text(header.label)),
+            "fix": first(lambda r: d.text(r.fix), d.text(header.fix)),
+            "value": f"CASE WHEN is_header THEN header_value ELSE {value} END",
+            "reason": f"CASE WHEN is_header THEN {d.text(HEADER_ROW)} ELSE {reason} END"}
 
 
-def activity_columns(b: Backend, source: str, shown: str, notes: list[str]
+def activity_columns(b: Backend, source: str, files: list[str], shown: str, notes: list[str]
                      ) -> dict[str, tuple[str, str]]:
-    """The activity's columns by normalised name: ``(name as written, kind)``; the long-form
-    columns must be there, a repeated name stops the run, other columns are noted."""
+    """The activity's columns by normalised name: ``(name as written, kind)``, in the file's
+    order; as ``load_data`` does, a repeated name (in any file, after normalising: ``Value``
+    beside ``value``) stops the run, and so do missing columns (said by
+    :func:`~ssi_analysis.io.checks.activity_form`; a wide table is for the pandas engine) and
+    totals over periods; other columns are noted."""
     try:
+        import pyarrow.parquet as pq
+
+        for f in files:            # an engine may rename or refuse repeats: ask the files
+            if Path(f).is_file():  # (a URI is the cluster's to read)
+                check_distinct_columns([normalise_name(n) for n in pq.read_schema(f).names],
+                                       shown)
         described = [(n, k) for n, k in b.describe(source) if n not in ("_file", "_row")]
+    except SSIInputError:
+        raise
     except Exception as exc:
         raise SSIInputError(f"cannot read the Parquet activity ({type(exc).__name__}: "
                             f"{str(exc).strip().splitlines()[0]})", file=shown,
                             fix="check that the files are valid, uncorrupted Parquet") from None
     columns = {normalise_name(n): (n, k) for n, k in described}
-    actual = [n for n, _ in described]
-    check_distinct_columns([normalise_name(a) for a in actual], shown)
-    missing = [c for c in ("rep_id", "date", "metric", "value") if c not in columns]
-    if missing:
-        wide = [c for c in columns if c in METRICS]
+    check_distinct_columns([normalise_name(n) for n, _ in described], shown)
+    if "period_start" in columns and "date" not in columns:
         raise SSIInputError(
-            missing_columns(missing, actual), file=shown, column=missing[0],
-            fix=(f"the {b.name} engine reads long-form activity (rep_id, date, metric, "
-                 "value); use --engine pandas for wide tables" if wide else
-                 "add the column; see data/README.md for the activity table"))
+            "totals over periods (period_start, period_end): the Parquet engine reads dated "
+            "rows, and the column date missing", file=shown, column="date",
+            fix="totals over periods are spread over their days when loaded: score them "
+                f"with score(load_data(folder).activity, ..., engine='{b.name}')"
+                + (" (the command line's score --engine duckdb does)" if b.name == "duckdb"
+                   else " (or on the command line with score --engine duckdb)"))
+    if activity_form(list(columns), shown) == "wide":
+        raise SSIInputError(
+            f"a wide activity table (a column per metric): the {b.name} engine reads the long "
+            "form (rep_id, date, metric, value)", file=shown,
+            fix="use --engine pandas for wide tables, or write the activity in long form")
     extra = [c for c in columns if c not in ("rep_id", "date", "metric", "value")]
     if extra:
         notes.append(extra_columns_note(shown, extra))
@@ -462,6 +506,10 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
         order = _date_order(b, source, d.ident(date_col), date_kind, shown)
     _metric_names(b, source, *columns["metric"])
     cells = _cells(d, columns, order, tz)
+    first, (written, kind) = next(iter(columns.items()))
+    cells["is_header"] = header_row_sql([(c, _text_of(d, "s." + d.ident(w), k))
+                                         for c, (w, k) in columns.items()], d)
+    cells["header_value"] = d.to_text("s." + d.ident(written))
     rows = _named(source, *columns["metric"], d)
     percent, warnings, rep_fix = _before_checks(b, rows, cells, shown, universe_ids)
     checked = _checked_sql(d, _typed_sql(d, rows, cells, frozenset(percent)), "ssi_universe",
@@ -469,12 +517,12 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
     b.reused("ssi_checked", checked)
 
     bar.step("checking rows")
-    p = _problems(d)
+    p = _problems(d, first)
     unknown = KINDS["not_in_reps"]
     b.table("ssi_rejected", f"""
         SELECT CASE WHEN bad THEN 0 ELSE 1 END AS stage, f.file_no, c._row,
                'activity' AS {d.ident('table')}, f.name AS file, c._row + 1 AS {d.ident('row')},
-               c.rep_id,
+               CASE WHEN is_header THEN NULL ELSE c.rep_id END AS rep_id,
                CASE WHEN bad THEN {p['column']} ELSE 'rep_id' END AS {d.ident('column')},
                CASE WHEN bad THEN {p['value']} ELSE c.rep_id END AS {d.ident('value')},
                CASE WHEN bad THEN {p['reason']} ELSE {d.fill(NOT_IN_REPS, value='c.rep_id')}
@@ -534,10 +582,12 @@ def daily_totals(b: Backend, bar: Progress, rep_fix: str | None
                 "min(rep_id) FILTER (WHERE repaired_to IS NOT NULL) AS fixed_from",
                 f"{d.arg_min('repaired_to', 'rep_id')} FILTER (WHERE repaired_to IS NOT NULL) "
                 "AS fixed_to"] if rep_fix else []
+    lowest = [f"min(value) FILTER (WHERE mi = {codes[m]}) AS {d.ident('lo:' + m)}"
+              for m in levels]                      # a level given twice a day: its span
     b.table("ssi_daily", pivot_sql(
         "ssi_checked", codes, counts=counts, levels=levels,
         active_codes=[codes[m] for m in counts], where="NOT bad AND rep IS NOT NULL",
-        extra=repaired, dialect=d), bar)
+        extra=[*repaired, *lowest], dialect=d), bar)
     fixed = None
     if rep_fix:
         n_fixed, fixed_from, fixed_to = b.first(
@@ -549,6 +599,23 @@ def daily_totals(b: Backend, bar: Progress, rep_fix: str | None
         "SELECT coalesce(sum(n), 0), min(date), max(date), bit_or(present) FROM ssi_daily")
     present = {m for m, i in codes.items() if bits is not None and (int(bits) >> i) & 1}
     return int(n_used), first, last, present, fixed
+
+
+def level_warnings(b: Backend, shown: str) -> list[str]:
+    """The warning of levels given different values for one rep on one day, as ``load_data``
+    gives it (:func:`ssi_analysis.io.tables.activity.level_conflicts`), from ``ssi_daily``."""
+    d = b.dialect
+    out = []
+    for m in sorted(LEVEL_METRICS):
+        lo, hi = d.ident("lo:" + m), level_column(m, d)
+        found = b.rows(
+            f"SELECT count(*) OVER (), u.rep_id, x.date, x.{lo}, x.{hi} FROM ssi_daily x JOIN "
+            f"ssi_universe u ON u.rep = x.rep WHERE x.{lo} < x.{hi} ORDER BY x.rep, x.date "
+            "LIMIT 1")
+        if found:
+            n, rep, day, low, high = found[0]
+            out.append(level_conflict_warning(shown, m, int(n), rep, day, low, high))
+    return out
 
 
 def quality_of(b: Backend, quality: QualityReport, shown: str, n_read: int, n_used: int,
@@ -579,33 +646,29 @@ def activity_notes(b: Backend, quality: QualityReport, shown: str, present: set[
     """The notes of the activity: metric names not known, metrics absent from the data."""
     d = b.dialect
     unknown = sorted(b.first(f"SELECT {d.distinct_list('metric')} FROM ssi_checked WHERE bad "
-                             f"AND metric NOT IN ({d.names(METRICS)})")[0] or [])
+                             f"AND NOT is_header AND metric NOT IN ({d.names(METRICS)})")[0] or [])
     if unknown:
         quality.notes.append(unknown_metrics_note(shown, unknown))
-    absent = sorted(set(METRICS) - present)
+    absent = absent_metrics(present)
     if absent:
         quality.notes.append(absent_metrics_note(shown, absent))
 
 
 def stop(quality: QualityReport, shown: str, n_read: int, n_used: int, n_rejected: int,
          strict: bool) -> None:
-    """Every row rejected stops the run (said first, not what follows from it), and with
-    ``strict`` any rejected row does."""
-    if n_read and not n_used:
+    """A file without rows stops the run, and so does every row rejected (said first, not what
+    follows from it), and with ``strict`` any rejected row: as ``load_data`` stops, with the
+    same messages."""
+    if not n_read:
+        raise no_rows_error(shown, "activity")
+    if not n_used:
         exc = all_rejected_error(shown, n_read, quality.rejects[quality.rejects["table"]
                                                                 == "activity"],
                                  quality.tables["activity"].rejected_kinds)
         exc.quality = quality
         raise exc
-    if strict and n_rejected:
-        rows = quality.rejects.head(100)
-        errors = [SSIInputError(r.reason, file=r.file, column=r.column, rows=[int(r.row)],
-                                fix="correct the row, or run without --strict to reject it")
-                  for r in rows.itertuples()]
-        if n_rejected > len(rows):
-            errors.append(SSIInputError(f"and {n_rejected - len(rows)} more rejected rows",
-                                        file=shown))
-        raise SSIInputErrors(errors)
+    if strict and not quality.rejects.empty:
+        raise strict_error(quality)
 
 
 # ------------------------------------------------------------------ reps and scores
@@ -737,11 +800,19 @@ def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str 
     the scores are in memory (``.scores``). ``ssi_files(_file, file_no, name)`` must exist:
     each file as ``_file`` holds it, its order and how the rejects name it.
     """
+    with counts_on_stop(run.quality):           # a run that stops still says what it read
+        return _score_files(run, asof=asof, daily=daily, strict=strict, salt=salt,
+                            output=output, timestamps=timestamps)
+
+
+def _score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str | None,
+                 output: str | None, timestamps: bool | None
+                 ) -> tuple[ParquetScores, str | None]:
     csv = output == "csv"
     b, bar, config, quality = run.backend, run.bar, run.config, run.quality
     d = b.dialect
     notes = list(quality.notes)
-    columns = activity_columns(b, run.source, run.shown, notes)
+    columns = activity_columns(b, run.source, run.files, run.shown, notes)
 
     # every rep, as integer positions; their industry, team and cohort labels
     universe_ids = pd.Index(pd.unique(run.reps["rep_id"].astype(str))).sort_values()
@@ -765,6 +836,7 @@ def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str 
 
     quality = quality_of(b, quality, run.shown, n_read, n_used, n_rejected, notes)
     quality.warnings.extend(warnings)
+    quality.warnings.extend(level_warnings(b, run.shown))
     if fixed:
         quality.id_repairs[fixed[1]] = fixed[2]
     activity_notes(b, quality, run.shown, present)
@@ -772,11 +844,12 @@ def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str 
 
     # 3. the scores
     bar.step("scoring")
-    spec = ScoringSpec.build(config, present=present, any_rows=n_used > 0)
+    with counts_on_stop(quality, run.shown):
+        spec = ScoringSpec.build(config, present=present, any_rows=n_used > 0)
+        dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
+            pd.Series([], dtype="datetime64[ns]")
+        days = target_days(dates, asof=asof, daily=daily)
     score_notes = [*spec.notes, *labels.notes]
-    dates = pd.Series([first, last], dtype="datetime64[ns]") if n_used else \
-        pd.Series([], dtype="datetime64[ns]")
-    days = target_days(dates, asof=asof, daily=daily)
     b.view("ssi_targets", f"SELECT u.rep, g.d AS date, 0 AS ord FROM ssi_universe u "
                           f"CROSS JOIN {d.days(d.day(days[0]), d.day(days[-1]))} g")
     universe = "ssi_universe"
@@ -800,7 +873,8 @@ def score_files(run: Run, *, asof: object, daily: bool, strict: bool, salt: str 
                       shown_id="shown" if universe != "ssi_universe" else "rep_id", dialect=d)
     result = ParquetScores(quality, len(universe_ids) * len(days), len(universe_ids),
                            score_notes, first_date=pd.Timestamp(first) if n_used else None,
-                           last_date=pd.Timestamp(last) if n_used else None)
+                           last_date=pd.Timestamp(last) if n_used else None,
+                           metrics=frozenset(present))
     if output is None:
         result.scores = Scores(as_pandas_output(b.frame(sql, bar)), notes=tuple(score_notes),
                                config=config)
@@ -825,8 +899,9 @@ def open_run(data: str | Path, *, activity: object, out: str | Path | None, inpu
     folder = resolve_data_dir(data)
     check_data_folder(folder)
     reps, quality = load_reps(folder)
-    files, shown = activity_files(folder, activity, engine) if find_activity else \
-        ([], "activity")
+    with counts_on_stop(quality):               # a run that stops still says what it read
+        files, shown = activity_files(folder, activity, engine) if find_activity else \
+            ([], "activity")
     if out is not None:
         read = [*(p for p in folder.iterdir() if p.is_file()), *map(Path, files), *inputs]
         for path in (Path(out), rejects_path(Path(out))):

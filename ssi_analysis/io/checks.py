@@ -21,7 +21,7 @@ import pandera.pandas as pa
 
 from ..errors import SSIInputError
 from ..rules import Cells, Rule, any_of, isin_array
-from ..schemas import LEVEL_METRICS, PYSPARK_PANDAS, TABLES, TableSpec
+from ..schemas import LEVEL_METRICS, METRICS, PYSPARK_PANDAS, TABLES, TableSpec
 from .cells.common import plain_text
 from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
@@ -171,23 +171,55 @@ def missing_columns(missing: list[str], found: list[str]) -> str:
 def require_columns(raw: RawTable, spec: TableSpec, required: tuple[str, ...]) -> None:
     """Raise :class:`SSIInputError` naming the required columns missing, with a column of the
     file to rename where one is close."""
-    missing = [c for c in required if c not in raw.frame.columns]
-    if missing:
-        known = {*spec.required, *spec.ids, *spec.dates, *spec.numbers, *required}
-        spare = [c for c in raw.frame.columns if c not in known]  # not already used as such
-        hints, rest = [], []
-        for m in missing:
-            close = difflib.get_close_matches(m, spare, n=1, cutoff=0.5)
-            if close:
-                hints.append(f"rename '{close[0]}' to '{m}'")
-                spare.remove(close[0])
-            else:
-                rest.append(m)
-        if rest:
-            hints.append(f"add the column{'s' if len(rest) > 1 else ''} {', '.join(rest)} "
-                         f"(see data/README.md for the {spec.name} table)")
-        raise SSIInputError(missing_columns(missing, list(raw.frame.columns)), file=raw.file,
-                            column=missing[0], fix="; ".join(hints))
+    error = missing_columns_error(list(raw.frame.columns), spec, required, raw.file)
+    if error is not None:
+        raise error
+
+
+def missing_columns_error(columns: list[str], spec: TableSpec, required: tuple[str, ...],
+                          file: str, *, also: str = "") -> SSIInputError | None:
+    """The error of the ``required`` columns missing from ``columns`` (``None``: none is), with
+    a column to rename where one is close, else the columns to add (``also``: another way out,
+    added to the fix)."""
+    missing = [c for c in required if c not in columns]
+    if not missing:
+        return None
+    known = {*spec.required, *spec.ids, *spec.dates, *spec.numbers, *required}
+    spare = [c for c in columns if c not in known]  # not already used as such
+    hints, rest = [], []
+    for m in missing:
+        close = difflib.get_close_matches(m, spare, n=1, cutoff=0.5)
+        if close:
+            hints.append(f"rename '{close[0]}' to '{m}'")
+            spare.remove(close[0])
+        else:
+            rest.append(m)
+    if rest:
+        hints.append(f"add the column{'s' if len(rest) > 1 else ''} {', '.join(rest)} "
+                     f"(see data/README.md for the {spec.name} table)")
+    return SSIInputError(missing_columns(missing, columns), file=file, column=missing[0],
+                         fix="; ".join(hints) + also)
+
+
+def activity_form(columns: list[str], file: str) -> str:
+    """``'long'`` (``rep_id, date, metric, value``) or ``'wide'`` (``rep_id, date`` and a
+    column per metric): the form of an activity table with these (normalised) columns. Raise
+    :class:`SSIInputError` naming the columns missing when it is neither; both engines decide
+    with it (the DuckDB engine reads the long form only).
+
+    >>> activity_form(["rep_id", "date", "metric", "value"], "a.csv"), activity_form(
+    ...     ["rep_id", "date", "posts"], "a.csv")
+    ('long', 'wide')
+    """
+    spec = TABLES["activity"]
+    long_form = "metric" in columns or "value" in columns or \
+        not any(c in METRICS for c in columns)
+    required = ACTIVITY_COLUMNS if long_form else ("rep_id", "date")
+    error = missing_columns_error(columns, spec, required, file, also="" if not long_form else
+                                  "; or, in wide form, give one column per metric")
+    if error is not None:
+        raise error
+    return "long" if long_form else "wide"
 
 
 def check_table(raw: RawTable, spec: TableSpec) -> LoadedTable:

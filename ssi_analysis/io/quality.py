@@ -9,13 +9,15 @@ every table.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import SSIInputError
+from ..errors import SSIError, SSIInputError, SSIInputErrors
 from ..rules import DEFAULT_FIX, KINDS
 from .files import RawTable
 
@@ -24,6 +26,23 @@ REJECT_COLUMNS = ["table", "file", "row", "rep_id", "column", "value", "reason"]
 ROW_COLUMNS = [*REJECT_COLUMNS, "kind", "fix"]
 """The columns of ``QualityReport.rejects`` and ``.flags``: a rejects file's, and each row's
 kind of problem (as ``validate`` groups rows) and what to do about it."""
+
+
+FILE_COUNT_COLUMNS = ["table", "file", "rows_read", "rows_used", "rows_rejected"]
+"""The columns of :attr:`QualityReport.file_counts`."""
+
+
+def file_counts(table: str, rows_read: dict[str, int], rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rows read, used and rejected per file of a table read from several files."""
+    read = pd.Series(rows_read, dtype=np.int64)
+    rejected = (rejects["file"].value_counts() if not rejects.empty
+                else pd.Series(dtype=np.int64)).reindex(read.index, fill_value=0)
+    out = pd.DataFrame({"table": table, "file": read.index, "rows_read": read.to_numpy(),
+                        "rows_used": (read - rejected).to_numpy(),
+                        "rows_rejected": rejected.to_numpy()}, columns=FILE_COUNT_COLUMNS)
+    if (out["rows_used"] < 0).any():      # a bug, not a user error
+        raise RuntimeError(f"row accounting broken for a file of {table}")
+    return out.sort_values("file", kind="stable").reset_index(drop=True)
 
 
 @dataclass
@@ -67,6 +86,10 @@ class QualityReport:
     another letter case): the data were changed, and the analyst should check the source."""
     id_repairs: dict[str, str] = field(default_factory=dict)
     """Ids read as another rep's (``'r001'`` -> ``'R001'``), for pseudonyms to cover both."""
+    file_counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=FILE_COUNT_COLUMNS))
+    """The rows of each file of a table read from a folder of files (``ssi_observed/``):
+    :data:`FILE_COUNT_COLUMNS`, rows read = used + rejected in each."""
 
     def summary(self) -> pd.DataFrame:
         """One row per table: ``table, file, rows_read, rows_used, rows_rejected, rows_flagged``."""
@@ -104,9 +127,29 @@ class QualityReport:
                 line += (f", flagged {t.rows_flagged} kept row(s) ({'; '.join(parts)}"
                          f"{'; ...' if len(flags) > 4 else ''})")
             out.append(line)
+            out.extend(self._file_lines(t.table))
         out.extend(f"warning: {w}" for w in self.warnings)
         out.extend(f"note: {n}" for n in self.notes)
         return out
+
+
+    def _file_lines(self, table: str) -> list[str]:
+        """Per file of a table read from a folder: each file's rows (a few files), or how many
+        files, and those with rejected rows (many)."""
+        fc = self.file_counts[self.file_counts["table"] == table]
+        if fc.empty:
+            return []
+        def one(r) -> str:
+            return (f"  {r.file}: read {r.rows_read}, used {r.rows_used}"
+                    + (f", rejected {r.rows_rejected}" if r.rows_rejected else ""))
+        if len(fc) <= 5:
+            return [one(r) for r in fc.itertuples()]
+        some = fc[fc["rows_rejected"] > 0].sort_values("rows_rejected", ascending=False,
+                                                       kind="stable")
+        head = (f"  {len(fc)} files, in each rows read = used + rejected; "
+                f"{len(some)} with rejected rows" + (":" if len(some) else ""))
+        return [head, *(one(r) for r in some.head(5).itertuples()),
+                *([f"  ... and {len(some) - 5} more"] if len(some) > 5 else [])]
 
 
 def _sorted_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +179,12 @@ class LoadedTable:
     currency: str | None = None         # the one currency of the amounts, when marked
     warnings: list[str] = field(default_factory=list)   # documented repairs made
     id_repairs: dict[str, str] = field(default_factory=dict)  # ids read as another rep's
+    # a table read from several files (ssi_observed/): the file and row as a user sees them of
+    # each "_row", and the rows read per file
+    sources: pd.DataFrame | None = None
+    file_rows: dict[str, int] | None = None
+    # activity given as totals over periods: the period rows kept (``frame`` holds their days)
+    periods: pd.DataFrame | None = None
 
 
 def rejects_frame(raw: RawTable, table: str, problems: pd.DataFrame,
@@ -164,14 +213,19 @@ def split_rejects(raw: RawTable, table: str, df: pd.DataFrame,
     p = pd.concat(problems, ignore_index=True)
     # a cell reported missing after it was given but could not be read is the same problem
     missing = p["kind"].eq("missing " + p["column"].astype(str)).to_numpy()
-    said = set(zip(p.loc[~missing, "idx"], p.loc[~missing, "column"], strict=True))
-    repeated = [m and (i, c) in said for m, i, c in zip(missing, p.idx, p.column, strict=True)]
-    p = p[~np.asarray(repeated, dtype=bool)].drop_duplicates(["idx", "reason"])
+    cell = pd.MultiIndex.from_arrays([p["idx"], p["column"].astype(object)])
+    repeated = missing & cell.isin(cell[~missing])
+    p = p[~repeated].drop_duplicates(["idx", "reason"])
     p = p.sort_values(["idx"], kind="stable")
-    first = p.groupby("idx", sort=True).agg(
-        column=("column", "first"), value=("value", "first"),
-        reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
-        kind=("kind", "first"), fix=("fix", "first")).reset_index()
+    by_row = p.groupby("idx", sort=True)
+    first = by_row[["column", "value", "kind", "fix"]].first()
+    reasons = by_row["reason"].first()
+    several = p[p["idx"].duplicated(keep=False).to_numpy()]    # rows with several reasons
+    if not several.empty:           # joined in order (few rows: the loop is over them only)
+        joined = several.groupby("idx", sort=True)["reason"].agg("; ".join)
+        reasons.loc[joined.index] = joined
+    first.insert(2, "reason", reasons)
+    first = first.reset_index()
     rep_ids = df["rep_id"] if "rep_id" in df else pd.Series(index=df.index, dtype=object)
     return df.drop(index=first["idx"]), rejects_frame(raw, table, first, rep_ids)
 
@@ -213,6 +267,53 @@ def all_rejected_error(file: str, rows_read: int, rejects: pd.DataFrame,
                          file=file, column=column, fix=(fix or DEFAULT_FIX) + others)
 
 
+@contextlib.contextmanager
+def counts_on_stop(quality: QualityReport, file: str | None = None) -> Iterator[None]:
+    """An :class:`~ssi_analysis.errors.SSIError` raised inside carries ``quality`` (the counts
+    of the tables read, which a command prints when the run stops) unless it has its own, and
+    ``file`` where it names none: wrap what runs after loading (scoring, the analysis).
+
+    >>> q = QualityReport()
+    >>> try:
+    ...     with counts_on_stop(q, "activity.csv"):
+    ...         raise SSIError("no metric")
+    ... except SSIError as exc:
+    ...     exc.quality is q, exc.file
+    (True, 'activity.csv')
+    """
+    try:
+        yield
+    except SSIError as exc:
+        if getattr(exc, "quality", None) is None:
+            exc.quality = quality
+        if file is not None and not exc.file:
+            exc.file = file
+        raise
+
+
+STRICT_SHOWN = 100
+"""The rejected rows a ``--strict`` error lists one by one (``validate`` lists them all)."""
+
+
+def strict_error(quality: QualityReport) -> SSIInputErrors:
+    """The error of ``--strict`` with rejected rows: the first :data:`STRICT_SHOWN` rows, each
+    with its reason, and how many more there are; ``quality`` goes with it (the counts a
+    command prints). Both engines stop so."""
+    rejected = sum(t.rows_rejected for t in quality.tables.values())
+    rows = quality.rejects.head(STRICT_SHOWN)
+    errors: list[SSIInputError] = [
+        SSIInputError(r.reason, file=r.file, column=r.column if isinstance(r.column, str)
+                      else None, rows=[int(r.row)],
+                      fix="correct the row, or run without --strict to reject it")
+        for r in rows.itertuples()]
+    if rejected > len(rows):
+        errors.append(SSIInputError(f"and {rejected - len(rows)} more rejected rows",
+                                    fix="validate lists every one"))
+    exc = SSIInputErrors(errors)
+    exc.quality = quality
+    return exc
+
+
 REQUIRED_ROWS = ("reps", "activity", "outcomes")
 """Tables that stop the run when every row of theirs is rejected."""
 
@@ -241,14 +342,17 @@ def all_rejected_errors(loaded: dict[str, LoadedTable], files: dict[str, Path]) 
 def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> QualityReport:
     """The quality report of the loaded tables: counts, rejects, flags, notes, warnings."""
     quality = QualityReport()
-    rejects, flags = [], []
+    rejects, flags, per_file = [], [], []
     for name, ld in loaded.items():
         kept_flags = (ld.flags[ld.flags["_row"].isin(ld.frame["_row"])].drop(columns="_row")
                       if ld.flags is not None and not ld.flags.empty else None)
+        label = files[name].name + ("/" if ld.file_rows is not None else "")
         quality.tables[name] = TableQuality(
-            name, files[name].name, ld.rows_read, ld.rows_read - len(ld.rejects),
-            len(ld.rejects), 0 if kept_flags is None else int(kept_flags["row"].nunique()),
-            kind_counts(ld.rejects))
+            name, label, ld.rows_read, ld.rows_read - len(ld.rejects),
+            len(ld.rejects), 0 if kept_flags is None else
+            len(kept_flags[["file", "row"]].drop_duplicates()), kind_counts(ld.rejects))
+        if ld.file_rows is not None:
+            per_file.append(file_counts(name, ld.file_rows, ld.rejects))
         rejects.append(ld.rejects)
         if kept_flags is not None:
             flags.append(kept_flags)
@@ -260,7 +364,32 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
                        else pd.DataFrame(columns=ROW_COLUMNS))
     if flags:
         quality.flags = pd.concat(flags, ignore_index=True)
+    if per_file:
+        quality.file_counts = pd.concat(per_file, ignore_index=True)
     return quality
+
+
+HEADER_ROW = "the column names again: a header line inside the table, not data"
+"""The reason of a row that repeats the header (:func:`ssi_analysis.io.files.header_rows`)."""
+
+
+def reject_header_rows(ld: LoadedTable, raw: RawTable, table: str) -> None:
+    """The rows of ``raw`` that repeat its header, rejected as such: that is their one reason
+    (their cells are no data, so none of them is wrong), whatever the loader found."""
+    rows = raw.header_rows
+    if not len(rows):
+        return
+    first = raw.frame.columns[0]
+    kind = KINDS["repeated_header"]
+    lines = pd.DataFrame({
+        "table": table, "file": raw.file, "row": rows + raw.row_offset, "rep_id": None,
+        "column": first, "value": raw.frame[first].iloc[rows].astype(str).to_numpy(),
+        "reason": HEADER_ROW, "kind": kind.label, "fix": kind.fix})
+    others = ld.rejects[~ld.rejects["row"].isin(lines["row"])] if not ld.rejects.empty \
+        else ld.rejects
+    ld.rejects = pd.concat([r for r in (others, lines) if not r.empty], ignore_index=True) \
+        .sort_values("row", kind="stable").reset_index(drop=True)
+    ld.frame = ld.frame[~ld.frame["_row"].isin(rows)]
 
 
 def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd.DataFrame,
@@ -273,7 +402,12 @@ def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd
     # activity rows are long; reject each source row once
     first = bad.drop_duplicates("_row")
     offset = 1 if file.endswith((".parquet", ".json")) else 2
-    rej = pd.DataFrame({"table": table, "file": file, "row": first["_row"].to_numpy() + offset,
+    files: object = file
+    rows = first["_row"].to_numpy() + offset
+    if ld.sources is not None:            # rows of several files: each its own file and row
+        pos = first["_row"].to_numpy(dtype=np.int64)
+        files, rows = ld.sources["file"].to_numpy()[pos], ld.sources["row"].to_numpy()[pos]
+    rej = pd.DataFrame({"table": table, "file": files, "row": rows,
                         "rep_id": first["rep_id"].to_numpy(dtype=object), "column": column,
                         "value": first[column].astype(str).to_numpy(),
                         **{c: why[c].reindex(first.index).to_numpy(dtype=object)

@@ -17,7 +17,7 @@ from .. import crm
 from ..errors import SSIInputError
 from ..rules import fill, isin_array, kinded
 from .cells.common import recode_categories
-from .cells.ids import id_key, id_repairs
+from .cells.ids import id_difference, id_key, id_repairs, shown_id
 from .files import table_files
 from .quality import LoadedTable, reject_rows
 
@@ -63,17 +63,21 @@ def _first_problem(found: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
 
 def derive_outcomes(loaded: dict[str, LoadedTable], files: dict[str, Path],
-                     period: str | None) -> crm.CRMOutcomes:
-    """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted)."""
-    opps, quotas, reps = loaded["opportunities"], loaded["quotas"], loaded["reps"].frame
+                     period: str | None, *, reps: pd.DataFrame | None = None
+                     ) -> crm.CRMOutcomes:
+    """Match owners to reps, reject overlapping quota rows, derive outcomes (all accounted).
+    ``reps``: the reps of a folder without a reps table (its one member)."""
+    opps, quotas = loaded["opportunities"], loaded["quotas"]
+    reps = loaded["reps"].frame if "reps" in loaded else reps
     opp_file, quota_file = files["opportunities"].name, files["quotas"].name
     if opps.currency and quotas.currency and opps.currency != quotas.currency:
         raise SSIInputError(f"opportunity amounts are in {opps.currency} but quotas in "
                             f"{quotas.currency}: attainment would compare different currencies",
                             file=quota_file, column="quota",
                             fix="convert one of them so both are in the same currency")
-    opps.frame["rep_id"] = crm.match_owners(opps.frame["owner"], reps,
-                                            file=files["reps"].name).to_numpy(dtype=object)
+    opps.frame["rep_id"] = crm.match_owners(
+        opps.frame["owner"], reps, file=files["reps"].name if "reps" in files else "reps"
+    ).to_numpy(dtype=object)
     if "_owner" in opps.rejects:  # rows rejected while loading: name their rep where known
         owners = opps.rejects.pop("_owner")
         opps.rejects["rep_id"] = crm.match_owners(owners.fillna(""), reps).to_numpy(dtype=object)
@@ -157,15 +161,16 @@ NOT_IN_REPS = "rep_id '{value}' is not in reps"
 """The reason of a row whose rep is not in ``reps`` (filled with the id as written; both
 engines give it, with :data:`SHARED_KEY_HINT` when several reps fit)."""
 
-SHARED_KEY_HINT = (" (several reps differ from it only in letter case or leading zeros: which "
-                   "one is meant cannot be told)")
+SHARED_KEY_HINT = (" (several reps differ from it only in letter case, leading zeros or "
+                   "invisible characters: which one is meant cannot be told)")
 
 
 def repair_warning(file: str, rows: int, example: str, rep: str) -> str:
-    """The warning of ids matched to reps by :func:`id_key`."""
-    return (f"{file}: {rows} row(s) name a rep_id in another letter case or without its "
-            f"leading zeros (e.g. '{example}' for '{rep}'); read as that rep (correct the ids "
-            "in the source to silence this)")
+    """The warning of ids matched to reps by :func:`id_key`: how many rows, and an example
+    with how it differs (what cannot be seen is named and written out)."""
+    return (f"{file}: {rows} row(s) name a rep_id written otherwise than in reps (e.g. "
+            f"'{shown_id(example)}' for '{shown_id(rep)}': {id_difference(example, rep)}); read "
+            "as that rep (correct the ids in the source to silence this)")
 
 
 def _reject_duplicate_periods(ld: LoadedTable, file: str) -> None:

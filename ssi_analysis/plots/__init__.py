@@ -25,6 +25,7 @@ from .industry import (
     pillar_profile,
     weekly_trend,
 )
+from .member import member_ranks, member_vs_groups
 from .scores import SSI_BANDS, ssi_distribution
 
 __all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "attainment_by_band",
@@ -32,3 +33,4 @@ __all__ = ["A4_WIDTH_IN", "HATCHES", "MARKERS", "PALETTE", "SSI_BANDS", "attainm
            "pillar_heatmap", "pillar_profile", "save_figure", "ssi_distribution",
            "ssi_vs_attainment", "theme", "weekly_trend"]
 __all__ += ["bland_altman", "specification_curve"]
+__all__ += ["member_ranks", "member_vs_groups"]

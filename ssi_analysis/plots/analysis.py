@@ -9,6 +9,7 @@ band means, computed here with statsmodels and clustered by rep), never smoothed
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -138,6 +139,55 @@ def attainment_by_band(data: pd.DataFrame, *, x: str = "ssi", y: str = "attainme
     return ax
 
 
+RATIO_TICKS = (0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8)
+"""Ticks a ratio axis may show (log scale)."""
+
+
+def log_ticks(lo: float, hi: float, *, candidates: Sequence[float] = RATIO_TICKS,
+              min_gap: float = 0.09) -> list[float]:
+    """Ticks of a log axis from ``lo`` to ``hi`` whose labels cannot overlap: each at least
+    ``min_gap`` of the axis' width (in log units) from the one before, 1 always kept.
+
+    On a wide axis 1.25 and 1.5 sit too close for their labels; then 1.25 goes.
+
+    >>> log_ticks(0.8, 1.8)
+    [1, 1.25, 1.5]
+    >>> log_ticks(0.3, 5.0)
+    [0.5, 0.75, 1, 1.5, 2, 3, 4]
+    """
+    inside = [t for t in candidates if lo <= t <= hi]
+    span = np.log(hi) - np.log(lo)
+    if not inside or span <= 0:
+        return inside
+    chosen = [1] if 1 in inside else []
+    for t in sorted(inside, key=lambda t: (t != 1, abs(np.log(t)))):   # out from 1
+        if all(abs(np.log(t) - np.log(c)) >= min_gap * span for c in chosen):
+            chosen.append(t)
+    return sorted(set(chosen))
+
+
+def separate_tick_labels(ax, *, keep: float = 1.0, pad: float = 4.0) -> None:
+    """Drop x tick labels that would touch another (at the figure's size), keeping ``keep``
+    and then those nearest it: ``1.25`` and ``1.5`` of a wide log axis do not overlap."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ticks = list(ax.get_xticks())
+    labels = ax.get_xticklabels()
+    boxes = [lab.get_window_extent(renderer) for lab in labels]
+    order = sorted(range(len(ticks)),
+                   key=lambda i: (ticks[i] != keep, abs(np.log(ticks[i])) if ticks[i] > 0
+                                  else np.inf))
+    chosen: list[int] = []
+    for i in order:
+        if all(boxes[i].x1 + pad < boxes[j].x0 or boxes[j].x1 + pad < boxes[i].x0
+               for j in chosen):
+            chosen.append(i)
+    if len(chosen) < len(ticks):
+        kept = sorted(chosen)
+        ax.set_xticks([ticks[i] for i in kept], [labels[i].get_text() for i in kept])
+
+
 def claims_forest(data: pd.DataFrame, *, ax=None):
     """Forest plot of LinkedIn's claims: observed ratio with CI beside the claimed ratio.
 
@@ -164,8 +214,9 @@ def claims_forest(data: pd.DataFrame, *, ax=None):
     lo = np.nanmin(np.r_[est.ci_low.to_numpy(dtype=float), 0.8])
     hi = np.nanmax(np.r_[est.ci_high.to_numpy(dtype=float), rows.claimed.max() * 1.15])
     ax.set_xlim(lo * 0.9, hi * 1.1)
-    ticks = [t for t in (0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4) if lo * 0.9 <= t <= hi * 1.1]
+    ticks = log_ticks(lo * 0.9, hi * 1.1)
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    separate_tick_labels(ax)
     ax.minorticks_off()
     for y, r in zip(ypos, rows.itertuples(), strict=True):
         if not r.estimable:

@@ -19,6 +19,7 @@ import seaborn as sns
 
 from ..config import PILLARS
 from ..errors import SSIInputError
+from ..tables import NotedTable, table_of
 from ._theme import HATCHES, MARKERS, PALETTE
 
 LINESTYLES: tuple = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)),
@@ -312,18 +313,19 @@ def pillar_profile(data: pd.DataFrame, *, group: str = "group", pillar: str = "p
 
 
 # ------------------------------------------------------------------ trends
-def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
-                 hue: str = "team", order: Sequence[str] | None = None,
+def weekly_trend(data: NotedTable | pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
+                 hue: str | None = "team", order: Sequence[str] | None = None,
                  estimator: str = "mean", ax=None):
-    """Weekly score per group: one line per ``hue`` group, the mean (or median) of its reps.
+    """Weekly score per group: one line per ``hue`` group, the mean (or median) of its reps
+    (``hue=None``: one line, of all reps).
 
     Parameters
     ----------
-    data : DataFrame
+    data : WeeklyScores or DataFrame
         :func:`ssi_analysis.stats.weekly_scores` with the ``hue`` column (e.g.
-        ``attach_groups(weekly, reps, by="team")``).
+        ``attach_groups(weekly, reps, by="team")``; with ``hue=None``, as it is).
     x, y, hue : str
-        Week column (dates), score column, group column.
+        Week column (dates), score column, group column (``None``: all reps together).
     order : sequence, optional
         Groups to draw and their order; all, sorted by name, by default. More than eight
         groups repeat colours, so pass a selection (e.g. one industry's teams).
@@ -345,8 +347,15 @@ def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
     >>> ax = weekly_trend(attach_groups(w, t["reps"], by="team"), order=["T01", "T03"])
     >>> len(ax.get_lines()), ax.get_xlabel()
     (2, 'Week ending')
+    >>> weekly_trend(w, hue=None, ax=plt.figure().gca()).get_title()
+    'Weekly SSI, all reps'
     >>> plt.close("all")
     """
+    data = table_of(data)
+    everyone = hue is None
+    if everyone:
+        hue = "_all"
+        data = data.assign(_all="all reps")
     _need(data, x, y, hue)
     if estimator not in ("mean", "median"):
         raise ValueError(f"estimator must be 'mean' or 'median', got {estimator!r}")
@@ -364,9 +373,14 @@ def weekly_trend(data: pd.DataFrame, *, x: str = "week_end", y: str = "ssi",
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("Week ending")
+    what = _name(y) if y == "ssi" else _name(y).lower()
+    if everyone:
+        ax.set_ylabel(_score_label(y, f", {estimator} of all reps"))
+        ax.set_title(f"Weekly {what}, all reps")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+        return ax
     ax.set_ylabel(_score_label(y, f", {hue.replace('_', ' ')} {estimator}"))
-    ax.set_title(f"Weekly {_name(y) if y == 'ssi' else _name(y).lower()} by "
-                 f"{hue.replace('_', ' ')}")
+    ax.set_title(f"Weekly {what} by {hue.replace('_', ' ')}")
     ax.legend(title=_name(hue), loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax
 

@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,10 +41,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import plots, stats
-from ..analysis import Analysis, analyze, industry_settings
+from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
-from ..errors import SSIError
+from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
+from ..io.quality import counts_on_stop
 from ..outputs import (
     check_run_folder,
     publish,
@@ -76,12 +78,16 @@ class ReportOptions:
     title: str = "Does SSI predict sales? The evidence in our own data"
     team: str | None = None
     period: str | None = None
-    ssi: str = "computed"
+    ssi: str | None = None
+    """``'computed'`` (the default with activity) or ``'observed'`` (LinkedIn's reported SSI,
+    the default without activity): the whole report then shows LinkedIn's numbers."""
     anonymize: bool = False
     salt: str | None = None
     seed: int | None = None
     mapping: str | None = None
     outcome_period: str | None = None
+    rep: str | None = None
+    usage_range: str | None = None
 
 
 def package_file(name: str) -> Path:
@@ -121,21 +127,32 @@ def with_lookup_days(bundle, daily: Scores) -> Scores:
                   notes=daily.notes, config=daily.config)
 
 
-def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The descriptive tables the report shows beyond the analysis: benchmarks, gaps, trends,
-    from the daily scores (the benchmarks as of their last day)."""
+def _weekly(make: Callable[[], stats.WeeklyScores]) -> stats.WeeklyScores | str:
+    """The weekly scores ``make`` gives, or why there are none (data too short for a week)."""
+    try:
+        return make()
+    except SSIDataError as exc:
+        return exc.problem
+
+
+def _extras(bundle, current: pd.DataFrame, weekly: stats.WeeklyScores | str
+            ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The descriptive tables the report shows beyond the analysis: benchmarks and gaps (of
+    ``current``, each rep's scores as of the data's last day) and trends (of ``weekly``): of the
+    computed SSI, or of LinkedIn's snapshots; ``weekly`` is a reason when there are none."""
     reps = bundle.reps
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     if "industry" in reps:
-        current = daily.on()
         tables["benchmarks"] = stats.benchmarks(current, reps, by="industry")
         if "team" in reps:
             tables["team_gaps"] = stats.group_gaps(current, reps, by="team",
                                                    benchmark="industry")
     else:
         notes.append("the reps table has no industry column: no industry benchmarks")
-    weekly = stats.weekly_scores(daily)
+    if isinstance(weekly, str):      # short data: a reason in place of the weekly tables
+        notes.append(f"no weekly trend: {weekly}")
+        return tables, notes
     notes.extend(weekly.notes)
     if weekly.table.empty:
         notes.append("too few weeks with a full scoring window for a trend")
@@ -144,9 +161,31 @@ def _extras(bundle, daily: Scores) -> tuple[dict[str, pd.DataFrame], list[str]]:
         tables["weekly"] = weekly
         tables["weekly_changes"] = stats.change_distribution(weekly)
         if "team" in reps:
-            tables["ssi_trend"] = stats.ssi_trend(weekly, reps, by="team", weeks=4)
+            try:
+                tables["ssi_trend"] = _team_trend(weekly, reps)
+            except SSIDataError as exc:     # snapshots with a gap where the week back is
+                notes.append(f"no {TREND_WEEKS}-week SSI trend by team: {exc.problem}")
+        if "team" in reps:
             tables["leaderboard"] = stats.leaderboard(weekly, reps, by="team")
     return tables, notes
+
+
+TREND_WEEKS = 4
+"""The report's team trend compares the last week with the week this many weeks before it."""
+
+
+def _team_trend(weekly: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Each team's change over the last :data:`TREND_WEEKS` weeks, or over as many as the data
+    hold (the table says how many); with one week only, a row saying why there is none."""
+    span = weekly["week_start"].nunique() - 1
+    if span >= 1:
+        return stats.ssi_trend(weekly, reps, by="team", weeks=min(TREND_WEEKS, span))
+    from ..stats._common import not_estimable, results_table
+    from ..stats.trends import TREND_COLUMNS
+
+    return results_table([not_estimable(
+        "one week with a full scoring window: a change needs two", by="team", value="ssi",
+        weeks=TREND_WEEKS)], TREND_COLUMNS)
 
 
 @contextlib.contextmanager
@@ -174,6 +213,9 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
     panel = result.panel.data
     t = result.tables
     made: dict[str, str] = {}
+    linkedin = result.settings.get("ssi_source") == "observed"
+    as_of = ("LinkedIn's reported scores, each rep's latest snapshot" if linkedin else
+             "scores as of the data's last day, absolute scale 0–25")
 
     def save(name: str, fig, caption: str) -> None:
         layout.shorten_labels(fig)          # names from the data, of any length
@@ -218,11 +260,11 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                 ax.set_title(pillar.capitalize())
             fig.tight_layout()
             save("pillars_by_industry", fig, "Each pillar's distribution by industry: boxes "
-                 "show the quartiles and median, each point is a rep (scores as of the data's "
-                 "last day, absolute scale 0–25).")
+                 f"show the quartiles and median, each point is a rep ({as_of}).")
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.9))
             plots.pillar_heatmap(extras["benchmarks"], vmin=0, vmax=25, ax=ax)
-            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25).")
+            save("industry_heatmap", fig, "Median pillar score by industry (points, 0–25"
+                 + ("; LinkedIn's reported pillars)." if linkedin else ")."))
         if "weekly" in extras:
             weekly = extras["weekly"]
             hue = "industry" if "industry" in reps else None
@@ -230,9 +272,13 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
             if hue:
                 plots.weekly_trend(stats.attach_groups(weekly, reps, by=hue), hue=hue, ax=ax)
             else:
-                plots.weekly_trend(weekly.assign(all="all reps"), hue="all", ax=ax)
-            save("weekly_trend", fig, "Mean weekly SSI (each rep's score on the last day of "
-                 "the week) per industry, over the weeks with a full scoring window.")
+                plots.weekly_trend(weekly, hue=None, ax=ax)
+            who = "per industry" if hue else "of all reps"
+            what = ("LinkedIn's reported SSI (each rep's last snapshot of the week)" if linkedin
+                    else "SSI (each rep's score on the last day of the week)")
+            when = ("over the weeks with snapshots" if linkedin else
+                    "over the weeks with a full scoring window")
+            save("weekly_trend", fig, f"Mean weekly {what} {who}, {when}.")
         if "leaderboard" in extras:
             board = extras["leaderboard"]
             fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.8 + 0.22 * len(board)))
@@ -241,8 +287,10 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
                  "and the change from the week before.")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.6))
         plots.ssi_distribution(scores, ax=ax)
-        save("ssi_distribution", fig, "SSI of every rep on the data's last day, with the rule-"
-                                      "of-thumb bands users quote.")
+        save("ssi_distribution", fig, ("LinkedIn's reported SSI of every rep (the latest "
+                                       "snapshot)" if linkedin else
+                                       "SSI of every rep on the data's last day")
+             + ", with the rule-of-thumb bands users quote.")
     return made
 
 
@@ -277,8 +325,9 @@ def load_inputs(data: str | Path, *, config: str | Path | None = None,
 
         settings = replace(settings, seed=options.seed)
     industry = industry_settings(settings, load_section(config, "industry"), source=str(config))
-    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period)
-    check_panel_inputs(bundle, ssi=options.ssi)     # before the activity is scored
+    bundle = load_data(folder, mapping=options.mapping, period=options.outcome_period,
+                       rep=options.rep, usage_range=options.usage_range)
+    check_panel_inputs(bundle, ssi=choose_ssi(bundle, options.ssi)[0])  # before any scoring
     return Inputs(scoring, settings, industry, bundle)
 
 
@@ -298,15 +347,25 @@ def prepare(data: str | Path, work: Path, *, config: str | Path | None = None,
         inputs = load_inputs(data, config=config, options=options)
     scoring, settings, industry, bundle = (inputs.scoring, inputs.settings, inputs.industry,
                                            inputs.bundle)
-    daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)   # the one scoring
-    result = analyze(bundle, scores=with_lookup_days(bundle, daily), analysis=settings,
-                     ssi=options.ssi,
-                     industry=industry)
-    scores = daily.on()        # every rep as of the last activity date
+    with counts_on_stop(bundle.quality):     # a run that stops says what it read
+        ssi, chosen = choose_ssi(bundle, options.ssi)
+        if ssi == "observed":          # LinkedIn's numbers throughout: nothing is scored
+            result = analyze(bundle, config=scoring, analysis=settings, ssi=ssi,
+                             industry=industry)
+            scores = current_scores(bundle, ssi=ssi)
+            weekly = _weekly(lambda: stats.snapshot_weeks(bundle.ssi_observed))
+        else:
+            daily = score(bundle.activity, bundle.reps, config=scoring, daily=True)  # once
+            result = analyze(bundle, scores=with_lookup_days(bundle, daily),
+                             analysis=settings, ssi=ssi, industry=industry)
+            scores = daily.on()        # every rep as of the last activity date
+            weekly = _weekly(lambda: stats.weekly_scores(daily))
     salt = (options.salt or default_salt(bundle.files.get("reps"))) if options.anonymize \
         else None
     pseudonyms = Pseudonyms.for_bundle(bundle, salt) if salt is not None else None
-    extras, notes = _extras(bundle, daily)
+    extras, notes = _extras(bundle, scores, weekly)
+    if chosen:
+        notes.insert(0, chosen)
     result.extra_tables.update(extras)
     result.write(work / TABLES, pseudonyms=pseudonyms)
     captions = _figures(result, scores, extras, bundle.reps, work / FIGURES)

@@ -296,6 +296,11 @@ def _rows(df) -> list[dict[str, Any]]:
     return [] if df is None else df.to_dict(orient="records")
 
 
+def _missing(x: Any) -> bool:
+    """A cell of a table read back that holds nothing (``None``, empty, NaN)."""
+    return x is None or x == "" or x != x
+
+
 def _num(x: Any) -> float | None:
     try:
         x = float(x)
@@ -338,11 +343,16 @@ def industry_findings(omnibus, *, adjust: str = "holm") -> str:
 
 def trend_text(changes, trend, *, adjust: str = "holm") -> str:
     """How much SSI moves in a week, and which teams changed over the last weeks."""
-    c = {r["statistic"]: r for r in _rows(changes)}
-    if not c:
-        return "<p>There are too few weeks with a full scoring window to show a trend.</p>"
+    c = {r["statistic"]: r for r in _rows(changes) if r["estimable"] in (True, "True")}
     q1, q3 = c.get("quantile 0.25"), c.get("quantile 0.75")
     r3 = c.get("share rising more than 3")
+    if q1 is None or q3 is None or r3 is None:     # short data: the reason, not the numbers
+        why = [r["reason"] for r in _rows(changes) if isinstance(r.get("reason"), str)
+               and r["reason"]]
+        if not why:                                # a table without its rows: no changes
+            return "<p>There are too few weekly changes to show how SSI moves.</p>"
+        return ("<p>There are too few weeks with a full scoring window to show a trend"
+                f" ({esc(why[0])}).</p>")
     text = (f"<p>Weekly SSI moves slowly: half of all weekly changes lie between "
             f"{fmt(_num(q1['estimate']), 1)} and {fmt(_num(q3['estimate']), 1)} points, and "
             f"{fmt(100 * _num(r3['estimate']), 1)}% of rep-weeks rose by more than 3 points "
@@ -350,6 +360,10 @@ def trend_text(changes, trend, *, adjust: str = "holm") -> str:
             f"{int(r3['n']):,} rep-weeks of {int(r3['n_reps']):,} reps). That matches what "
             "LinkedIn users report: a rise of more than a few points a week is rare.")
     t = [r for r in _rows(trend) if r["estimable"] in (True, "True")]
+    why = [r["reason"] for r in _rows(trend) if r["estimable"] not in (True, "True")
+           and _missing(r.get("group")) and isinstance(r["reason"], str) and r["reason"]]
+    if not t and why:                       # short data: the reason in place of the table
+        text += f" A change by team over the last weeks is not shown: {esc(why[0])}."
     if t:
         moved = [r for r in t if _significant(r)]
         text += (f" Over the last {int(t[0]['weeks'])} weeks ({esc(t[0]['week_start'])} to "
@@ -512,3 +526,78 @@ def methods_models(meta: dict[str, Any]) -> str:
         "(overall, or once the controls are accounted for), whose groups are too small, or "
         "whose fit does not converge is reported as not estimable with the reason, never as a "
         "ratio or a verdict.</p>")
+
+
+# ------------------------------------------------------------------ whose SSI the report shows
+def _observed(meta: dict[str, Any]) -> bool:
+    return meta.get("ssi_source") == "observed"
+
+
+def ssi_timing(meta: dict[str, Any]) -> str:
+    """When each rep's SSI is taken, in the words of the SSI the report shows."""
+    if _observed(meta):
+        return ("<p>Each rep's SSI is <strong>LinkedIn's own number</strong>, as LinkedIn "
+                f"reported it: {esc(meta.get('ssi_measured', ''))}, so the score comes before "
+                "the result it is compared with. Periods without such a snapshot are left out "
+                "(the appendix counts them).</p>")
+    return ("<p>Each rep's SSI is measured on the day before each outcome period starts, so "
+            "the score comes before the result it is compared with.</p>")
+
+
+def industry_intro(meta: dict[str, Any]) -> str:
+    """The paragraph opening the industry section."""
+    if _observed(meta):
+        return ("<p>LinkedIn shows each member the industry average. Here are the "
+                "distributions of <strong>LinkedIn's reported pillars</strong> (each rep's "
+                "latest snapshot), with tests of whether industries really differ.</p>")
+    return ("<p>LinkedIn shows each member the industry average. Here are the distributions, "
+            "on the absolute scale so that industries can be compared, with tests of whether "
+            "they really differ.</p>")
+
+
+def ssi_source_text(meta: dict[str, Any]) -> str:
+    """The methods' paragraph on where the SSI comes from."""
+    if _observed(meta):
+        return ("<p><strong>Where SSI comes from.</strong> Every SSI and pillar score in this "
+                "report is LinkedIn's own number (0–100; four pillars of 0–25), as LinkedIn "
+                "reported it to the reps and as they exported it (a tracker, a team export or "
+                "LinkedIn's JSON; the data quality appendix lists the files). How LinkedIn "
+                "computes it is not public, so this report can say how LinkedIn's score relates "
+                "to results, not which activity drives it. The total LinkedIn shows is the "
+                "pillar sum rounded.</p>")
+    return ("<p><strong>How SSI is computed.</strong> Four pillars of 0–25 points (professional "
+            "brand, finding the right people, engaging with insights, building relationships) "
+            "are summed to 0–100. Each activity count is summed over a trailing window and "
+            "mapped to 0–1 by a saturating curve (half the credit at the \"half\" value); "
+            "profile completeness is a level; reply and acceptance rates are shrunk toward a "
+            "prior when few messages were sent. A pillar is 25 times the weighted mean of its "
+            "metrics over those present in the data. Unlike LinkedIn's score, every target and "
+            "weight is written down (below) and can be changed.</p>" + _coverage_text(meta))
+
+
+def _coverage_text(meta: dict[str, Any]) -> str:
+    """What each pillar is scored from, when not every pillar from dated activity (a pillar
+    not scored is empty, never 0), and how totals over periods were spread."""
+    lines = meta.get("scoring_coverage") or []
+    if not lines:
+        return ""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    return ("<p><strong>What the data can score.</strong> The activity does not hold a metric "
+            f"of every pillar, or holds totals over periods:</p><ul>{items}</ul>")
+
+
+def scoring_settings(meta: dict[str, Any], metrics: dict[str, dict[str, Any]]) -> str:
+    """The settings of the run: the scoring window and config (computed SSI) or the snapshot
+    rule (LinkedIn's), the controls, the bootstrap and the adjustment."""
+    a = meta["analysis"]
+    common = (f"SSI measured {esc(meta['ssi_measured'])}. Controls available: "
+              f"{esc(', '.join(meta['covariates']) or 'none')}. Bootstrap: "
+              f"{a['n_resamples']} resamples, {esc(a['ci_method'])}, seed {a['seed']}. "
+              f"Multiple comparisons: {adjust_label(a['adjust'])}.")
+    if _observed(meta):
+        return (f"<p>{common} A snapshot counts for a period when it is at most "
+                f"{a['observed_max_age_days']} days old on the day before the period starts "
+                "([analysis] observed_max_age_days). No scoring settings apply: the SSI is "
+                "LinkedIn's.</p>")
+    return (f"<p>Scoring window: {meta['scoring']['window_days']} days; mode: "
+            f"{meta['scoring']['mode']}. {common}</p>" + config_table(metrics))

@@ -54,18 +54,19 @@ import pandas as pd
 from ..config import ScoringConfig, default_config
 from ..errors import SSIConfigError
 from .frame import cohort_percentile, count_curve, rate_curve, score_frame, shrunk_rate, top_pct
-from .inputs import prepare
+from .inputs import is_dated, prepare
 from .scores import Scores
-from .spec import OUTPUT_COLUMNS, RANKS, check_pillars, presence
+from .spec import OUTPUT_COLUMNS, RANKS, check_pillars, pillar_notes, presence
 
 __all__ = ["ENGINES", "OUTPUT_COLUMNS", "RANKS", "Scores", "check_scorable", "cohort_percentile",
-           "count_curve", "metric_presence", "rate_curve", "score", "shrunk_rate", "top_pct"]
+           "count_curve", "metric_presence", "pillar_notes", "scoring_coverage", "rate_curve", "score", "shrunk_rate", "top_pct"]
 
 ENGINES = ("pandas", "duckdb", "spark")
 """Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` or ``spark`` in SQL."""
 
 
-def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None) -> pd.DataFrame:
+def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None, *,
+                    dated: bool | None = None) -> pd.DataFrame:
     """Which scored metrics the data can support, and the effective weight of each.
 
     Returns one row per scored metric: ``metric, pillar, kind, weight, present, share``, where
@@ -81,19 +82,44 @@ def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None)
     1.0
     """
     config = config or default_config()
-    return presence(set(pd.unique(activity["metric"])), len(activity) > 0, config)
+    return presence(set(pd.unique(activity["metric"])), len(activity) > 0, config,
+                    dated=is_dated(activity, dated))
 
 
 def check_scorable(activity: pd.DataFrame, config: ScoringConfig | None = None) -> None:
-    """Raise :class:`SSIInputError` if some pillar has no metric in ``activity`` to score it."""
+    """Raise :class:`SSIInputError` if no pillar has a metric in ``activity`` to score it (a
+    pillar without one is not scored: :func:`pillar_notes` says so)."""
     config = config or default_config()
     check_pillars(metric_presence(activity, config), config)
+
+
+def scoring_coverage(activity: pd.DataFrame, config: ScoringConfig | None = None, *,
+                     dated: bool | None = None) -> list[str]:
+    """What each pillar is scored from, when that is not every pillar from dated activity:
+    the metrics present with their renormalised shares, the pillars not scored, and how period
+    totals were spread (``[]`` for dated activity scoring every pillar).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"rep_id": ["a"], "date": pd.to_datetime(["2026-01-01"]),
+    ...                     "metric": ["posts"], "value": [3.0]})
+    >>> scoring_coverage(act)[0]
+    'brand scored from posts 1.00 (shares of the pillar; weights renormalised over the metrics present)'
+    """
+    config = config or default_config()
+    table = metric_presence(activity, config, dated=dated)
+    lines = pillar_notes(table, config)
+    if is_dated(activity, dated):
+        return lines if not table.groupby("pillar")["present"].any().all() else []
+    from ..io.periods import SPREAD_RULE
+
+    return [*lines, f"activity from period totals: {SPREAD_RULE}"]
 
 
 def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
           config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
           at: pd.DataFrame | None = None, window: int | None = None, mode: str | None = None,
-          details: bool = False, engine: str = "pandas") -> Scores:
+          details: bool = False, engine: str = "pandas", dated: bool | None = None) -> Scores:
     """Score SSI pillars for every rep.
 
     Parameters
@@ -118,6 +144,11 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     details : bool
         Also return, per scored metric, its window value (``<metric>_value``) and 0..1 score
         (``<metric>_score``), so every pillar can be recomputed by hand.
+    dated : bool, optional
+        Whether the activity's days are its own (``True``) or spread from totals over periods
+        (``False``: :mod:`ssi_analysis.io.periods`; days active are then only those a
+        ``days_active`` metric reports). Default: as :func:`~ssi_analysis.load_data` marked the
+        activity (``activity.attrs["spread"]``), dated when unmarked.
     engine : {'pandas', 'duckdb', 'spark'}
         ``pandas`` computes in memory with numpy; ``duckdb`` and ``spark`` run SQL generated
         from the same spec (they need the ``duckdb`` or ``spark`` extra; ``spark`` runs on the
@@ -137,7 +168,7 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         raise SSIConfigError(f"engine '{engine}' is not one of {', '.join(ENGINES)}",
                              fix="use engine='pandas', 'duckdb' or 'spark'")
     prepared = prepare(activity, reps, config=config, asof=asof, daily=daily, at=at,
-                       window=window, mode=mode)
+                       window=window, mode=mode, dated=dated)
     if engine == "duckdb":
         from ..engines.duckdb import score_prepared
 

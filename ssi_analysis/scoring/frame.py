@@ -34,6 +34,8 @@ def evaluate(expr: Expr, env: dict[str, np.ndarray]) -> np.ndarray | float:
         return env[args[0]]
     if op == "num":
         return args[0]
+    if op == "null":
+        return np.nan
     if op == "where":
         cond, then, otherwise = (evaluate(a, env) for a in args)
         return np.where(cond, then, otherwise)

@@ -59,10 +59,19 @@ def check_activity(activity: pd.DataFrame) -> pd.DataFrame:
     return act
 
 
+def is_dated(activity: pd.DataFrame, dated: bool | None = None) -> bool:
+    """Whether the activity's days are its own, not spread from period totals: ``dated`` when
+    given, else what :func:`ssi_analysis.load_data` marked (``attrs["spread"]`` on the spread
+    activity; a frame rebuilt from it loses the mark: pass ``dated=False`` then)."""
+    if dated is not None:
+        return bool(dated)
+    return not activity.attrs.get("spread", False)
+
+
 def prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *,
             config: ScoringConfig | None = None, asof: object = None, daily: bool = False,
             at: pd.DataFrame | None = None, window: int | None = None,
-            mode: str | None = None) -> Prepared:
+            mode: str | None = None, dated: bool | None = None) -> Prepared:
     """Check and code the inputs of :func:`ssi_analysis.scoring.score` (same parameters)."""
     config = (config or default_config()).with_options(window_days=window, mode=mode)
     act = check_activity(activity)
@@ -89,7 +98,8 @@ def prepare(activity: pd.DataFrame, reps: pd.DataFrame | None, *,
     metric_codes, metric_values = _codes(act["metric"], na_value=False)
     metric_names = list(metric_values)
     present = {metric_names[c] for c in pd.unique(metric_codes) if c >= 0}
-    spec = ScoringSpec.build(config, present=present, any_rows=len(act) > 0)
+    spec = ScoringSpec.build(config, present=present, any_rows=len(act) > 0,
+                             dated=is_dated(activity, dated))
 
     if at is not None:
         if not {"rep_id", "date"} <= set(at.columns):

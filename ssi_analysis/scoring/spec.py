@@ -39,7 +39,8 @@ import pandas as pd
 
 from ..config import PILLARS, MetricSpec, ScoringConfig
 from ..errors import SSIDataError, SSIInputError
-from ..schemas import LEVEL_METRICS
+from ..io.cells.dates import ASOF_FIX, asof_problem
+from ..schemas import LEVEL_METRICS, REPORTED_ACTIVE
 
 OUTPUT_COLUMNS = ["rep_id", "date", *PILLARS, "ssi", "industry_rank_pct", "team_rank_pct"]
 """The columns of a scores table, in order (``details=True`` adds two per metric)."""
@@ -57,13 +58,18 @@ PERCENTILE = ("(number of reps in the cohort on that date with a lower value) / 
 
 _DAY = np.timedelta64(1, "D")
 
+SENT_EPS = 1e-9
+"""A window sum below this is nothing sent (counts are whole numbers, or spread fractions of
+them whose sums over an empty stretch differ from 0 by rounding only)."""
+
 
 # ------------------------------------------------------------------ expressions
 @dataclass(frozen=True)
 class Expr:
     """A formula over named window quantities: a tiny tree every engine can evaluate.
 
-    ``op`` is ``var`` (``args = (name,)``), ``num`` (``(float,)``), an arithmetic operator
+    ``op`` is ``var`` (``args = (name,)``), ``num`` (``(float,)``), ``null`` (no value: a
+    pillar no metric scores), an arithmetic operator
     (``+ - * /``), ``pow``, ``greatest``, ``least``, a comparison ``>``, ``or``, or ``where``
     (``(condition, then, otherwise)``). Build with :func:`var`, :func:`num`, the operators and
     :func:`greatest`, :func:`least`, :func:`power`, :func:`where`.
@@ -107,6 +113,8 @@ class Expr:
             return str(self.args[0])
         if self.op == "num":
             return repr(self.args[0])
+        if self.op == "null":
+            return "null"
         if self.op in ("+", "-", "*", "/", ">", "or"):
             return f"({self.args[0]!r} {self.op} {self.args[1]!r})"
         return f"{self.op}({', '.join(map(repr, self.args))})"
@@ -126,6 +134,10 @@ def var(name: str) -> Expr:
 def num(value: float) -> Expr:
     """A number."""
     return Expr("num", (float(value),))
+
+
+NULL = Expr("null", ())
+"""No value (NaN in numpy, NULL in SQL): the score of a pillar no metric in the data scores."""
 
 
 def _lift(value: Expr | float) -> Expr:
@@ -174,13 +186,20 @@ def unit(x: Expr) -> Expr:
 
 
 # ------------------------------------------------------------------ what is scored
-def presence(present_raw: set, any_rows: bool, config: ScoringConfig) -> pd.DataFrame:
+def presence(present_raw: set, any_rows: bool, config: ScoringConfig, *,
+             dated: bool = True) -> pd.DataFrame:
     """Which scored metrics the data can support, and the effective weight of each
-    (:func:`ssi_analysis.scoring.metric_presence` from the set of raw metric names)."""
+    (:func:`ssi_analysis.scoring.metric_presence` from the set of raw metric names).
+
+    Days active are the reported ``days_active`` totals when the data have them, else derived
+    from the dates of dated activity (``dated``); activity spread from period totals
+    (:mod:`ssi_analysis.io.periods`) has a row on every day of a period, so its days active can
+    only be reported ones.
+    """
     rows = []
     for m in config.metrics:
         if m.kind == "days_active":
-            ok = any_rows
+            ok = REPORTED_ACTIVE in present_raw or (any_rows and dated)
         else:
             ok = all(i in present_raw for i in m.inputs)
         rows.append({"metric": m.name, "pillar": m.pillar, "kind": m.kind, "weight": m.weight,
@@ -192,17 +211,75 @@ def presence(present_raw: set, any_rows: bool, config: ScoringConfig) -> pd.Data
     return out
 
 
+def scored_pillars(presence: pd.DataFrame) -> tuple[str, ...]:
+    """The pillars some metric present (with a weight above 0) scores, in pillar order."""
+    ok = presence[presence.present & (presence.weight > 0)]
+    return tuple(p for p in PILLARS if (ok.pillar == p).any())
+
+
 def check_pillars(presence: pd.DataFrame, config: ScoringConfig) -> None:
-    """Raise :class:`SSIInputError` if some pillar has no metric present to score it."""
+    """Raise :class:`SSIInputError` if no pillar has a metric present to score it (a pillar
+    without one is reported as not scored, :func:`pillar_notes`, never as 0)."""
+    if not scored_pillars(presence):
+        raise SSIInputError(
+            "no metric of any pillar is in the activity data, so nothing can be scored",
+            column="metric", fix="add at least one of: "
+            + "; ".join(scoring_inputs(p, config) for p in PILLARS))
+
+
+def pillar_notes(presence: pd.DataFrame, config: ScoringConfig) -> list[str]:
+    """Per pillar: the metrics present with their renormalised share of the pillar, or that
+    the pillar is not scored (and what would score it); and what the SSI then sums.
+
+    >>> from ssi_analysis.config import default_config
+    >>> cfg = default_config()
+    >>> notes = pillar_notes(presence({"profile_views", "inmails_sent", "inmail_replies"}, True,
+    ...                               cfg, dated=False), cfg)
+    >>> notes[1]
+    'people scored from profile_views 1.00 (shares of the pillar; weights renormalised over the metrics present)'
+    >>> notes[0].startswith("brand not scored: no metric of it in the data")
+    True
+    """
+    out = []
+    scored = scored_pillars(presence)
     for pillar in PILLARS:
-        p = presence[(presence.pillar == pillar)]
-        if not (p.present & (p.weight > 0)).any():
-            needs = sorted({i for m in config.metrics if m.pillar == pillar and m.weight > 0
-                            for i in (m.inputs or ("any activity",))})
-            raise SSIInputError(
-                f"no metric of the '{pillar}' pillar is in the activity data, so the pillar "
-                "(and SSI) cannot be scored", column="metric",
-                fix=f"add at least one of: {', '.join(needs)}")
+        p = presence[(presence.pillar == pillar) & presence.present & (presence.weight > 0)]
+        if p.empty:
+            out.append(f"{pillar} not scored: no metric of it in the data (shown empty, never "
+                       f"0; it would be scored from {scoring_inputs(pillar, config)})")
+            continue
+        shares = ", ".join(f"{r.metric} {r.share:.2f}" for r in p.itertuples())
+        every = presence[(presence.pillar == pillar) & (presence.weight > 0)]
+        how = ("weights renormalised over the metrics present" if len(p) < len(every)
+               else "every metric of the pillar present")
+        out.append(f"{pillar} scored from {shares} (shares of the pillar; {how})")
+    if len(scored) < len(PILLARS):
+        out.append(f"ssi is the sum of the {len(scored)} pillar(s) scored "
+                   f"({', '.join(scored)}): 0..{25 * len(scored)}, not 0..100")
+    return out
+
+
+def scoring_inputs(pillar: str, config: ScoringConfig) -> str:
+    """What scores ``pillar``, as a hint names it: each count or level metric, and each rate's
+    numerator with its denominator (a denominator alone, such as ``messages_sent``, scores
+    nothing; a numerator that also scores as a count is named once).
+
+    >>> from ssi_analysis.config import default_config
+    >>> scoring_inputs("insights", default_config())
+    'comments, group_posts, likes, message_replies, reshares, shares'
+    """
+    singles, rates = [], []
+    for m in config.metrics:
+        if m.pillar != pillar or m.weight <= 0:
+            continue
+        if m.kind == "rate":
+            rates.append((m.numerator, m.denominator))
+        elif m.kind == "days_active":
+            singles.append("any activity (days active)")
+        else:
+            singles.extend(m.inputs)
+    paired = sorted({f"{n} (with {d})" for n, d in rates if n not in singles})
+    return ", ".join([*sorted(set(singles)), *paired])
 
 
 @dataclass(frozen=True)
@@ -218,24 +295,30 @@ class ScoringSpec:
     metrics: tuple[MetricSpec, ...]
     active_from: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    reported_active: bool = False
+    """Days active are the window sum of the reported ``days_active`` metric (not derived)."""
 
     @classmethod
     def build(cls, config: ScoringConfig, *, present: set | frozenset,
-              any_rows: bool) -> ScoringSpec:
-        """The spec for ``config`` and the raw metric names ``present`` in the activity.
+              any_rows: bool, dated: bool = True) -> ScoringSpec:
+        """The spec for ``config`` and the raw metric names ``present`` in the activity
+        (``dated``: the activity's days are its own, not spread from period totals).
 
-        Raises :class:`SSIInputError` when a pillar has no metric to score it.
+        Raises :class:`SSIInputError` when no pillar has a metric to score it; a pillar without
+        one is not scored (NaN) and the notes say so.
         """
-        table = presence(set(present), any_rows, config)
+        table = presence(set(present), any_rows, config, dated=dated)
         check_pillars(table, config)
         absent = table.loc[~table.present, "metric"].tolist()
         notes = ((f"metrics left out (absent from the data; pillar weights renormalised): "
                   f"{', '.join(absent)}",) if absent else ())
+        if len(scored_pillars(table)) < len(PILLARS) or not dated:
+            notes += tuple(pillar_notes(table, config))
         ok = table.set_index("metric")["present"]
         used = tuple(m for m in config.metrics if ok[m.name] and m.weight > 0)
         active = tuple(sorted(m for m in present if isinstance(m, str)
-                              and m not in LEVEL_METRICS))
-        return cls(config, used, active, notes)
+                              and m not in LEVEL_METRICS and m != REPORTED_ACTIVE))
+        return cls(config, used, active, notes, REPORTED_ACTIVE in present)
 
     # the settings every engine reads
     @property
@@ -259,8 +342,10 @@ class ScoringSpec:
     @cached_property
     def counts(self) -> tuple[str, ...]:
         """Raw count metrics whose window sums the formulas read."""
-        return tuple(sorted({i for m in self.metrics for i in m.inputs
-                             if i not in LEVEL_METRICS}))
+        active = (REPORTED_ACTIVE,) if self.reported_active and any(
+            m.kind == "days_active" for m in self.metrics) else ()
+        return tuple(sorted({*(i for m in self.metrics for i in m.inputs
+                               if i not in LEVEL_METRICS), *active}))
 
     @cached_property
     def levels(self) -> tuple[str, ...]:
@@ -269,8 +354,8 @@ class ScoringSpec:
 
     @cached_property
     def needs_active(self) -> bool:
-        """Whether a formula reads the days active."""
-        return any(m.kind == "days_active" for m in self.metrics)
+        """Whether a formula reads the days active derived from the dates."""
+        return not self.reported_active and any(m.kind == "days_active" for m in self.metrics)
 
     @cached_property
     def inputs(self) -> dict[tuple[str, str], str]:
@@ -288,13 +373,17 @@ class ScoringSpec:
         if m.kind == "count":
             return var(self.inputs[("sum", m.name)])
         if m.kind == "days_active":
+            if self.reported_active:
+                return var(self.inputs[("sum", REPORTED_ACTIVE)])
             return var(self.inputs[("active", "")])
         if m.kind == "level":
             return unit(var(self.inputs[("level", m.name)]))
         n = var(self.inputs[("sum", m.numerator)])  # type: ignore[index]
         d = var(self.inputs[("sum", m.denominator)])  # type: ignore[index]
         rate = shrunk_rate(n, d, m.prior, m.prior_n)  # type: ignore[arg-type]
-        return where((d > 0.0) | (n > 0.0), rate, 0.0)  # nothing sent: no rate, no credit
+        # nothing sent: no rate, no credit. "Nothing" is below SENT_EPS, not exactly 0: spread
+        # period totals are fractions, and a window sum after them is 0 only up to rounding
+        return where((d > SENT_EPS) | (n > SENT_EPS), rate, 0.0)
 
     def curve(self, m: MetricSpec, x: Expr) -> Expr:
         """The metric's 0..1 score in absolute mode, from its value ``x``."""
@@ -312,15 +401,23 @@ class ScoringSpec:
             if m.pillar == pillar:
                 terms.append(num(m.weight) * s)
                 den += m.weight
+        if not terms:
+            return NULL          # not scored: no metric of the pillar in the data
         total = terms[0]
         for term in terms[1:]:
             total = total + term
         return num(25.0) * total / num(den)
 
+    @cached_property
+    def scored(self) -> tuple[str, ...]:
+        """The pillars a metric of the spec scores, in pillar order."""
+        return tuple(p for p in PILLARS if any(m.pillar == p for m in self.metrics))
+
     def ssi(self, pillars: dict[str, Expr]) -> Expr:
-        """The sum of the four pillars, in :data:`~ssi_analysis.config.PILLARS` order."""
-        total = pillars[PILLARS[0]]
-        for p in PILLARS[1:]:
+        """The sum of the pillars scored (all four when every pillar has a metric), in
+        :data:`~ssi_analysis.config.PILLARS` order."""
+        total = pillars[self.scored[0]]
+        for p in self.scored[1:]:
             total = total + pillars[p]
         return total
 
@@ -374,6 +471,9 @@ def as_day(value: object, what: str) -> np.datetime64:
         raise SSIInputError(f"{what} '{value}' is not a date", fix="use YYYY-MM-DD") from None
     if pd.isna(ts):
         raise SSIInputError(f"{what} is missing", fix="use YYYY-MM-DD")
+    problem = asof_problem(ts)         # a day both engines can score and write as it is
+    if problem is not None:
+        raise SSIInputError(f"{what} '{value}' {problem}", fix=ASOF_FIX)
     return np.datetime64(ts.tz_localize(None) if ts.tzinfo else ts, "D")
 
 

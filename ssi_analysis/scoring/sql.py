@@ -54,6 +54,8 @@ def render(expr: Expr, dialect: Dialect, column: Callable[[str], str]) -> str:
         return column(args[0])
     if op == "num":
         return dialect.num(args[0])
+    if op == "null":
+        return "CAST(NULL AS DOUBLE)"
     parts = [render(a, dialect, column) for a in args]
     if op in ("+", "-", "*", "/", ">"):
         return f"({parts[0]} {op} {parts[1]})"

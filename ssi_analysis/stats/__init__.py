@@ -37,6 +37,7 @@ from .industry import (
     omega_squared_from_f,
     pairwise_groups,
 )
+from .member import latest_snapshots, member_history, member_trend, snapshot_weeks
 from .models import (
     Design,
     Fitted,
@@ -78,3 +79,4 @@ __all__ += ["ComparisonSettings", "attach_groups", "benchmarks", "cliffs_delta",
 __all__ += ["WeeklyScores", "change_distribution", "leaderboard", "ssi_trend", "weekly_changes",
             "weekly_scores"]
 __all__ += ["Calibration", "ScorePairs", "agreement", "calibrate", "limit_ci", "pair_scores"]
+__all__ += ["latest_snapshots", "member_history", "member_trend", "snapshot_weeks"]

@@ -58,6 +58,9 @@ MEASURES: tuple[str, ...] = ("ssi", *PILLARS)
 
 STATISTICS: tuple[str, ...] = ("pearson_r", "ccc", "bias", "loa_low", "loa_high",
                                "proportional_bias")
+
+MIN_SERIES = 6
+"""Fewest snapshots of a single rep to compare over time (three blocks of two)."""
 """The rows :func:`agreement` gives per measure, in order."""
 
 COLUMNS: list[str] = ["measure", "statistic", "n", "estimate", "ci_low", "ci_high", "p_val",
@@ -104,8 +107,10 @@ def pair_scores(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.
     if missing:
         raise SSIInputError(f"ssi_observed needs columns {', '.join(missing)}",
                             file="ssi_observed", fix="load it with load_data()")
-    if activity.empty:
-        raise SSIDataError("there is no activity to compute scores from", file="activity")
+    if activity is None or activity.empty:
+        raise SSIDataError("there is no activity to compute scores from", file="activity",
+                           fix="agreement compares the computed score with LinkedIn's: it "
+                               "needs the activity the computed one comes from")
     obs = observed[["rep_id", "date", *MEASURES]].copy()
     obs["date"] = pd.to_datetime(obs["date"]).dt.normalize()
     first, last = pd.to_datetime(activity["date"]).min(), pd.to_datetime(activity["date"]).max()
@@ -198,6 +203,22 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
     k = len(uniques)
     repeated = k < n
     base = {"measure": measure, "n": n, "n_reps": k}
+    # one rep: its snapshots over time (in time order), which follow each other and are not
+    # independent: intervals resample blocks of consecutive snapshots (a block bootstrap), and
+    # tests use Newey-West (HAC) standard errors
+    series = k == 1 and n >= MIN_SERIES
+    if series:
+        block = max(2, int(round(n ** (1 / 3))))
+        codes = np.arange(n) // block
+        k = int(codes.max()) + 1
+        lags = max(1, int(np.floor(4 * (n / 100) ** (2 / 9))))
+        hac = {"cov_type": "HAC", "cov_kwds": {"maxlags": lags}, "use_t": True}
+        how_series = (f"block bootstrap (blocks of {block} consecutive snapshots; one rep: "
+                      "snapshots are not independent)")
+        how_hac = f"Newey-West HAC t ({lags} lag{'s' if lags > 1 else ''}; one rep over time)"
+    elif k == 1:
+        return [not_estimable(f"one rep with fewer than {MIN_SERIES} snapshots",
+                              statistic=s, **base) for s in STATISTICS]
     if n < 3 or k < 3:
         why = "fewer than 3 pairs" if n < 3 else "fewer than 3 reps"
         return [not_estimable(why, statistic=s, **base) for s in STATISTICS]
@@ -219,6 +240,8 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
             return _from_totals(w @ sums, loa_z)[stat].reshape(lead)
         lo, hi, how = bootstrap_ci((np.arange(k),), fn, n_resamples=n_resamples,
                                    confidence=confidence, seed=seed)
+        if series:
+            return lo, hi, f"{how_series}, {how}"
         what = "reps resampled" if repeated else "pairs resampled"
         return lo, hi, f"bootstrap {how} ({what})"
 
@@ -230,7 +253,10 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
         rows.append(not_estimable(why, statistic="ccc", **base))
     else:
         zx, zy = (x - x.mean()) / x.std(), (y - y.mean()) / y.std()
-        if repeated:
+        if series:
+            p_r = float(sm.OLS(zy, sm.add_constant(zx)).fit(**hac).pvalues[1])
+            lo, hi, how = boot("pearson_r")
+        elif repeated:
             fit = sm.OLS(zy, sm.add_constant(zx)).fit(cov_type="cluster",
                                                       cov_kwds={"groups": codes}, use_t=True)
             p_r = float(fit.pvalues[1])
@@ -250,7 +276,10 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
         rows += [not_estimable(why, statistic=s, **base)
                  for s in ("bias", "loa_low", "loa_high", "proportional_bias")]
         return rows
-    if repeated:
+    if series:
+        fit = sm.OLS(d, np.ones(n)).fit(**hac)
+        how_b = how_hac
+    elif repeated:
         fit = sm.OLS(d, np.ones(n)).fit(cov_type="cluster", cov_kwds={"groups": codes},
                                         use_t=True)
         how_b = "cluster-robust t (by rep)"
@@ -276,7 +305,8 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
                                   statistic="proportional_bias", **base))
         return rows
     design = sm.add_constant(mean)
-    trend = (sm.OLS(d, design).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+    trend = (sm.OLS(d, design).fit(**hac) if series else
+             sm.OLS(d, design).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
              if repeated else sm.OLS(d, design).fit(use_t=True))
     t_lo, t_hi = (float(v) for v in trend.conf_int(alpha=1 - confidence)[1])
     rows.append({**base, "statistic": "proportional_bias", "estimate": float(trend.params[1]),
@@ -335,6 +365,12 @@ def agreement(pairs: ScorePairs | pd.DataFrame, *, measures: Sequence[str] = MEA
         ``ccc`` and the limits have no test (``p_val`` NaN). Rows that cannot be computed
         (fewer than 3 pairs or reps, no variation) have ``estimable = False`` and a reason.
 
+        **One rep** (a member comparing their own computed score with LinkedIn's): ``n`` is
+        the snapshots, which follow each other in time and are not independent. Intervals
+        resample blocks of about ``n^(1/3)`` consecutive snapshots (a block bootstrap, time
+        order by ``date``), tests and the bias's interval use Newey-West (HAC) standard errors;
+        ``ci_method`` says so. It needs at least :data:`MIN_SERIES` snapshots.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -351,6 +387,8 @@ def agreement(pairs: ScorePairs | pd.DataFrame, *, measures: Sequence[str] = MEA
     if not 0 < confidence < 1 or not 0 < loa < 1:
         raise SSIConfigError("confidence and loa must be between 0 and 1")
     rows = []
+    if "date" in pairs and cluster is not None and pairs[cluster].nunique() == 1:
+        pairs = pairs.sort_values("date", kind="stable")    # one rep: in time order
     for i, m in enumerate(measures):
         ocol, ccol = observed.format(m), computed.format(m)
         missing = [c for c in (ocol, ccol) if c not in pairs]

@@ -258,6 +258,35 @@ LINKEDIN_LAUNCH = pd.Timestamp("2003-05-05")
 placeholder (``1900-01-01``, ``1970-01-01``)."""
 
 
+LAST_DAY = pd.Timestamp("2262-04-11")
+"""The last day a date of the data can be (what ``datetime64[ns]`` holds); beyond it a date
+cell is not a date."""
+
+
+def asof_problem(day: object) -> str | None:
+    """What is wrong with an as-of date (the day scores are computed for), or ``None``: it must
+    lie between LinkedIn's launch (before it there is no SSI: every score would be 0) and
+    :data:`LAST_DAY` (a later day cannot be held, nor scored, by the pandas engine). Both
+    engines and the command line check ``--asof`` with it.
+
+    >>> asof_problem("2026-03-31") is None, asof_problem("2300-01-01")
+    (True, 'is after 2262-04-11, the last day a date can be')
+    """
+    stamp = pd.Timestamp(day)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    if stamp.normalize() < LINKEDIN_LAUNCH:
+        return (f"is before LinkedIn existed ({LINKEDIN_LAUNCH:%Y-%m-%d}): there is no SSI "
+                "to score")
+    if stamp.normalize() > LAST_DAY:
+        return f"is after {LAST_DAY:%Y-%m-%d}, the last day a date can be"
+    return None
+
+
+ASOF_FIX = (f"give a day from {LINKEDIN_LAUNCH:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d} (scores are "
+            "computed for the window ending on it)")
+
+
 TODAY_ENV = "SSI_ANALYSIS_TODAY"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -113,16 +114,59 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def id_key(rep_id: str) -> str:
-    """How an id that matches no rep exactly is matched: letters A-Z in lower case, and an id
-    of digits only without its leading zeros (spreadsheets drop them: ``007`` becomes ``7``).
+    """How an id that matches no rep exactly is matched: letters A-Z in lower case, an id of
+    digits only without its leading zeros (spreadsheets drop them: ``007`` becomes ``7``), and
+    what cannot be seen left out: invisible characters (a zero-width space, a byte-order mark
+    inside a file) and how Unicode writes a letter (``é`` as one character or as ``e`` and a
+    combining accent: the same text, NFC).
 
     >>> id_key("R001"), id_key("r001"), id_key("007"), id_key("7"), id_key("000")
     ('r001', 'r001', '7', '7', '0')
+    >>> id_key("\ufeffR001") == id_key("R001"), id_key("Jose\u0301") == id_key("Jos\u00e9")
+    (True, True)
     """
-    key = rep_id.translate(_ASCII_LOWER)
+    key = _INVISIBLE.sub("", unicodedata.normalize("NFC", rep_id)).translate(_ASCII_LOWER)
     if re.fullmatch(r"[0-9]+", key):
         key = key.lstrip("0") or "0"
     return key
+
+
+def shown_id(text: str) -> str:
+    """An id as a message shows it: what cannot be seen written out (``<U+200B>``), invisible
+    characters and combining marks alike.
+
+    >>> shown_id("R001\u200b"), shown_id("Jose\u0301")
+    ('R001<U+200B>', 'Jose<U+0301>')
+    """
+    return "".join(f"<U+{ord(c):04X}>" if _INVISIBLE.fullmatch(c) or unicodedata.combining(c)
+                   else c for c in text)
+
+
+def id_difference(written: str, rep: str) -> str:
+    """How an id differs from the rep's it is read as (:func:`id_key`), in words.
+
+    >>> id_difference("r001", "R001"), id_difference("7", "007")
+    ('in another letter case', 'without its leading zeros')
+    >>> id_difference("R001\ufeff", "R001"), id_difference("Jose\u0301", "Jos\u00e9")
+    ('with an invisible character (<U+FEFF>)', 'with its letters in another Unicode form (an accent as a mark of its own: NFD, not NFC)')
+    """
+    ways = []
+    hidden = sorted({c for c in written + rep if _INVISIBLE.fullmatch(c)})
+    if hidden:
+        ways.append("with an invisible character (" + ", ".join(
+            f"<U+{ord(c):04X}>" for c in hidden) + ")")
+    plain_w, plain_r = (_INVISIBLE.sub("", t) for t in (written, rep))
+    if plain_w != plain_r and (unicodedata.normalize("NFC", plain_w) != plain_w
+                               or unicodedata.normalize("NFC", plain_r) != plain_r):
+        ways.append("with its letters in another Unicode form (an accent as a mark of its "
+                    "own: NFD, not NFC)")
+    nfc_w, nfc_r = (unicodedata.normalize("NFC", t) for t in (plain_w, plain_r))
+    if nfc_w != nfc_r and nfc_w.translate(_ASCII_LOWER) == nfc_r.translate(_ASCII_LOWER):
+        ways.append("in another letter case")
+    elif nfc_w != nfc_r:
+        ways.append("without its leading zeros" if len(nfc_w) < len(nfc_r) else
+                    "with other leading zeros")
+    return " and ".join(ways) or "written another way"
 
 
 def id_repairs(rep_ids) -> dict[str, str | None]:

@@ -7,9 +7,8 @@ import difflib
 import numpy as np
 import pandas as pd
 
-from ...errors import SSIInputError
 from ...rules import isin_array
-from ...schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
+from ...schemas import LEVEL_METRICS, METRICS, REPORTED_ACTIVE, TABLES, TableSpec
 from ..cells.common import plain_text, values_present
 from ..cells.ids import normalise_names, parse_ids
 from ..cells.numbers import percent_scale, percent_warning
@@ -17,15 +16,16 @@ from ..checks import (
     ACTIVITY_COLUMNS,
     LONG_LEVELS,
     WIDE_LEVELS,
+    activity_form,
     activity_schema_problems,
     cell_problems,
     check_cells,
-    require_columns,
     type_columns,
     typing_rules,
 )
 from ..files import RawTable
 from ..quality import LoadedTable, split_rejects
+from .period_activity import is_period_form, load_period_activity
 
 
 def load_activity_table(raw: RawTable) -> LoadedTable:
@@ -33,12 +33,12 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
     typed and checked, and a level written 0-100 is read as percentages (a warning says so).
     A source row with a problem in any of its cells is rejected whole."""
     spec = TABLES["activity"]
-    require_columns(raw, spec, spec.required)
+    if is_period_form(list(raw.frame.columns)):
+        return load_period_activity(raw)
     notes = list(raw.notes)
     cols = list(raw.frame.columns)
-    long_form = "metric" in cols and "value" in cols
+    long_form = activity_form(cols, raw.file) == "long"
     if long_form:
-        require_columns(raw, spec, ("rep_id", "date", "metric", "value"))
         extra = [c for c in cols if c not in ("rep_id", "date", "metric", "value")]
         if extra:
             notes.append(extra_columns_note(raw.file, extra))
@@ -48,7 +48,9 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         problems = cell_problems(cells, typing_rules(spec, columns, decimal=raw.decimal,
                                                      levels={"value": LONG_LEVELS}))
         df = cells.typed
-        unknown = sorted(values_present(df["metric"]) - set(METRICS))
+        data = np.ones(len(df), dtype=bool)
+        data[raw.header_rows] = False              # a repeated header is no metric's row
+        unknown = sorted(values_present(df["metric"][data]) - set(METRICS))
         if unknown:
             notes.append(unknown_metrics_note(raw.file, unknown))
         df = df[["rep_id", "date", "metric", "value"]]
@@ -59,11 +61,6 @@ def load_activity_table(raw: RawTable) -> LoadedTable:
         if unknown:
             notes.append(f"{raw.file}: column(s) {describe_unknown(unknown)} are not known "
                          "metrics and were not used (see data/README.md for the metric names)")
-        if not metric_cols:
-            raise SSIInputError(
-                "no metric columns found: expected long form (rep_id, date, metric, value) or "
-                "wide form (rep_id, date, one column per metric)", file=raw.file,
-                fix="name the columns after the metrics in data/README.md")
         df, problems = check_cells(
             raw, TableSpec("activity", spec.schema, (), ("rep_id",), ("date",),
                            tuple(metric_cols)), ["rep_id", "date", *metric_cols],
@@ -108,6 +105,37 @@ def _percent_levels(df: pd.DataFrame, file: str) -> list[str]:
     return out
 
 
+def level_conflicts(df: pd.DataFrame) -> dict[str, tuple[int, str, object, float, float]]:
+    """Level metrics given different values for one rep on one day (after the rows rejected
+    are left out): ``{metric: (rep-days, rep_id, date, lowest, highest)}`` of the first such
+    rep-day (by rep_id, then date). A level is one value a day, so which one is meant cannot be
+    told; the scorers use the largest (both engines), and :func:`level_conflict_warning` says
+    so."""
+    out = {}
+    for metric in sorted(LEVEL_METRICS):
+        rows = isin_array(df["metric"], [metric])
+        if not rows.any():
+            continue
+        lv = pd.DataFrame({"rep_id": plain_text(df["rep_id"][rows]).astype(str).to_numpy(),
+                           "date": df["date"][rows].to_numpy(),
+                           "value": df["value"][rows].to_numpy(dtype=float)})
+        span = lv.groupby(["rep_id", "date"], sort=True)["value"].agg(["min", "max"])
+        odd = span[span["min"] < span["max"]]
+        if len(odd):
+            (rep, day), first = odd.index[0], odd.iloc[0]
+            out[metric] = (len(odd), rep, day, float(first["min"]), float(first["max"]))
+    return out
+
+
+def level_conflict_warning(file: str, metric: str, n: int, rep: str, day: object,
+                           low: float, high: float) -> str:
+    """The warning of :func:`level_conflicts` (both engines say it so)."""
+    return (f"{file}: {metric} has different values on one day for {n} rep-day(s) (e.g. "
+            f"rep_id {rep} on {pd.Timestamp(day):%Y-%m-%d}: from {low:g} to {high:g}); the "
+            "largest of the day is used (a level is one value a day: keep one row per rep and "
+            "day in the source to silence this)")
+
+
 def extra_columns_note(file: str, extra: list[str]) -> str:
     """The note of columns a long table does not use."""
     return f"{file}: extra column(s) {', '.join(extra)} not used"
@@ -117,6 +145,12 @@ def unknown_metrics_note(file: str, names: list[str]) -> str:
     """The note of metric names not in the catalogue (their rows are rejected)."""
     return (f"{file}: unknown metric name(s) {describe_unknown(names)}; their rows are "
             "rejected (see data/README.md for the metric names)")
+
+
+def absent_metrics(present: set) -> list[str]:
+    """The catalogue metrics with no row in the data (days active, derived from the dates when
+    not reported, are never absent)."""
+    return sorted(set(METRICS) - set(present) - {REPORTED_ACTIVE})
 
 
 def absent_metrics_note(file: str, absent: list[str]) -> str:

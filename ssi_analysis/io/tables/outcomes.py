@@ -66,7 +66,7 @@ def load_opportunities_table(raw: RawTable, mapping: crm.ColumnMapping | None) -
     """Map a CRM export's columns, type the cells, and apply the stage/amount/date/id rules."""
     spec = TABLES["opportunities"]
     notes = list(raw.notes)
-    if mapping is None:
+    if mapping is None or "opportunities" not in mapping.defines:   # a mapping of other tables
         mapping, note = crm.detect_mapping(list(raw.frame.columns), file=raw.file)
     else:
         note = f"{raw.file}: columns read with the {mapping.name} mapping ({mapping.description})"
