@@ -337,3 +337,27 @@ def test_spark_writes_python_texts_of_numbers(spark):
     assert len(wrong) <= 0.05 * len(values), wrong
     assert all(len(g.replace("-", "")) == len(repr(v).replace("-", "")) + 1 for v, g in wrong)
     assert got[:12] == [repr(v) for v in values[:12]]
+
+
+# ------------------------------------------------------------------ totals over periods
+def test_period_totals_in_memory_and_refused_from_files(spark, tmp_path):
+    """Totals over periods (issue 19), spread when loaded, scored in Spark as pandas scores
+    them: days active as reported, the pillar without a metric NaN (not 0); from files, refused
+    with the way to score them."""
+    from conftest import write_folder
+    from test_periods import PERIODS, REPS
+
+    from ssi_analysis.errors import SSIInputError
+
+    b = load_data(write_folder(tmp_path / "d", reps=REPS, activity=PERIODS))
+    got = score(b.activity, b.reps, daily=True, details=True, window=30, engine="spark")
+    want = score(b.activity, b.reps, daily=True, details=True, window=30)
+    assert got.table["brand"].isna().all() and got.notes == want.notes
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=TOL, atol=TOL)
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    (folder / "reps.csv").write_text(REPS)
+    pd.read_csv(tmp_path / "d" / "activity.csv").to_parquet(folder / "activity.parquet")
+    with pytest.raises(SSIInputError, match="date missing") as e:
+        score_spark(spark, folder)
+    assert "engine='spark'" in e.value.fix
