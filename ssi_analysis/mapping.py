@@ -406,17 +406,24 @@ def _pattern(value: Any, key: str, group: str, source: str, section: str = "ssi_
     return value
 
 
+def _layout_columns(table: Any, base: tuple[tuple[str, tuple[str, ...]], ...],
+                    fields: tuple[str, ...], section: str, source: str
+                    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[section.columns]`` (each field's labels) over the ``base`` layout's, in field order."""
+    columns = dict(base)
+    cols = table.get("columns", {})
+    _check_keys(cols, set(fields), f"{section}.columns", source)
+    for key, value in cols.items():
+        columns[key] = _text_list(value, key, f"{section}.columns", source, allow_empty=True)
+    return tuple((k, columns[k]) for k in fields if k in columns)
+
+
 def _observed_layout(table: Any, base: ObservedLayout | None, source: str) -> ObservedLayout:
     """``[ssi_observed]`` (and ``[ssi_observed.columns]``) over ``base``."""
     _check_keys(table, _OBSERVED_KEYS, "ssi_observed", source)
     lay = base or ObservedLayout()
-    columns = dict(lay.columns)
-    cols = table.get("columns", {})
-    _check_keys(cols, set(OBSERVED_COLUMNS), "ssi_observed.columns", source)
-    for key, value in cols.items():
-        columns[key] = _text_list(value, key, "ssi_observed.columns", source, allow_empty=True)
-    changes: dict[str, Any] = {"columns": tuple((k, columns[k]) for k in OBSERVED_COLUMNS
-                                                if k in columns)}
+    changes: dict[str, Any] = {"columns": _layout_columns(table, lay.columns, OBSERVED_COLUMNS,
+                                                          "ssi_observed", source)}
     if "rep" in table:
         rep = table["rep"]
         if not isinstance(rep, str) or not rep.strip():
@@ -437,13 +444,8 @@ def _activity_layout(table: Any, base: ActivityLayout | None, source: str) -> Ac
     """``[activity]`` (and ``[activity.columns]``) over ``base``."""
     _check_keys(table, _ACTIVITY_KEYS, "activity", source)
     lay = base or ActivityLayout()
-    columns = dict(lay.columns)
-    cols = table.get("columns", {})
-    _check_keys(cols, set(ACTIVITY_COLUMNS), "activity.columns", source)
-    for key, value in cols.items():
-        columns[key] = _text_list(value, key, "activity.columns", source, allow_empty=True)
-    changes: dict[str, Any] = {"columns": tuple((k, columns[k]) for k in ACTIVITY_COLUMNS
-                                                if k in columns)}
+    changes: dict[str, Any] = {"columns": _layout_columns(table, lay.columns, ACTIVITY_COLUMNS,
+                                                          "activity", source)}
     if "period_from_path" in table:
         pattern = _pattern(table["period_from_path"], "period_from_path", "start", source,
                            "activity")
