@@ -23,8 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
-import warnings
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,13 +47,43 @@ from .rules import (
     one_of,
 )
 
-PYSPARK_PANDAS = "PySpark does not yet fully support"
-"""pyspark's warning when pandera imports pyspark.pandas (on import and on a first validation,
-when pyspark, the spark extra, is installed): pandas 3 is not supported there, nor used here."""
+PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
+"""The environment variables importing pandera sets for pandas-on-Spark (pandera's issues
+1473 and 2344), put back as they were after it is imported here."""
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", PYSPARK_PANDAS, FutureWarning)
-    import pandera.pandas as pa
+
+def _import_pandera():
+    """``pandera.pandas``, imported without what pandera's package import does for pyspark.
+
+    Importing any part of pandera imports ``pyspark.pandas`` when pyspark is installed (the
+    spark extra) and sets ``SPARK_LOCAL_IP=127.0.0.1`` and ``PYARROW_IGNORE_TIMEZONE=1``
+    (pandera's ``external_config``, run by its package ``__init__``, with no setting to turn
+    it off): pyspark's import on every command (0.1 s warm, more on a cold disk), its warning
+    that it does not support pandas 3 (under which ``pyspark.pandas`` fails to import anyway),
+    and a Spark driver bound to localhost, which a cluster's executors cannot reach.
+    pandas-on-Spark is not used here: while pandera is imported, ``None`` stands in
+    ``sys.modules`` for ``pyspark.pandas`` (Python's way to decline one import: it fails with
+    ImportError, which pandera expects when pyspark is absent), and the variables are put back
+    after. A ``pyspark.pandas`` already imported is left as it is.
+    """
+    declined = "pyspark.pandas" not in sys.modules
+    env = {name: os.environ.get(name) for name in PANDERA_SPARK_ENV}
+    if declined:
+        sys.modules["pyspark.pandas"] = None
+    try:
+        import pandera.pandas as pandera_pandas
+    finally:
+        if declined and sys.modules.get("pyspark.pandas", "") is None:
+            del sys.modules["pyspark.pandas"]
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return pandera_pandas
+
+
+pa = _import_pandera()
 
 
 def normalise_name(name: object) -> str:

@@ -8,7 +8,14 @@ made lazily to avoid a circle at run time still counts.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import ssi_analysis
 
@@ -99,3 +106,33 @@ def test_engines_read_the_spec_not_each_other():
         assert SQL_SHARED in {t for t, _ in imports[engine]}, engine
         assert not {t for t, _ in imports[engine]} & {"ssi_analysis.scoring.spec",
                                                        "ssi_analysis.scoring.sql"}, engine
+
+
+PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
+"""What importing pandera sets for pandas-on-Spark (pandera's issues 1473 and 2344)."""
+SPARK_MODULES = """
+import json, os, sys
+from ssi_analysis.cli import main
+imported = sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j"))
+code = main(["validate", "--data", "example"])
+print(json.dumps({"code": code, "on_import": imported, "variables": {k: os.environ.get(k)
+                  for k in %r},
+                  "after_a_command": sorted(m for m in sys.modules
+                                            if m.split(".")[0] in ("pyspark", "py4j"))}))
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                    reason="pyspark (the spark extra) is not installed: nothing could import it")
+def test_commands_import_no_spark():
+    """Importing the command line, and a command that validates with pandera, import neither
+    pyspark nor py4j and set none of pandera's Spark variables (importing pandera would import
+    pyspark.pandas and set them: ssi_analysis.schemas._import_pandera declines it)."""
+    env = {k: v for k, v in os.environ.items() if k not in PANDERA_SPARK_ENV}
+    done = subprocess.run([sys.executable, "-c", SPARK_MODULES % (PANDERA_SPARK_ENV,)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got == {"code": 0, "on_import": [], "after_a_command": [],
+                   "variables": dict.fromkeys(PANDERA_SPARK_ENV)}
+    assert "PySpark" not in done.stderr      # pyspark.pandas' warning about pandas 3

@@ -13,15 +13,13 @@ all for a table without rules of its own.
 from __future__ import annotations
 
 import difflib
-import warnings
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import SSIInputError
 from ..rules import Cells, Rule, any_of, isin_array
-from ..schemas import LEVEL_METRICS, METRICS, PYSPARK_PANDAS, TABLES, TableSpec
+from ..schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec, pa
 from .cells.common import plain_text
 from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
@@ -106,9 +104,7 @@ def schema_problems(df: pd.DataFrame, spec: TableSpec) -> list[pd.DataFrame]:
     """``df`` validated by the table's pandera schema: the problem rows of the rules it breaks,
     in pandera's order. A problem of the table's columns themselves (a type) stops the run."""
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", PYSPARK_PANDAS, FutureWarning)
-            spec.schema.validate(df, lazy=True)
+        spec.schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]
