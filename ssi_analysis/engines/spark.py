@@ -85,6 +85,8 @@ appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
 """
 """Spark's own logging in a session this module starts: errors only, into its log file."""
+LOG_SETTING = "spark.ssi_analysis.log"
+"""The setting of a session started by :func:`spark_session` that names its log file."""
 
 
 # ------------------------------------------------------------------ the session
@@ -148,12 +150,22 @@ def spark_session(master: str | None = None, *, log: str | Path | None = None):
             .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
             .set("spark.sql.shuffle.partitions", str(max(4, 2 * cores)))
             .set("spark.driver.extraJavaOptions",
-                 f"-Dlog4j2.configurationFile={config.resolve().as_uri()}"))
+                 f"-Dlog4j2.configurationFile={config.resolve().as_uri()}")
+            .set(LOG_SETTING, str(log)))
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         logging.getLogger(name).disabled = True      # errors come back as exceptions
-    with open(log, "ab") as out, _quiet():
-        gateway = launch_gateway(conf, popen_kwargs={"stdout": out, "stderr": out})
-        context = SparkContext(conf=conf, gateway=gateway)
+    try:
+        with open(log, "ab") as out, _quiet():
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": out, "stderr": out})
+            context = SparkContext(conf=conf, gateway=gateway)
+    except Exception as exc:    # Java too old, a master not reached, no memory for the JVM
+        if type(exc).__name__ not in (*SPARK_ERRORS, *JVM_GONE, "PySparkRuntimeError"):
+            raise
+        raise SSIConfigError(f"Spark did not start on {conf.get('spark.master')} "
+                             f"({spark_said(exc)})",
+                             fix=f"Spark's log ({log}) says why; Spark needs Java 17 or later "
+                                 "(JAVA_HOME), and a master URL that this machine reaches; or "
+                                 "use --engine duckdb") from None
     context.setLogLevel("ERROR")
     return SparkSession(context)
 
@@ -220,25 +232,25 @@ class Spark(Backend):
         return self.spark.sql(sql)
 
     def run(self, sql: str, bar: Progress | None = None) -> None:
-        with _errors():
+        with _errors(self.spark):
             self._sql(sql).collect()
 
     def rows(self, sql: str, bar: Progress | None = None) -> list[tuple]:
-        with _errors():
+        with _errors(self.spark):
             return [tuple(r) for r in self._sql(sql).collect()]
 
     def frame(self, sql: str, bar: Progress | None = None) -> pd.DataFrame:
-        with _errors():
+        with _errors(self.spark):
             return self._sql(sql).toArrow().to_pandas(date_as_object=False)
 
     def table(self, name: str, sql: str, bar: Progress | None = None) -> None:
-        with _errors():
+        with _errors(self.spark):
             df = self._sql(sql).persist()
             self.kept.append(df)
             self._name(name, df)
 
     def view(self, name: str, sql: str) -> None:
-        with _errors():
+        with _errors(self.spark):
             self._name(name, self._sql(sql))
 
     def reused(self, name: str, sql: str) -> None:
@@ -266,7 +278,7 @@ class Spark(Backend):
             else:
                 arrays[col] = pa.array(values.to_numpy(dtype=float), type=kind)
         schema = ", ".join(f"{self.dialect.ident(c)} {t}" for c, t in types.items())
-        with _errors(), _quiet():
+        with _errors(self.spark), _quiet():
             self._name(name, self.spark.createDataFrame(pa.table(arrays), schema=schema))
 
     def describe(self, relation: str) -> list[tuple[str, str]]:
@@ -276,7 +288,7 @@ class Spark(Backend):
               bar: Progress | None) -> Path:
         if csv:   # written as the pandas engine writes (the rejects byte for byte)
             return write_table(self.frame(sql), path)
-        with _errors():
+        with _errors(self.spark):
             df = self._sql(sql)
             if _is_uri(path):
                 (df.write.mode("overwrite").partitionBy("date") if daily else
@@ -325,27 +337,79 @@ def _publish(folder: Path, path: Path, daily: bool) -> None:
     publish(part, path)
 
 
+SPARK_ERRORS = ("AnalysisException", "Py4JJavaError", "SparkRuntimeException",
+                "IllegalArgumentException", "PySparkException", "SparkUpgradeException",
+                "QueryExecutionException", "ParseException", "UnknownException",
+                "PythonException", "ArithmeticException", "NumberFormatException",
+                "DateTimeException", "SparkNoSuchElementException")
+"""pyspark's exceptions for a statement Spark could not run (its Java side said why)."""
+JVM_GONE = ("Py4JError", "Py4JNetworkError", "ConnectionRefusedError", "ConnectionResetError",
+            "BrokenPipeError", "EOFError")
+"""What a call to Spark raises when its Java process is not there any more."""
+
+
+def _text(exc: BaseException) -> str:
+    """The text of a Spark exception: pyspark's, or Java's with its stack trace."""
+    try:
+        return str(exc)
+    except Exception:     # the Java side is gone, and with it the text of its exception
+        return getattr(exc, "errmsg", "") or type(exc).__name__
+
+
+def spark_said(exc: BaseException) -> str:
+    """What Spark's Java side said went wrong, in one line: its exception and, when another
+    caused it, the root cause's (the last ``Caused by:``), without the Java stack trace.
+
+    Examples
+    --------
+    >>> class Failed(Exception): pass
+    >>> spark_said(Failed("An error occurred while calling o9.collectToPython.\\n"
+    ...                   ": org.apache.spark.SparkException: Job aborted.\\n\\tat x.y(Z.java:1)\\n"
+    ...                   "Caused by: java.io.IOException: No space left\\n\\tat a.b(C.java:2)"))
+    'org.apache.spark.SparkException: Job aborted. (caused by java.io.IOException: No space left)'
+    """
+    lines = [line.strip() for line in _text(exc).strip().splitlines()]
+    said = [line.removeprefix(": ") for line in lines
+            if line and not line.startswith(("at ", "... ", "An error occurred while calling"))]
+    head = said[0] if said else (lines[0] if lines and lines[0] else type(exc).__name__)
+    causes = [line.removeprefix("Caused by: ") for line in said if line.startswith("Caused by:")]
+    root = causes[-1] if causes else ""
+    return f"{head} (caused by {root})" if root and root not in head else head
+
+
+def _log_of(spark) -> str:
+    """The file a session started by :func:`spark_session` writes Spark's log to, or ``""``."""
+    try:
+        return spark.sparkContext.getConf().get(LOG_SETTING, "") if spark is not None else ""
+    except Exception:     # the Java side is gone
+        return ""
+
+
 @contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Spark's failures as the toolkit's errors (no Java stack trace on the terminal)."""
+def _errors(spark=None) -> Iterator[None]:
+    """Spark's failures as the toolkit's errors: what Spark said (its Java exception and what
+    caused it, :func:`spark_said`) and where its log is, no Java stack trace on the terminal.
+    Spark's Java process gone (killed, out of memory) is said as such."""
     try:
         yield
     except Exception as exc:
         name = type(exc).__name__
-        if name not in ("AnalysisException", "Py4JJavaError", "SparkRuntimeException",
-                        "IllegalArgumentException", "PySparkException", "SparkUpgradeException",
-                        "QueryExecutionException", "ParseException", "UnknownException",
-                        "PythonException", "ArithmeticException", "NumberFormatException",
-                        "DateTimeException", "SparkNoSuchElementException"):
+        if name not in SPARK_ERRORS + JVM_GONE:
             raise
-        first = (str(exc).strip().splitlines() or [name])[0]
-        if "OutOfMemory" in str(exc) or "Java heap space" in str(exc):
-            raise SSIDataError(f"Spark ran out of memory ({first})",
+        said, log = spark_said(exc), _log_of(spark)
+        where = f" ({log})" if log else ""
+        if name in JVM_GONE:
+            raise SSIConfigError(f"Spark's Java process stopped answering ({said})",
+                                 fix=f"Spark's log{where} says why: often memory "
+                                     "(spark.driver.memory) or the process was killed; run "
+                                     "again, or use --engine duckdb") from None
+        if any(oom in _text(exc) for oom in ("OutOfMemoryError", "Java heap space")):
+            raise SSIDataError(f"Spark ran out of memory ({said})",
                                fix="give Spark more memory (spark.driver.memory, "
                                    "spark.executor.memory) or run on a cluster") from None
-        raise SSIDataError(f"Spark stopped: {first}",
-                           fix="check that the files are valid, readable Parquet; Spark's own "
-                               "log says more") from None
+        raise SSIDataError(f"Spark stopped: {said}",
+                           fix=f"check that the files are valid, readable Parquet; Spark's "
+                               f"log{where} says more") from None
 
 
 # ------------------------------------------------------------------ the activity in Spark
@@ -378,7 +442,7 @@ def _activity_source(b: Spark, activity, files: list[str]) -> tuple[list[str], l
     from pyspark.sql import functions as F
 
     d = SPARK
-    with _errors():
+    with _errors(b.spark):
         if activity is None or isinstance(activity, list | tuple | str | Path):
             df = b.spark.read.option("recursiveFileLookup", "true") \
                 .option("mergeSchema", "true").parquet(*files)
