@@ -23,9 +23,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,29 +54,39 @@ PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
 1473 and 2344), put back as they were after it is imported here."""
 
 
-def _import_pandera():
-    """``pandera.pandas``, imported without what pandera's package import does for pyspark.
+@contextlib.contextmanager
+def pandas_on_spark_declined() -> Iterator[None]:
+    """``pyspark.pandas`` not imported while the block runs: ``None`` stands in
+    ``sys.modules`` for it (Python's way to decline one import: it fails with ImportError,
+    which pandera expects when pyspark is absent). One already imported is left as it is.
 
-    Importing any part of pandera imports ``pyspark.pandas`` when pyspark is installed (the
-    spark extra) and sets ``SPARK_LOCAL_IP=127.0.0.1`` and ``PYARROW_IGNORE_TIMEZONE=1``
-    (pandera's ``external_config``, run by its package ``__init__``, with no setting to turn
-    it off): pyspark's import on every command (0.1 s warm, more on a cold disk), its warning
-    that it does not support pandas 3 (under which ``pyspark.pandas`` fails to import anyway),
-    and a Spark driver bound to localhost, which a cluster's executors cannot reach.
-    pandas-on-Spark is not used here: while pandera is imported, ``None`` stands in
-    ``sys.modules`` for ``pyspark.pandas`` (Python's way to decline one import: it fails with
-    ImportError, which pandera expects when pyspark is absent), and the variables are put back
-    after. A ``pyspark.pandas`` already imported is left as it is.
+    pandera imports ``pyspark.pandas`` when pyspark is installed (the spark extra), on its own
+    import and, once pyspark is imported (the spark engine), on a first validation (its
+    built-in checks). pandas-on-Spark is not used here: its import costs time and warns that
+    it does not support pandas 3 (under which it fails to import anyway).
     """
     declined = "pyspark.pandas" not in sys.modules
-    env = {name: os.environ.get(name) for name in PANDERA_SPARK_ENV}
     if declined:
         sys.modules["pyspark.pandas"] = None
     try:
-        import pandera.pandas as pandera_pandas
+        yield
     finally:
         if declined and sys.modules.get("pyspark.pandas", "") is None:
             del sys.modules["pyspark.pandas"]
+
+
+def _import_pandera():
+    """``pandera.pandas``, imported without what pandera's package import does for pyspark:
+    ``pyspark.pandas`` declined (:func:`pandas_on_spark_declined`; with it pyspark's import,
+    0.1 s warm, more on a cold disk) and :data:`PANDERA_SPARK_ENV` put back as it was
+    (pandera's ``external_config``, run by its package ``__init__`` with no setting to turn it
+    off, sets ``SPARK_LOCAL_IP=127.0.0.1``: a Spark driver bound to localhost, which a
+    cluster's executors cannot reach)."""
+    env = {name: os.environ.get(name) for name in PANDERA_SPARK_ENV}
+    try:
+        with pandas_on_spark_declined():
+            import pandera.pandas as pandera_pandas
+    finally:
         for name, value in env.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -113,26 +113,30 @@ PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
 SPARK_MODULES = """
 import json, os, sys
 from ssi_analysis.cli import main
-imported = sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j"))
+spark = lambda: sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j"))
+imported = spark()
+if sys.argv[1] == "spark":     # the spark engine imports pyspark; pandera's checks then would
+    import pyspark.sql         # import pyspark.pandas on a first validation
 code = main(["validate", "--data", "example"])
-print(json.dumps({"code": code, "on_import": imported, "variables": {k: os.environ.get(k)
-                  for k in %r},
-                  "after_a_command": sorted(m for m in sys.modules
-                                            if m.split(".")[0] in ("pyspark", "py4j"))}))
+print(json.dumps({"code": code, "on_import": imported, "pandas_on_spark": "pyspark.pandas" in
+                  sys.modules, "variables": {k: os.environ.get(k) for k in %r},
+                  "after_a_command": [m for m in spark() if sys.argv[1] != "spark"]}))
 """
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
                     reason="pyspark (the spark extra) is not installed: nothing could import it")
-def test_commands_import_no_spark():
-    """Importing the command line, and a command that validates with pandera, import neither
-    pyspark nor py4j and set none of pandera's Spark variables (importing pandera would import
-    pyspark.pandas and set them: ssi_analysis.schemas._import_pandera declines it)."""
+@pytest.mark.parametrize("before", ["nothing", "spark"])
+def test_commands_import_no_spark(before):
+    """Importing the command line and a command that validates with pandera import neither
+    pyspark nor py4j and set none of pandera's Spark variables; with pyspark imported (the
+    spark engine), validating does not import pyspark.pandas. (pandera would import it, on
+    import and on a first validation: ssi_analysis.schemas.pandas_on_spark_declined.)"""
     env = {k: v for k, v in os.environ.items() if k not in PANDERA_SPARK_ENV}
-    done = subprocess.run([sys.executable, "-c", SPARK_MODULES % (PANDERA_SPARK_ENV,)],
+    done = subprocess.run([sys.executable, "-c", SPARK_MODULES % (PANDERA_SPARK_ENV,), before],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout.splitlines()[-1])
-    assert got == {"code": 0, "on_import": [], "after_a_command": [],
+    assert got == {"code": 0, "on_import": [], "pandas_on_spark": False, "after_a_command": [],
                    "variables": dict.fromkeys(PANDERA_SPARK_ENV)}
     assert "PySpark" not in done.stderr      # pyspark.pandas' warning about pandas 3

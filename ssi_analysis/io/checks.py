@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import SSIInputError
 from ..rules import Cells, Rule, any_of, isin_array
-from ..schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec, pa
+from ..schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec, pa, pandas_on_spark_declined
 from .cells.common import plain_text
 from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
@@ -104,7 +104,8 @@ def schema_problems(df: pd.DataFrame, spec: TableSpec) -> list[pd.DataFrame]:
     """``df`` validated by the table's pandera schema: the problem rows of the rules it breaks,
     in pandera's order. A problem of the table's columns themselves (a type) stops the run."""
     try:
-        spec.schema.validate(df, lazy=True)
+        with pandas_on_spark_declined():     # pandera's first validation would import it
+            spec.schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]
