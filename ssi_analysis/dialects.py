@@ -82,6 +82,15 @@ class Dialect:
         """A value as text, as Python's ``str`` writes it (``-1.0``, ``1e+20``, ``inf``)."""
         return f"CAST({expr} AS {self.text_type})"
 
+    def float_text(self, expr: str) -> str:
+        """:meth:`to_text` of a value known to be a DOUBLE (or FLOAT)."""
+        return self.to_text(expr)
+
+    def cast_text(self, expr: str) -> str:
+        """:meth:`to_text` of a value known not to be a DOUBLE or FLOAT (text, a whole number,
+        a date): its cast to text, in every dialect."""
+        return f"CAST({expr} AS {self.text_type})"
+
     def int_text(self, expr: str) -> str:
         """A whole number held as a DOUBLE (below 1e18), as integer text (``12``)."""
         return f"CAST(CAST({expr} AS HUGEINT) AS VARCHAR)"
@@ -194,7 +203,10 @@ class SparkDialect(Dialect):
         # Java writes 1.2E7 and 1.0E-5 where Python writes 12000000.0 and 1e-05: a DOUBLE's
         # text is rewritten from Java's digits and exponent (other types are cast)
         return (f"CASE WHEN typeof({expr}) IN ('double', 'float') THEN "
-                f"{_python_float(f'CAST({expr} AS STRING)')} ELSE CAST({expr} AS STRING) END")
+                f"{self.float_text(expr)} ELSE CAST({expr} AS STRING) END")
+
+    def float_text(self, expr: str) -> str:
+        return _python_float(f"CAST({expr} AS STRING)")
 
     def int_text(self, expr: str) -> str:
         return f"CAST(CAST({expr} AS DECIMAL(38, 0)) AS STRING)"

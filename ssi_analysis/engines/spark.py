@@ -85,6 +85,19 @@ appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
 """
 """Spark's own logging in a session this module starts: errors only, into its log file."""
+SESSION_SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # a run parses, plans and keeps the history of a few dozen statements, some long: the
+    # session's memory (the driver's, where local Spark also computes) is kept for the data
+    "spark.sql.parser.manageParserCaches": "true",       # ANTLR's parsing cache never shrinks:
+    "spark.sql.parser.parserDfaCacheFlushRatio": "10",   # emptied past 10% of the memory
+    "spark.sql.ui.retainedExecutions": "50",             # the history no UI shows (1000 each)
+    "spark.ui.retainedJobs": "50",
+    "spark.ui.retainedStages": "50",
+}
+"""The settings of a session :func:`spark_session` starts (beside its master, log and shuffle
+partitions)."""
 LOG_SETTING = "spark.ssi_analysis.log"
 """The setting of a session started by :func:`spark_session` that names its log file."""
 
@@ -146,12 +159,15 @@ def spark_session(master: str | None = None, *, log: str | Path | None = None):
     config = log.with_suffix(".log4j2.properties")
     config.write_text(_LOG4J, encoding="utf-8")
     cores = os.cpu_count() or 2
-    conf = (SparkConf().setMaster(master or "local[*]").setAppName("ssi-analysis")
-            .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+    master = master or "local[*]"
+    conf = (SparkConf().setMaster(master).setAppName("ssi-analysis")
+            .setAll(list(SESSION_SETTINGS.items()))
             .set("spark.sql.shuffle.partitions", str(max(4, 2 * cores)))
             .set("spark.driver.extraJavaOptions",
                  f"-Dlog4j2.configurationFile={config.resolve().as_uri()}")
             .set(LOG_SETTING, str(log)))
+    if master.startswith("local"):    # this machine only: no name to look up, no port outside
+        conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         logging.getLogger(name).disabled = True      # errors come back as exceptions
     try:
@@ -343,6 +359,9 @@ SPARK_ERRORS = ("AnalysisException", "Py4JJavaError", "SparkRuntimeException",
                 "PythonException", "ArithmeticException", "NumberFormatException",
                 "DateTimeException", "SparkNoSuchElementException")
 """pyspark's exceptions for a statement Spark could not run (its Java side said why)."""
+OUT_OF_MEMORY = ("OutOfMemoryError", "Java heap space", "Not enough memory to build and "
+                 "broadcast")
+"""What Spark says when its Java heap is full (a broadcast join's says it without the error)."""
 JVM_GONE = ("Py4JError", "Py4JNetworkError", "ConnectionRefusedError", "ConnectionResetError",
             "BrokenPipeError", "EOFError")
 """What a call to Spark raises when its Java process is not there any more."""
@@ -403,10 +422,12 @@ def _errors(spark=None) -> Iterator[None]:
                                  fix=f"Spark's log{where} says why: often memory "
                                      "(spark.driver.memory) or the process was killed; run "
                                      "again, or use --engine duckdb") from None
-        if any(oom in _text(exc) for oom in ("OutOfMemoryError", "Java heap space")):
+        if any(oom in _text(exc) for oom in OUT_OF_MEMORY):
             raise SSIDataError(f"Spark ran out of memory ({said})",
-                               fix="give Spark more memory (spark.driver.memory, "
-                                   "spark.executor.memory) or run on a cluster") from None
+                               fix="give Spark more memory: spark.driver.memory (where local "
+                                   "Spark computes; e.g. PYSPARK_SUBMIT_ARGS='--driver-memory "
+                                   "4g pyspark-shell') or spark.executor.memory on a cluster"
+                               ) from None
         raise SSIDataError(f"Spark stopped: {said}",
                            fix=f"check that the files are valid, readable Parquet; Spark's "
                                f"log{where} says more") from None

@@ -268,8 +268,14 @@ def _text_of(d: Dialect, col: str, kind: str) -> str:
     if kind == "float":
         return (f"CASE WHEN isnan({col}) THEN NULL WHEN {d.isfinite(col)} AND {col} = "
                 f"floor({col}) AND abs({col}) < 1e18 THEN {d.int_text(col)} "
-                f"ELSE {d.to_text(col)} END")
-    return d.to_text(col)
+                f"ELSE {d.float_text(col)} END")
+    return d.cast_text(col)
+
+
+def _raw_text(d: Dialect, col: str, kind: str) -> str:
+    """A column's cell as text, as Python's ``str`` writes it (a column of ``kind``: the
+    text of a DOUBLE written only where the column holds them, the statement stays small)."""
+    return d.float_text(col) if kind == "float" else d.cast_text(col)
 
 
 def _clean_text(d: Dialect, col: str, kind: str) -> str:
@@ -331,7 +337,7 @@ def _cells(d: Dialect, names: dict[str, tuple[str, str]], date_order: str | None
         value = f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
     return {"rep_id": rep, "metric": "n.name_read", "value": value, "date": date,
             "value_missing": value_missing, "date_given": date_given,
-            "value_raw": d.to_text(v), "date_raw": d.to_text(c)}
+            "value_raw": _raw_text(d, v, value_kind), "date_raw": _raw_text(d, c, date_kind)}
 
 
 def _metric_names(b: Backend, source: str, col: str, kind: str) -> None:
@@ -509,7 +515,7 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
     first, (written, kind) = next(iter(columns.items()))
     cells["is_header"] = header_row_sql([(c, _text_of(d, "s." + d.ident(w), k))
                                          for c, (w, k) in columns.items()], d)
-    cells["header_value"] = d.to_text("s." + d.ident(written))
+    cells["header_value"] = _raw_text(d, "s." + d.ident(written), kind)
     rows = _named(source, *columns["metric"], d)
     percent, warnings, rep_fix = _before_checks(b, rows, cells, shown, universe_ids)
     checked = _checked_sql(d, _typed_sql(d, rows, cells, frozenset(percent)), "ssi_universe",
