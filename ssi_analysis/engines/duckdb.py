@@ -549,8 +549,7 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
     _metric_names(con, source, *columns["metric"])
     cells = _cells(columns, order, tz)
     first, (written, kind) = next(iter(columns.items()))
-    cells["is_header"] = header_row_sql([(c, _text_of(_ident(w), k))
-                                         for c, (w, k) in columns.items()])
+    cells["is_header"] = _header_row_sql(con, source, columns)
     cells["header_value"] = f"CAST({_ident(written)} AS VARCHAR)"
     percent, warnings, rep_fix = _before_checks(con, source, cells, shown, universe_ids)
     checked = _checked_sql(_typed_sql(source, cells, frozenset(percent)), "universe",
@@ -579,6 +578,22 @@ def _check_rows(con, bar: Progress, folder: Path, source: str, files: list[str],
                CASE WHEN bad THEN problems[1].f ELSE {_text(unknown.fix)} END AS fix
         FROM checked WHERE bad OR rep IS NULL""", bar)
     return warnings, rep_fix
+
+
+def _header_row_sql(con, source: str, columns: dict[str, tuple[str, str]]) -> str:
+    """SQL of "the row repeats the header" (:func:`~ssi_analysis.io.files.header_row_sql`),
+    tested only on rows whose first cell reads as its column's name. Those cells are found
+    once among the first column's distinct values, so the names are not normalised (regular
+    expressions) cell by cell: on most files no cell qualifies and the test is ``false``."""
+    cells = [(c, _text_of(_ident(w), k)) for c, (w, k) in columns.items()]
+    name, first = cells[0]
+    written = [w for (w,) in con.execute(
+        f"SELECT w FROM (SELECT DISTINCT {first} AS w FROM {source}) "
+        f"WHERE {normalise_name_sql('w')} = {_text(name)} ORDER BY w").fetchall()]
+    if not written:
+        return "false"
+    return (f"CASE WHEN {first} IN ({', '.join(map(_text, written))}) "
+            f"THEN {header_row_sql(cells)} ELSE false END")
 
 
 def _before_checks(con, source: str, cells: dict[str, str], shown: str,
