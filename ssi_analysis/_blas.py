@@ -41,14 +41,21 @@ def one_blas_thread(func: F) -> F:
     def wrapper(*args, **kwargs):
         if _limited.get():
             return func(*args, **kwargs)
-        import scipy.linalg  # noqa: F401  (its OpenBLAS is limited only once loaded)
-        from threadpoolctl import threadpool_limits
-
         token = _limited.set(True)
         try:
-            with threadpool_limits(limits=1, user_api="blas"):
+            with _controller().limit(limits=1, user_api="blas"):
                 return func(*args, **kwargs)
         finally:
             _limited.reset(token)
 
     return wrapper  # type: ignore[return-value]
+
+
+@functools.cache
+def _controller():
+    """The BLAS libraries of numpy and scipy, found once (a search of the loaded libraries
+    costs about a millisecond; limiting the ones found, microseconds)."""
+    import scipy.linalg  # noqa: F401  (scipy's own OpenBLAS is found only once loaded)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
