@@ -513,8 +513,7 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
     _metric_names(b, source, *columns["metric"])
     cells = _cells(d, columns, order, tz)
     first, (written, kind) = next(iter(columns.items()))
-    cells["is_header"] = header_row_sql([(c, _text_of(d, "s." + d.ident(w), k))
-                                         for c, (w, k) in columns.items()], d)
+    cells["is_header"] = _header_row_sql(b, source, columns)
     cells["header_value"] = _raw_text(d, "s." + d.ident(written), kind)
     rows = _named(source, *columns["metric"], d)
     percent, warnings, rep_fix = _before_checks(b, rows, cells, shown, universe_ids)
@@ -539,6 +538,23 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
         FROM (SELECT * FROM ssi_checked WHERE bad OR rep IS NULL) c
         JOIN ssi_files f ON f._file = c._file""", bar)
     return warnings, rep_fix
+
+
+def _header_row_sql(b: Backend, source: str, columns: dict[str, tuple[str, str]]) -> str:
+    """SQL of "the row repeats the header" (:func:`~ssi_analysis.io.files.header_row_sql`),
+    tested only on rows whose first cell reads as its column's name. Those cells are found
+    once among the first column's distinct values, so the names are not normalised (regular
+    expressions) cell by cell: on most files no cell qualifies and the test is ``false``."""
+    d = b.dialect
+    cells = [(c, _text_of(d, "s." + d.ident(w), k)) for c, (w, k) in columns.items()]
+    name, first = cells[0]
+    written = [w for (w,) in b.rows(
+        f"SELECT w FROM (SELECT DISTINCT {first} AS w FROM {source} s) t "
+        f"WHERE {normalise_name_sql('w', d)} = {d.text(name)} ORDER BY w")]
+    if not written:
+        return "false"
+    return (f"CASE WHEN {first} IN ({', '.join(map(d.text, written))}) "
+            f"THEN {header_row_sql(cells, d)} ELSE false END")
 
 
 def _before_checks(b: Backend, rows: str, cells: dict[str, str], shown: str,

@@ -41,6 +41,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import plots, stats
+from .._blas import one_blas_thread
 from ..analysis import Analysis, analyze, choose_ssi, current_scores, industry_settings
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIDataError, SSIError
@@ -538,6 +539,7 @@ def _missing_folders(dest: Path) -> list[Path]:
     return out
 
 
+@one_blas_thread
 def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
                  options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Build the PDF report from a data folder; figures and tables go beside it.
