@@ -258,9 +258,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .scoring import score
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet"):
+    days_folder = args.engine == "spark" and args.daily and not out.suffix  # Spark's own form
+    if out.suffix.lower() not in (".csv", ".parquet") and not days_folder:
         raise SSIError("the output must be a .csv or .parquet file", file=str(out),
-                       fix="e.g. --out scores.csv")
+                       fix="e.g. --out scores.csv (with --engine spark --daily, also a folder "
+                           "of days, e.g. --out scores)")
     config = load_config(args.config)
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
@@ -686,7 +688,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("score", help="score SSI pillars for every rep")
     c.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
-    c.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    c.add_argument("--out", required=True, help="output file, .csv or .parquet (with --engine "
+                                                "spark --daily, a folder of days, e.g. scores)")
     c.add_argument("--asof", help="score as of this date (YYYY-MM-DD); default: last activity")
     c.add_argument("--daily", action="store_true", help="one row per rep per day")
     c.add_argument("--window", type=whole_number("--window", 1, 3660),

@@ -315,7 +315,25 @@ def test_cli_engine_spark(spark, tmp_path, capsys):
     one = tmp_path / "one.parquet"
     assert main(["score", "--data", str(folder), "--out", str(one), "--engine", "spark"]) == 0
     assert one.is_file() and len(pd.read_parquet(one)) == 3
+    # daily scores to a folder named without .parquet (Spark's form: a folder of days)
+    assert main(["score", "--data", str(folder), "--out", str(tmp_path / "days"), "--daily",
+                 "--engine", "spark"]) == 0
+    assert sorted(p.name for p in (tmp_path / "days").iterdir()) == days
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "days"), written)
+    assert (tmp_path / "days.rejects.csv").read_bytes() == \
+        (tmp_path / "p.rejects.csv").read_bytes()
     capsys.readouterr()
+    # a folder of other files is not replaced; a file needs its suffix
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert main(["score", "--data", str(folder), "--out", str(mine), "--daily",
+                 "--engine", "spark"]) == 2
+    assert "other files than earlier daily scores" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert main(["score", "--data", str(folder), "--out", str(tmp_path / "x"),
+                 "--engine", "spark"]) == 2
+    assert "must be a .csv or .parquet file" in capsys.readouterr().err
     assert main(["score", "--data", str(folder), "--out", str(one), "--spark-master",
                  "local[1]"]) == 2
     assert "--engine spark" in capsys.readouterr().err

@@ -47,7 +47,7 @@ import pandas as pd
 
 from ..config import ScoringConfig, load_config
 from ..dialects import SPARK
-from ..errors import SSIConfigError, SSIDataError, SSIInputError
+from ..errors import SSIConfigError, SSIDataError, SSIInputError, SSIOutputError
 from ..outputs import publish, write_table, writing
 from ..progress import Progress
 from ..scoring.inputs import Prepared
@@ -337,6 +337,16 @@ def _is_uri(path: Path | str) -> bool:
     return "://" in str(path) or str(path).startswith("dbfs:")
 
 
+def _replaceable(path: Path) -> None:
+    """Stop before Spark runs if ``path`` is a folder the scores may not replace: one holding
+    anything but the days of earlier daily scores (``date=YYYY-MM-DD`` folders)."""
+    if path.is_dir() and not all(p.is_dir() and p.name.startswith("date=")
+                                 for p in path.iterdir()):
+        raise SSIOutputError("the output is a folder that holds other files than earlier daily "
+                             "scores: writing the scores there would replace them",
+                             file=str(path), fix="name a new folder (or file) for the scores")
+
+
 def _publish(folder: Path, path: Path, daily: bool) -> None:
     """Spark's output ``folder`` moved to ``path``: the folder of dates, or its one file."""
     for junk in [*folder.rglob("_SUCCESS"), *folder.rglob(".*.crc")]:
@@ -590,6 +600,8 @@ def score_spark(spark=None, data: str | Path | None = None, out: str | Path | No
     if out is not None and not local_out and str(out).lower().endswith(".csv"):
         raise SSIConfigError("the spark engine writes scores to a URI as Parquet",
                              file=str(out), fix="name the output .parquet")
+    if local_out:
+        _replaceable(Path(out))
     with tempfile.TemporaryDirectory(prefix="ssi-spark-") as scratch, \
             Progress(["checking rows", "totalling days", "scoring"], enabled=progress) as bar:
         where = data if reps is None else _reps_folder(reps, Path(scratch) / "reps")
