@@ -138,6 +138,11 @@ def spark_session(master: str | None = None, *, log: str | Path | None = None):
         Where the Spark process started here writes its own output (its warnings, errors and
         Java's messages), so the terminal shows only the toolkit's messages. Default: a file
         ``ssi-analysis-spark.log`` in the temporary folder.
+
+    A session started here has :data:`SESSION_SETTINGS` and Spark's default memory (1 GB for
+    the driver, where a local Spark computes; more with ``PYSPARK_SUBMIT_ARGS='--driver-memory
+    4g pyspark-shell'``). Java missing, or a Spark that does not start, is an
+    :class:`~ssi_analysis.errors.SSIConfigError` naming the log.
     """
     require_spark()
     from pyspark import SparkConf, SparkContext
@@ -562,7 +567,8 @@ def score_spark(spark=None, data: str | Path | None = None, out: str | Path | No
         form (``rep_id, date, metric, value``). ``'example'`` is the bundled example.
     out : path, optional
         Where to write the scores (``.parquet`` or ``.csv``); the rejected rows go beside it
-        (``<name>.rejects.csv``). Daily Parquet scores are a folder partitioned by date. A
+        (``<name>.rejects.csv``). Daily Parquet scores are a folder partitioned by date (its
+        name with ``.parquet`` or none; a folder holding other files is not replaced). A
         URI (``s3a://...``, ``dbfs:/...``) is written by Spark (Parquet only). Without it the
         scores are returned in memory.
     activity : DataFrame, path, glob or list of paths, optional
