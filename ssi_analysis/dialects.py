@@ -88,7 +88,12 @@ class Dialect:
 
     def cast_text(self, expr: str) -> str:
         """:meth:`to_text` of a value known not to be a DOUBLE or FLOAT (text, a whole number,
-        a date): its cast to text, in every dialect."""
+        a date): its cast to text, in every dialect. In Spark's, :meth:`to_text` writes the
+        rewriting of a DOUBLE's text wherever it is used, whatever the value's type:
+
+        >>> SPARK.cast_text("c"), len(SPARK.cast_text("c")) < len(SPARK.to_text("c")) // 20
+        ('CAST(c AS STRING)', True)
+        """
         return f"CAST({expr} AS {self.text_type})"
 
     def int_text(self, expr: str) -> str:
