@@ -11,7 +11,7 @@ help:  ## list the targets
 $(VENV_DONE): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,notebooks,duckdb]'
+	$(PY) -m pip install -q -e '.[dev,notebooks,duckdb,spark]'
 	touch $(VENV_DONE)
 
 install: $(VENV_DONE)  ## create .venv and install the package with its dev extras

@@ -17,11 +17,14 @@ would count the memory of the benchmark process that started it):
 3. ``ssi-analysis score --daily --engine duckdb`` (if duckdb is installed), once as it is and
    once with ``--memory-limit`` well below the data's size in memory, so that DuckDB spills
    to disk: the path for histories larger than memory;
-4. the yardstick: a well-written DuckDB query that does only the trailing-window sums of every
+4. ``ssi-analysis score --daily --engine spark`` on ``--spark-master`` (default ``local[*]``) if
+   pyspark and Java are there (``--no-spark`` leaves it out); the JVM is waited for, so its CPU
+   is in the job's, and its peak memory is added to Python's;
+5. the yardstick: a well-written DuckDB query that does only the trailing-window sums of every
    count metric for every rep and day, Parquet to Parquet (:func:`yardstick_sql`).
 
 The ratio is each job's wall time over the yardstick's, measured in the same run (so it holds on a
-busy machine better than the seconds do). At the end it checks that the two engines wrote the
+busy machine better than the seconds do). At the end it checks that the engines wrote the
 same scores, and exits non-zero if they do not or a job failed: CI runs it small as a smoke test.
 It is a benchmark, not a test: nothing here asserts a time.
 """
@@ -170,6 +173,9 @@ def run_timed(argv: list[str], log: Path) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     peak_mb = (int(peak.read_text()) / 1024 if peak.exists()
                else usage.ru_maxrss / 1024)  # without /proc: an upper bound
+    jvm = Path(f"{peak}.jvm")
+    if jvm.exists():   # a Spark job: Python's and the JVM's peaks (an upper bound of both)
+        peak_mb += int(jvm.read_text()) / 1024
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": peak_mb,
             "code": proc.returncode, "log": log.read_text(errors="replace")}
 
@@ -186,6 +192,23 @@ t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "score": t3 - t2, "rows": len(scores)}))
 """
 
+SPARK_CODE = """
+import os, sys
+from ssi_analysis.cli import main
+from ssi_analysis.engines.spark import spark_session
+spark = spark_session(sys.argv[1])
+code = main(["score", *sys.argv[2:], "--engine", "spark"])
+proc = spark.sparkContext._gateway.proc            # the JVM: its memory and CPU count too
+with open(f"/proc/{proc.pid}/status") as f:
+    jvm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+spark.stop()
+proc.stdin.close()
+proc.wait()                                        # waited for: its CPU is in this job's rusage
+with open(os.environ["BENCH_PEAK"] + ".jvm", "w") as out:
+    out.write(str(jvm_kb))
+sys.exit(code)
+"""
+
 YARDSTICK_CODE = """
 import sys, time
 t0 = time.perf_counter()
@@ -194,6 +217,16 @@ con = duckdb.connect()
 con.execute(open(sys.argv[1]).read())
 print(f"query {time.perf_counter() - t0:.3f}")
 """
+
+
+def have_spark() -> bool:
+    try:
+        from ssi_analysis.engines.spark import java_found, require_spark
+
+        require_spark()
+    except Exception:
+        return False
+    return java_found()
 
 
 def have_duckdb() -> bool:
@@ -215,7 +248,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for name in ("pandas", "numpy", "pyarrow", "pandera", "duckdb"):
+    for name in ("pandas", "numpy", "pyarrow", "pandera", "duckdb", "pyspark"):
         try:
             versions[name] = __import__(name).__version__
         except ImportError:
@@ -241,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                                      "removed afterwards)")
     p.add_argument("--duckdb-memory-limit", default="256MB",
                    help="memory limit of the spilling duckdb run (default 256MB)")
+    p.add_argument("--spark-master", default="local[*]",
+                   help="where the spark engine runs (default local[*], every core)")
+    p.add_argument("--no-spark", action="store_true", help="leave out the spark engine")
     p.add_argument("--record", help="append the results as a Markdown section to this file")
     p.add_argument("--note", default="", help="a remark to record with the results")
     args = p.parse_args(argv)
@@ -289,11 +325,26 @@ def main(argv: list[str] | None = None) -> int:
             print("duckdb is not installed: no yardstick, no duckdb engine "
                   "(pip install '.[duckdb]')")
 
+        spark = not args.no_spark and have_spark()
+        if spark:
+            job(f"`ssi-analysis score --daily --engine spark` ({args.spark_master})",
+                ["code", SPARK_CODE, args.spark_master, "--data", str(data), "--daily",
+                 "--out", str(work / "scores_spark.parquet")])
+        elif not args.no_spark:
+            print("pyspark or Java is missing: no spark engine (pip install '.[spark]')")
+
         agree = None
         if duck and all(r["code"] == 0 for _, r in jobs):
             a = pd.read_parquet(work / "scores_pandas.parquet")
-            agree = max(_difference(a, pd.read_parquet(work / name))
-                        for name in ("scores_duckdb.parquet", "scores_spilled.parquet"))
+            others = ["scores_duckdb.parquet", "scores_spilled.parquet"]
+            if spark:   # a folder partitioned by date: read back in the pandas engine's order
+                sp = pd.read_parquet(work / "scores_spark.parquet")
+                sp["date"] = pd.to_datetime(sp["date"].astype(str)).astype(a["date"].dtype)
+                sp = sp.set_index(["rep_id", "date"]).reindex(
+                    pd.MultiIndex.from_frame(a[["rep_id", "date"]])).reset_index()[a.columns]
+                sp.to_parquet(work / "scores_spark_sorted.parquet")
+                others.append("scores_spark_sorted.parquet")
+            agree = max(_difference(a, pd.read_parquet(work / name)) for name in others)
         publish(_report(args, rows, info, jobs, api_steps, agree), args.record)
         failed = [n for n, r in jobs if r["code"] != 0]
         if failed:
@@ -342,7 +393,8 @@ def _report(args: argparse.Namespace, rows: int, info: dict, jobs: list[tuple[st
         f"{info['load'][0]:.2f} / {info['load'][1]:.2f} / {info['load'][2]:.2f} (1/5/15 min)."
         + (f" {args.note}" if args.note else ""),
         f"Software: Python {info['python']}, pandas {v['pandas']}, numpy {v['numpy']}, "
-        f"pyarrow {v['pyarrow']}, pandera {v['pandera']}, duckdb {v['duckdb']}.",
+        f"pyarrow {v['pyarrow']}, pandera {v['pandera']}, duckdb {v['duckdb']}, "
+        f"pyspark {v['pyspark']}.",
         "",
         "| job | wall s | CPU s | rows/s | peak MB | wall / yardstick |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -358,7 +410,7 @@ def _report(args: argparse.Namespace, rows: int, info: dict, jobs: list[tuple[st
                       f"({api_steps['rows']:,} scores; score alone: "
                       f"{rows / api_steps['score']:,.0f} rows/s)."]
     if agree is not None:
-        lines += ["", f"Engines agree: max |pandas - duckdb| over every score and rank = "
+        lines += ["", f"Engines agree: max |pandas - duckdb/spark| over every score and rank = "
                       f"{agree:.1e}."]
     return "\n".join(lines) + "\n"
 

@@ -49,6 +49,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from ._blas import one_blas_thread
 from .config import AnalysisConfig, ScoringConfig, default_config
 from .errors import SSIConfigError, SSIDataError
 from .io import REJECT_COLUMNS, Bundle, QualityReport
@@ -533,6 +534,7 @@ def _curve(bundle: Bundle, panel: Panel, *, config: ScoringConfig, analysis: Ana
     return curve, notes
 
 
+@one_blas_thread
 def analyze(data: Bundle | Panel, *, scores: Scores | pd.DataFrame | None = None,
             config: ScoringConfig | None = None, analysis: AnalysisConfig | None = None,
             ssi: str | None = None, industry: ComparisonSettings | None = None) -> Analysis:

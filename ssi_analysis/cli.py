@@ -258,9 +258,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .scoring import score
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet"):
+    days_folder = args.engine == "spark" and args.daily and not out.suffix  # Spark's own form
+    if out.suffix.lower() not in (".csv", ".parquet") and not days_folder:
         raise SSIError("the output must be a .csv or .parquet file", file=str(out),
-                       fix="e.g. --out scores.csv")
+                       fix="e.g. --out scores.csv (with --engine spark --daily, also a folder "
+                           "of days, e.g. --out scores)")
     config = load_config(args.config)
     if args.asof and args.daily:
         raise SSIError("--asof and --daily cannot be used together",
@@ -269,11 +271,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.asof = parse_asof(args.asof)
     config.with_options(window_days=args.window)    # a bad --window stops before loading
     in_memory = args.engine == "duckdb" and _period_totals(args.data)
-    if args.engine == "duckdb" and not in_memory:
-        return _score_duckdb(args, config, out)
-    if args.memory_limit or args.temp_dir:
+    if (args.memory_limit or args.temp_dir) and (args.engine != "duckdb" or in_memory):
         raise SSIError("--memory-limit and --temp-dir set the duckdb engine",
                        fix="add --engine duckdb, or leave them out")
+    if args.spark_master and args.engine != "spark":
+        raise SSIError("--spark-master sets the spark engine",
+                       fix="add --engine spark, or leave it out")
+    if args.engine in ("duckdb", "spark") and not in_memory:
+        return _score_sql(args, config, out)
     with Progress(["loading", "scoring", "writing"]) as bar:
         bar.step("loading")
         bundle = load_data(args.data, strict=args.strict, mapping=args.mapping,
@@ -446,22 +451,18 @@ def _write_rejects(quality, out: Path, names) -> None:
             rejects.unlink()  # a stale file from an earlier run would mislead
 
 
-def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
-    """``score --engine duckdb``: the activity Parquet scored in DuckDB, file to file."""
+def _score_duckdb(args: argparse.Namespace, folder: Path, out: Path, options: dict):
+    """``score --engine duckdb``: :func:`~ssi_analysis.engines.duckdb.score_parquet`, a spill
+    folder it cannot write to said as such."""
     from .engines.duckdb import score_parquet
 
     try:                     # without duckdb, score_parquet says how to install it
         from duckdb import IOException as spill_error
     except ImportError:
         spill_error = ()     # nothing to catch
-
-    folder = resolve_data_dir(args.data)
-    extra = [Path(p) for p in (args.config,) if p and Path(p).is_file()]
     try:
-        run = score_parquet(folder, out, config=config, asof=args.asof, daily=args.daily,
-                            window=args.window, mode=args.mode, strict=args.strict,
-                            memory_limit=args.memory_limit, temp_directory=args.temp_dir,
-                            anonymize=args.anonymize, salt=args.salt, inputs=extra)
+        return score_parquet(folder, out, memory_limit=args.memory_limit,
+                             temp_directory=args.temp_dir, **options)
     except spill_error as exc:    # its spill files (the output's are named already)
         spill = Path(args.temp_dir or ".tmp")
         problem = output_error(exc, spill / "spill")
@@ -469,6 +470,21 @@ def _score_duckdb(args: argparse.Namespace, config, out: Path) -> int:
                        f"{problem.problem.removeprefix('cannot write the file: ')}",
                        file=str(spill), fix=f"{problem.fix}; or give --temp-dir a folder on "
                                             "a disk with space") from exc
+
+
+def _score_sql(args: argparse.Namespace, config, out: Path) -> int:
+    """``score --engine duckdb|spark``: the activity Parquet scored in SQL, file to file."""
+    folder = resolve_data_dir(args.data)
+    extra = [Path(p) for p in (args.config,) if p and Path(p).is_file()]
+    options = dict(config=config, asof=args.asof, daily=args.daily, window=args.window,
+                   mode=args.mode, strict=args.strict, anonymize=args.anonymize,
+                   salt=args.salt, inputs=extra)
+    if args.engine == "spark":
+        from .engines.spark import score_spark
+
+        run = score_spark(None, folder, out, master=args.spark_master, **options)
+    else:
+        run = _score_duckdb(args, folder, out, options)
     names = None
     if args.anonymize:   # only ids written another way appear in the lines (as examples)
         from .privacy import Pseudonyms, default_salt
@@ -672,7 +688,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("score", help="score SSI pillars for every rep")
     c.add_argument("--data", required=True, help="data folder ('example' for the bundled one)")
-    c.add_argument("--out", required=True, help="output file, .csv or .parquet")
+    c.add_argument("--out", required=True, help="output file, .csv or .parquet (with --engine "
+                                                "spark --daily, a folder of days, e.g. scores)")
     c.add_argument("--asof", help="score as of this date (YYYY-MM-DD); default: last activity")
     c.add_argument("--daily", action="store_true", help="one row per rep per day")
     c.add_argument("--window", type=whole_number("--window", 1, 3660),
@@ -680,13 +697,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mode", choices=["absolute", "relative"], help="scoring mode")
     c.add_argument("--config", help="scoring config TOML (keys override the defaults)")
     c.add_argument("--strict", action="store_true", help="fail on any rejected row")
-    c.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+    c.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default="pandas",
                    help="pandas: in memory (default); duckdb: Parquet activity larger than "
-                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity)")
+                        "memory, scored in SQL (needs the duckdb extra; reads reps and activity); "
+                        "spark: the same in Spark SQL, locally or on a cluster (needs the spark "
+                        "extra and Java)")
     c.add_argument("--memory-limit", type=memory_size,
                    help="duckdb engine: memory to stay within, e.g. 4GB or 50%% (default 80%% "
                         "of RAM); the rest spills to disk")
     c.add_argument("--temp-dir", help="duckdb engine: where to spill (default .tmp here)")
+    c.add_argument("--spark-master", help="spark engine: where Spark runs, e.g. local[4] or "
+                                          "spark://host:7077 (default local[*], every core)")
     _add_privacy_options(c, "in the scores and the rejects file")
     _add_crm_options(c)
     c.set_defaults(func=cmd_score)

@@ -11,9 +11,12 @@ it is about, a vectorised pandas predicate, a SQL predicate, the reason (a templ
 fields, such as ``{value}``, are filled per row) and which cell the rejects show. A table's
 rules (:mod:`ssi_analysis.schemas` and :mod:`ssi_analysis.io.cells`) make its pandera schema,
 the vectorised screen of the pandas loader (:mod:`ssi_analysis.io.checks`) and the checks the
-DuckDB engine runs in SQL (:mod:`ssi_analysis.engines.duckdb`). The SQL is DuckDB's dialect,
-over a relation whose columns are the typed cells (``value``), the cells as read
-(``value_raw``) and whether a cell given could not be read (``value_unread``).
+SQL engines run (:mod:`ssi_analysis.engines.sqlrun`). The SQL is over a relation whose
+columns are the typed cells (``value``), the cells as read (``value_raw``) and whether a cell
+given could not be read (``value_unread``). It is rendered for an engine's
+:class:`~ssi_analysis.dialects.Dialect` (DuckDB's by default): a rule is written once for
+every engine, and what differs between engines (a regular expression, a date as text) comes
+from the dialect's methods.
 
 Examples
 --------
@@ -27,6 +30,9 @@ Examples
 ['negative value (-1.0)']
 >>> rule.reason_sql()
 "'negative value (' || CAST(value AS VARCHAR) || ')'"
+>>> from ssi_analysis.dialects import SPARK
+>>> rule.reason_sql(SPARK)
+"'negative value (' || CASE WHEN typeof(value) IN ('double', 'float') THEN ..."
 >>> KINDS["negative"].fix
 'counts cannot be negative: correct the value, or remove the row'
 """
@@ -40,6 +46,8 @@ from functools import reduce
 
 import numpy as np
 import pandas as pd
+
+from .dialects import DUCKDB, Dialect
 
 DEFAULT_FIX = "correct the rows in the source, or remove them (see data/README.md)"
 """What to do about a kind of problem that has no fix of its own."""
@@ -232,41 +240,28 @@ def kinded(reasons: pd.Series, kind: str, *, column: str = "", **fields: object
 
 
 # ------------------------------------------------------------------ SQL text
-_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-"""What Python's ``str.strip()`` removes: cells are trimmed alike in SQL."""
+SQL = str | Callable[[Dialect], str]
+"""A rule's SQL: the same text in every dialect, or a function of the dialect."""
 
 
-def sql_text(value: object) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
+def render(sql: SQL, dialect: Dialect = DUCKDB) -> str:
+    """A rule's SQL in ``dialect``."""
+    return sql if isinstance(sql, str) else sql(dialect)
 
 
-def sql_strip(expr: str) -> str:
-    """SQL for Python's ``str.strip()`` of a text (a regular expression is faster than ``trim``
-    with a set of characters)."""
-    space = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE)
-    return f"regexp_replace({expr}, '^[{space}]+|[{space}]+$', '', 'g')"
-
-
-def sql_fill(template: str, **exprs: str) -> str:
+def sql_fill(template: str, dialect: Dialect = DUCKDB, **exprs: str) -> str:
     """:func:`fill` in SQL: the template's text as literals, each field the SQL expression
     given for it, concatenated.
 
     >>> sql_fill("rep_id '{value}' is not in reps", value="rep_id")
     "'rep_id ''' || rep_id || ''' is not in reps'"
     """
-    parts = []
-    for literal, name, _, _ in string.Formatter().parse(template):
-        if literal:
-            parts.append(sql_text(literal))
-        if name is not None:
-            parts.append(exprs[name])
-    return " || ".join(parts) or "''"
+    return dialect.fill(template, **exprs)
 
 
-def sql_names(values: Iterable[str]) -> str:
+def sql_names(values: Iterable[str], dialect: Dialect = DUCKDB) -> str:
     """A SQL list of text literals, sorted (for ``IN (...)``)."""
-    return ", ".join(sql_text(v) for v in sorted(values))
+    return dialect.names(values)
 
 
 # ------------------------------------------------------------------ rules
@@ -292,20 +287,20 @@ class Cells:
 @dataclass(frozen=True)
 class Field:
     """A field of a reason, filled per row: its text in pandas (``cells``, the rule's
-    column, the rows' positions) and in SQL (the rule's column)."""
+    column, the rows' positions) and in SQL (the rule's column, the dialect)."""
 
     pandas: Callable[[Cells, str, np.ndarray], pd.Series]
-    sql: Callable[[str], str]
+    sql: Callable[[str, Dialect], str]
 
 
 FIELDS: dict[str, Field] = {
     "value": Field(lambda c, col, rows: c.typed[col].iloc[rows].astype(object).map(str),
-                   lambda col: f"CAST({col} AS VARCHAR)"),
-    "cell": Field(lambda c, col, rows: c.text(col, rows), lambda col: f"{col}_raw"),
+                   lambda col, d: d.to_text(col)),
+    "cell": Field(lambda c, col, rows: c.text(col, rows), lambda col, d: f"{col}_raw"),
     "raw": Field(lambda c, col, rows: c.text(col, rows).str.strip(),
-                 lambda col: sql_strip(f"{col}_raw")),
+                 lambda col, d: d.strip(f"{col}_raw")),
     "date": Field(lambda c, col, rows: c.typed[col].iloc[rows].dt.strftime("%Y-%m-%d"),
-                  lambda col: f"strftime({col}, '%Y-%m-%d')"),
+                  lambda col, d: d.date_text(col)),
 }
 """The fields every rule's reason may use: the typed ``value``, the ``cell`` as read, the
 cell as read and trimmed (``raw``), a typed ``date`` as ``YYYY-MM-DD``."""
@@ -316,7 +311,7 @@ class Rule:
     """One row-level check of a table (see the module docstring).
 
     ``key`` names the rule within its table (pandera's ``error=`` of its check). ``test`` is
-    true where a row breaks it; ``sql`` the same in SQL. ``message`` is the reason: its fields
+    true where a row breaks it; ``sql`` the same in SQL (:meth:`sql_in` renders it). ``message`` is the reason: its fields
     (:data:`FIELDS`, and the rule's own ``fields``) are filled per row. ``shown`` is the field
     the rejects' ``value`` shows (``None``: nothing). A rule of one cell is a column check of
     pandera's; one with ``columns`` looks across the row (a DataFrame check) and is about the
@@ -328,7 +323,7 @@ class Rule:
     column: str
     label: str
     test: Callable[[Cells], np.ndarray]
-    sql: str
+    sql: SQL
     message: str
     shown: str | None = "value"
     columns: tuple[str, ...] = ()
@@ -337,7 +332,7 @@ class Rule:
     claims: tuple[str, ...] = ()
     """A fallback rule (:func:`otherwise`): the keys of the rules it falls back from; with
     them it holds exactly where ``base_sql`` does."""
-    base_sql: str | None = None
+    base_sql: SQL | None = None
 
     @property
     def fix(self) -> str:
@@ -375,15 +370,21 @@ class Rule:
                         self.reasons(cells, rows, column).to_numpy(dtype=object), self.kind,
                         label=self.label)
 
-    def reason_sql(self) -> str:
+    def sql_in(self, dialect: Dialect = DUCKDB) -> str:
+        """Where a row breaks the rule, in the SQL of ``dialect``."""
+        return render(self.sql, dialect)
+
+    def reason_sql(self, dialect: Dialect = DUCKDB) -> str:
         """The reason in SQL (a text expression)."""
         names = [n for _, n, _, _ in string.Formatter().parse(self.message) if n is not None]
-        return sql_fill(self.message, **{n: self._field(n).sql(self.column) for n in names})
+        return dialect.fill(self.message, **{n: self._field(n).sql(self.column, dialect)
+                                             for n in names})
 
-    def shown_sql(self) -> str:
+    def shown_sql(self, dialect: Dialect = DUCKDB) -> str:
         """The rejects' ``value`` in SQL."""
-        return "CAST(NULL AS VARCHAR)" if self.shown is None else \
-            f"CAST({self._field(self.shown).sql(self.column)} AS VARCHAR)"
+        shown = "NULL" if self.shown is None else self._field(self.shown).sql(self.column,
+                                                                               dialect)
+        return f"CAST({shown} AS {dialect.text_type})"
 
 
 def any_of(rules: Iterable[Rule], cells: Cells) -> np.ndarray:
@@ -393,7 +394,7 @@ def any_of(rules: Iterable[Rule], cells: Cells) -> np.ndarray:
 
 
 def otherwise(key: str, kind: str, column: str, base: Callable[[Cells], np.ndarray],
-              base_sql: str, others: Iterable[Rule], **rule: object) -> Rule:
+              base_sql: SQL, others: Iterable[Rule], **rule: object) -> Rule:
     """A rule for the rows ``base`` holds for that none of ``others`` claims (the general
     reason after the specific ones)."""
     others = list(others)
@@ -402,20 +403,24 @@ def otherwise(key: str, kind: str, column: str, base: Callable[[Cells], np.ndarr
         hit = np.asarray(base(cells), dtype=bool)
         return hit & ~any_of(others, cells) if others and hit.any() else hit
 
-    # SQL's NULL (a missing metric, say) is not true: a rule it leaves unsure claims nothing
-    sql = " AND ".join([f"({base_sql})", *(f"NOT coalesce({o.sql}, false)" for o in others)])
+    def sql(d: Dialect) -> str:
+        # SQL's NULL (a missing metric, say) is not true: a rule it leaves unsure claims nothing
+        return " AND ".join([f"({render(base_sql, d)})",
+                             *(f"NOT coalesce({o.sql_in(d)}, false)" for o in others)])
+
     label = KINDS[kind].label.format(column=column)
     return Rule(key, kind, column, label, test, sql, claims=tuple(o.key for o in others),
                 base_sql=base_sql, **rule)  # type: ignore[arg-type]
 
 
-def screen_sql(rules: Iterable[Rule]) -> str:
+def screen_sql(rules: Iterable[Rule], dialect: Dialect = DUCKDB) -> str:
     """SQL true where a row breaks any of ``rules`` (the SQL screen): a fallback and the rules
     it falls back from hold, together, exactly where its base does, so the group is screened
     by its (cheap) base, not by each rule's test of the cell's text."""
     rules = list(rules)
     claimed = {k for r in rules for k in r.claims}
-    parts = [r.base_sql if r.claims else r.sql for r in rules if r.key not in claimed]
+    parts = [render(r.base_sql if r.claims else r.sql, dialect) for r in rules
+             if r.key not in claimed]
     return "coalesce(" + " OR ".join(f"({p})" for p in parts) + ", false)"
 
 
@@ -505,7 +510,7 @@ def one_of(column: str, allowed: Iterable[str], kind: str) -> Rule:
 
     label = KINDS[kind].label.format(column=column)
     return Rule(f"{column}:{kind}", kind, column, label, test,
-                f"{column} NOT IN ({sql_names(allowed)})", f"{label} '{{value}}'")
+                lambda d: f"{column} NOT IN ({d.names(allowed)})", f"{label} '{{value}}'")
 
 
 def finite(columns: tuple[str, ...]) -> Rule:
@@ -514,7 +519,9 @@ def finite(columns: tuple[str, ...]) -> Rule:
         present = [c for c in columns if c in cells.typed]
         return reduce(np.logical_or, [np.isinf(_values(cells, c)) for c in present])
 
-    sql = " OR ".join(f"isinf({c})" for c in columns)
+    def sql(d: Dialect) -> str:
+        return " OR ".join(d.isinf(c) for c in columns)
+
     return Rule("finite", "not_finite", columns[0], "value must be finite", test, sql,
                 "value must be finite", columns=columns,
                 about=lambda v: isinstance(v, float | np.floating) and bool(np.isinf(v)))

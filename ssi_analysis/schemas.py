@@ -3,7 +3,7 @@
 Each table's columns and row rules (:data:`TABLE_RULES`, rules of :mod:`ssi_analysis.rules`)
 make its pandera schema (``RepsSchema``, ``ActivitySchema``...: a check per rule, whose
 ``error`` is the rule's key), the vectorised screen the loader runs on millions of rows, and
-the checks the DuckDB engine runs in SQL. The loaders in :mod:`ssi_analysis.io` turn raw files
+the checks the SQL engines run. The loaders in :mod:`ssi_analysis.io` turn raw files
 into typed frames and validate them with ``lazy=True``, so every failing row is found in one
 pass. Row-level failures become rejected rows with a reason, its kind and its fix; table-level
 ones (a missing column, duplicate ``rep_id``) stop the run with
@@ -23,13 +23,17 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from .dialects import DUCKDB, Dialect
 from .rules import (
     KINDS,
     Cells,
@@ -43,9 +47,55 @@ from .rules import (
     missing,
     not_empty,
     one_of,
-    sql_names,
-    sql_strip,
 )
+
+PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
+"""The environment variables importing pandera sets for pandas-on-Spark (pandera's issues
+1473 and 2344), put back as they were after it is imported here."""
+
+
+@contextlib.contextmanager
+def pandas_on_spark_declined() -> Iterator[None]:
+    """``pyspark.pandas`` not imported while the block runs: ``None`` stands in
+    ``sys.modules`` for it (Python's way to decline one import: it fails with ImportError,
+    which pandera expects when pyspark is absent). One already imported is left as it is.
+
+    pandera imports ``pyspark.pandas`` when pyspark is installed (the spark extra), on its own
+    import and, once pyspark is imported (the spark engine), on a first validation (its
+    built-in checks). pandas-on-Spark is not used here: its import costs time and warns that
+    it does not support pandas 3 (under which it fails to import anyway).
+    """
+    declined = "pyspark.pandas" not in sys.modules
+    if declined:
+        sys.modules["pyspark.pandas"] = None
+    try:
+        yield
+    finally:
+        if declined and sys.modules.get("pyspark.pandas", "") is None:
+            del sys.modules["pyspark.pandas"]
+
+
+def _import_pandera():
+    """``pandera.pandas``, imported without what pandera's package import does for pyspark:
+    ``pyspark.pandas`` declined (:func:`pandas_on_spark_declined`; with it pyspark's import,
+    0.1 s warm, more on a cold disk) and :data:`PANDERA_SPARK_ENV` put back as it was
+    (pandera's ``external_config``, run by its package ``__init__`` with no setting to turn it
+    off, sets ``SPARK_LOCAL_IP=127.0.0.1``: a Spark driver bound to localhost, which a
+    cluster's executors cannot reach)."""
+    env = {name: os.environ.get(name) for name in PANDERA_SPARK_ENV}
+    try:
+        with pandas_on_spark_declined():
+            import pandera.pandas as pandera_pandas
+    finally:
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return pandera_pandas
+
+
+pa = _import_pandera()
 
 
 def normalise_name(name: object) -> str:
@@ -59,14 +109,18 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[\s\-/.]+", "_", text).strip("_")
 
 
-def normalise_name_sql(expr: str) -> str:
-    """:func:`normalise_name` in SQL (DuckDB's dialect), of a text expression.
+def normalise_name_sql(expr: str, dialect: Dialect = DUCKDB) -> str:
+    """:func:`normalise_name` in SQL (in ``dialect``, DuckDB's by default), of a text
+    expression.
 
-    >>> normalise_name_sql("x")[:40]
-    'trim(regexp_replace(lower(regexp_replace'
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + normalise_name_sql(DUCKDB.text(" Close-Date "))).fetchall()
+    [('close_date',)]
     """
-    no_bom = f"replace({expr}, chr(65279), '')"
-    return f"trim(regexp_replace(lower({sql_strip(no_bom)}), " r"'[\s\-/.]+', '_', 'g'), '_')"
+    d = dialect
+    no_bom = f"replace({expr}, {d.text(chr(0xFEFF))}, '')"
+    return d.replace_all(d.replace_all(f"lower({d.strip(no_bom)})", r"[\s\-/.]+", "_"),
+                         "^_+|_+$", "")
 
 
 # ------------------------------------------------------------------ the metric catalogue
@@ -200,7 +254,8 @@ def _ceiling() -> Rule:
             return (v > VALUE_CEILING) & ~np.isinf(v)            # inf: not finite
 
     return Rule("value:ceiling", "ceiling", "value", CEILING_ERROR, test,
-                f"value > {VALUE_CEILING!r} AND NOT isinf(value)", f"{CEILING_ERROR} ({{value}})")
+                lambda d: f"value > {VALUE_CEILING!r} AND NOT {d.isinf('value')}",
+                f"{CEILING_ERROR} ({{value}})")
 
 
 def _levels_within_unit() -> Rule:
@@ -211,7 +266,7 @@ def _levels_within_unit() -> Rule:
 
     label = KINDS["level_range"].label
     return Rule("levels", "level_range", "value", label, test,
-                f"metric IN ({sql_names(LEVEL_METRICS)}) AND value > 1", label,
+                lambda d: f"metric IN ({d.names(LEVEL_METRICS)}) AND value > 1", label,
                 columns=("value",))
 
 

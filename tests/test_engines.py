@@ -1,9 +1,11 @@
-"""The DuckDB engine gives the pandas engine's scores, rejects and quality report."""
+"""The DuckDB engine gives the pandas engine's scores, rejects and quality report (the Spark
+engine's tests, which need Java, are in test_engines_spark.py)."""
 
 from __future__ import annotations
 
 import builtins
 import datetime as dt
+import os
 
 import numpy as np
 import pandas as pd
@@ -121,8 +123,9 @@ def test_reps_without_team_and_activity_without_reps():
 
 
 def test_unknown_engine_is_a_config_error(example_bundle):
-    with pytest.raises(SSIConfigError, match="engine 'spark'"):
-        score(example_bundle.activity, example_bundle.reps, engine="spark")
+    with pytest.raises(SSIConfigError, match="engine 'polars'") as exc:
+        score(example_bundle.activity, example_bundle.reps, engine="polars")
+    assert "'spark'" in exc.value.fix
 
 
 # ------------------------------------------------------------------ Parquet files
@@ -292,17 +295,92 @@ def test_cli_duckdb_output_matches_pandas(tmp_path):
     assert_same_scores(pd.read_parquet(duck_out), pd.read_parquet(pandas_out), notes=False)
 
 
-def test_a_clear_message_without_duckdb(monkeypatch, capsys, tmp_path):
+@pytest.mark.parametrize("engine, package, extra", [("duckdb", "duckdb", "duckdb"),
+                                                    ("spark", "pyspark", "spark")])
+def test_a_clear_message_without_the_engines_package(monkeypatch, capsys, tmp_path, engine,
+                                                     package, extra):
     real_import = builtins.__import__
 
-    def no_duckdb(name, *args, **kwargs):
-        if name == "duckdb":
-            raise ImportError("No module named 'duckdb'")
+    def missing(name, *args, **kwargs):
+        if name == package or name.startswith(package + "."):
+            raise ImportError(f"No module named '{package}'")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_duckdb)
+    monkeypatch.setattr(builtins, "__import__", missing)
     code = main(["score", "--data", "example", "--out", str(tmp_path / "s.csv"),
-                 "--engine", "duckdb"])
+                 "--engine", engine])
     err = capsys.readouterr().err
-    assert code == 2 and "needs the duckdb package" in err and "[duckdb]" in err
+    assert code == 2 and f"needs the {package} package" in err and f"[{extra}]" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ Spark's failures, said
+def _raised(name: str, text: str) -> Exception:
+    """An exception of the class pyspark or py4j raises under ``name``, with Java's text."""
+    return type(name, (Exception,), {})(text)
+
+
+# Spark's text when its Java heap was full (tests/test_engines_spark.py once met it, in CI)
+BROADCAST_OOM = (
+    "An error occurred while calling o2446.collectToPython.\n"
+    ": java.util.concurrent.ExecutionException: org.apache.spark.util.SparkFatalException: "
+    "org.apache.spark.SparkException: Not enough memory to build and broadcast the table to "
+    "all worker nodes.\n\tat java.base/java.util.concurrent.FutureTask.report(FutureTask.java:"
+    "122)\n\t... 12 more\nCaused by: org.apache.spark.util.SparkFatalException: org.apache."
+    "spark.SparkException: Not enough memory to build and broadcast the table to all worker "
+    "nodes.\n\tat org.apache.spark.sql.execution.exchange.BroadcastExchangeExec.x(B.scala:1)")
+DISK_FULL = (
+    "An error occurred while calling o12.collectToPython.\n"
+    ": org.apache.spark.SparkException: Job aborted due to stage failure: Task 0 in stage 3.0 "
+    "failed 1 times, most recent failure: Lost task 0.0\n\tat org.apache.spark.a.b(C.scala:1)"
+    "\nCaused by: java.io.IOException: No space left on device\n\tat java.io.F.w(F.java:2)")
+
+
+def test_spark_failures_are_said_with_their_cause_and_no_stack():
+    from ssi_analysis.engines.spark import _errors, spark_said
+
+    with pytest.raises(SSIDataError, match="Spark ran out of memory") as exc, _errors():
+        raise _raised("Py4JJavaError", BROADCAST_OOM)
+    assert "Not enough memory to build and broadcast" in exc.value.problem
+    assert "--driver-memory" in exc.value.fix and "\tat " not in str(exc.value)
+    with pytest.raises(SSIDataError, match="Spark stopped: org.apache.spark.SparkException: "
+                       "Job aborted") as exc, _errors():
+        raise _raised("Py4JJavaError", DISK_FULL)
+    assert exc.value.problem.endswith("(caused by java.io.IOException: No space left on device)")
+    assert spark_said(_raised("AnalysisException", "[UNRESOLVED_COLUMN] x")) == \
+        "[UNRESOLVED_COLUMN] x"
+    # Spark's Java process gone: said, with what to do
+    with pytest.raises(SSIConfigError, match="Java process stopped answering") as exc, \
+            _errors():
+        raise _raised("Py4JNetworkError", "Answer from Java side is empty")
+    assert "--engine duckdb" in exc.value.fix
+    # anything else is a bug, raised as it is
+    with pytest.raises(KeyError), _errors():
+        raise KeyError("x")
+
+
+def test_spark_that_cannot_start_is_said(monkeypatch, tmp_path, capsys):
+    """No Java, or a Java that does not run: a message, exit 2, no traceback."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from pyspark.sql import SparkSession
+
+    if SparkSession.getActiveSession() is not None:
+        pytest.skip("a Spark session is running in this process: it would be used")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    args = ["score", "--data", "example", "--out", str(tmp_path / "s.parquet"),
+            "--engine", "spark"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "needs Java, which was not found" in err and "Traceback" not in err
+    java = tmp_path / "jdk" / "bin" / "java"          # a Java that stops at once
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'Error: could not create the Java Virtual Machine' >&2\n"
+                    "exit 1\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(java.parent.parent))
+    monkeypatch.setenv("PATH", os.pathsep.join(["/usr/bin", "/bin"]))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Spark did not start on local[*]" in err and "Traceback" not in err
+    assert "Java 17" in err

@@ -1,4 +1,5 @@
-"""The package's import graph: no circle, and engines that share only the scoring spec.
+"""The package's import graph: no circle, and engines that share only the scoring spec (the
+SQL engines also the shared SQL steps, :mod:`ssi_analysis.engines.sqlrun`).
 
 Read from the source with :mod:`ast` (every import, also those inside functions), so an import
 made lazily to avoid a circle at run time still counts.
@@ -7,13 +8,22 @@ made lazily to avoid a circle at run time still counts.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import ssi_analysis
 
 PACKAGE = Path(ssi_analysis.__file__).parent
 ENGINES = ("ssi_analysis.scoring.frame", "ssi_analysis.engines.duckdb")
 """The code that computes scores: the pandas engine and the DuckDB engine."""
+SQL_SHARED = "ssi_analysis.engines.sqlrun"
+"""What the SQL engines share (the dialect aside): files, checks, rejects, counts, scoring."""
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -83,9 +93,50 @@ def test_no_module_imports_itself_in_a_circle():
 
 def test_engines_read_the_spec_not_each_other():
     imports = _imports()
-    for engine in ENGINES:
+    for engine in (*ENGINES, SQL_SHARED):
         others = [t for t, _ in imports[engine] if t in ENGINES]
         private = [(t, n) for t, n in imports[engine]
                    if t.startswith("ssi_analysis.scoring") and n.startswith("_")]
         assert others == [] and private == [], engine
-        assert "ssi_analysis.scoring.spec" in {t for t, _ in imports[engine]}, engine
+    # the pandas engine and the SQL engines' shared steps compute the spec; each SQL engine
+    # reaches it through those steps, and adds only what its engine alone does
+    assert "ssi_analysis.scoring.spec" in {t for t, _ in imports["ssi_analysis.scoring.frame"]}
+    assert "ssi_analysis.scoring.spec" in {t for t, _ in imports[SQL_SHARED]}
+    for engine in ENGINES[1:]:
+        assert SQL_SHARED in {t for t, _ in imports[engine]}, engine
+        assert not {t for t, _ in imports[engine]} & {"ssi_analysis.scoring.spec",
+                                                       "ssi_analysis.scoring.sql"}, engine
+
+
+PANDERA_SPARK_ENV = ("SPARK_LOCAL_IP", "PYARROW_IGNORE_TIMEZONE")
+"""What importing pandera sets for pandas-on-Spark (pandera's issues 1473 and 2344)."""
+SPARK_MODULES = """
+import json, os, sys
+from ssi_analysis.cli import main
+spark = lambda: sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j"))
+imported = spark()
+if sys.argv[1] == "spark":     # the spark engine imports pyspark; pandera's checks then would
+    import pyspark.sql         # import pyspark.pandas on a first validation
+code = main(["validate", "--data", "example"])
+print(json.dumps({"code": code, "on_import": imported, "pandas_on_spark": "pyspark.pandas" in
+                  sys.modules, "variables": {k: os.environ.get(k) for k in %r},
+                  "after_a_command": [m for m in spark() if sys.argv[1] != "spark"]}))
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyspark") is None,
+                    reason="pyspark (the spark extra) is not installed: nothing could import it")
+@pytest.mark.parametrize("before", ["nothing", "spark"])
+def test_commands_import_no_spark(before):
+    """Importing the command line and a command that validates with pandera import neither
+    pyspark nor py4j and set none of pandera's Spark variables; with pyspark imported (the
+    spark engine), validating does not import pyspark.pandas. (pandera would import it, on
+    import and on a first validation: ssi_analysis.schemas.pandas_on_spark_declined.)"""
+    env = {k: v for k, v in os.environ.items() if k not in PANDERA_SPARK_ENV}
+    done = subprocess.run([sys.executable, "-c", SPARK_MODULES % (PANDERA_SPARK_ENV,), before],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got == {"code": 0, "on_import": [], "pandas_on_spark": False, "after_a_command": [],
+                   "variables": dict.fromkeys(PANDERA_SPARK_ENV)}
+    assert "PySpark" not in done.stderr      # pyspark.pandas' warning about pandas 3

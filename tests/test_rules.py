@@ -60,7 +60,7 @@ def test_each_rules_sql_finds_the_rows_and_says_the_reasons_pandas_does(data):
     con.register("cells", _sql_frame(cells))
     for rule in activity_rules():
         hit = np.flatnonzero(rule.test(cells))
-        found = con.execute(f"SELECT row_number() OVER () - 1 AS i, coalesce({rule.sql}, false) "
+        found = con.execute(f"SELECT row_number() OVER () - 1 AS i, coalesce({rule.sql_in()}, false) "
                             f"AS bad, {rule.reason_sql()} AS reason, {rule.shown_sql()} AS shown "
                             "FROM cells").df()
         assert found.index[found.bad].tolist() == hit.tolist(), rule.key

@@ -16,11 +16,10 @@ import difflib
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import SSIInputError
-from ..rules import Cells, Rule, any_of, isin_array, sql_names
-from ..schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec
+from ..rules import Cells, Rule, any_of, isin_array
+from ..schemas import LEVEL_METRICS, METRICS, TABLES, TableSpec, pa, pandas_on_spark_declined
 from .cells.common import plain_text
 from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
@@ -29,7 +28,7 @@ from .files import RawTable
 from .quality import LoadedTable, split_rejects
 
 LONG_LEVELS = (lambda cells: isin_array(cells.typed["metric"], LEVEL_METRICS),
-               f"metric IN ({sql_names(LEVEL_METRICS)})")
+               lambda d: f"metric IN ({d.names(LEVEL_METRICS)})")
 """The rows of long-form activity that hold a level (and the same in SQL)."""
 ACTIVITY_COLUMNS = ("rep_id", "date", "metric", "value")
 """The columns of long-form activity."""
@@ -76,7 +75,7 @@ def typing_rules(spec: TableSpec, columns: list[str], *, decimal: str = ".",
 def activity_rules(decimal: str = ".") -> list[Rule]:
     """Every rule of long-form activity in the order a row's reasons are given: each column's
     typing rules, then the table's own (:data:`ssi_analysis.schemas.TABLE_RULES`). The pandas
-    loader checks them in two steps (typing, then pandera); the DuckDB engine in one query."""
+    loader checks them in two steps (typing, then pandera); the SQL engines in one query."""
     spec = TABLES["activity"]
     return [*typing_rules(spec, list(ACTIVITY_COLUMNS), decimal=decimal,
                           levels={"value": LONG_LEVELS}), *spec.rules.rules]
@@ -105,7 +104,8 @@ def schema_problems(df: pd.DataFrame, spec: TableSpec) -> list[pd.DataFrame]:
     """``df`` validated by the table's pandera schema: the problem rows of the rules it breaks,
     in pandera's order. A problem of the table's columns themselves (a type) stops the run."""
     try:
-        spec.schema.validate(df, lazy=True)
+        with pandas_on_spark_declined():     # pandera's first validation would import it
+            spec.schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]

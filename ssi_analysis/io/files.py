@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..dialects import DUCKDB, Dialect
 from ..errors import SSIError, SSIInputError
-from ..rules import sql_strip, sql_text
 from ..schemas import TABLES, normalise_name, normalise_name_sql
 from ..textfiles import decode_text
 
@@ -245,12 +245,13 @@ def header_rows(frame: pd.DataFrame) -> np.ndarray:
     return rows[fits & (named >= min(2, len(columns)))].astype(np.int64)
 
 
-def header_row_sql(cells: list[tuple[str, str]]) -> str:
-    """:func:`header_rows` in SQL: true for a row that repeats the header, from ``(column name,
-    SQL text of the row's cell)`` for every column of the table."""
-    named = [f"coalesce({normalise_name_sql(text)} = {sql_text(col)}, false)"
+def header_row_sql(cells: list[tuple[str, str]], dialect: Dialect = DUCKDB) -> str:
+    """:func:`header_rows` in SQL (in ``dialect``): true for a row that repeats the header,
+    from ``(column name, SQL text of the row's cell)`` for every column of the table."""
+    d = dialect
+    named = [f"coalesce({normalise_name_sql(text, d)} = {d.text(col)}, false)"
              for col, text in cells]
-    empty = [f"({text} IS NULL OR {sql_strip(text)} = '')" for _, text in cells]
+    empty = [f"({text} IS NULL OR {d.strip(text)} = '')" for _, text in cells]
     each = " AND ".join(f"({n} OR {e})" for n, e in zip(named, empty, strict=True))
     count = " + ".join(f"CAST({n} AS INTEGER)" for n in named)
     return f"({named[0]} AND {each} AND {count} >= {min(2, len(cells))})"

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._blas import one_blas_thread
 from ..config import PILLARS, load_analysis_config, load_config, load_section
 from ..errors import SSIDataError, SSIError
 from ..io import example_data_dir, load_data, resolve_data_dir
@@ -566,6 +567,7 @@ def _missing_folders(dest: Path) -> list[Path]:
     return out
 
 
+@one_blas_thread
 def build_report(data: str | Path, pdf: str | Path, *, config: str | Path | None = None,
                  options: ReportOptions = ReportOptions()) -> dict[str, Any]:
     """Build the PDF report from a data folder; figures and tables go beside it.

@@ -29,7 +29,8 @@ The package reads like the steps: :mod:`~ssi_analysis.scoring.spec` says what is
 (the window quantities, every formula as an expression, the ranks), once, for every engine;
 :mod:`~ssi_analysis.scoring.inputs` checks and codes DataFrames; the engines compute the spec:
 :mod:`~ssi_analysis.scoring.frame` with numpy (the default) and the SQL of
-:mod:`~ssi_analysis.scoring.sql` in DuckDB (:mod:`ssi_analysis.engines.duckdb`). :func:`score`
+:mod:`~ssi_analysis.scoring.sql` in DuckDB (:mod:`ssi_analysis.engines.duckdb`) or Spark
+(:mod:`ssi_analysis.engines.spark`). :func:`score`
 returns :class:`Scores`: the table and its notes.
 
 Examples
@@ -60,8 +61,8 @@ from .spec import OUTPUT_COLUMNS, RANKS, check_pillars, pillar_notes, presence
 __all__ = ["ENGINES", "OUTPUT_COLUMNS", "RANKS", "Scores", "check_scorable", "cohort_percentile",
            "count_curve", "metric_presence", "pillar_notes", "scoring_coverage", "rate_curve", "score", "shrunk_rate", "top_pct"]
 
-ENGINES = ("pandas", "duckdb")
-"""Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` in SQL."""
+ENGINES = ("pandas", "duckdb", "spark")
+"""Where :func:`score` computes: ``pandas`` in memory (default), ``duckdb`` or ``spark`` in SQL."""
 
 
 def metric_presence(activity: pd.DataFrame, config: ScoringConfig | None = None, *,
@@ -148,11 +149,13 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         (``False``: :mod:`ssi_analysis.io.periods`; days active are then only those a
         ``days_active`` metric reports). Default: as :func:`~ssi_analysis.load_data` marked the
         activity (``activity.attrs["spread"]``), dated when unmarked.
-    engine : {'pandas', 'duckdb'}
-        ``pandas`` computes in memory with numpy; ``duckdb`` runs SQL generated from the same
-        spec (needs the ``duckdb`` extra) and gives the same scores. For activity larger than
-        memory, score the Parquet files directly with
-        :func:`ssi_analysis.engines.duckdb.score_parquet`.
+    engine : {'pandas', 'duckdb', 'spark'}
+        ``pandas`` computes in memory with numpy; ``duckdb`` and ``spark`` run SQL generated
+        from the same spec (they need the ``duckdb`` or ``spark`` extra; ``spark`` runs on the
+        active SparkSession, else a local one) and give the same scores. For activity larger
+        than memory, score the Parquet files directly with
+        :func:`ssi_analysis.engines.duckdb.score_parquet` or
+        :func:`ssi_analysis.engines.spark.score_spark`.
 
     Returns
     -------
@@ -163,13 +166,17 @@ def score(activity: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     """
     if engine not in ENGINES:
         raise SSIConfigError(f"engine '{engine}' is not one of {', '.join(ENGINES)}",
-                             fix="use engine='pandas' or engine='duckdb'")
+                             fix="use engine='pandas', 'duckdb' or 'spark'")
     prepared = prepare(activity, reps, config=config, asof=asof, daily=daily, at=at,
                        window=window, mode=mode, dated=dated)
     if engine == "duckdb":
         from ..engines.duckdb import score_prepared
 
         table = score_prepared(prepared, details=details)
+    elif engine == "spark":
+        from ..engines.spark import score_prepared as score_in_spark
+
+        table = score_in_spark(prepared, details=details)
     else:
         table = score_frame(prepared, details=details)
     return Scores(table, notes=prepared.notes, config=prepared.spec.config)

@@ -16,10 +16,11 @@ floating-point results agree):
 4. "Top N%" ranks are a window count of the reps scoring at least as high.
 
 The statement uses standard window functions, ``FILTER`` aggregates and a few constructs
-that differ between engines; those come from a :class:`Dialect`. :data:`DUCKDB` is the one
-DuckDB runs (:mod:`ssi_analysis.engines.duckdb`); another SQL engine is a subclass overriding
-the methods whose SQL differs there (the day series, ``IGNORE NULLS``, ``arg_max``, bit
-operations, timestamps, quoting).
+that differ between engines; those come from a :class:`~ssi_analysis.dialects.Dialect`
+(:mod:`ssi_analysis.dialects`, where every difference between the SQL engines is written).
+:data:`DUCKDB` is the one DuckDB runs (:mod:`ssi_analysis.engines.duckdb`); :data:`SPARK`, a
+subclass, the one Spark runs (:mod:`ssi_analysis.engines.spark`): the day series,
+``IGNORE NULLS``, ``arg_max``, bit operations, timestamps and quoting are its methods.
 
 Examples
 --------
@@ -39,63 +40,11 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..config import PILLARS
-from ..rules import sql_text
+from ..dialects import DUCKDB, SPARK, Dialect, SparkDialect
 from .spec import RANKS, Expr, ScoringSpec, var
 
-
-class Dialect:
-    """How the scoring SQL is written for one SQL engine (DuckDB's, by default).
-
-    Override a method where the engine's SQL differs; the statement's structure stays the
-    generator's (:func:`scoring_sql`).
-    """
-
-    name = "duckdb"
-
-    # literals and names
-    def ident(self, name: str) -> str:
-        """A quoted identifier."""
-        return '"' + name.replace('"', '""') + '"'
-
-    def text(self, value: object) -> str:
-        """A string literal (as the row rules write them, :func:`ssi_analysis.rules.sql_text`)."""
-        return sql_text(value)
-
-    def num(self, value: float) -> str:
-        """A DOUBLE literal that reads back exactly the Python float."""
-        return f"CAST('{float(value)!r}' AS DOUBLE)"
-
-    def day(self, value: np.datetime64) -> str:
-        """A DATE literal."""
-        return f"DATE '{np.datetime_as_string(np.datetime64(value, 'D'))}'"
-
-
-    # constructs engines write differently
-    def days(self, first: str, last: str) -> str:
-        """A relation of one DATE column ``d``: every day from ``first`` to ``last``."""
-        return (f"(SELECT CAST(g.d AS DATE) AS d FROM generate_series({first}, {last}, "
-                "INTERVAL 1 DAY) AS g(d))")
-
-    def last_ignore_nulls(self, expr: str) -> str:
-        """The window function giving the last non-NULL ``expr`` of the frame."""
-        return f"last_value({expr} IGNORE NULLS)"
-
-    def arg_max(self, value: str, key: str) -> str:
-        """The aggregate giving ``value`` at the largest ``key``."""
-        return f"arg_max({value}, {key})"
-
-    def metric_bit(self, code: str) -> str:
-        """A 64-bit integer with bit ``code`` set (NULL outside 0..63), for ``bit_or``."""
-        return (f"CASE WHEN {code} BETWEEN 0 AND 63 THEN CAST(1 AS UBIGINT) << "
-                f"CAST(greatest({code}, 0) AS UBIGINT) END")
-
-    def timestamp(self, expr: str) -> str:
-        """A date as the timestamp pandas writes to Parquet."""
-        return f"CAST({expr} AS TIMESTAMP_NS)"
-
-
-DUCKDB = Dialect()
-"""DuckDB's SQL."""
+__all__ = ["DUCKDB", "SPARK", "Dialect", "SparkDialect", "count_column", "level_column",
+           "pivot_sql", "render", "scoring_sql"]
 
 
 def render(expr: Expr, dialect: Dialect, column: Callable[[str], str]) -> str:

@@ -47,6 +47,7 @@ import statsmodels.api as sm
 from scipy import optimize
 from scipy import stats as sps
 
+from .._blas import one_blas_thread
 from ..config import PILLARS, ScoringConfig, default_config
 from ..errors import SSIConfigError, SSIDataError, SSIInputError
 from ..scoring import count_curve, rate_curve, score
@@ -315,6 +316,7 @@ def _one_measure(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, measure: s
     return rows
 
 
+@one_blas_thread
 def agreement(pairs: ScorePairs | pd.DataFrame, *, measures: Sequence[str] = MEASURES,
               observed: str = "{}_observed", computed: str = "{}_computed",
               cluster: str | None = "rep_id", confidence: float = CONFIDENCE,
@@ -449,6 +451,7 @@ def _tunable(spec) -> str | None:
     return {"count": "half", "days_active": "half", "rate": "target"}.get(spec.kind)
 
 
+@one_blas_thread
 def calibrate(activity: pd.DataFrame, reps: pd.DataFrame | None, observed: pd.DataFrame, *,
               config: ScoringConfig | None = None, by: str = "pillar", holdout: float = 0.0,
               seed: int = 0, penalty: float = 0.01, full_window: bool = True,

@@ -42,6 +42,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
+from .._blas import one_blas_thread
 from ..config import PILLARS
 from ._bootstrap import (
     SortedOnce,
@@ -176,6 +177,7 @@ def _cluster_p(x: np.ndarray, y: np.ndarray, codes: np.ndarray, method: str) -> 
     return float(fit.pvalues[1])
 
 
+@one_blas_thread
 def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *,
               method: str = "pearson", n_resamples: int = 2000, ci_method: str = "BCa",
               confidence: float = CONFIDENCE, seed: int = 0, min_n: int = 10) -> dict:
@@ -227,6 +229,7 @@ def correlate(x: np.ndarray, y: np.ndarray, cluster: np.ndarray | None = None, *
             "p_val": p_val, "p_method": p_method}
 
 
+@one_blas_thread
 def correlations(data: pd.DataFrame, *, x: Sequence[str] = ("ssi", *PILLARS),
                  y: str = "attainment", by: str | None = None, cluster: str = "rep_id",
                  methods: Sequence[str] = METHODS, n_resamples: int = 2000, ci_method: str = "BCa",

@@ -54,6 +54,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from .._blas import one_blas_thread
 from ._common import CONFIDENCE
 
 CLAIMS: dict[str, tuple[str, float, str]] = {
@@ -155,6 +156,7 @@ def _compare(data: pd.DataFrame, high: pd.Series, low: pd.Series, *, claim: str,
             "verdict": verdict(ratio, lo, hi, claimed), "estimable": True, "reason": ""}
 
 
+@one_blas_thread
 def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id",
                 leaders_above: float = 70.0, laggards_below: float = 30.0, min_n: int = 10,
                 confidence: float = CONFIDENCE, adjust: str = "holm") -> pd.DataFrame:

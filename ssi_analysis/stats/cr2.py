@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .._blas import one_blas_thread
+
 _TOL = 1e-10
 
 
@@ -155,6 +157,7 @@ class CR2Result:
     n_clusters: int
 
 
+@one_blas_thread
 def cr2_test(exog: np.ndarray, endog: np.ndarray, groups: Sequence | np.ndarray, *,
              terms: Sequence[int], confidence: float = 0.95) -> CR2Result:
     """OLS of ``endog`` on ``exog`` (least squares by numpy), CR2 t tests of ``terms``.

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .._blas import one_blas_thread
 from ..config import PILLARS
 from ..errors import SSIDataError, SSIInputError
 from ._common import CONFIDENCE, not_estimable, p_adjust, results_table
@@ -114,6 +115,7 @@ def member_history(observed: pd.DataFrame, rep_id: str | None = None, *,
     return pd.concat(parts, ignore_index=True)[HISTORY_COLUMNS]
 
 
+@one_blas_thread
 def member_trend(history: pd.DataFrame, *, confidence: float = CONFIDENCE,
                  adjust: str = "holm", min_n: int = 8) -> pd.DataFrame:
     """The change per week of each measure of one member's history, with its CI.

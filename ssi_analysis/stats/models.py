@@ -72,6 +72,7 @@ import statsmodels.formula.api as smf
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
+from .._blas import one_blas_thread
 from ..config import PILLARS
 from ._common import CONFIDENCE, not_estimable, p_adjust, results_table
 from .cr2 import CR2Design
@@ -432,6 +433,7 @@ MODELS = ("OLS (unadjusted)", "OLS", "logistic", "negative binomial",
 """The models :func:`adjusted_models` fits, in order."""
 
 
+@one_blas_thread
 def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                     cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                     confidence: float = CONFIDENCE, which: Sequence[str] = MODELS,
@@ -472,6 +474,7 @@ def adjusted_models(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
                          continuous=continuous, spline_df=spline_df).table
 
 
+@one_blas_thread
 def adjusted_fits(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                   cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                   confidence: float = CONFIDENCE, which: Sequence[str] = MODELS,
@@ -614,6 +617,7 @@ def _within(frame: pd.DataFrame, y: str, xs: Sequence[str]) -> pd.DataFrame:
     return frame[cols] - frame.groupby("rep_id")[cols].transform("mean")
 
 
+@one_blas_thread
 def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                confidence: float = CONFIDENCE, adjust: str = "holm",
@@ -641,6 +645,7 @@ def time_order(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                            adjust=adjust, continuous=continuous, spline_df=spline_df).table
 
 
+@one_blas_thread
 def time_order_fits(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                     cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                     confidence: float = CONFIDENCE, adjust: str = "holm",
@@ -739,6 +744,7 @@ def time_order_fits(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto
     return Fitted(table, models)
 
 
+@one_blas_thread
 def pillar_model(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                  cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                  confidence: float = CONFIDENCE, adjust: str = "holm",
@@ -756,6 +762,7 @@ def pillar_model(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                        continuous=continuous, spline_df=spline_df).table
 
 
+@one_blas_thread
 def pillar_fits(data: pd.DataFrame, *, controls: Sequence[str] | str = "auto",
                 cluster: str = "auto", min_clusters: int = 2, min_n: int = 10,
                 confidence: float = CONFIDENCE, adjust: str = "holm",

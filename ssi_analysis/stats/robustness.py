@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .._blas import one_blas_thread
 from ._common import not_estimable, results_table
 
 COLUMNS = ["check", "applies_to", "n", "estimate", "ci_low", "ci_high", "p_val", "p_adj",
@@ -95,6 +96,7 @@ def power_at(effect: float | np.ndarray, *, se: float | np.ndarray, df: float | 
     return np.asarray(sps.t.sf(crit - shift, df) + sps.t.cdf(-crit - shift, df))
 
 
+@one_blas_thread
 def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
                alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
     """E-values and power for the adjusted models (from :func:`~.models.adjusted_fits`).
@@ -177,6 +179,7 @@ def robustness(adjusted: pd.DataFrame, models: dict, data: pd.DataFrame, *,
     return table
 
 
+@one_blas_thread
 def window_sensitivity(data: pd.DataFrame, *, flag: str = "window_partial",
                        **model_kwargs) -> pd.DataFrame:
     """The adjusted OLS again without the rep-periods whose scoring window is covered only in

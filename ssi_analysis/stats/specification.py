@@ -51,6 +51,7 @@ import pandas as pd
 import patsy
 from scipy import linalg
 
+from .._blas import one_blas_thread
 from ._common import CONFIDENCE, not_estimable, results_table
 from .cr2 import CR2Design
 from .models import SPLINE_DF, _prepare, _term, _usable, design
@@ -70,6 +71,7 @@ def _verdict(lo: float, hi: float) -> str:
     return "positive" if lo > 0 else "negative" if hi < 0 else "unclear"
 
 
+@one_blas_thread
 def specification_curve(panels: Mapping[tuple[Any, str], pd.DataFrame], *,
                         main: tuple[Any, str] | None = None,
                         tenure: Sequence[str] = ("spline", "linear", "log"),

@@ -7,15 +7,17 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...dialects import Dialect
 from ...errors import SSIConfigError, SSIInputError
-from ...rules import KINDS, Cells, Field, Rule, otherwise, sql_strip, sql_text
+from ...rules import KINDS, Cells, Field, Rule, otherwise
 from .common import distinct_values, is_missing, take_by_code
 
 ISO_DATE_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
 """How an ISO date starts (a time or an offset may follow: the date written is kept)."""
 ISO_DATE = re.compile(f"^{ISO_DATE_TEXT}")
 DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-"""The day-first formats read (the same in Python's ``strptime`` and DuckDB's)."""
+"""The day-first formats read (Python's ``strptime`` codes; the SQL engines' own,
+:meth:`ssi_analysis.dialects.Dialect.parse_date`)."""
 MONTH_FIRST = ("%m/%d/%Y",)
 """The month-first formats read."""
 
@@ -167,19 +169,19 @@ def _serials(text: pd.Series) -> pd.Series:
     return serial
 
 
-def _serial_sql(column: str) -> str:
-    return f"floor(TRY_CAST({sql_strip(f'{column}_raw')} AS DOUBLE))"
+def _serial_sql(column: str, d: Dialect) -> str:
+    return f"floor({d.try_double(d.strip(f'{column}_raw'))})"
 
 
 _SERIAL_FIELDS = {
     "serial": Field(lambda c, col, rows: _serials(c.text(col, rows).str.strip()).astype(str),
-                    lambda col: f"CAST(CAST({_serial_sql(col)} AS BIGINT) AS VARCHAR)"),
+                    lambda col, d: d.to_text(f"CAST({_serial_sql(col, d)} AS BIGINT)")),
     "serial_day": Field(
         lambda c, col, rows: (EXCEL_EPOCH + pd.to_timedelta(
             _serials(c.text(col, rows).str.strip()).astype(np.int64), unit="D")
                               ).dt.strftime("%Y-%m-%d"),
-        lambda col: f"strftime(DATE {sql_text(f'{EXCEL_EPOCH:%Y-%m-%d}')} + "
-                    f"CAST({_serial_sql(col)} AS INTEGER), '%Y-%m-%d')"),
+        lambda col, d: d.date_text(f"DATE {d.text(f'{EXCEL_EPOCH:%Y-%m-%d}')} + "
+                                   f"CAST({_serial_sql(col, d)} AS INTEGER)")),
 }
 
 
@@ -200,8 +202,8 @@ def date_rules(column: str, *, event: bool = False) -> list[Rule]:
     excel = Rule(
         f"{column}:excel_serial", "excel_serial", column,
         KINDS["excel_serial"].label.format(column=column), serial,
-        f"{column}_unread AND regexp_full_match({sql_strip(f'{column}_raw')}, "
-        f"{sql_text(EXCEL_SERIAL_TEXT)}) AND {_serial_sql(column)} BETWEEN {lo} AND {hi}",
+        lambda d: f"{column}_unread AND {d.full_match(d.strip(f'{column}_raw'), EXCEL_SERIAL_TEXT)}"
+                  f" AND {_serial_sql(column, d)} BETWEEN {lo} AND {hi}",
         f"{column} '{{raw}}' looks like an Excel serial date number ({{serial}} = "
         "{serial_day})", shown="cell", fields=_SERIAL_FIELDS)
     not_a_date = otherwise(f"{column}:not_a_date", "not_a_date", column,

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ...rules import KINDS, Cells, Field, Rule, otherwise, sql_strip, sql_text
+from ...dialects import Dialect
+from ...rules import KINDS, SQL, Cells, Field, Rule, otherwise, render
 from .common import distinct_values, is_missing, take_by_code
 
 
@@ -163,22 +164,22 @@ def _shaped(column: str, pattern: str, rows: Callable[[Cells], np.ndarray] | Non
     return test
 
 
-def _unsigned_sql(column: str) -> str:
-    return f"ltrim({sql_strip(f'{column}_raw')}, '+-')"
+def _unsigned_sql(column: str, d: Dialect) -> str:
+    return d.replace_all(d.strip(f"{column}_raw"), "^[+-]+", "")
 
 
 _AMBIGUOUS_FIELDS = {
     "grouped": Field(lambda c, col, rows: c.text(col, rows).str.strip().str.lstrip("+-")
                      .str.replace(r"[.,]", "", regex=True),
-                     lambda col: f"regexp_replace({_unsigned_sql(col)}, '[.,]', '', 'g')"),
+                     lambda col, d: d.replace_all(_unsigned_sql(col, d), "[.,]", "")),
     "pointed": Field(lambda c, col, rows: c.text(col, rows).str.strip().str.lstrip("+-")
                      .str.replace(",", ".", regex=False),
-                     lambda col: f"replace({_unsigned_sql(col)}, ',', '.')"),
+                     lambda col, d: f"replace({_unsigned_sql(col, d)}, ',', '.')"),
 }
 
 
 def number_rules(column: str, *, decimal: str = ".",
-                 levels: tuple[Callable[[Cells], np.ndarray], str] | None = None) -> list[Rule]:
+                 levels: tuple[Callable[[Cells], np.ndarray], SQL] | None = None) -> list[Rule]:
     """Why a cell of a number column is rejected: in a decimal-comma file (``decimal=','``),
     ``1.250`` in a column that writes both marks is ambiguous (said so, with the two readings);
     a level (``levels``: the rows that hold one, and the same in SQL) written with a percent
@@ -188,8 +189,8 @@ def number_rules(column: str, *, decimal: str = ".",
         specific.append(Rule(
             f"{column}:ambiguous", "ambiguous", column,
             KINDS["ambiguous"].label.format(column=column), _shaped(column, AMBIGUOUS_TEXT),
-            f"{column}_unread AND regexp_full_match({sql_strip(f'{column}_raw')}, "
-            f"{sql_text(AMBIGUOUS_TEXT)})",
+            lambda d: f"{column}_unread AND "
+                      f"{d.full_match(d.strip(f'{column}_raw'), AMBIGUOUS_TEXT)}",
             f"{column} '{{raw}}' is ambiguous: the column writes both decimal marks, so is it "
             "{grouped} or {pointed}?", shown="cell", fields=_AMBIGUOUS_FIELDS))
     if levels is not None:
@@ -198,8 +199,8 @@ def number_rules(column: str, *, decimal: str = ".",
             f"{column}:percent_sign", "not_a_number", column,
             KINDS["not_a_number"].label.format(column=column),
             _shaped(column, PERCENT_SIGN_TEXT, rows),
-            f"{column}_unread AND {rows_sql} AND regexp_full_match("
-            f"{sql_strip(f'{column}_raw')}, {sql_text(PERCENT_SIGN_TEXT)})",
+            lambda d: f"{column}_unread AND {render(rows_sql, d)} AND "
+                      f"{d.full_match(d.strip(f'{column}_raw'), PERCENT_SIGN_TEXT)}",
             f"{column} is not a number{PERCENT_SIGN_HINT}", shown="cell"))
     return [*specific, otherwise(f"{column}:not_a_number", "not_a_number", column,
                                  lambda cells: cells.unread_of(column), f"{column}_unread",
