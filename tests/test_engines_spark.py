@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bad_inputs import ACTIVITY_CASES, build
+from test_bad_inputs import _parquet_folder as _case_as_parquet
 from test_engines import MESSY, REPS_CSV, assert_same_scores
 
 from ssi_analysis import example_data_dir, load_data, score
@@ -139,25 +140,12 @@ def _covering_cases(tmp_path) -> list:
     return [c for c in ACTIVITY_CASES if c.id in chosen]
 
 
-def _as_parquet(case, base):
-    """The case's files with its activity's cells as text in Parquet (``base / "pq"``)."""
-    build(case, base / "csv")
-    folder = base / "pq"
-    folder.mkdir()
-    for f in (base / "csv").iterdir():
-        if f.stem != "activity":
-            (folder / f.name).write_bytes(f.read_bytes())
-    pd.read_csv(base / "csv" / "activity.csv", dtype=str, keep_default_na=False) \
-        .to_parquet(folder / "activity.parquet")
-    return folder
-
-
 def _batched(cases, tmp_path) -> tuple[list, list]:
     """The cases' Parquet folders: one folder whose activity holds the rows of every case with
     the commonest reps file whose rows DuckDB reads there exactly as alone (the same rejects,
     row by row, and no warning: a column-wide reading, such as day-first dates, is the case's
     own), one case after another, and the folders of the other cases, each scored alone."""
-    folders = {c.id: _as_parquet(c, tmp_path / c.id) for c in cases}
+    folders = {c.id: _case_as_parquet(c, tmp_path / c.id) for c in cases}
     others = {i: sorted((p.name, p.read_bytes()) for p in f.iterdir()
                         if p.name != "activity.parquet") for i, f in folders.items()}
     common = max(others.values(), key=lambda v: sum(o == v for o in others.values()))
