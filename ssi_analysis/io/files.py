@@ -138,11 +138,9 @@ def _footer_rows(frame: pd.DataFrame, text: str) -> int:
     """
     if frame.shape[1] < 2 or len(frame) < 2:
         return 0
-    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].astype(str)   # a footer is short
-    single = (tail.iloc[:, 0].str.strip().ne("")
-              & tail.iloc[:, 1:].apply(lambda c: c.str.strip().eq("")).all(axis=1)).to_numpy()
+    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].to_numpy(dtype=object)  # it is short
     k = 0                                    # trailing rows with only the first cell filled
-    while k < len(single) and single[len(single) - 1 - k]:
+    while k < len(tail) and _first_cell_only(tail[len(tail) - 1 - k]):
         k += 1
     if not k:
         return 0
@@ -155,6 +153,11 @@ def _footer_rows(frame: pd.DataFrame, text: str) -> int:
             break
         seen += 1
     return below_blank
+
+
+def _first_cell_only(row: np.ndarray) -> bool:
+    """Whether a row's first cell holds text and every other is blank (spaces at most)."""
+    return bool(str(row[0]).strip()) and not any(str(v).strip() for v in row[1:])
 
 
 def read_raw(path: Path, table: str) -> RawTable:
