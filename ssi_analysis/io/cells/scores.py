@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .common import distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, is_missing, take_by_code
 
 _NUMBER = r"(?P<num>[-+−]?\s*\d(?:[\d.,'’\u00a0\u202f ]*\d)?)"
 
@@ -64,7 +64,10 @@ def shown_numbers(s: pd.Series, *, rank_words: Sequence[str] = (),
 
 def _shown_cells(s: pd.Series, pattern: re.Pattern) -> tuple[pd.Series, pd.Series]:
     missing = is_missing(s).to_numpy(dtype=bool)
-    is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
+    if arrow_text(s) is not None:              # text cells: every one given is a str
+        is_text = ~missing
+    else:
+        is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
     out = s.astype(object).copy()
     none = np.zeros(len(s), dtype=bool)
     if is_text.any():
