@@ -142,9 +142,14 @@ def _footer_rows(frame: pd.DataFrame, text: str) -> int:
     """
     if frame.shape[1] < 2 or len(frame) < 2:
         return 0
-    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].to_numpy(dtype=object)  # it is short
-    k = 0                                    # trailing rows with only the first cell filled
-    while k < len(tail) and _first_cell_only(tail[len(tail) - 1 - k]):
+    n = min(len(frame) - 1, _FOOTER_MAX)     # a footer is short
+    first = frame.iloc[-n:, 0].to_numpy(dtype=object)
+    k = 0                                    # trailing rows with the first cell filled
+    while k < n and str(first[n - 1 - k]).strip():
+        k += 1
+    rest = frame.iloc[len(frame) - k:, 1:].to_numpy(dtype=object)
+    k = 0                                    # ... and every other cell blank
+    while k < len(rest) and not any(str(v).strip() for v in rest[len(rest) - 1 - k]):
         k += 1
     if not k:
         return 0
@@ -157,11 +162,6 @@ def _footer_rows(frame: pd.DataFrame, text: str) -> int:
             break
         seen += 1
     return below_blank
-
-
-def _first_cell_only(row: np.ndarray) -> bool:
-    """Whether a row's first cell holds text and every other is blank (spaces at most)."""
-    return bool(str(row[0]).strip()) and not any(str(v).strip() for v in row[1:])
 
 
 def read_raw(path: Path, table: str) -> RawTable:
