@@ -74,7 +74,7 @@ def _shown_cells(s: pd.Series, pattern: re.Pattern) -> tuple[pd.Series, pd.Serie
                             .to_numpy(zero_copy_only=False) | missing).all():
         # every cell given is a plain number: its number part is the cell itself
         return s.astype(object).copy(), pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
-    if arrow_text(s) is not None:              # text cells: every one given is a str
+    if arr is not None:                        # text cells: every one given is a str
         is_text = ~missing
     else:
         is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
