@@ -75,6 +75,10 @@ class RawTable:
     """Documented repairs made while reading (merged cells of a sheet filled)."""
 
 
+_RENAMED = re.compile(r"\.\d+$")
+"""How pandas renames a repeated column name (``team.1``)."""
+
+
 def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
     """The header cells as the file writes them, where pandas renamed a repeated one."""
     written = ["" if pd.isna(v) else str(v) for v in first_row.tolist()]
@@ -138,11 +142,14 @@ def _footer_rows(frame: pd.DataFrame, text: str) -> int:
     """
     if frame.shape[1] < 2 or len(frame) < 2:
         return 0
-    tail = frame.iloc[-min(len(frame) - 1, _FOOTER_MAX):].astype(str)   # a footer is short
-    single = (tail.iloc[:, 0].str.strip().ne("")
-              & tail.iloc[:, 1:].apply(lambda c: c.str.strip().eq("")).all(axis=1)).to_numpy()
-    k = 0                                    # trailing rows with only the first cell filled
-    while k < len(single) and single[len(single) - 1 - k]:
+    n = min(len(frame) - 1, _FOOTER_MAX)     # a footer is short
+    first = frame.iloc[-n:, 0].to_numpy(dtype=object)
+    k = 0                                    # trailing rows with the first cell filled
+    while k < n and str(first[n - 1 - k]).strip():
+        k += 1
+    rest = frame.iloc[len(frame) - k:, 1:].to_numpy(dtype=object)
+    k = 0                                    # ... and every other cell blank
+    while k < len(rest) and not any(str(v).strip() for v in rest[len(rest) - 1 - k]):
         k += 1
     if not k:
         return 0
@@ -382,10 +389,12 @@ def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, s
     if not isinstance(frame.index, pd.RangeIndex):   # pandas took the extra cells as an index
         raise _fields_error(f"Expected {len(frame.columns)} fields in line 2, saw "
                             f"{len(frame.columns) + frame.index.nlevels}", name)
-    # pandas renames a repeated header ('team', 'team.1'): keep the names as written
-    frame.columns = _header_as_written(
-        pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
-                    keep_default_na=False, na_filter=False).iloc[0], frame.columns)
+    # pandas renames a repeated header ('team', 'team.1'): keep the names as written (a header
+    # without a name so suffixed was not renamed)
+    if any(_RENAMED.search(str(c)) for c in frame.columns):
+        frame.columns = _header_as_written(
+            pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
+                        keep_default_na=False, na_filter=False).iloc[0], frame.columns)
     footer = _footer_rows(frame, text)
     if footer:
         frame = frame.iloc[:-footer]

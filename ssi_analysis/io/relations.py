@@ -148,6 +148,8 @@ def _reject_unknown_reps(ld: LoadedTable, reps_ids: set[str], file: str, table: 
             ld.warnings.append(repair_warning(file, int(hit.sum()), first, fixed[first]))
             ld.id_repairs.update(fixed)
             unknown = unknown & ~hit
+    if not unknown.any():                 # every row's rep is known: nothing to reject
+        return
     mask = pd.Series(unknown, index=ld.frame.index)
     text = ld.frame.loc[mask, "rep_id"].astype(str)
     shared = (text.map(lambda u: id_key(u) in repairs and repairs[id_key(u)] is None)

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "?"})
 """Cell texts read as missing (compared case-insensitively after trimming spaces)."""
 
 
+def arrow_text(s: pd.Series) -> pa.Array | None:
+    """The Arrow array of a column of Arrow-backed text (``str``, ``string``), else ``None``.
+
+    Text cells are typed with Arrow's own kernels on it: what pandas' ``.str`` methods call on
+    such a column, without a Series made for each step (most of their cost on a small table).
+    """
+    if not isinstance(s.array, ArrowStringArray):
+        return None
+    return pa.array(s.array)
+
+
 def is_missing(s: pd.Series) -> pd.Series:
-    text = s.astype("string").str.strip().str.lower()
-    return s.isna() | text.isin(MISSING_TOKENS).fillna(True)
+    """Which cells are missing: NA, or a text of :data:`MISSING_TOKENS` (any case, spaces
+    around it allowed).
+
+    >>> is_missing(pd.Series([" N/A", "x", None, "-"], dtype="str")).tolist()
+    [True, False, True, True]
+    """
+    arr = arrow_text(s)
+    if arr is None:
+        text = s.astype("string").str.strip().str.lower()
+        return s.isna() | text.isin(MISSING_TOKENS).fillna(True)
+    token = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(arr)), value_set=_token_array())
+    found = pc.or_(pc.is_null(arr), pc.fill_null(token, True))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+@functools.cache
+def _token_array() -> pa.Array:
+    return pa.array(sorted(MISSING_TOKENS))
 
 
 def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:

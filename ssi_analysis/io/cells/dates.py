@@ -6,11 +6,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ...dialects import Dialect
 from ...errors import SSIConfigError, SSIInputError
 from ...rules import KINDS, Cells, Field, Rule, otherwise
-from .common import distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, is_missing, take_by_code
 
 ISO_DATE_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
 """How an ISO date starts (a time or an offset may follow: the date written is kept)."""
@@ -86,12 +87,40 @@ def all_midnight(times: np.ndarray) -> bool:
     return True
 
 
+_PLAIN_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+"""An ISO date and nothing else (no time, no offset): what most exports write."""
+
+
+def _plain_iso_cells(s: pd.Series, missing: pd.Series, weights: np.ndarray
+                     ) -> tuple[pd.Series, pd.Series] | None:
+    """:func:`parse_date_cells` of Arrow text whose every cell given is a plain ISO date (spaces
+    around it allowed), read as the general path reads one; ``None`` for any other column."""
+    arr = arrow_text(s)
+    if arr is None:
+        return None
+    text = pc.utf8_trim_whitespace(arr)
+    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_ISO), False).to_numpy(
+        zero_copy_only=False)
+    given = ~missing.to_numpy()
+    if not (plain | ~given).all():
+        return None
+    cells = pd.Series(text.to_numpy(zero_copy_only=False), index=s.index).where(given)
+    out = as_ns(pd.to_datetime(cells, format="%Y-%m-%d", errors="coerce"))
+    return out, out.isna() & given & (weights > 0)
+
+
 def parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
                       column: str) -> tuple[pd.Series, pd.Series]:
     missing = is_missing(s)
+    plain = _plain_iso_cells(s, missing, weights)
+    if plain is not None:
+        return plain
     as_obj = s.where(~missing)
-    is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or
-                       hasattr(v, "year")).fillna(False).astype(bool)
+    if arrow_text(s) is not None:              # text cells: none is a timestamp
+        is_ts = pd.Series(False, index=s.index)
+    else:
+        is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or
+                           hasattr(v, "year")).fillna(False).astype(bool)
     text = as_obj.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_ts.any():

@@ -7,9 +7,10 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ...schemas import normalise_name
-from .common import distinct_values, is_missing, recode_categories, take_by_code
+from .common import arrow_text, distinct_values, is_missing, recode_categories, take_by_code
 
 
 def parse_ids(s: pd.Series) -> pd.Series:
@@ -31,6 +32,12 @@ def parse_ids(s: pd.Series) -> pd.Series:
 
 
 def parse_id_cells(s: pd.Series) -> pd.Series:
+    arr = arrow_text(s)
+    if arr is not None:                  # text only: trimmed, and missing as None
+        trimmed = np.array(pc.utf8_trim_whitespace(arr).to_pylist(), dtype=object)
+        trimmed[is_missing(s).to_numpy()] = None
+        return pd.Series(trimmed, index=s.index, dtype=object, name=s.name)
+
     def one(v: object) -> object:
         if isinstance(v, float) and v.is_integer():
             return str(int(v))

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...dialects import Dialect
 from ...rules import KINDS, SQL, Cells, Field, Rule, otherwise, render
-from .common import distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, is_missing, take_by_code
 
 
 def parse_numbers(s: pd.Series, decimal: str | None = ".") -> tuple[pd.Series, pd.Series]:
@@ -58,6 +60,13 @@ _SIGNED_NUMBER = re.compile(r"^(?P<sign>[-−+])?\s*(?P<num>\d(?:[\d.,' ’]*\d)
 
 def parse_number_cells(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     missing = is_missing(s)
+    arr = arrow_text(s)
+    if decimal == "." and arr is not None:  # the general path's steps in Arrow's kernels
+        given = ~missing.to_numpy()
+        text = pc.if_else(pa.array(given), pc.utf8_trim_whitespace(arr), None)
+        values = pd.to_numeric(pd.Series(pd.arrays.ArrowStringArray(text), index=s.index),
+                               errors="coerce").astype(float)
+        return values, pd.Series(np.isnan(values.to_numpy()) & given, index=s.index)
     text = s.astype("string").str.strip()
     if decimal != ".":
         clean = text.where(~missing).str.replace(r"[\u00a0\u202f\u2009]", " ", regex=True)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from .common import distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, is_missing, take_by_code
 
 _NUMBER = r"(?P<num>[-+−]?\s*\d(?:[\d.,'’\u00a0\u202f ]*\d)?)"
 
@@ -62,9 +63,21 @@ def shown_numbers(s: pd.Series, *, rank_words: Sequence[str] = (),
     return take_by_code(text, codes, s.index), take_by_code(none, codes, s.index)
 
 
+_PLAIN_NUMBER = r"^[0-9]+(?:\.[0-9]+)?$"
+"""A number as most exports write a score: digits, perhaps a point and decimals."""
+
+
 def _shown_cells(s: pd.Series, pattern: re.Pattern) -> tuple[pd.Series, pd.Series]:
     missing = is_missing(s).to_numpy(dtype=bool)
-    is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
+    arr = arrow_text(s)
+    if arr is not None and (pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), False)
+                            .to_numpy(zero_copy_only=False) | missing).all():
+        # every cell given is a plain number: its number part is the cell itself
+        return s.astype(object).copy(), pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
+    if arr is not None:                        # text cells: every one given is a str
+        is_text = ~missing
+    else:
+        is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
     out = s.astype(object).copy()
     none = np.zeros(len(s), dtype=bool)
     if is_text.any():

@@ -112,6 +112,12 @@ def level_conflicts(df: pd.DataFrame) -> dict[str, tuple[int, str, object, float
     told; the scorers use the largest (both engines), and :func:`level_conflict_warning` says
     so."""
     out = {}
+    levels = isin_array(df["metric"], LEVEL_METRICS)
+    if not levels.any() or not pd.DataFrame({   # the keys grouped by below, all levels at once
+            "metric": df["metric"][levels].to_numpy(),
+            "rep_id": plain_text(df["rep_id"][levels]).astype(str).to_numpy(),
+            "date": df["date"][levels].to_numpy()}).duplicated().any():
+        return out                             # one value at most per metric, rep and day
     for metric in sorted(LEVEL_METRICS):
         rows = isin_array(df["metric"], [metric])
         if not rows.any():
