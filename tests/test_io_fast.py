@@ -162,3 +162,43 @@ def test_parquet_activity_is_read_as_categoricals_and_reconciles(tmp_path):
                              4: "rep_id 'ZZ' is not in reps"}
     q = b.quality.tables["activity"]
     assert (q.rows_read, q.rows_used, q.rows_rejected) == (5, 2, 3)
+
+
+ISO_CELLS = ["2026-03-31", " 2026-1-5 ", "2026-02-30", "2026-13-01", "0001-01-01", "", "n/a",
+             None]
+SCORE_CELLS = ["52", "52.5", "007", " 9 ", "52 de 100", "Top 9%", "20,998", "", "-", None]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(TEXT_CELLS + ISO_CELLS + SCORE_CELLS), min_size=1,
+                max_size=12),
+       st.sampled_from([TEXT_CELLS, ISO_CELLS, SCORE_CELLS]))
+def test_arrow_text_reads_as_the_same_cells_in_python_objects(mixed, pool):
+    """Cells of Arrow text (as CSV and Excel columns arrive) take Arrow's kernels and shortcuts
+    for plain ISO dates and plain numbers; the same cells as Python objects take the general
+    path. Both read alike: missing, ids, numbers, dates, shown scores."""
+    from ssi_analysis.io.cells.common import is_missing
+    from ssi_analysis.io.cells.scores import _shown_cells, shown_pattern
+
+    for cells in (mixed, [c for c in mixed if c in pool] or [pool[0]]):
+        arrow, objects = pd.Series(cells, dtype="str"), pd.Series(cells, dtype=object)
+        assert is_missing(arrow).tolist() == is_missing(objects).tolist()
+        assert as_list(parse_id_cells(arrow)) == as_list(parse_id_cells(objects))
+        for decimal in (".", ","):
+            (a, a_bad), (o, o_bad) = (parse_number_cells(s, decimal) for s in (arrow, objects))
+            assert as_list(a) == as_list(o) and a_bad.tolist() == o_bad.tolist()
+        pattern = shown_pattern(["Top"], ["de"])
+        (a, a_none), (o, o_none) = (_shown_cells(s, pattern) for s in (arrow, objects))
+        assert as_list(a) == as_list(o) and a_none.tolist() == o_none.tolist()
+        weights = np.ones(len(cells), dtype=np.int64)
+        read = []
+        for s in (arrow, objects):
+            try:
+                read.append(parse_date_cells(s, weights, file="f", column="date"))
+            except Exception as exc:  # an ambiguous column stops both ways
+                read.append(type(exc))
+        if isinstance(read[0], type):
+            assert read[0] is read[1]
+        else:
+            assert as_list(read[0][0]) == as_list(read[1][0])
+            assert read[0][1].tolist() == read[1][1].tolist()
