@@ -42,9 +42,9 @@ SHAPES = [
     Shape(reps=1, raw=True, activity="zero"),
     Shape(reps=3, raw=True, periods=3),
 ]
-STOPS = [Shape(reps=3, activity="none")]
+STOPS = [Shape(reps=3, activity="none")]       # no activity row at all: a clear stop
 MISSING = r"\b(nan|inf|NaN)\b|\bNone\b(?! of)"
-"""A number that is missing or infinite, printed as it is (not "None of the ...")."""          # no activity row at all: a clear stop
+"""A number that is missing or infinite, printed as it is (not "None of the ...")."""
 
 
 def commands(shape: Shape, data: Path, out: Path, config: Path) -> list[list[str]]:
@@ -66,9 +66,13 @@ def run_quietly(args: list[str], capsys) -> tuple[int, str, str, list[str]]:
         warnings.simplefilter("always")
         code = main(args)
     out, err = capsys.readouterr()
-    shown = [f"{w.category.__name__}: {w.message}" for w in caught
-             if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)]
-    return code, out, err, shown
+    return code, out, err, _shown(caught)
+
+
+def _shown(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The warnings a user would see (deprecations aside), as ``Category: message``."""
+    return [f"{w.category.__name__}: {w.message}" for w in caught
+            if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)]
 
 
 @pytest.fixture(scope="module")
@@ -166,9 +170,8 @@ def _build_report(shape: Shape, ssi: str, base: Path, config: Path) -> Built:
         mp.setattr(report, "prepare", preparing)
         code = main(["report", "--data", str(data), "--out", str(pdf), "--config", str(config),
                      "--ssi", ssi])
-    shown = [f"{w.category.__name__}: {w.message}" for w in caught
-             if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)]
-    return Built(code, out.getvalue(), err.getvalue(), shown, contexts[0] if contexts else None,
+    return Built(code, out.getvalue(), err.getvalue(), _shown(caught),
+                 contexts[0] if contexts else None,
                  plt.get_fignums(), pdf)
 
 

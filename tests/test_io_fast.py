@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from ssi_analysis import load_data
 from ssi_analysis.io import parse_dates, parse_ids, parse_numbers
-from ssi_analysis.io.cells.common import distinct_values
+from ssi_analysis.io.cells.common import distinct_values, is_missing
 from ssi_analysis.io.cells.dates import all_midnight, parse_date_cells
 from ssi_analysis.io.cells.ids import parse_id_cells
 from ssi_analysis.io.cells.numbers import parse_number_cells
+from ssi_analysis.io.cells.scores import _shown_cells, shown_pattern
 from ssi_analysis.io.checks import activity_schema_problems, schema_problems
 from ssi_analysis.schemas import TABLES, ActivitySchema
 
@@ -177,9 +178,6 @@ def test_arrow_text_reads_as_the_same_cells_in_python_objects(mixed, pool):
     """Cells of Arrow text (as CSV and Excel columns arrive) take Arrow's kernels and shortcuts
     for plain ISO dates and plain numbers; the same cells as Python objects take the general
     path. Both read alike: missing, ids, numbers, dates, shown scores."""
-    from ssi_analysis.io.cells.common import is_missing
-    from ssi_analysis.io.cells.scores import _shown_cells, shown_pattern
-
     for cells in (mixed, [c for c in mixed if c in pool] or [pool[0]]):
         arrow, objects = pd.Series(cells, dtype="str"), pd.Series(cells, dtype=object)
         assert is_missing(arrow).tolist() == is_missing(objects).tolist()
