@@ -50,9 +50,9 @@ from ..cells.common import distinct_values, is_missing, take_by_code
 from ..cells.numbers import number_rules, parse_numbers
 from ..cells.scores import clip_text, shown_numbers
 from ..checks import cell_problems, check_cells, require_columns, schema_problems
-from ..files import RawTable, read_raw
 from ..linkedin_json import JSON_PROBLEM, read_linkedin_json
 from ..quality import ROW_COLUMNS, LoadedTable, split_rejects
+from ..read import RawTable, read_raw
 from .activity import extra_columns_note
 
 SUFFIXES = (".csv", ".parquet", ".xlsx", ".json")

@@ -24,8 +24,9 @@ from ...rules import problems
 from ..cells.common import plain_text
 from ..cells.ids import parse_ids
 from ..cells.numbers import parse_numbers
-from ..files import FORMATS, RawTable, read_raw
+from ..files import FORMATS
 from ..quality import ROW_COLUMNS, LoadedTable, rejects_frame
+from ..read import RawTable, read_raw
 from .period_activity import load_period_activity
 
 FOLDER = "usage_reports"
