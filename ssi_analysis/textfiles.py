@@ -12,6 +12,9 @@ Notepad, a CRM's export), so they are decoded the same way (:func:`decode_text`)
 - text that is mostly NUL bytes (UTF-16 without a byte-order mark, or a binary file) and UTF-16
   that does not decode are refused, with what to do.
 
+:func:`looks_like_text` tells text from a binary file, so a file whose suffix promises a binary
+format (``.xlsx``, ``.parquet``) but that holds text is said to look like CSV renamed.
+
 Examples
 --------
 >>> notes = []
@@ -114,3 +117,13 @@ def toml_error(exc: Exception, path: str | Path, notes: list[str]) -> SSIConfigE
     fix = ("the file is not UTF-8 (see the note): save it again as UTF-8" if notes
            else "see https://toml.io for the syntax")
     return SSIConfigError(f"not valid TOML: {exc}", file=str(path), fix=fix)
+
+
+def looks_like_text(data: bytes) -> bool:
+    """Whether bytes read as text (UTF-8, else Latin-1 without control characters)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    return controls == 0 and sum(c.isprintable() or c in "\t\r\n" for c in text) >= 0.95 * len(text)

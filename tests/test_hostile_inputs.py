@@ -39,17 +39,12 @@ from ssi_analysis import load_data, score
 from ssi_analysis.cli import main
 from ssi_analysis.config import load_config
 from ssi_analysis.errors import SSIConfigError, SSIInputError
-from ssi_analysis.io import files as files_module
 from ssi_analysis.io.cells.ids import id_difference, shown_id
-from ssi_analysis.io.files import (
-    MAX_COLUMNS,
-    MAX_LINE_BYTES,
-    _long_line,
-    check_distinct_columns,
-    header_rows,
-    read_raw,
-)
 from ssi_analysis.io.quality import HEADER_ROW
+from ssi_analysis.io.read import csv as csv_module
+from ssi_analysis.io.read import read_raw
+from ssi_analysis.io.read.csv import MAX_COLUMNS, MAX_LINE_BYTES, _long_line
+from ssi_analysis.io.read.headers import check_distinct_columns, header_rows
 
 duckdb = pytest.importorskip("duckdb")
 from ssi_analysis.engines.duckdb import score_parquet  # noqa: E402
@@ -120,7 +115,7 @@ def test_a_line_without_end_is_refused_after_reading_a_bounded_prefix(megabytes,
     cell = b"R1,2026-01-05,posts,1,"
     path.write_bytes(cell * int(megabytes * 2**20 / len(cell)))
     counter = Counter()
-    monkeypatch.setattr(files_module, "open",
+    monkeypatch.setattr(csv_module, "open",
                         lambda *a, **k: _Counted(builtins.open(*a, **k), counter), raising=False)
     with pytest.raises(SSIInputError, match="this is not a table") as exc:
         read_raw(path, "activity")

@@ -54,16 +54,10 @@ from ..io import (
 )
 from ..io.cells.dates import DAY_FIRST, ISO_DATE_TEXT, MONTH_FIRST, reads_day_first
 from ..io.checks import activity_form, activity_rules
-from ..io.files import (
-    check_distinct_columns,
-    check_parquet,
-    find_table_source,
-    header_row_sql,
-    missing_table_error,
-    no_rows_error,
-    parquet_parts,
-)
+from ..io.files import find_table_source, missing_table_error, parquet_parts
 from ..io.quality import HEADER_ROW, counts_on_stop, strict_error
+from ..io.read.headers import check_distinct_columns, header_row_sql, no_rows_error
+from ..io.read.parquet import check_parquet
 from ..io.relations import NOT_IN_REPS
 from ..io.tables.activity import (
     absent_metrics,
@@ -190,7 +184,7 @@ def activity_files(folder: Path, activity: str | Path | list | None, engine: str
     """The Parquet files holding activity, and how to name them in messages. In a data folder
     the activity is found as ``load_data`` finds it (:func:`ssi_analysis.io.files.
     find_table_source`: any letter case, one place only); each file is checked to be Parquet
-    (:func:`~ssi_analysis.io.files.check_parquet`) as ``load_data`` checks it."""
+    (:func:`~ssi_analysis.io.read.parquet.check_parquet`) as ``load_data`` checks it."""
     if activity is None:
         found = find_table_source(folder, "activity")
         if found is None:
@@ -541,7 +535,7 @@ def check_rows(b: Backend, bar: Progress, source: str, files: list[str], shown: 
 
 
 def _header_row_sql(b: Backend, source: str, columns: dict[str, tuple[str, str]]) -> str:
-    """SQL of "the row repeats the header" (:func:`~ssi_analysis.io.files.header_row_sql`),
+    """SQL of "the row repeats the header" (:func:`~ssi_analysis.io.read.headers.header_row_sql`),
     tested only on rows whose first cell reads as its column's name. Those cells are found
     once among the first column's distinct values, so the names are not normalised (regular
     expressions) cell by cell: on most files no cell qualifies and the test is ``false``."""

@@ -10,8 +10,12 @@ Problems that make a whole file unusable raise :class:`~ssi_analysis.errors.SSII
 
 The modules are the steps of loading:
 
-- :mod:`~ssi_analysis.io.files`: find a table's file and read it without interpreting a cell
-  (CSV encodings and delimiters, Excel sheets, Parquet, LinkedIn's JSON);
+- :mod:`~ssi_analysis.io.files`: find a table's file (any format, any letter case; one table
+  in two places is an error);
+- :mod:`~ssi_analysis.io.read`: read it without interpreting a cell, one module per format
+  (CSV encodings, delimiters and footers, Excel sheets and merged cells, Parquet) and one for the
+  header (names distinct, rows that repeat it); :mod:`~ssi_analysis.io.linkedin_json` reads
+  LinkedIn's JSON;
 - :mod:`~ssi_analysis.io.cells`: type cells, one module each for ids (and labels), numbers,
   amounts and dates;
 - :mod:`~ssi_analysis.io.checks`: a table's typed cells checked by its rules (the rule table of
@@ -60,11 +64,9 @@ from .cells.numbers import (
 )
 from .files import (
     FORMATS,
-    RawTable,
     check_data_folder,
     example_data_dir,
     find_table_file,
-    read_raw,
     resolve_data_dir,
 )
 from .load import Bundle, load_data, load_reps
@@ -77,6 +79,7 @@ from .quality import (
     all_rejected_error,
     all_rejected_errors,
 )
+from .read import RawTable, read_raw
 from .relations import SHARED_KEY_HINT, repair_warning
 from .tables.observed import observed_wide
 from .tables.outcomes import MONEY_COLUMNS

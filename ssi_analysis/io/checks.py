@@ -24,8 +24,8 @@ from .cells.common import plain_text
 from .cells.dates import EVENT_DATES, date_rules, parse_dates
 from .cells.ids import parse_ids
 from .cells.numbers import number_rules, parse_numbers
-from .files import RawTable
 from .quality import LoadedTable, split_rejects
+from .read import RawTable
 
 LONG_LEVELS = (lambda cells: isin_array(cells.typed["metric"], LEVEL_METRICS),
                lambda d: f"metric IN ({d.names(LEVEL_METRICS)})")

@@ -33,7 +33,7 @@ import pandas as pd
 from ..errors import SSIInputError
 from ..schemas import LINKEDIN_PILLARS
 from ..textfiles import decode_text
-from .files import RawTable
+from .read import RawTable
 
 JSON_PROBLEM = "_json_problem"
 """The column of a flattened JSON table holding a record's shape problem (``None``: none)."""

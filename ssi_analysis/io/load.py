@@ -13,11 +13,9 @@ from ..errors import SSIConfigError, SSIError, SSIInputError, SSIInputErrors
 from ..schemas import TABLES
 from .cells.common import plain_text, values_present
 from .files import (
-    ActivityPrefetch,
     check_data_folder,
     find_table_file,
     missing_table_error,
-    read_raw,
     resolve_data_dir,
     table_files,
 )
@@ -29,6 +27,7 @@ from .quality import (
     quality_report,
     strict_error,
 )
+from .read import ActivityPrefetch, read_raw
 from .relations import check_outcome_sources, check_rep_links, check_unique_reps, derive_outcomes
 from .tables import load_table
 from .tables.activity import (

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import SSIError, SSIInputError, SSIInputErrors
 from ..rules import DEFAULT_FIX, KINDS
-from .files import RawTable
+from .read import RawTable
 
 REJECT_COLUMNS = ["table", "file", "row", "rep_id", "column", "value", "reason"]
 """The columns of a rejects file."""
@@ -370,7 +370,8 @@ def quality_report(loaded: dict[str, LoadedTable], files: dict[str, Path]) -> Qu
 
 
 HEADER_ROW = "the column names again: a header line inside the table, not data"
-"""The reason of a row that repeats the header (:func:`ssi_analysis.io.files.header_rows`)."""
+"""The reason of a row that repeats the header
+(:func:`ssi_analysis.io.read.headers.header_rows`)."""
 
 
 def reject_header_rows(ld: LoadedTable, raw: RawTable, table: str) -> None:

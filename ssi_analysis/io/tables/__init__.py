@@ -5,8 +5,8 @@ from __future__ import annotations
 from ... import crm
 from ...schemas import TABLES
 from ..checks import check_table
-from ..files import RawTable
 from ..quality import LoadedTable, reject_header_rows
+from ..read import RawTable
 from .activity import load_activity_table
 from .outcomes import load_opportunities_table, load_outcomes_table, load_quotas_table
 from .reps import load_reps_table

@@ -23,8 +23,8 @@ from ..checks import (
     type_columns,
     typing_rules,
 )
-from ..files import RawTable
 from ..quality import LoadedTable, split_rejects
+from ..read import RawTable
 from .period_activity import is_period_form, load_period_activity
 
 

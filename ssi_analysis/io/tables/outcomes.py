@@ -11,8 +11,8 @@ from ...rules import kinded, problem_frame
 from ...schemas import TABLES
 from ..cells.amounts import CURRENCY_SYMBOLS, one_currency, parse_amounts
 from ..checks import check_cells, require_columns, schema_problems
-from ..files import RawTable, file_decimal
 from ..quality import LoadedTable, flags_frame, split_rejects
+from ..read import RawTable, file_decimal
 
 
 def amount_problems(raw: RawTable, column: str, currency: pd.Series | None = None

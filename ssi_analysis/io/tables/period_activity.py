@@ -20,9 +20,9 @@ from ..checks import (
     type_columns,
     typing_rules,
 )
-from ..files import RawTable
 from ..periods import SPREAD_RULE, overlapping, spread_periods
 from ..quality import LoadedTable, split_rejects
+from ..read import RawTable
 
 PERIOD_COLUMNS = ("period_start", "period_end")
 """The columns that replace ``date`` in activity given as totals over periods."""

@@ -8,8 +8,8 @@ import pandas as pd
 from ...schemas import TABLES
 from ..cells.ids import LABEL_COLUMNS, clean_labels
 from ..checks import check_cells, require_columns, schema_problems
-from ..files import RawTable
 from ..quality import LoadedTable, flags_frame, split_rejects
+from ..read import RawTable
 
 
 def load_reps_table(raw: RawTable) -> LoadedTable:

@@ -24,8 +24,9 @@ from ...rules import problems
 from ..cells.common import plain_text
 from ..cells.ids import parse_ids
 from ..cells.numbers import parse_numbers
-from ..files import FORMATS, RawTable, read_raw
+from ..files import FORMATS
 from ..quality import ROW_COLUMNS, LoadedTable, rejects_frame
+from ..read import RawTable, read_raw
 from .period_activity import load_period_activity
 
 FOLDER = "usage_reports"
@@ -309,7 +310,7 @@ def _rate(out: pd.DataFrame, raw: RawTable, col: str, count: str, den: str,
 
 def _observed(parts: list[pd.DataFrame], m: ColumnMapping) -> LoadedTable:
     """The SSI columns of the exports as ``ssi_observed`` (wide rows checked by its rules)."""
-    from .observed import _load_wide, _Where
+    from .observed_layouts import _load_wide, _Where
 
     frame = pd.concat(parts, ignore_index=True)
     where = _Where(frame.pop("_file").to_numpy(dtype=object),
