@@ -21,10 +21,10 @@ import pandas as pd
 
 from ...errors import SSIError, SSIInputError
 from ...schemas import TABLES, normalise_name
-from .csv import _read_csv
+from .csv import read_csv_table
 from .headers import check_distinct_columns, header_rows, no_rows_error
-from .parquet import _read_parquet, check_parquet
-from .xlsx import _read_xlsx
+from .parquet import check_parquet, read_parquet_table
+from .xlsx import read_xlsx_table
 
 
 @dataclass
@@ -51,14 +51,14 @@ def read_raw(path: Path, table: str) -> RawTable:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            frame, decimal = _read_csv(path, table, notes)
+            frame, decimal = read_csv_table(path, table, notes)
             offset = 2
         elif suffix == ".parquet":
             check_parquet(path)
-            frame = _read_parquet(path, table)
+            frame = read_parquet_table(path, table)
             offset = 1
         elif suffix == ".xlsx":
-            frame = _read_xlsx(path, table, notes, warnings)
+            frame = read_xlsx_table(path, table, notes, warnings)
             offset = 2
         else:  # pragma: no cover - callers only pass known suffixes
             raise SSIInputError(f"unsupported file type '{suffix}'", file=name)

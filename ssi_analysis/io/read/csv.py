@@ -133,7 +133,7 @@ def _line_length(view: np.ndarray, last: int) -> int:
     return int(ends[0]) if len(ends) else len(view) - last - 1
 
 
-def _read_csv(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, str]:
+def read_csv_table(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFrame, str]:
     """A CSV file as text cells (its footer left out), and the decimal mark its delimiter tells.
 
     What is not a table is refused before it is parsed: an empty file, a line longer than

@@ -18,7 +18,7 @@ _CATEGORICAL_TABLES = frozenset({"activity"})
 """Tables read from Parquet with text columns as categoricals: millions of rows, few values."""
 
 
-def _read_parquet(path: Path, table: str) -> pd.DataFrame:
+def read_parquet_table(path: Path, table: str) -> pd.DataFrame:
     """A Parquet file as a frame; for the large tables text as categoricals, dates as datetime64.
 
     Parsing then works on each distinct id, metric name and date once (:func:`distinct_values`), and

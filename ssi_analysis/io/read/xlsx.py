@@ -48,7 +48,7 @@ def _check_workbook(path: Path) -> None:
                             fix="export the table again as .xlsx or .csv")
 
 
-def _read_xlsx(path: Path, table: str, notes: list[str],
+def read_xlsx_table(path: Path, table: str, notes: list[str],
                warnings: list[str] | None = None) -> pd.DataFrame:
     """The sheet of a workbook that holds ``table``: the one named after it, else the first with
     the table's required columns, else the first with data (a note says which). Merged cells

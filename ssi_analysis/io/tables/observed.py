@@ -43,7 +43,13 @@ from ..linkedin_json import JSON_PROBLEM, read_linkedin_json
 from ..quality import ROW_COLUMNS, LoadedTable
 from ..read import RawTable, read_raw
 from .activity import extra_columns_note
-from .observed_layouts import _OBSERVED_REQUIRED, _SPEC, _load_long, _load_wide, _Where
+from .observed_layouts import (
+    OBSERVED_REQUIRED,
+    OBSERVED_SPEC,
+    RowsWhere,
+    load_long_layout,
+    load_wide_layout,
+)
 
 SUFFIXES = (".csv", ".parquet", ".xlsx", ".json")
 """The file types of ``ssi_observed``."""
@@ -237,7 +243,7 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
     base = 0
     for (kind, _, decimal, _), members in groups.items():
         frame = pd.concat([m.raw.frame for m in members], ignore_index=True)
-        where = _Where(
+        where = RowsWhere(
             np.concatenate([np.full(len(m.raw.frame), m.raw.file, dtype=object)
                             for m in members]),
             np.concatenate([np.arange(len(m.raw.frame)) + m.raw.row_offset
@@ -247,8 +253,8 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         raw = RawTable(frame, label, 0, decimal, [])
         labels = members[0].mapping.observed_labels()
         try:
-            ld = (_load_long(raw, labels, where, notes) if kind == "long"
-                  else _load_wide(raw, labels, where))
+            ld = (load_long_layout(raw, labels, where, notes) if kind == "long"
+                  else load_wide_layout(raw, labels, where))
         except SSIInputError as exc:
             exc.file = exc.file if exc.file != label else members[0].raw.file
             raise
@@ -334,8 +340,8 @@ def observed_wide(long: pd.DataFrame) -> pd.DataFrame:
     rows = long.groupby(["rep_id", "date"], sort=True)["_row"].min()
     wide = long.pivot_table(index=["rep_id", "date"], columns="field", values="value",
                             aggfunc="first", sort=True)
-    order = [c for c in _SPEC.numbers
-             if c in wide.columns or c in _OBSERVED_REQUIRED]    # the pillars even if empty
+    order = [c for c in OBSERVED_SPEC.numbers
+             if c in wide.columns or c in OBSERVED_REQUIRED]    # the pillars even if empty
     out = wide.reindex(columns=order).join(rows).reset_index()
     out.columns.name = None
     return out

@@ -2,7 +2,7 @@
 ``rep_id, date, field, value``.
 
 The files of one layout are checked together (:func:`ssi_analysis.io.tables.observed.
-load_observed` groups them), and :class:`_Where` names each row's own file and row. Long rows
+load_observed` groups them), and :class:`RowsWhere` names each row's own file and row. Long rows
 have their sections and labels resolved and their values read as the page shows them; a row
 that holds no score is left out with its reason. Wide rows are checked by the table's rules,
 then laid out long. The snapshot rules follow: of a rep's day the latest snapshot (by the time
@@ -32,15 +32,15 @@ from ..quality import LoadedTable, split_rejects
 from ..read import RawTable
 
 _PILLARS = ("brand", "people", "insights", "relationships")
-_OBSERVED_REQUIRED = ("ssi", *_PILLARS)
+OBSERVED_REQUIRED = ("ssi", *_PILLARS)
 _GROUPED = ("ssi", *_PILLARS)     # fields a section's group prefixes (industry_brand ...)
-_SPEC = TABLES["ssi_observed"]
-_KEYS_SPEC = TableSpec("ssi_observed", _SPEC.schema, (), ("rep_id",), ("date",), ())
+OBSERVED_SPEC = TABLES["ssi_observed"]
+_KEYS_SPEC = TableSpec("ssi_observed", OBSERVED_SPEC.schema, (), ("rep_id",), ("date",), ())
 
 
 # ------------------------------------------------------------------ where a row is
 @dataclass(frozen=True)
-class _Where:
+class RowsWhere:
     """The file and row (as a user sees it) of each row of a group of files."""
 
     file: np.ndarray
@@ -59,7 +59,7 @@ class _Where:
         return text.where(~other.to_numpy(dtype=bool), files + " " + text)
 
 
-def _rows_listed(where: _Where, groups: pd.Series, idx: pd.Index) -> pd.Series:
+def _rows_listed(where: RowsWhere, groups: pd.Series, idx: pd.Index) -> pd.Series:
     """Per row, the rows of its group listed (``'rows 3, 7'``; with the files when the rows
     come from several)."""
     pos = np.asarray(idx, dtype=np.int64)
@@ -83,11 +83,11 @@ def _mapped(s: pd.Series, fn: Callable[[object], object]) -> pd.Series:
     return take_by_code(values.astype(object).map(one).astype(object), codes, s.index)
 
 
-def _load_long(raw: RawTable, labels: ObservedLabels, where: _Where,
+def load_long_layout(raw: RawTable, labels: ObservedLabels, where: RowsWhere,
                notes: list[str]) -> LoadedTable:
     """Long rows to ``rep_id, date, field, value``: sections and labels resolved, values read as
     shown; rows holding no score left out with their reason; snapshots checked whole."""
-    require_columns(raw, _SPEC, ("rep_id", "date", "field", "value"))
+    require_columns(raw, OBSERVED_SPEC, ("rep_id", "date", "field", "value"))
     df, problems = check_cells(raw, _KEYS_SPEC, ["rep_id", "date"])
     f = raw.frame
     # fields, and whose number each row holds
@@ -208,7 +208,7 @@ def _seconds(s: pd.Series) -> pd.Series:
     return (h * 3600 + m * 60 + sec.fillna(0)).astype(float)
 
 
-def _superseded(kept: pd.DataFrame, where: _Where) -> list[pd.DataFrame]:
+def _superseded(kept: pd.DataFrame, where: RowsWhere) -> list[pd.DataFrame]:
     """Rows of an earlier snapshot of the same rep and day (by the time column): the latest of
     the day is used."""
     if "_time" not in kept or kept.empty:
@@ -230,7 +230,7 @@ def _superseded(kept: pd.DataFrame, where: _Where) -> list[pd.DataFrame]:
                         pd.Series(reasons, index=kept.index[old]), "superseded")]
 
 
-def _repeated_fields(kept: pd.DataFrame, where: _Where) -> list[pd.DataFrame]:
+def _repeated_fields(kept: pd.DataFrame, where: RowsWhere) -> list[pd.DataFrame]:
     """A field given twice for one snapshot: exact repeats are duplicates of the first, and
     different values all clash (which one is right cannot be told)."""
     more = []
@@ -270,10 +270,10 @@ def _rejected_snapshots(ok: pd.DataFrame) -> list[pd.DataFrame]:
     keys = ok.assign(_snap=snap).groupby("_snap")[["rep_id", "date"]].first()
     keys["rep_id"] = keys["rep_id"].astype(object)      # ids are text objects everywhere
     wide = keys.join(wide)
-    for c in _OBSERVED_REQUIRED:
+    for c in OBSERVED_REQUIRED:
         if c not in wide:
             wide[c] = np.nan
-    incomplete = wide[list(_OBSERVED_REQUIRED)].isna()
+    incomplete = wide[list(OBSERVED_REQUIRED)].isna()
     snap_reason = pd.Series(None, index=wide.index, dtype=object)
     snap_kind = pd.Series(None, index=wide.index, dtype=object)
     if incomplete.any(axis=None):
@@ -282,8 +282,8 @@ def _rejected_snapshots(ok: pd.DataFrame) -> list[pd.DataFrame]:
         snap_reason[has] = "snapshot incomplete: no " + miss[has]
         snap_kind[has] = "snapshot_incomplete"
     to_check = wide[~snap_reason.notna()][["rep_id", "date",
-                                            *[c for c in _SPEC.numbers if c in wide]]]
-    checked = schema_problems(to_check, _SPEC) if not to_check.empty else []
+                                            *[c for c in OBSERVED_SPEC.numbers if c in wide]]]
+    checked = schema_problems(to_check, OBSERVED_SPEC) if not to_check.empty else []
     for prob in checked:
         first_reason = prob.groupby("idx")["reason"].first()
         snap_reason[first_reason.index] = "snapshot rejected: " + first_reason
@@ -302,19 +302,19 @@ def _rejected_snapshots(ok: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 # ------------------------------------------------------------------ wide form
-def _load_wide(raw: RawTable, labels: ObservedLabels, where: _Where) -> LoadedTable:
+def load_wide_layout(raw: RawTable, labels: ObservedLabels, where: RowsWhere) -> LoadedTable:
     """Wide rows (one per snapshot) checked by the table's rules, then as long rows."""
     frame = raw.frame
     shape = frame[JSON_PROBLEM] if JSON_PROBLEM in frame else None
     frame = frame.drop(columns=[JSON_PROBLEM]) if shape is not None else frame
-    numbers = [c for c in _SPEC.numbers if c in frame]
+    numbers = [c for c in OBSERVED_SPEC.numbers if c in frame]
     shown = {c: shown_numbers(frame[c], rank_words=labels.rank_words,
                               out_of=labels.out_of)[0] for c in numbers}
     typed_raw = RawTable(frame.assign(**shown), raw.file, raw.row_offset, raw.decimal, [])
-    require_columns(typed_raw, _SPEC, _SPEC.required)
-    known = [c for c in (*_SPEC.ids, *_SPEC.dates, *_SPEC.numbers) if c in frame]
-    df, problems = check_cells(typed_raw, _SPEC, known)
-    problems += schema_problems(df[[c for c in df.columns if c in known]], _SPEC)
+    require_columns(typed_raw, OBSERVED_SPEC, OBSERVED_SPEC.required)
+    known = [c for c in (*OBSERVED_SPEC.ids, *OBSERVED_SPEC.dates, *OBSERVED_SPEC.numbers) if c in frame]
+    df, problems = check_cells(typed_raw, OBSERVED_SPEC, known)
+    problems += schema_problems(df[[c for c in df.columns if c in known]], OBSERVED_SPEC)
     if shape is not None and shape.notna().any():
         bad = shape.notna().to_numpy()
         problems = [p[~p["idx"].isin(df.index[bad])] for p in problems]
@@ -338,7 +338,7 @@ def _load_wide(raw: RawTable, labels: ObservedLabels, where: _Where) -> LoadedTa
     kept2, rej2 = split_rejects(typed_raw, "ssi_observed", kept, more)
     rejects = pd.concat([r for r in (rej, rej2) if not r.empty], ignore_index=True) \
         if not (rej.empty and rej2.empty) else rej
-    fields = [c for c in _SPEC.numbers if c in kept2]
+    fields = [c for c in OBSERVED_SPEC.numbers if c in kept2]
     long = kept2[["rep_id", "date", *fields]].assign(_row=kept2.index).melt(
         id_vars=["rep_id", "date", "_row"], value_vars=fields, var_name="field",
         value_name="value").dropna(subset=["value"])

@@ -310,15 +310,15 @@ def _rate(out: pd.DataFrame, raw: RawTable, col: str, count: str, den: str,
 
 def _observed(parts: list[pd.DataFrame], m: ColumnMapping) -> LoadedTable:
     """The SSI columns of the exports as ``ssi_observed`` (wide rows checked by its rules)."""
-    from .observed_layouts import _load_wide, _Where
+    from .observed_layouts import RowsWhere, load_wide_layout
 
     frame = pd.concat(parts, ignore_index=True)
-    where = _Where(frame.pop("_file").to_numpy(dtype=object),
+    where = RowsWhere(frame.pop("_file").to_numpy(dtype=object),
                    frame.pop("_line").to_numpy(dtype=np.int64))
     frame["date"] = pd.to_datetime(frame["date"].astype("string"), errors="coerce") \
         .dt.strftime("%Y-%m-%d")
     raw = RawTable(frame.astype(object), f"{FOLDER}/", 0, ".", [])
-    ld = _load_wide(raw, m.observed_labels(), where)
+    ld = load_wide_layout(raw, m.observed_labels(), where)
     if not ld.rejects.empty:
         pos = ld.rejects["row"].to_numpy(dtype=np.int64)
         ld.rejects = ld.rejects.assign(file=where.file[pos], row=where.row[pos])
