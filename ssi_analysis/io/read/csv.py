@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...errors import SSIInputError
 from ...textfiles import decode_text
-from .headers import _RENAMED, _header_as_written
+from .headers import RENAMED_COLUMN, header_as_written
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -164,8 +164,8 @@ def read_csv_table(path: Path, table: str, notes: list[str]) -> tuple[pd.DataFra
                             f"{len(frame.columns) + frame.index.nlevels}", name)
     # pandas renames a repeated header ('team', 'team.1'): keep the names as written (a header
     # without a name so suffixed was not renamed)
-    if any(_RENAMED.search(str(c)) for c in frame.columns):
-        frame.columns = _header_as_written(
+    if any(RENAMED_COLUMN.search(str(c)) for c in frame.columns):
+        frame.columns = header_as_written(
             pd.read_csv(_io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str,
                         keep_default_na=False, na_filter=False).iloc[0], frame.columns)
     footer = _footer_rows(frame, text)

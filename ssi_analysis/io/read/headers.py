@@ -18,11 +18,11 @@ from ...dialects import DUCKDB, Dialect
 from ...errors import SSIInputError
 from ...schemas import normalise_name, normalise_name_sql
 
-_RENAMED = re.compile(r"\.\d+$")
+RENAMED_COLUMN = re.compile(r"\.\d+$")
 """How pandas renames a repeated column name (``team.1``)."""
 
 
-def _header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
+def header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
     """The header cells as the file writes them, where pandas renamed a repeated one."""
     written = ["" if pd.isna(v) else str(v) for v in first_row.tolist()]
     if len(written) != len(columns):

@@ -15,7 +15,7 @@ import pandas as pd
 from ...errors import SSIInputError
 from ...schemas import TABLES, normalise_name
 from ...textfiles import looks_like_text
-from .headers import _header_as_written
+from .headers import header_as_written
 
 
 def _check_workbook(path: Path) -> None:
@@ -80,7 +80,7 @@ def read_xlsx_table(path: Path, table: str, notes: list[str],
         warnings.append(merged_warning(name, filled[chosen]))
     frame = sheets[chosen]
     if not frame.columns.empty:
-        frame.columns = _header_as_written(
+        frame.columns = header_as_written(
             pd.read_excel(source, sheet_name=chosen, header=None, nrows=1,
                           dtype=object, engine="openpyxl").iloc[0], frame.columns)
     return frame
