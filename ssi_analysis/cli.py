@@ -629,8 +629,25 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _without_iri_grammar() -> None:
+    """Import :mod:`jsonschema` (papermill and nbformat validate notebooks with it) without the
+    IRI grammar of ``rfc3987-syntax``, which that package builds when imported (about a second
+    of CPU; python-jsonschema/jsonschema#1428) for two string formats no notebook uses. Only in
+    the command's own process and only when jsonschema is not imported yet; ``rfc3987_syntax``
+    imports as usual afterwards."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError, which jsonschema skips
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import ReportOptions, build_report
+
+    _without_iri_grammar()
 
     options = ReportOptions(**{k: v for k, v in {
         "title": args.title, "team": args.team, "period": args.period, "ssi": args.ssi,

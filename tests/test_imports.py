@@ -140,3 +140,34 @@ def test_commands_import_no_spark(before):
     assert got == {"code": 0, "on_import": [], "pandas_on_spark": False, "after_a_command": [],
                    "variables": dict.fromkeys(PANDERA_SPARK_ENV)}
     assert "PySpark" not in done.stderr      # pyspark.pandas' warning about pandas 3
+
+
+IRI_GRAMMAR = """
+import importlib.util, json, sys
+from ssi_analysis.cli import _without_iri_grammar
+_without_iri_grammar()
+import nbformat, papermill  # what the report imports to run its notebook
+nbformat.validate(nbformat.v4.new_notebook())
+broken = nbformat.v4.new_notebook()
+broken["cells"] = [{"cell_type": "code"}]
+try:
+    nbformat.validate(broken)
+    refused = False
+except nbformat.ValidationError:
+    refused = True
+print(json.dumps({"grammar": "rfc3987_syntax" in sys.modules, "refused": refused,
+                  "importable": importlib.util.find_spec("rfc3987_syntax") is not None}))
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rfc3987_syntax") is None,
+                    reason="rfc3987-syntax (jsonschema's IRI formats) is not installed")
+def test_the_report_command_validates_notebooks_without_the_iri_grammar():
+    """``report`` imports jsonschema without building rfc3987-syntax's grammar (a second of
+    CPU per report): notebooks are still validated (a broken one refused), and the module
+    still imports afterwards for anyone who asks for it."""
+    done = subprocess.run([sys.executable, "-c", IRI_GRAMMAR], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"grammar": False, "refused": True,
+                                                       "importable": True}
