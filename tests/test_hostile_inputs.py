@@ -262,6 +262,41 @@ def test_a_repeated_header_line_is_rejected_as_such(at, way, blank, tmp_path_fac
                                   .reset_index(drop=True))
 
 
+OBSERVED_LAYOUTS = {
+    "wide": ("rep_id,date,ssi,brand,people,insights,relationships",
+             ["R1,2026-01-05,50,12,13,12,13", "R2,2026-01-05,40,10,10,10,10",
+              "R1,2026-01-12,52,13,13,13,13"]),
+    "long": ("rep_id,date,field,value",
+             [f"R1,2026-01-05,{f},{v}" for f, v in (("ssi", 50), ("brand", 12), ("people", 13),
+                                                    ("insights", 12), ("relationships", 13))]),
+}
+
+
+@pytest.mark.parametrize("in_folder", [False, True], ids=["one file", "a folder of files"])
+@pytest.mark.parametrize("layout", OBSERVED_LAYOUTS)
+def test_a_repeated_header_line_in_linkedins_scores_is_rejected_as_such(layout, in_folder,
+                                                                        tmp_path):
+    """A tracker's exports pasted together: the header line inside an ``ssi_observed`` file is
+    rejected as such (not as a line without a number, or a snapshot without a date), with
+    its file and row, and the snapshots are read as without it."""
+    header, rows = OBSERVED_LAYOUTS[layout]
+    name = "ssi_observed/a.csv" if in_folder else "ssi_observed.csv"
+    for folder, lines in (("clean", rows), ("pasted", [*rows[:2], header, *rows[2:], header])):
+        path = tmp_path / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+        (tmp_path / folder / "reps.csv").write_text(REPS, encoding="utf-8")
+    clean, pasted = load_data(tmp_path / "clean"), load_data(tmp_path / "pasted")
+    pd.testing.assert_frame_equal(pasted.ssi_observed, clean.ssi_observed)
+    got = pasted.quality.rejects
+    got = got[got.reason == HEADER_ROW]
+    assert got[["table", "file", "row", "column", "value"]].values.tolist() == [
+        ["ssi_observed", name, row, "rep_id", "rep_id"] for row in (4, len(rows) + 3)]
+    t, before = pasted.quality.tables["ssi_observed"], clean.quality.tables["ssi_observed"]
+    assert (t.rows_read, t.rows_used, t.rows_rejected) == \
+        (before.rows_read + 2, before.rows_used, before.rows_rejected + 2)
+
+
 def test_a_header_row_needs_its_own_names():
     frame = pd.DataFrame({"rep_id": ["rep_id", "rep_id", "team", "R1"],
                           "team": ["team", "T1", "rep_id", "team"]})

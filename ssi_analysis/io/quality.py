@@ -374,18 +374,25 @@ HEADER_ROW = "the column names again: a header line inside the table, not data"
 (:func:`ssi_analysis.io.read.headers.header_rows`)."""
 
 
+def header_rejects(raw: RawTable, table: str) -> pd.DataFrame:
+    """The reject lines of the rows of ``raw`` that repeat its header (:data:`HEADER_ROW`),
+    named by the file's first column and its cell; no line when no row does."""
+    rows = raw.header_rows
+    first = raw.frame.columns[0]
+    kind = KINDS["repeated_header"]
+    return pd.DataFrame({
+        "table": table, "file": raw.file, "row": rows + raw.row_offset, "rep_id": None,
+        "column": first, "value": raw.frame[first].iloc[rows].astype(str).to_numpy(),
+        "reason": HEADER_ROW, "kind": kind.label, "fix": kind.fix}, columns=ROW_COLUMNS)
+
+
 def reject_header_rows(ld: LoadedTable, raw: RawTable, table: str) -> None:
     """The rows of ``raw`` that repeat its header, rejected as such: that is their one reason
     (their cells are no data, so none of them is wrong), whatever the loader found."""
     rows = raw.header_rows
     if not len(rows):
         return
-    first = raw.frame.columns[0]
-    kind = KINDS["repeated_header"]
-    lines = pd.DataFrame({
-        "table": table, "file": raw.file, "row": rows + raw.row_offset, "rep_id": None,
-        "column": first, "value": raw.frame[first].iloc[rows].astype(str).to_numpy(),
-        "reason": HEADER_ROW, "kind": kind.label, "fix": kind.fix})
+    lines = header_rejects(raw, table)
     others = ld.rejects[~ld.rejects["row"].isin(lines["row"])] if not ld.rejects.empty \
         else ld.rejects
     ld.rejects = pd.concat([r for r in (others, lines) if not r.empty], ignore_index=True) \

@@ -40,7 +40,7 @@ from ...errors import SSIError, SSIInputError
 from ...mapping import ISO_DATE_IN_NAME, ColumnMapping, ObservedFit, detect_observed
 from ...rules import kinded
 from ..linkedin_json import JSON_PROBLEM, read_linkedin_json
-from ..quality import ROW_COLUMNS, LoadedTable
+from ..quality import ROW_COLUMNS, LoadedTable, header_rejects
 from ..read import RawTable, read_raw
 from .activity import extra_columns_note
 from .observed_layouts import (
@@ -166,7 +166,8 @@ def _standard_file(raw: RawTable, rel: str, *, mapping: ColumnMapping | None,
         notes.append(f"{raw.file}: dated {day}, from the file's name")
         out = out.assign(date=out["date"].where(out["date"].notna(), day)
                          if "date" in out else day)
-    std = RawTable(out.reset_index(drop=True), raw.file, raw.row_offset, raw.decimal, [])
+    std = RawTable(out.reset_index(drop=True), raw.file, raw.row_offset, raw.decimal, [],
+                   raw.header_rows)
     return _File(std, kind, chosen, notes)
 
 
@@ -221,6 +222,7 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         (the fix names the option or the mapping key to set).
     """
     files: list[_File] = []
+    headers = []                    # rows repeating their file's header: that is their reason
     for path in paths:
         rel = path.relative_to(folder).as_posix()
         try:
@@ -233,6 +235,8 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
                      for n in raw.notes]
         raw.file = rel
         inner = path.relative_to(folder / rel.split("/")[0]).as_posix() if "/" in rel else rel
+        if len(raw.header_rows):
+            headers.append(header_rejects(raw, "ssi_observed"))
         files.append(_standard_file(raw, inner, mapping=mapping, rep=rep))
     groups: dict[tuple, list[_File]] = {}
     for f in files:
@@ -258,6 +262,11 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         except SSIInputError as exc:
             exc.file = exc.file if exc.file != label else members[0].raw.file
             raise
+        header = np.flatnonzero(np.concatenate(
+            [np.isin(np.arange(len(m.raw.frame)), m.raw.header_rows) for m in members]))
+        if len(header):             # their one reason is the header's, whatever was found
+            ld.rejects = ld.rejects[~ld.rejects["row"].isin(header)]
+            ld.frame = ld.frame[~ld.frame["_row"].isin(header)]
         if not ld.rejects.empty:
             r = ld.rejects
             pos = r["row"].to_numpy(dtype=np.int64)
@@ -267,7 +276,7 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         base += len(frame)
     src = pd.concat(sources, ignore_index=True)
     frame = pd.concat(parts, ignore_index=True)
-    rejects = [r for r in rejects if not r.empty]
+    rejects = [r for r in [*headers, *rejects] if not r.empty]    # read first, then laid out
     across = _across_groups(frame, src)
     if across is not None:
         frame, extra = across
