@@ -4,6 +4,8 @@ the commands on them with both engines."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from ssi_analysis import load_data, score
 from ssi_analysis.cli import main
 from ssi_analysis.errors import SSIInputError
+from ssi_analysis.io.quality import HEADER_ROW
 from ssi_analysis.simulate import simulate, write_data_folder
 
 
@@ -240,3 +243,24 @@ def test_usage_range_gives_the_range_of_a_report_that_shows_none(tmp_path, capsy
     assert main(["score", "--data", str(root), "--out", str(out),
                  "--usage-range", "2026-03-31:2026-03-01"]) == 2
     assert "not a range START:END" in capsys.readouterr().err
+
+
+def test_a_header_line_inside_a_report_is_rejected_as_such(usage_folder, tmp_path):
+    """Two exports pasted into one file: the header line inside it is rejected with that one
+    reason (not as a user named 'Email' whose InMail acceptance rate is no number), and the
+    activity and the SSI read as without it."""
+    pasted = tmp_path / "pasted"
+    shutil.copytree(usage_folder, pasted)
+    export = sorted((pasted / "usage_reports").glob("*.csv"))[1]
+    lines = export.read_text(encoding="utf-8-sig").splitlines()
+    export.write_text("\n".join([*lines[:4], lines[0], *lines[4:], lines[0]]) + "\n",
+                      encoding="utf-8")
+    clean, b = load_data(usage_folder), load_data(pasted)
+    pd.testing.assert_frame_equal(b.activity_periods, clean.activity_periods)
+    pd.testing.assert_frame_equal(b.ssi_observed, clean.ssi_observed)
+    rej = b.quality.rejects
+    assert rej[["file", "row", "value", "reason"]].values.tolist() == [
+        [f"usage_reports/{export.name}", row, lines[0].split(",")[0], HEADER_ROW]
+        for row in (5, len(lines) + 2)]
+    q = _accounted(b).loc["activity"]
+    assert (q.rows_read, q.rows_rejected) == (_accounted(clean).loc["activity", "rows_read"] + 2, 2)

@@ -25,7 +25,7 @@ from ..cells.common import plain_text
 from ..cells.ids import parse_ids
 from ..cells.numbers import parse_numbers
 from ..files import FORMATS
-from ..quality import ROW_COLUMNS, LoadedTable, rejects_frame
+from ..quality import ROW_COLUMNS, LoadedTable, header_rejects, rejects_frame
 from ..read import RawTable, read_raw
 from .period_activity import load_period_activity
 
@@ -220,6 +220,11 @@ def _translate(raw: RawTable, rel: str, m: ColumnMapping,
     for rate, c in rate_cols.items():
         count, den = RATES[rate]
         out, rejects = _rate(out, raw, c, count, den, metric_cols, rel)
+    if len(raw.header_rows):         # rows repeating the header: that is their one reason
+        header = header_rejects(RawTable(raw.frame, rel, raw.row_offset,
+                                         header_rows=raw.header_rows), "activity")
+        rejects = pd.concat([header, rejects[~rejects["row"].isin(header["row"])]],
+                            ignore_index=True) if len(rejects) else header
     notes_carried = carried
     ssi = None
     if len(ssi_cols) == len(_SSI):
