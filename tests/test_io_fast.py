@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ssi_analysis import load_data
 from ssi_analysis.io import parse_dates, parse_ids, parse_numbers
+from ssi_analysis.io.cells.amounts import parse_amounts
 from ssi_analysis.io.cells.common import distinct_values, is_missing
 from ssi_analysis.io.cells.dates import all_midnight, parse_date_cells
 from ssi_analysis.io.cells.ids import parse_id_cells
@@ -177,7 +178,7 @@ SCORE_CELLS = ["52", "52.5", "007", " 9 ", "52 de 100", "Top 9%", "20,998", "", 
 def test_arrow_text_reads_as_the_same_cells_in_python_objects(mixed, pool):
     """Cells of Arrow text (as CSV and Excel columns arrive) take Arrow's kernels and shortcuts
     for plain ISO dates and plain numbers; the same cells as Python objects take the general
-    path. Both read alike: missing, ids, numbers, dates, shown scores."""
+    path. Both read alike: missing, ids, numbers, amounts, dates, shown scores."""
     for cells in (mixed, [c for c in mixed if c in pool] or [pool[0]]):
         arrow, objects = pd.Series(cells, dtype="str"), pd.Series(cells, dtype=object)
         assert is_missing(arrow).tolist() == is_missing(objects).tolist()
@@ -188,6 +189,7 @@ def test_arrow_text_reads_as_the_same_cells_in_python_objects(mixed, pool):
         pattern = shown_pattern(["Top"], ["de"])
         (a, a_none), (o, o_none) = (_shown_cells(s, pattern) for s in (arrow, objects))
         assert as_list(a) == as_list(o) and a_none.tolist() == o_none.tolist()
+        pd.testing.assert_frame_equal(parse_amounts(arrow), parse_amounts(objects))
         weights = np.ones(len(cells), dtype=np.int64)
         read = []
         for s in (arrow, objects):

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .common import arrow_text, is_missing, nones
+from .common import holding, is_missing, nones
 from .numbers import separated_numbers
 
 CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP",
@@ -93,11 +93,9 @@ def parse_amounts(s: pd.Series, *, decimal: str | None = None) -> pd.DataFrame:
     missing = is_missing(s)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         is_num = pd.Series(True, index=index)
-    elif arrow_text(s) is not None:            # text cells: none is a number
-        is_num = pd.Series(False, index=index)
     else:
-        is_num = s.map(lambda v: isinstance(v, int | float | np.number)
-                       and not isinstance(v, bool)).astype(bool)
+        is_num = pd.Series(holding(s, lambda v: isinstance(v, int | float | np.number)
+                                   and not isinstance(v, bool)), index=index)
     num_cells = is_num & ~missing
     if num_cells.any():
         amount[num_cells] = pd.to_numeric(s[num_cells], errors="coerce").astype(float)

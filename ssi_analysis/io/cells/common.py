@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,21 @@ def arrow_text(s: pd.Series) -> pa.Array | None:
     if not isinstance(s.array, ArrowStringArray):
         return None
     return pa.array(s.array)
+
+
+def holding(s: pd.Series, test: Callable[[object], bool]) -> np.ndarray:
+    """Which cells hold a value of the Python type ``test`` accepts (a number, a timestamp, a
+    ``str``), cell by cell; a column of Arrow text is answered without a look at its cells:
+    every cell given there is a ``str``.
+
+    >>> holding(pd.Series(["7", None], dtype="str"), lambda v: isinstance(v, str)).tolist()
+    [True, False]
+    >>> holding(pd.Series(["7", 7.0], dtype=object), lambda v: isinstance(v, float)).tolist()
+    [False, True]
+    """
+    if arrow_text(s) is not None:
+        return s.notna().to_numpy(dtype=bool) & bool(test(""))
+    return s.map(test).fillna(False).to_numpy(dtype=bool)
 
 
 def is_missing(s: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from ...dialects import Dialect
 from ...errors import SSIConfigError, SSIInputError
 from ...rules import KINDS, Cells, Field, Rule, otherwise
-from .common import arrow_text, distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, holding, is_missing, take_by_code
 
 ISO_DATE_TEXT = r"\d{4}-\d{1,2}-\d{1,2}"
 """How an ISO date starts (a time or an offset may follow: the date written is kept)."""
@@ -116,11 +116,8 @@ def parse_date_cells(s: pd.Series, weights: np.ndarray, *, file: str,
     if plain is not None:
         return plain
     as_obj = s.where(~missing)
-    if arrow_text(s) is not None:              # text cells: none is a timestamp
-        is_ts = pd.Series(False, index=s.index)
-    else:
-        is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or
-                           hasattr(v, "year")).fillna(False).astype(bool)
+    is_ts = pd.Series(holding(as_obj, lambda v: isinstance(v, pd.Timestamp | np.datetime64)
+                              or hasattr(v, "year")), index=s.index)
     text = as_obj.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if is_ts.any():

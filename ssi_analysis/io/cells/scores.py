@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from .common import arrow_text, distinct_values, is_missing, take_by_code
+from .common import arrow_text, distinct_values, holding, is_missing, take_by_code
 
 _NUMBER = r"(?P<num>[-+−]?\s*\d(?:[\d.,'’\u00a0\u202f ]*\d)?)"
 
@@ -74,10 +74,7 @@ def _shown_cells(s: pd.Series, pattern: re.Pattern) -> tuple[pd.Series, pd.Serie
                             .to_numpy(zero_copy_only=False) | missing).all():
         # every cell given is a plain number: its number part is the cell itself
         return s.astype(object).copy(), pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
-    if arr is not None:                        # text cells: every one given is a str
-        is_text = ~missing
-    else:
-        is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~missing
+    is_text = holding(s, lambda v: isinstance(v, str)) & ~missing
     out = s.astype(object).copy()
     none = np.zeros(len(s), dtype=bool)
     if is_text.any():
