@@ -632,9 +632,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _without_iri_grammar() -> None:
     """Import :mod:`jsonschema` (papermill and nbformat validate notebooks with it) without the
     IRI grammar of ``rfc3987-syntax``, which that package builds when imported (about a second
-    of CPU; python-jsonschema/jsonschema#1428) for two string formats no notebook uses. Only in
-    the command's own process and only when jsonschema is not imported yet; ``rfc3987_syntax``
-    imports as usual afterwards."""
+    of CPU; python-jsonschema/jsonschema#1428) for two string formats no notebook uses.
+
+    Done by ``report`` only, and only in a process that has not imported jsonschema yet (the
+    console command's own, as a rule). In that process jsonschema's ``FormatChecker`` then has
+    no ``iri`` and ``iri-reference`` checks (nothing here asks for them); ``rfc3987_syntax``
+    itself imports as usual afterwards."""
     if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
         return
     sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError, which jsonschema skips

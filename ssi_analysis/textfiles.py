@@ -120,7 +120,11 @@ def toml_error(exc: Exception, path: str | Path, notes: list[str]) -> SSIConfigE
 
 
 def looks_like_text(data: bytes) -> bool:
-    """Whether bytes read as text (UTF-8, else Latin-1 without control characters)."""
+    r"""Whether bytes read as text (UTF-8, else Latin-1 without control characters).
+
+    >>> looks_like_text("rep_id;équipe\n".encode("latin-1")), looks_like_text(b"PK\x03\x04\x00")
+    (True, False)
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -120,7 +120,7 @@ def test_a_line_without_end_is_refused_after_reading_a_bounded_prefix(megabytes,
     with pytest.raises(SSIInputError, match="this is not a table") as exc:
         read_raw(path, "activity")
     assert "without a line end" in str(exc.value) and exc.value.fix
-    assert counter["bytes"] <= MAX_LINE_BYTES + 1
+    assert 0 < counter["bytes"] <= MAX_LINE_BYTES + 1     # counted where the check reads
 
 
 @settings(max_examples=6, deadline=None, derandomize=True, database=None,
@@ -295,6 +295,49 @@ def test_a_repeated_header_line_in_linkedins_scores_is_rejected_as_such(layout, 
     t, before = pasted.quality.tables["ssi_observed"], clean.quality.tables["ssi_observed"]
     assert (t.rows_read, t.rows_used, t.rows_rejected) == \
         (before.rows_read + 2, before.rows_used, before.rows_rejected + 2)
+
+
+def test_header_lines_in_two_files_of_one_layout_are_each_their_own(tmp_path):
+    """Files of one layout are checked together: each header line is still said with its own
+    file and row, and each file's rows read = used + rejected."""
+    header, rows = OBSERVED_LAYOUTS["wide"]
+    files = {"a.csv": [rows[0], header, rows[1]], "b.csv": [header, rows[2], header]}
+    for name, lines in files.items():
+        path = tmp_path / "ssi_observed" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    (tmp_path / "reps.csv").write_text(REPS, encoding="utf-8")
+    b = load_data(tmp_path)
+    assert len(b.ssi_observed) == 3
+    rej = b.quality.rejects
+    assert rej[["file", "row", "reason"]].values.tolist() == [
+        ["ssi_observed/a.csv", 3, HEADER_ROW], ["ssi_observed/b.csv", 2, HEADER_ROW],
+        ["ssi_observed/b.csv", 4, HEADER_ROW]]
+    per_file = b.quality.file_counts.set_index("file")
+    assert per_file.loc["ssi_observed/a.csv", ["rows_read", "rows_used", "rows_rejected"]] \
+        .tolist() == [3, 2, 1]
+    assert per_file.loc["ssi_observed/b.csv", ["rows_read", "rows_used", "rows_rejected"]] \
+        .tolist() == [3, 1, 2]
+
+
+def test_merged_cells_of_linkedins_scores_in_a_workbook_are_said(tmp_path):
+    """A workbook of LinkedIn's scores with the rep written once in a merged cell: its
+    snapshots are read as Excel shows them, and the warning names the file in its folder."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["rep_id", "date", "ssi", "brand", "people", "insights", "relationships"])
+    ws.append(["R1", "2026-01-05", 50, 12, 13, 12, 13])
+    ws.append([None, "2026-01-12", 52, 13, 13, 13, 13])
+    ws.merge_cells(start_row=2, end_row=3, start_column=1, end_column=1)
+    (tmp_path / "ssi_observed").mkdir()
+    wb.save(tmp_path / "ssi_observed" / "scores.xlsx")
+    (tmp_path / "reps.csv").write_text(REPS, encoding="utf-8")
+    b = load_data(tmp_path)
+    assert b.ssi_observed["rep_id"].tolist() == ["R1", "R1"]
+    said = [w for w in b.quality.warnings if "merged cell range" in w]
+    assert len(said) == 1 and said[0].startswith("ssi_observed/scores.xlsx: ")
 
 
 def test_a_header_row_needs_its_own_names():

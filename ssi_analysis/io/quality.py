@@ -376,7 +376,13 @@ HEADER_ROW = "the column names again: a header line inside the table, not data"
 
 def header_rejects(raw: RawTable, table: str) -> pd.DataFrame:
     """The reject lines of the rows of ``raw`` that repeat its header (:data:`HEADER_ROW`),
-    named by the file's first column and its cell; no line when no row does."""
+    named by the file's first column and its cell; no line when no row does.
+
+    >>> raw = RawTable(pd.DataFrame({"rep_id": ["R1", "Rep ID"]}), "reps.csv", 2,
+    ...                header_rows=np.array([1]))
+    >>> header_rejects(raw, "reps")[["file", "row", "column", "value"]].values.tolist()
+    [['reps.csv', 3, 'rep_id', 'Rep ID']]
+    """
     rows = raw.header_rows
     first = raw.frame.columns[0]
     kind = KINDS["repeated_header"]
@@ -392,12 +398,27 @@ def reject_header_rows(ld: LoadedTable, raw: RawTable, table: str) -> None:
     rows = raw.header_rows
     if not len(rows):
         return
-    lines = header_rejects(raw, table)
-    others = ld.rejects[~ld.rejects["row"].isin(lines["row"])] if not ld.rejects.empty \
-        else ld.rejects
-    ld.rejects = pd.concat([r for r in (others, lines) if not r.empty], ignore_index=True) \
-        .sort_values("row", kind="stable").reset_index(drop=True)
+    ld.rejects = with_header_lines(ld.rejects, header_rejects(raw, table))
     ld.frame = ld.frame[~ld.frame["_row"].isin(rows)]
+
+
+def with_header_lines(rejects: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """``rejects`` with the header ``lines`` (:func:`header_rejects`) in place of any other
+    reject of their rows (a header line's one reason is that it is one), in file and row order.
+
+    >>> raw = RawTable(pd.DataFrame({"rep_id": ["R1", "rep_id"]}), "reps.csv", 2,
+    ...                header_rows=np.array([1]))
+    >>> other = header_rejects(raw, "reps").assign(reason="not a known rep")
+    >>> with_header_lines(other, header_rejects(raw, "reps"))[["row", "reason"]].values.tolist()
+    [[3, 'the column names again: a header line inside the table, not data']]
+    """
+    if lines.empty:
+        return rejects
+    if not rejects.empty:
+        at = pd.MultiIndex.from_frame(lines[["file", "row"]])
+        rejects = rejects[~pd.MultiIndex.from_frame(rejects[["file", "row"]]).isin(at)]
+    return pd.concat([r for r in (rejects, lines) if not r.empty], ignore_index=True) \
+        .sort_values(["file", "row"], kind="stable").reset_index(drop=True)
 
 
 def reject_rows(ld: LoadedTable, mask: pd.Series, table: str, file: str, why: pd.DataFrame,

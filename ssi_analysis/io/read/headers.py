@@ -23,7 +23,11 @@ RENAMED_COLUMN = re.compile(r"\.\d+$")
 
 
 def header_as_written(first_row: pd.Series, columns: pd.Index) -> list:
-    """The header cells as the file writes them, where pandas renamed a repeated one."""
+    """The header cells as the file writes them, where pandas renamed a repeated one.
+
+    >>> header_as_written(pd.Series(["team", "Team", ""]), pd.Index(["team", "team.1", "x"]))
+    ['team', 'Team', 'x']
+    """
     written = ["" if pd.isna(v) else str(v) for v in first_row.tolist()]
     if len(written) != len(columns):
         return list(columns)

@@ -19,7 +19,8 @@ decimal mark by the file and the column, :mod:`ssi_analysis.io.cells.scores`). F
 layout are checked together (vectorised), and every reject names its own file and row: **rows
 read = rows used + rows rejected**, for every file. A row that holds no score (a text line of the
 page, a label the mapping skips) is left out with its reason and never costs the snapshot; a
-snapshot missing the SSI or a pillar, or out of range, is rejected whole (each of its rows).
+snapshot missing the SSI or a pillar, or out of range, is rejected whole (each of its rows). A
+line that repeats its file's header (exports pasted together) is rejected as such.
 
 This module finds the files, lays each out in the standard columns of its layout and puts the
 layouts together (a snapshot in files of two layouts is read from the first);
@@ -40,7 +41,7 @@ from ...errors import SSIError, SSIInputError
 from ...mapping import ISO_DATE_IN_NAME, ColumnMapping, ObservedFit, detect_observed
 from ...rules import kinded
 from ..linkedin_json import JSON_PROBLEM, read_linkedin_json
-from ..quality import ROW_COLUMNS, LoadedTable, header_rejects
+from ..quality import ROW_COLUMNS, LoadedTable, header_rejects, with_header_lines
 from ..read import RawTable, read_raw
 from .activity import extra_columns_note
 from .observed_layouts import (
@@ -167,7 +168,7 @@ def _standard_file(raw: RawTable, rel: str, *, mapping: ColumnMapping | None,
         out = out.assign(date=out["date"].where(out["date"].notna(), day)
                          if "date" in out else day)
     std = RawTable(out.reset_index(drop=True), raw.file, raw.row_offset, raw.decimal, [],
-                   raw.header_rows)
+                   raw.header_rows, raw.warnings)
     return _File(std, kind, chosen, notes)
 
 
@@ -231,8 +232,8 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         except SSIError as exc:
             exc.file = rel
             raise
-        raw.notes = [rel + n[len(path.name):] if n.startswith(path.name + ":") else n
-                     for n in raw.notes]
+        raw.notes, raw.warnings = ([rel + n[len(path.name):] if n.startswith(path.name + ":")
+                                    else n for n in said] for said in (raw.notes, raw.warnings))
         raw.file = rel
         inner = path.relative_to(folder / rel.split("/")[0]).as_posix() if "/" in rel else rel
         if len(raw.header_rows):
@@ -264,9 +265,7 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
             raise
         header = np.flatnonzero(np.concatenate(
             [np.isin(np.arange(len(m.raw.frame)), m.raw.header_rows) for m in members]))
-        if len(header):             # their one reason is the header's, whatever was found
-            ld.rejects = ld.rejects[~ld.rejects["row"].isin(header)]
-            ld.frame = ld.frame[~ld.frame["_row"].isin(header)]
+        ld.frame = ld.frame[~ld.frame["_row"].isin(header)]   # never used, whatever was found
         if not ld.rejects.empty:
             r = ld.rejects
             pos = r["row"].to_numpy(dtype=np.int64)
@@ -276,7 +275,11 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         base += len(frame)
     src = pd.concat(sources, ignore_index=True)
     frame = pd.concat(parts, ignore_index=True)
-    rejects = [r for r in [*headers, *rejects] if not r.empty]    # read first, then laid out
+    rejects = [r for r in rejects if not r.empty]
+    if headers:                     # a header line's one reason is that it is one
+        rejects = [with_header_lines(pd.concat(rejects, ignore_index=True)[ROW_COLUMNS]
+                                     if rejects else pd.DataFrame(columns=ROW_COLUMNS),
+                                     pd.concat(headers, ignore_index=True))]
     across = _across_groups(frame, src)
     if across is not None:
         frame, extra = across

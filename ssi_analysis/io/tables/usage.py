@@ -25,7 +25,7 @@ from ..cells.common import plain_text
 from ..cells.ids import parse_ids
 from ..cells.numbers import parse_numbers
 from ..files import FORMATS
-from ..quality import ROW_COLUMNS, LoadedTable, header_rejects, rejects_frame
+from ..quality import ROW_COLUMNS, LoadedTable, header_rejects, rejects_frame, with_header_lines
 from ..read import RawTable, read_raw
 from .period_activity import load_period_activity
 
@@ -63,7 +63,7 @@ class _File:
     file: np.ndarray             # each row's file
     row: np.ndarray              # each row's number as a user sees it
     decimal: str
-    rejects: pd.DataFrame        # rows rejected here (a rate out of range)
+    rejects: pd.DataFrame        # rows rejected here (a header line, a rate out of range)
     carried: list[str]           # columns read, not scored
     unknown: list[str]           # columns of no known label
     empty: int                   # user rows without a number
@@ -223,8 +223,7 @@ def _translate(raw: RawTable, rel: str, m: ColumnMapping,
     if len(raw.header_rows):         # rows repeating the header: that is their one reason
         header = header_rejects(RawTable(raw.frame, rel, raw.row_offset,
                                          header_rows=raw.header_rows), "activity")
-        rejects = pd.concat([header, rejects[~rejects["row"].isin(header["row"])]],
-                            ignore_index=True) if len(rejects) else header
+        rejects = with_header_lines(rejects, header)
     notes_carried = carried
     ssi = None
     if len(ssi_cols) == len(_SSI):
