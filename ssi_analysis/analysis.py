@@ -328,7 +328,7 @@ def summarize(tables: dict[str, pd.DataFrame], *, confidence: float = 0.95,
              f"quartile ({ci} {_f(qrt.ci_low)} to {_f(qrt.ci_high)}; {qrt.n_high_reps} vs "
              f"{qrt.n_low_reps} reps)." if qrt.estimable else "")
         reason = str(ext.reason).removeprefix("not estimable: ").removeprefix(
-            "too few reps to say: ")
+            "too few reps to say: ").removeprefix("not applicable: ")
         out.append(f"{claim} cannot be checked here: {reason}.{q}")
 
     to = tables["time_order"].set_index("model")

@@ -110,3 +110,26 @@ def test_an_outcome_that_does_not_vary_gives_no_ratio_and_no_verdict():
     row = claim_check(d).set_index(["comparison", "claim"]).loc[("leaders vs laggards",
                                                                   "quota")]
     assert not row.estimable and "the same for every rep-period within each group" in row.reason
+
+
+def test_linkedins_thresholds_do_not_apply_to_an_ssi_of_fewer_pillars():
+    """Activity that scores two pillars (Sales Navigator's usage reports) gives an SSI on
+    0..50: no rep can be a leader (SSI > 70), so the comparison is not applicable, said with
+    the scale; the quartile comparison is the same as with the pillars left out of the data."""
+    d = groups_panel(seed=3)
+    half = d.assign(ssi=d.ssi / 2, brand=np.nan, people=d.ssi / 4, insights=np.nan,
+                    relationships=d.ssi / 4)
+    t, plain = claim_check(half), claim_check(half.drop(columns=["brand", "people", "insights",
+                                                                 "relationships"]))
+    ext = t[t.comparison == "leaders vs laggards"]
+    assert (~ext.estimable).all() and ext[["estimate", "ci_low", "ci_high", "p_val"]].isna() \
+        .all().all()
+    assert ext.verdict.str.startswith("not applicable: the SSI here is the sum of 2 pillar(s) "
+                                      "(people, relationships; 0..50)").all()
+    qrt = t.comparison == "top vs bottom quartile"
+    pd.testing.assert_frame_equal(t[qrt], plain[qrt])
+    assert t[qrt].estimable.all()
+    # all four pillars scored: LinkedIn's thresholds apply as they are
+    full = d.assign(brand=d.ssi / 4, people=d.ssi / 4, insights=d.ssi / 4,
+                    relationships=d.ssi / 4)
+    pd.testing.assert_frame_equal(claim_check(full), claim_check(d))

@@ -185,7 +185,7 @@ def test_a_mapping_file_renames_a_label(tmp_path):
 
 def test_the_analysis_and_the_report_methods_say_what_is_scored(usage_folder):
     from ssi_analysis import analyze
-    from ssi_analysis.report.sections import ssi_source_text
+    from ssi_analysis.report.sections import claims_table, ssi_source_text
 
     result = analyze(load_data(usage_folder))
     lines = result.settings["scoring_coverage"]
@@ -193,6 +193,16 @@ def test_the_analysis_and_the_report_methods_say_what_is_scored(usage_folder):
     text = ssi_source_text(result.settings)
     assert "What the data can score" in text and "spread uniformly" in text
     assert result.panel.data["ssi"].between(0, 50).all()
+    # LinkedIn's 70/30 thresholds do not apply on 0..50: said in the table, the summary and
+    # the report's claims table; the quartiles are compared
+    claims = result.tables["claims"]
+    ext = claims[claims.comparison == "leaders vs laggards"]
+    assert (~ext.estimable).all() and ext.reason.str.contains("0..50").all()
+    assert claims[claims.comparison == "top vs bottom quartile"].estimable.all()
+    said = [s for s in result.summary if "cannot be checked here" in s]
+    assert len(said) == 1 and "sum of 2 pillar(s)" in said[0] and "top SSI quartile" in said[0]
+    html = claims_table(result.to_dict()["claims"])
+    assert html.count(">not applicable<") == 3 and "Not applicable: the SSI here" in html
 
 
 def test_the_preset_round_trips_through_its_toml_shape():

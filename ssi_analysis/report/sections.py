@@ -103,9 +103,14 @@ def summary(sentences: Sequence[str]) -> str:
 
 
 def short_verdict(verdict: str) -> str:
-    """The verdict without the group sizes the table already shows."""
-    return "too few reps to say" if verdict.startswith("too few reps") else \
-        "not estimable" if verdict.startswith("not estimable") else verdict
+    """The verdict without the group sizes or the reason the table and summary already show.
+
+    >>> short_verdict("not applicable: the SSI here is the sum of 2 pillar(s)")
+    'not applicable'
+    """
+    shorts = {"too few reps": "too few reps to say", "not estimable": "not estimable",
+              "not applicable": "not applicable"}
+    return next((s for start, s in shorts.items() if verdict.startswith(start)), verdict)
 
 
 def _thresholds(claims: dict[str, Any]) -> str:
@@ -131,12 +136,15 @@ def claims_table(claims: dict[str, Any], *, min_n: int = 10) -> str:
         rows.append(["", "", "top vs bottom quarter",
                      f"{fmt(q['n_top'])} vs {fmt(q['n_bottom'])}", fmt(q["ratio"]),
                      ci(q["ci_low"], q["ci_high"]), short_verdict(q["verdict"])])
+    why = next((str(c["verdict"]).removeprefix("not applicable: ") for c in claims.values()
+                if str(c["verdict"]).startswith("not applicable: ")), None)
     return table(rows, ["LinkedIn's claim", "claimed ratio", "comparison", "reps, high vs low",
                         "observed ratio", "95% CI", "verdict"], numeric=(1, 3, 4, 5),
                  caption="Observed ratio: the high-SSI group's mean (opportunities, share "
                          "hitting quota, bookings) over the low-SSI group's, with a 95% CI "
                          "from a Poisson model with errors clustered by rep. A ratio needs at "
-                         f"least {min_n} reps in each group.")
+                         f"least {min_n} reps in each group."
+                         + (f" Not applicable: {why}." if why else ""))
 
 
 def continuous_note(claims: dict[str, Any]) -> str:

@@ -55,6 +55,7 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from .._blas import one_blas_thread
+from ..config import PILLARS
 from ._common import CONFIDENCE
 
 CLAIMS: dict[str, tuple[str, float, str]] = {
@@ -172,7 +173,10 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
     cluster : str
         The rep column (robust errors are clustered by it).
     leaders_above, laggards_below : float
-        LinkedIn's thresholds (70 and 30).
+        LinkedIn's thresholds (70 and 30), on its 0..100 SSI. When ``data`` holds the four
+        pillars and some are never scored (activity that scores two of them, as Sales
+        Navigator's usage reports do: an SSI on 0..50), the thresholds do not apply: those
+        rows say so, and the quartile comparison is the one to read.
     min_n : int
         Fewest reps per group for a ratio to be reported.
     confidence : float
@@ -199,6 +203,15 @@ def claim_check(data: pd.DataFrame, *, ssi: str = "ssi", cluster: str = "rep_id"
     rows = [_compare(data, high, low, claim=claim, comparison=name, labels=labels, ssi=ssi,
                      cluster=cluster, min_n=min_n, confidence=confidence)
             for name, high, low, labels in comparisons for claim in CLAIMS]
+    scored = [p for p in PILLARS if p in data and data[p].notna().any()]
+    if all(p in data for p in PILLARS) and 0 < len(scored) < len(PILLARS):
+        reason = (f"not applicable: the SSI here is the sum of {len(scored)} pillar(s) "
+                  f"({', '.join(scored)}; 0..{25 * len(scored)}), and LinkedIn's thresholds "
+                  f"({leaders_above:g} and {laggards_below:g}) are on its 0..100 SSI of four "
+                  "pillars; see the quartile comparison")
+        rows = [{**r, **dict.fromkeys(("estimate", "ci_low", "ci_high", "p_val"), np.nan),
+                 "estimable": False, "reason": reason, "verdict": reason}
+                if r["comparison"] == "leaders vs laggards" else r for r in rows]
     table = results_table(rows, COLUMNS)
     for name in table["comparison"].unique():
         m = table["comparison"] == name
