@@ -75,6 +75,12 @@ def test_claims_forest_lists_every_row_and_the_claims():
     assert ax.get_xscale() == "log"
     diamonds = ax.collections[-1].get_offsets()
     assert sorted(set(np.round(diamonds[:, 0], 2))) == [1.45, 1.51, 1.78]
+    # an SSI of two pillars: the extreme groups are marked as not applicable, not as too few
+    two = d.assign(ssi=d.ssi / 2, brand=np.nan, people=d.ssi / 4, insights=np.nan,
+                   relationships=d.ssi / 4)
+    marked = [x.get_text() for x in plots.claims_forest(claim_check(two)).texts]
+    assert marked.count("not applicable") == 3 and not any("too few" in x for x in marked)
+    plt.close("all")
 
 
 def test_coefficient_plot_rows_by_scale():

@@ -192,7 +192,8 @@ def claims_forest(data: pd.DataFrame, *, ax=None):
     """Forest plot of LinkedIn's claims: observed ratio with CI beside the claimed ratio.
 
     ``data`` is the table of :func:`ssi_analysis.stats.claims.claim_check`. Rows that could not
-    be estimated are listed with their reason ("too few reps to say ...") instead of a point.
+    be estimated are listed with why ("too few reps to say", "not estimable", "not
+    applicable") instead of a point.
     The x axis is logarithmic (ratios), with a line at 1 (no difference).
     """
     if ax is None:
@@ -219,9 +220,9 @@ def claims_forest(data: pd.DataFrame, *, ax=None):
     separate_tick_labels(ax)
     ax.minorticks_off()
     for y, r in zip(ypos, rows.itertuples(), strict=True):
-        if not r.estimable:
-            ax.text(lo * 0.92, y, "too few reps to say", va="center", ha="left", fontsize=7,
-                    color="#444444")
+        if not r.estimable:         # why, as its verdict starts: too few reps, not applicable
+            ax.text(lo * 0.92, y, str(r.verdict).partition(": ")[0], va="center", ha="left",
+                    fontsize=7, color="#444444")
     ax.set_yticks(ypos, labels)
     ax.set_xlabel("Ratio, high-SSI group ÷ low-SSI group (log scale)")
     ax.set_title("LinkedIn's claims: claimed vs observed", pad=22)

@@ -103,14 +103,15 @@ def summary(sentences: Sequence[str]) -> str:
 
 
 def short_verdict(verdict: str) -> str:
-    """The verdict without the group sizes or the reason the table and summary already show.
+    """The verdict without the group sizes or the reason the table and summary already show
+    (what comes after the colon of a comparison that gave no ratio).
 
     >>> short_verdict("not applicable: the SSI here is the sum of 2 pillar(s)")
     'not applicable'
+    >>> short_verdict("consistent with the claim")
+    'consistent with the claim'
     """
-    shorts = {"too few reps": "too few reps to say", "not estimable": "not estimable",
-              "not applicable": "not applicable"}
-    return next((s for start, s in shorts.items() if verdict.startswith(start)), verdict)
+    return verdict.partition(": ")[0]
 
 
 def _thresholds(claims: dict[str, Any]) -> str:
