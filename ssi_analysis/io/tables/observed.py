@@ -232,8 +232,8 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
         except SSIError as exc:
             exc.file = rel
             raise
-        raw.notes, raw.warnings = ([rel + n[len(path.name):] if n.startswith(path.name + ":")
-                                    else n for n in said] for said in (raw.notes, raw.warnings))
+        raw.notes = _in_folder(raw.notes, path.name, rel)
+        raw.warnings = _in_folder(raw.warnings, path.name, rel)
         raw.file = rel
         inner = path.relative_to(folder / rel.split("/")[0]).as_posix() if "/" in rel else rel
         if len(raw.header_rows):
@@ -292,6 +292,11 @@ def load_observed(folder: Path, paths: list[Path], *, mapping: ColumnMapping | N
     out.file_rows = {str(k): int(v) for k, v in file_rows.items()}
     out.warnings[:0] = [w for f in files for w in f.raw.warnings]   # repairs made reading
     return out
+
+
+def _in_folder(said: list[str], name: str, rel: str) -> list[str]:
+    """Notes or warnings about the file ``name``, naming it by its path ``rel`` in the folder."""
+    return [rel + n[len(name):] if n.startswith(name + ":") else n for n in said]
 
 
 def _merged_notes(notes: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ rejects the row. Users listed with no number (never onboarded) are kept as reps 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -221,9 +221,7 @@ def _translate(raw: RawTable, rel: str, m: ColumnMapping,
         count, den = RATES[rate]
         out, rejects = _rate(out, raw, c, count, den, metric_cols, rel)
     if len(raw.header_rows):         # rows repeating the header: that is their one reason
-        header = header_rejects(RawTable(raw.frame, rel, raw.row_offset,
-                                         header_rows=raw.header_rows), "activity")
-        rejects = with_header_lines(rejects, header)
+        rejects = with_header_lines(rejects, header_rejects(replace(raw, file=rel), "activity"))
     notes_carried = carried
     ssi = None
     if len(ssi_cols) == len(_SSI):
@@ -318,7 +316,7 @@ def _observed(parts: list[pd.DataFrame], m: ColumnMapping) -> LoadedTable:
 
     frame = pd.concat(parts, ignore_index=True)
     where = RowsWhere(frame.pop("_file").to_numpy(dtype=object),
-                   frame.pop("_line").to_numpy(dtype=np.int64))
+                      frame.pop("_line").to_numpy(dtype=np.int64))
     frame["date"] = pd.to_datetime(frame["date"].astype("string"), errors="coerce") \
         .dt.strftime("%Y-%m-%d")
     raw = RawTable(frame.astype(object), f"{FOLDER}/", 0, ".", [])
