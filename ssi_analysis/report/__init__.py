@@ -226,6 +226,19 @@ def _closing_new_figures():
             plt.close(number)
 
 
+def _marked(verdicts) -> str:
+    """What the claims figure's caption says of the comparisons it marks instead of a point.
+
+    >>> _marked(["too few reps to say: 6 leaders", "consistent with the claim"])
+    'Groups with too few reps are marked instead of estimated.'
+    >>> _marked(["not applicable: the SSI here is the sum of 2 pillar(s)"])
+    'Comparisons without a ratio are marked with why (the table says more).'
+    """
+    if any(str(v).startswith("not applicable") for v in verdicts):
+        return "Comparisons without a ratio are marked with why (the table says more)."
+    return "Groups with too few reps are marked instead of estimated."
+
+
 def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFrame],
              reps: pd.DataFrame, out: Path) -> dict[str, str]:
     """Draw and save every report figure; returns name -> caption."""
@@ -251,8 +264,7 @@ def _figures(result: Analysis, scores: pd.DataFrame, extras: dict[str, pd.DataFr
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.3))
         plots.claims_forest(t["claims"], ax=ax)
         save("claims", fig, "LinkedIn's claimed ratios (diamonds) and what these data show "
-                            "(points with 95% CIs; log scale). Groups with too few reps are "
-                            "marked instead of estimated.")
+                            f"(points with 95% CIs; log scale). {_marked(t['claims'].verdict)}")
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
         plots.ssi_vs_attainment(panel, ax=ax)
         save("ssi_vs_attainment", fig, "Each point is a rep in a period; the line is the "
